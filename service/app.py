@@ -1,0 +1,121 @@
+"""create_app(settings) -> Litestar: all wiring in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from service import db, migrate
+from service.auth import controller as auth_controller
+from service.auth.guards import provide_optional_principal, provide_principal
+from service.auth.secrets import load_secret_key
+from service.config import Settings
+from service.errors import handle_exception
+from service.health import controller as health_controller
+from service.instruments import controller as instruments_controller
+from service.programs import controller as programs_controller
+from service.units import controller as units_controller
+from service.waves import controller as waves_controller
+from service.waves import scheduler
+from service.web import pages
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+log = logging.getLogger("muster")
+
+
+def create_app(settings: Settings) -> Litestar:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        url = db.resolve_database_url(settings.database_url, settings.data_path)
+        pool = await db.create_pool(url, settings.pool_min_size, settings.pool_max_size)
+        async with pool.acquire() as conn:
+            applied = await migrate.migrate(conn)
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+        app.state.pool = pool
+        app.state.settings = settings
+        app.state.secret_key = load_secret_key(settings.secret_key, settings.data_path)
+        task = None
+        if settings.scheduler_interval > 0:
+            task = asyncio.create_task(scheduler.run(pool, settings.scheduler_interval))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await pool.close()
+
+    return Litestar(
+        route_handlers=[
+            *health_controller.routes,
+            *auth_controller.routes,
+            *units_controller.routes,
+            *instruments_controller.routes,
+            *programs_controller.routes,
+            *waves_controller.routes,
+            *pages.routes,
+            create_static_files_router(
+                path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
+            ),
+        ],
+        lifespan=[lifespan],
+        dependencies={
+            "conn": Provide(db.provide_connection),
+            "principal": Provide(provide_principal),
+            "viewer": Provide(provide_optional_principal),
+        },
+        exception_handlers={Exception: handle_exception},
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="Muster",
+            version="1",
+            description=(
+                "Anonymous culture surveys for first-responder organisations. "
+                "Staff endpoints take a session cookie or an `Authorization: Bearer` token."
+            ),
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer"),
+                    "session": SecurityScheme(
+                        type="apiKey", name="__Host-muster_session", security_scheme_in="cookie"
+                    ),
+                }
+            ),
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        response_cache_config=ResponseCacheConfig(),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="never",
+            disable_stack_trace={Exception},
+        ),
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """The factory the server workers call."""
+    return create_app(Settings.from_env())
+
+
+def openapi_document(settings: Settings) -> dict[str, Any]:
+    app = create_app(settings)
+    schema: dict[str, Any] = app.openapi_schema.to_schema()
+    return schema

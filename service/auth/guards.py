@@ -1,0 +1,119 @@
+"""Guards: every staff route names the roles it admits; the guard resolves who is asking.
+
+A principal comes from the session cookie (pages and same-origin forms) or from an
+`Authorization: Bearer` API token (scripts). Unsafe methods with a session cookie must
+carry the session's CSRF token, in the form field `csrf_token` or the `X-CSRF-Token` header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from service.auth import queries
+from service.auth.principal import Principal, Role
+from service.auth.secrets import hash_api_token, hash_session_id, same
+from service.errors import CsrfFailed, Forbidden, NotAuthenticated, TokenInvalid
+
+SESSION_COOKIE = "__Host-muster_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Coroutine[Any, Any, None]]
+
+
+async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """Resolve the caller from a bearer token or the session cookie; None when neither is sent."""
+    now = datetime.now(UTC)
+    pool = connection.app.state.pool
+    header = connection.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise TokenInvalid("Send the token as `Authorization: Bearer <token>`.")
+        key: bytes = connection.app.state.secret_key
+        async with pool.acquire() as conn:
+            row = await queries.fetch_token_principal(conn, hash_api_token(key, token.strip()), now)
+        if row is None:
+            raise TokenInvalid("Create a new token in the console or with the API, then retry.")
+        return Principal(
+            staff_id=row["staff_id"],
+            email=row["email"],
+            role=row["role"],
+            scope_unit_id=row["unit_id"],
+            scope_path=row["unit_path"],
+            via="token",
+            scopes=frozenset(row["scopes"]),
+        )
+    session_id = connection.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        return None
+    async with pool.acquire() as conn:
+        row = await queries.fetch_session_principal(conn, hash_session_id(session_id), now)
+    if row is None:
+        return None
+    return Principal(
+        staff_id=row["staff_id"],
+        email=row["email"],
+        role=row["role"],
+        scope_unit_id=row["unit_id"],
+        scope_path=row["unit_path"],
+        via="session",
+        csrf_token=row["csrf_token"],
+    )
+
+
+async def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> None:
+    if principal.via != "session" or connection.scope.get("method", "GET") in SAFE_METHODS:
+        return
+    sent = connection.headers.get(CSRF_HEADER, "")
+    if not sent and "form" in connection.headers.get("content-type", ""):
+        # Reading the form here caches it on the request, so the handler can read it again.
+        from litestar import Request
+
+        if isinstance(connection, Request):
+            form = await connection.form()
+            value = form.get(CSRF_FIELD, "")
+            sent = value if isinstance(value, str) else ""
+    if not principal.csrf_token or not sent or not same(sent, principal.csrf_token):
+        raise CsrfFailed("Reload the page and submit the form again.")
+
+
+def require(*roles: Role, scope: str | None = None) -> Guard:
+    """A guard that admits the given roles (and, for API tokens, the given token scope)."""
+    allowed = frozenset(roles)
+
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+    ) -> None:
+        principal = await authenticate(connection)
+        if principal is None:
+            raise NotAuthenticated("Sign in at /login, or send an API token.")
+        if principal.role not in allowed:
+            raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}.")
+        if principal.via == "token" and scope is not None and scope not in principal.scopes:
+            raise Forbidden(f"This token lacks the scope `{scope}`. Create one that has it.")
+        await _check_csrf(connection, principal)
+        connection.state.principal = principal
+
+    return guard
+
+
+async def provide_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal: Principal = connection.state.principal
+    return principal
+
+
+async def provide_optional_principal(
+    connection: ASGIConnection[Any, Any, Any, Any],
+) -> Principal | None:
+    """For pages that show a sign-in link to anonymous visitors instead of an error."""
+    try:
+        return await authenticate(connection)
+    except TokenInvalid:
+        return None

