@@ -13,9 +13,9 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -26,6 +26,7 @@ from service import db, migrate
 from service.app import create_app
 from service.config import Settings
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -112,6 +113,23 @@ async def conn(shared_url: str) -> AsyncIterator[asyncpg.Connection[Any]]:
     finally:
         await transaction.rollback()
         await connection.close()
+
+
+@pytest.fixture
+def seed(database_url: str) -> Callable[[Callable[[Any], Awaitable[T]]], T]:
+    """Run `await fn(conn)` against the test's database from a synchronous (client) test."""
+
+    def run(fn: Callable[[Any], Awaitable[T]]) -> T:
+        async def go() -> T:
+            connection = await db.connect(database_url)
+            try:
+                return await fn(connection)
+            finally:
+                await connection.close()
+
+        return asyncio.run(go())
+
+    return run
 
 
 @pytest.fixture
