@@ -151,9 +151,10 @@ def client(settings: Settings) -> Iterator[TestClient[Any]]:
         yield test_client
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Coroutine tests run on anyio's asyncio backend without a marker on each.
-    for item in items:
-        function = getattr(item, "function", None)
-        if function is not None and asyncio.iscoroutinefunction(function):
-            item.add_marker(pytest.mark.anyio)
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Any:
+    # Coroutine tests run on anyio's asyncio backend without a marker on each; marking the
+    # function before it is collected keeps parametrize working.
+    if asyncio.iscoroutinefunction(obj) and name.startswith("test"):
+        pytest.mark.anyio(obj)
+    return (yield)
