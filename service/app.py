@@ -27,6 +27,7 @@ from service.config import Settings
 from service.errors import handle_exception
 from service.health import controller as health_controller
 from service.instruments import controller as instruments_controller
+from service.instruments.service import sync_instruments
 from service.programs import controller as programs_controller
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
@@ -44,6 +45,9 @@ def create_app(settings: Settings) -> Litestar:
         pool = await db.create_pool(url, settings.pool_min_size, settings.pool_max_size)
         async with pool.acquire() as conn:
             applied = await migrate.migrate(conn)
+            async with conn.transaction():
+                # A bad instrument file stops start-up with the file and field it names.
+                await sync_instruments(conn, Path(settings.surveys_dir))
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         app.state.pool = pool
