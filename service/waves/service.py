@@ -1,11 +1,252 @@
-"""Wave rules: scheduling, opening, closing."""
+"""Wave rules: scheduling, opening, closing.
+
+A wave moves scheduled -> open -> closed -> released and never back. Every change to a
+program's waves happens while holding that program's row lock (SELECT ... FOR UPDATE),
+and every transition is a conditional UPDATE on the current status, so the scheduler
+running in several instances, or next to a coordinator's click, applies each change once.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from typing import Any
 
+import msgspec
+
+from service.audit import insert_audit
+from service.auth.principal import Principal
 from service.db import Conn
+from service.errors import WaveNotFound, WaveTransitionRefused
+from service.programs import queries as program_queries
+from service.programs import service as programs
+from service.programs.queries import ProgramRow
+from service.waves import queries
+from service.waves.queries import WaveRow
+from service.waves.schemas import FrozenSettings, Wave
+
+log = logging.getLogger("muster")
+# A safety net against a bug looping forever; catching up after years of downtime with
+# the shortest cadence (P2D) takes about 3 steps per missed wave.
+MAX_STEPS_PER_PROGRAM = 10_000
+
+
+def _wave(row: WaveRow) -> Wave:
+    return Wave(
+        wave_id=row.wave_id,
+        program_id=row.program_id,
+        program_name=row.program_name,
+        seq=row.seq,
+        status=row.status,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        opened_at=row.opened_at,
+        closed_at=row.closed_at,
+        released_at=row.released_at,
+        frozen=None if row.frozen is None else msgspec.convert(row.frozen, type=FrozenSettings),
+    )
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+async def list_waves(
+    conn: Conn, viewer: Principal | None, program_id: int | None = None
+) -> list[Wave]:
+    """Waves of one program, or of every program the viewer may see, by program and seq."""
+    if program_id is not None:
+        await programs.fetch_visible_program_row(conn, viewer, program_id)
+        ids = [program_id]
+    else:
+        visible = await program_queries.list_programs(conn, programs.viewer_scope(viewer))
+        ids = [p.program_id for p in visible]
+    return [_wave(row) for row in await queries.list_waves(conn, ids)]
+
+
+async def _fetch_row(conn: Conn, wave_id: int) -> WaveRow:
+    row = await queries.fetch_wave(conn, wave_id)
+    if row is None:
+        raise WaveNotFound(f"There is no wave {wave_id}. List the program's waves to find its id.")
+    return row
+
+
+async def fetch_wave(conn: Conn, viewer: Principal | None, wave_id: int) -> Wave:
+    row = await _fetch_row(conn, wave_id)
+    await programs.fetch_visible_program_row(conn, viewer, row.program_id)
+    return _wave(row)
+
+
+# --- the transitions: each in one place ---------------------------------------------------
+
+
+async def open_wave_row(conn: Conn, program: ProgramRow, wave: WaveRow, now: datetime) -> bool:
+    """scheduled -> open: fix the program's mode, policy and instrument versions on the wave.
+
+    From here on nothing about the wave's anonymity or privacy can change, whatever
+    happens to the program. `opens_at` becomes `now` when the wave opens early.
+    Returns False (and changes nothing) when the wave was no longer scheduled.
+    """
+    pinned = await program_queries.list_pinned_instruments(conn, [program.program_id])
+    frozen = {
+        "mode": program.mode,
+        "policy": program.policy,
+        "instruments": [
+            {"slug": p.slug, "version": p.version, "instrument_id": p.instrument_id} for p in pinned
+        ],
+    }
+    opened = await queries.update_wave_opened(
+        conn, wave.wave_id, now, min(wave.opens_at, now), frozen
+    )
+    if opened:
+        await queries.insert_wave_instruments(conn, wave.wave_id, [p.instrument_id for p in pinned])
+    return opened
+
+
+async def close_wave_rows(conn: Conn, wave_id: int, now: datetime) -> bool:
+    """open -> closed: THE single place where a wave closes.
+
+    Both the scheduler (advance_waves) and a coordinator (close_wave) close waves through
+    this function, inside the caller's transaction and under the program's row lock.
+    The anonymity work that must happen exactly when a wave closes belongs here, in the
+    same transaction as the status change (DESIGN.md §4): rewrite the wave's responses
+    in random order and drop its spent-invitation rows, so that neither xmin nor insertion
+    order can link a spent code to its response. `closes_at` becomes min(closes_at, now).
+    Returns False (and changes nothing) when the wave was not open.
+    """
+    return await queries.update_wave_closed(conn, wave_id, now)
+
+
+async def _ensure_next_wave(conn: Conn, program: ProgramRow) -> bool:
+    """Keep one scheduled wave ahead: add wave n+1 once wave n has left 'scheduled'."""
+    latest = await queries.fetch_latest_wave(conn, program.program_id)
+    if latest is not None and latest.status == "scheduled":
+        return False
+    seq = 1 if latest is None else latest.seq + 1
+    opens_at, closes_at = programs.program_wave_times(program, seq)
+    return await queries.insert_wave(conn, program.program_id, seq, opens_at, closes_at) is not None
+
+
+async def _advance_program(conn: Conn, program: ProgramRow, now: datetime) -> None:
+    """Bring one (locked) program's waves up to `now`, one step at a time.
+
+    A scheduled wave whose whole window passed while no scheduler ran (the service was
+    down) is opened and then closed in the same tick: it shows as closed, with
+    opened_at = closed_at = the tick's time and no responses, so the timeline says
+    honestly that the wave happened on paper and collected nothing. Later waves follow
+    the cadence from starts_at and are not shifted.
+    """
+    for _ in range(MAX_STEPS_PER_PROGRAM):
+        current = await queries.fetch_open_wave(conn, program.program_id)
+        if current is not None and current.closes_at <= now:
+            if await close_wave_rows(conn, current.wave_id, now):
+                missed = current.opened_at is not None and current.opened_at >= current.closes_at
+                await _audit_schedule(conn, "wave.closed", current, missed)
+            continue
+        if await _ensure_next_wave(conn, program):
+            continue
+        upcoming = await queries.fetch_latest_wave(conn, program.program_id)
+        if (
+            current is None
+            and upcoming is not None
+            and upcoming.status == "scheduled"
+            and upcoming.opens_at <= now
+        ):
+            if await open_wave_row(conn, program, upcoming, now):
+                await _audit_schedule(conn, "wave.opened", upcoming, upcoming.closes_at <= now)
+            continue
+        return
+    log.error("program %s: wave schedule did not settle", program.program_id)
+
+
+async def _audit_schedule(conn: Conn, action: str, wave: WaveRow, missed: bool) -> None:
+    subject: dict[str, Any] = {
+        "wave_id": wave.wave_id,
+        "program_id": wave.program_id,
+        "seq": wave.seq,
+        "by": "schedule",
+        # audit.insert_audit stamps actor-less rows as via "cli" today; this says which.
+        "via": "schedule",
+    }
+    if missed:
+        subject["missed"] = True
+    await insert_audit(conn, None, action, subject)
 
 
 async def advance_waves(conn: Conn, now: datetime) -> None:
-    """Open and close every wave that is due at `now`, and schedule the next waves."""
+    """Open and close every wave that is due at `now`, and schedule the next waves.
+
+    For each program: close the open wave once closes_at <= now; keep exactly one
+    scheduled wave ahead (wave n opens at starts_at + (n-1)·cadence); open the scheduled
+    wave once opens_at <= now. Idempotent: running it twice at the same `now` changes
+    nothing the second time. Safe concurrently: programs are locked with
+    FOR UPDATE SKIP LOCKED (another runner skips them), transitions are conditional
+    UPDATEs, and new waves are inserted ON CONFLICT DO NOTHING.
+    """
+    async with conn.transaction():
+        for program_id in await queries.list_programs_to_advance(conn, now):
+            program = await program_queries.fetch_program(conn, program_id)
+            if program is not None:
+                await _advance_program(conn, program, now)
+
+
+# --- by hand ----------------------------------------------------------------------------
+
+
+async def _lock(conn: Conn, actor: Principal | None, wave_id: int) -> tuple[ProgramRow, WaveRow]:
+    """The wave, read again after locking its program so its status cannot move under us."""
+    row = await _fetch_row(conn, wave_id)
+    program = await programs.fetch_visible_program_row(conn, actor, row.program_id, for_update=True)
+    return program, await _fetch_row(conn, wave_id)
+
+
+def _refuse(wave: WaveRow, action: str, needed: str) -> WaveTransitionRefused:
+    return WaveTransitionRefused(
+        f"Wave {wave.seq} of '{wave.program_name}' is {wave.status}; only a {needed} wave "
+        f"can be {action}. Waves go scheduled -> open -> closed -> released, never back.",
+        status_now=wave.status,
+    )
+
+
+async def open_wave(conn: Conn, actor: Principal | None, wave_id: int, now: datetime) -> Wave:
+    """Open a scheduled wave now. Opening before opens_at moves opens_at to now; the wave
+    still closes at its planned closes_at. One open wave per program at a time."""
+    program, wave = await _lock(conn, actor, wave_id)
+    if wave.status != "scheduled":
+        raise _refuse(wave, "opened", "scheduled")
+    current = await queries.fetch_open_wave(conn, program.program_id)
+    if current is not None:
+        raise WaveTransitionRefused(
+            f"Wave {current.seq} (id {current.wave_id}) of '{program.name}' is still open; "
+            "close it first: a program has one open wave at a time.",
+            status_now=wave.status,
+        )
+    if wave.closes_at <= now:
+        raise WaveTransitionRefused(
+            f"Wave {wave.seq}'s window ended at {wave.closes_at.isoformat()}; "
+            "it can no longer open. The scheduler records it as missed.",
+            status_now=wave.status,
+        )
+    await open_wave_row(conn, program, wave, now)
+    await insert_audit(
+        conn,
+        actor,
+        "wave.opened",
+        {"wave_id": wave.wave_id, "program_id": program.program_id, "seq": wave.seq, "by": "hand"},
+    )
+    await _ensure_next_wave(conn, program)
+    return _wave(await _fetch_row(conn, wave_id))
+
+
+async def close_wave(conn: Conn, actor: Principal | None, wave_id: int, now: datetime) -> Wave:
+    """Close an open wave now; closes_at becomes min(closes_at, now)."""
+    program, wave = await _lock(conn, actor, wave_id)
+    if wave.status != "open":
+        raise _refuse(wave, "closed", "open")
+    await close_wave_rows(conn, wave.wave_id, now)
+    await insert_audit(
+        conn,
+        actor,
+        "wave.closed",
+        {"wave_id": wave.wave_id, "program_id": program.program_id, "seq": wave.seq, "by": "hand"},
+    )
+    return _wave(await _fetch_row(conn, wave_id))

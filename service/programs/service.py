@@ -1,0 +1,589 @@
+"""Program rules: validation, pinning instruments, who sees which program, and the calendar
+that turns a cadence into wave times.
+
+Waves are computed, not accumulated: wave n opens at starts_at + (n-1)·cadence and closes
+one window later, with calendar-aware month and year addition in UTC (Jan 31 + P1M is the
+last day of February). So a late tick or a wave opened by hand never shifts later waves.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import asyncpg
+import msgspec
+
+from service.audit import insert_audit
+from service.auth.principal import Principal
+from service.db import Conn
+from service.errors import (
+    DuplicateProgram,
+    FieldError,
+    InvalidInput,
+    ProgramFrozen,
+    ProgramNotFound,
+    UnitOutOfScope,
+)
+from service.programs import queries
+from service.programs.schemas import (
+    NextWave,
+    PinnedInstrument,
+    PrivacyPolicy,
+    Program,
+    ProgramCreate,
+    ProgramUpdate,
+    Resource,
+)
+from service.waves import queries as wave_queries
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+# --- durations --------------------------------------------------------------------------
+
+_DURATION_RE = re.compile(r"P(?:(\d{1,4})W|(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})D)?)")
+# Cadences and windows longer than this are surely a typo.
+MAX_DURATION_DAYS = 3660
+DURATION_HINT = "write an ISO 8601 duration such as P3M, P14D, P2W or P1Y"
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An ISO 8601 duration made of calendar parts (no hours: waves open and close on dates)."""
+
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+
+    def times(self, factor: int) -> Duration:
+        return Duration(
+            self.years * factor, self.months * factor, self.weeks * factor, self.days * factor
+        )
+
+
+def parse_duration(text: str, field: str = "duration") -> Duration:
+    """`P3M` -> Duration(months=3); a bad string is InvalidInput naming `field`."""
+
+    def bad(message: str) -> InvalidInput:
+        return InvalidInput(
+            f"`{field}` is not a duration Muster can use: {message}.",
+            errors=[FieldError(field=field, message=message)],
+        )
+
+    match = _DURATION_RE.fullmatch(text)
+    if match is None:
+        if "T" in text:
+            raise bad("hours, minutes and seconds are not supported; " + DURATION_HINT)
+        raise bad(f"{text!r} is not valid; {DURATION_HINT}")
+    weeks, years, months, days = (int(g) if g else 0 for g in match.groups())
+    duration = Duration(years=years, months=months, weeks=weeks, days=days)
+    if duration == Duration():
+        raise bad(f"{text!r} is empty or zero; {DURATION_HINT}")
+    rough_days = 366 * years + 31 * months + 7 * weeks + days
+    if rough_days > MAX_DURATION_DAYS + 400 or _longest(duration) > timedelta(
+        days=MAX_DURATION_DAYS
+    ):
+        raise bad(f"{text!r} is longer than ten years")
+    return duration
+
+
+def add_duration(dt: datetime, duration: Duration) -> datetime:
+    """`dt` plus `duration`: years and months first (the day clamped to the month's last
+    day), then weeks and days."""
+    months = dt.month - 1 + duration.months + 12 * duration.years
+    year, month = dt.year + months // 12, months % 12 + 1
+    day = min(dt.day, calendar.monthrange(year, month)[1])
+    return dt.replace(year=year, month=month, day=day) + timedelta(
+        weeks=duration.weeks, days=duration.days
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _span_bounds(duration: Duration) -> tuple[timedelta, timedelta]:
+    """Shortest and longest real length of `duration`, over every start day of a leap cycle."""
+    first = datetime(2001, 1, 1, tzinfo=UTC)
+    spans = [
+        add_duration(start, duration) - start
+        for start in (first + timedelta(days=i) for i in range(4 * 365 + 1))
+    ]
+    return min(spans), max(spans)
+
+
+def _shortest(duration: Duration) -> timedelta:
+    return _span_bounds(duration)[0]
+
+
+def _longest(duration: Duration) -> timedelta:
+    return _span_bounds(duration)[1]
+
+
+def wave_times(
+    starts_at: datetime, cadence: Duration, window: Duration, seq: int
+) -> tuple[datetime, datetime]:
+    """When wave `seq` (1, 2, ...) opens and closes."""
+    opens_at = add_duration(starts_at.astimezone(UTC), cadence.times(seq - 1))
+    return opens_at, add_duration(opens_at, window)
+
+
+def program_wave_times(program: queries.ProgramRow, seq: int) -> tuple[datetime, datetime]:
+    return wave_times(
+        program.starts_at,
+        parse_duration(program.cadence, "cadence"),
+        parse_duration(program.open_window, "window"),
+        seq,
+    )
+
+
+# --- who sees what ----------------------------------------------------------------------
+
+
+def viewer_scope(viewer: Principal | None) -> str | None:
+    """The unit path a viewer's view is limited to; None sees every program."""
+    if viewer is None or viewer.role == "admin":
+        return None
+    return viewer.scope_path
+
+
+def sees_root(viewer: Principal | None, root_path: str) -> bool:
+    """A program is visible when its root is the viewer's unit, one of its ancestors (a
+    department-wide program includes their station) or inside their subtree."""
+    scope = viewer_scope(viewer)
+    if scope is None:
+        return True
+    return (
+        root_path == scope or scope.startswith(root_path + "/") or root_path.startswith(scope + "/")
+    )
+
+
+async def fetch_visible_program_row(
+    conn: Conn, viewer: Principal | None, program_id: int, *, for_update: bool = False
+) -> queries.ProgramRow:
+    row = await queries.fetch_program(conn, program_id, for_update=for_update)
+    if row is None:
+        raise ProgramNotFound(f"There is no program {program_id}. List programs to find its id.")
+    if not sees_root(viewer, row.root_unit_path):
+        raise UnitOutOfScope("This program covers units outside your scope.")
+    return row
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+def revalidate(data: S) -> S:
+    """Check a struct built in Python (the CLI, the demo) by the same rules as a decoded body."""
+    try:
+        return msgspec.convert(msgspec.to_builtins(data), type=type(data))
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field = message.split("`$.", 1)[1].split("`", 1)[0] if "`$." in message else "body"
+        raise InvalidInput(
+            "Correct the fields listed under `errors` and send the request again.",
+            errors=[FieldError(field=field, message=message.split(" - at ", 1)[0])],
+        ) from None
+
+
+async def resolve_unit(conn: Conn, ref: str) -> queries.UnitRow | None:
+    """A unit by full path, by id written as a string, or by a slug unique in the tree."""
+    unit = await queries.fetch_unit_by_path(conn, ref)
+    if unit is None and ref.isdigit() and len(ref) < 19:
+        unit = await queries.fetch_unit_by_id(conn, int(ref))
+    if unit is None and "/" not in ref:
+        candidates = await queries.list_units_by_slug(conn, ref)
+        unit = candidates[0] if len(candidates) == 1 else None
+    return unit
+
+
+@dataclass(frozen=True)
+class _Checked:
+    unit: queries.UnitRow
+    instruments: list[queries.InstrumentRow]
+
+
+async def _check_program(
+    conn: Conn,
+    *,
+    root_unit: str,
+    instruments: Sequence[str],
+    cadence: str,
+    window: str,
+    starts_at: datetime,
+    policy: PrivacyPolicy,
+    now: datetime,
+    check_start: bool,
+) -> _Checked:
+    """Every rule that spans fields or needs the database; all failures in one InvalidInput."""
+    errors: list[FieldError] = []
+    unit = await resolve_unit(conn, root_unit)
+    if unit is None:
+        errors.append(
+            FieldError(field="root_unit", message=f"no unit has the path or id {root_unit!r}")
+        )
+    repeated = sorted({slug for slug in instruments if list(instruments).count(slug) > 1})
+    if repeated:
+        errors.append(
+            FieldError(field="instruments", message=f"list each instrument once: {repeated}")
+        )
+    pinned: list[queries.InstrumentRow] = []
+    for index, slug in enumerate(instruments):
+        found = await queries.fetch_latest_instrument(conn, slug)
+        if found is None:
+            errors.append(
+                FieldError(
+                    field=f"instruments[{index}]",
+                    message=f"no instrument {slug!r} is loaded; add surveys/{slug}.toml first",
+                )
+            )
+        else:
+            pinned.append(found)
+    durations: dict[str, Duration] = {}
+    for field, text in (("cadence", cadence), ("window", window)):
+        try:
+            durations[field] = parse_duration(text, field)
+        except InvalidInput as exc:
+            errors.extend(exc.errors or [])
+    if len(durations) == 2 and _longest(durations["window"]) >= _shortest(durations["cadence"]):
+        errors.append(
+            FieldError(
+                field="window",
+                message=(
+                    f"the window {window} must be shorter than the cadence {cadence} "
+                    "(counting months as 28 to 31 days), so each wave closes before the next opens"
+                ),
+            )
+        )
+    if starts_at.tzinfo is None:
+        errors.append(FieldError(field="starts_at", message="give a time zone, e.g. 'Z'"))
+    elif check_start:
+        if "window" in durations and add_duration(starts_at, durations["window"]) <= now:
+            errors.append(
+                FieldError(
+                    field="starts_at",
+                    message="the first wave would already be over; start later",
+                )
+            )
+        if starts_at > now + timedelta(days=MAX_DURATION_DAYS):
+            errors.append(FieldError(field="starts_at", message="start within the next ten years"))
+    if policy.annual_epsilon_cap < policy.epsilon_per_wave:
+        errors.append(
+            FieldError(
+                field="policy.annual_epsilon_cap",
+                message=(
+                    f"the annual cap {policy.annual_epsilon_cap} must be at least "
+                    f"the budget of one wave ({policy.epsilon_per_wave})"
+                ),
+            )
+        )
+    if policy.level_shares is not None:
+        if abs(sum(policy.level_shares) - 1.0) > 1e-9:
+            errors.append(
+                FieldError(field="policy.level_shares", message="the shares must add up to 1")
+            )
+        if unit is not None:
+            levels = await queries.count_subtree_levels(conn, unit.path)
+            if len(policy.level_shares) != levels:
+                errors.append(
+                    FieldError(
+                        field="policy.level_shares",
+                        message=f"give one share per level of the tree below the root: {levels}",
+                    )
+                )
+    if errors:
+        raise InvalidInput(
+            "Correct the fields listed under `errors` and send the request again.", errors=errors
+        )
+    assert unit is not None  # noqa: S101 - an unknown unit was reported above
+    return _Checked(unit=unit, instruments=pinned)
+
+
+def _check_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise InvalidInput(
+            "Give the program a name.",
+            errors=[FieldError(field="name", message="the name is blank")],
+        )
+    return cleaned
+
+
+async def _check_name_free(conn: Conn, name: str, program_id: int | None = None) -> None:
+    existing = await queries.fetch_program_id_by_name(conn, name)
+    if existing is not None and existing != program_id:
+        raise DuplicateProgram(f"Program {existing} is already called {name!r}. Pick another name.")
+
+
+def _check_resources(resources: Sequence[Resource]) -> None:
+    errors = [
+        FieldError(
+            field=f"resources[{index}].url",
+            message="use an https:// address with a host name, e.g. https://eap.example.org",
+        )
+        for index, resource in enumerate(resources)
+        if resource.url is not None and not _is_https_url(resource.url)
+    ]
+    if errors:
+        raise InvalidInput(
+            "Correct the fields listed under `errors` and send the request again.", errors=errors
+        )
+
+
+def _is_https_url(url: str) -> bool:
+    if any(ch.isspace() for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    return parts.scheme == "https" and "." in host.strip(".") and not parts.username
+
+
+def _resources(resources: Sequence[Resource]) -> list[dict[str, Any]]:
+    _check_resources(resources)
+    plain: list[dict[str, Any]] = msgspec.to_builtins(list(resources))
+    return plain
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+async def _assemble(conn: Conn, rows: list[queries.ProgramRow]) -> list[Program]:
+    ids = [row.program_id for row in rows]
+    pinned: dict[int, list[PinnedInstrument]] = {}
+    for item in await queries.list_pinned_instruments(conn, ids):
+        pinned.setdefault(item.program_id, []).append(
+            PinnedInstrument(
+                slug=item.slug,
+                version=item.version,
+                instrument_id=item.instrument_id,
+                title=item.title,
+            )
+        )
+    upcoming = {
+        item.program_id: NextWave(
+            wave_id=item.wave_id, seq=item.seq, opens_at=item.opens_at, closes_at=item.closes_at
+        )
+        for item in await queries.list_next_waves(conn, ids)
+    }
+    return [
+        Program(
+            program_id=row.program_id,
+            name=row.name,
+            root_unit_id=row.root_unit_id,
+            root_unit_path=row.root_unit_path,
+            instruments=pinned.get(row.program_id, []),
+            cadence=row.cadence,
+            window=row.open_window,
+            mode=row.mode,
+            policy=msgspec.convert(row.policy, type=PrivacyPolicy),
+            resources=msgspec.convert(row.resources, type=list[Resource]),
+            starts_at=row.starts_at,
+            frozen=row.frozen,
+            next_wave=upcoming.get(row.program_id),
+        )
+        for row in rows
+    ]
+
+
+async def list_programs(conn: Conn, viewer: Principal | None) -> list[Program]:
+    """Programs the viewer may see: all for admins, the operator and unscoped researchers;
+    for scoped viewers those whose root is their unit, an ancestor of it, or below it."""
+    return await _assemble(conn, await queries.list_programs(conn, viewer_scope(viewer)))
+
+
+async def fetch_program(conn: Conn, viewer: Principal | None, program_id: int) -> Program:
+    row = await fetch_visible_program_row(conn, viewer, program_id)
+    return (await _assemble(conn, [row]))[0]
+
+
+# --- changing ---------------------------------------------------------------------------
+
+
+async def create_program(
+    conn: Conn, actor: Principal | None, data: ProgramCreate, now: datetime
+) -> Program:
+    """Create a program, pin the latest version of each instrument and schedule wave 1.
+
+    The scheduler (waves.service.advance_waves) opens wave 1 when it is due.
+    """
+    data = revalidate(data)
+    name = _check_name(data.name)
+    _check_resources(data.resources)
+    checked = await _check_program(
+        conn,
+        root_unit=data.root_unit,
+        instruments=data.instruments,
+        cadence=data.cadence,
+        window=data.window,
+        starts_at=data.starts_at,
+        policy=data.policy,
+        now=now,
+        check_start=True,
+    )
+    if actor is not None and not sees_root(actor, checked.unit.path):
+        raise UnitOutOfScope("The root unit is outside your scope.")
+    await _check_name_free(conn, name)
+    try:
+        async with conn.transaction():
+            program_id = await queries.insert_program(
+                conn,
+                name=name,
+                root_unit_id=checked.unit.unit_id,
+                cadence=data.cadence,
+                open_window=data.window,
+                mode=data.mode,
+                policy=msgspec.to_builtins(data.policy),
+                resources=_resources(data.resources),
+                starts_at=data.starts_at,
+            )
+    except asyncpg.UniqueViolationError:
+        raise DuplicateProgram(
+            f"A program is already called {name!r}. Pick another name."
+        ) from None
+    await queries.insert_pinned_instruments(
+        conn, program_id, [i.instrument_id for i in checked.instruments]
+    )
+    opens_at, closes_at = wave_times(
+        data.starts_at, parse_duration(data.cadence), parse_duration(data.window), 1
+    )
+    await wave_queries.insert_wave(conn, program_id, 1, opens_at, closes_at)
+    await insert_audit(
+        conn,
+        actor,
+        "program.created",
+        {
+            "program_id": program_id,
+            "name": name,
+            "instruments": [f"{i.slug}@{i.version}" for i in checked.instruments],
+        },
+    )
+    return await fetch_program(conn, actor, program_id)
+
+
+async def _save(conn: Conn, program_id: int, **fields: Any) -> None:
+    try:
+        async with conn.transaction():
+            await queries.update_program(conn, program_id, **fields)
+    except asyncpg.UniqueViolationError:
+        raise DuplicateProgram(
+            f"A program is already called {fields['name']!r}. Pick another name."
+        ) from None
+
+
+FROZEN_FIELDS = ("root_unit", "instruments", "cadence", "window", "starts_at", "mode", "policy")
+
+
+async def update_program(
+    conn: Conn, actor: Principal | None, program_id: int, data: ProgramUpdate, now: datetime
+) -> Program:
+    """Change a program. Name and resources may always change; the other fields only until
+    a wave has opened (ProgramFrozen after that, naming the fields). Before then every
+    update re-pins the instruments to their latest versions and moves the scheduled waves
+    to the (new) cadence. Sending a field unchanged is not a change."""
+    data = revalidate(data)
+    current = await fetch_visible_program_row(conn, actor, program_id, for_update=True)
+    pinned = await queries.list_pinned_instruments(conn, [program_id])
+    current_slugs = [p.slug for p in pinned]
+    current_policy = msgspec.convert(current.policy, type=PrivacyPolicy)
+
+    changed: list[str] = []
+    if data.root_unit is not msgspec.UNSET:
+        target = await resolve_unit(conn, data.root_unit)
+        if target is None or target.unit_id != current.root_unit_id:
+            changed.append("root_unit")
+    comparisons: dict[str, tuple[Any, Any]] = {
+        "instruments": (data.instruments, current_slugs),
+        "cadence": (data.cadence, current.cadence),
+        "window": (data.window, current.open_window),
+        "starts_at": (data.starts_at, current.starts_at),
+        "mode": (data.mode, current.mode),
+        "policy": (data.policy, current_policy),
+    }
+    for field, (new, old) in comparisons.items():
+        if new is not msgspec.UNSET and new != old:
+            changed.append(field)
+    changed.sort(key=FROZEN_FIELDS.index)
+    if changed and current.frozen:
+        raise ProgramFrozen(
+            f"A wave of this program has opened, so {', '.join(changed)} can no longer change: "
+            "they are fixed for the waves that used them. Create a new program instead.",
+            fields=changed,
+        )
+
+    name = current.name if data.name is msgspec.UNSET else _check_name(data.name)
+    if data.name is not msgspec.UNSET and name != current.name:
+        changed.insert(0, "name")
+        await _check_name_free(conn, name, program_id)
+    resources = current.resources
+    if data.resources is not msgspec.UNSET:
+        resources = _resources(data.resources)
+        if resources != current.resources:
+            changed.append("resources")
+
+    if current.frozen:
+        await _save(
+            conn,
+            program_id,
+            name=name,
+            root_unit_id=current.root_unit_id,
+            cadence=current.cadence,
+            open_window=current.open_window,
+            mode=current.mode,
+            policy=current.policy,
+            resources=resources,
+            starts_at=current.starts_at,
+        )
+    else:
+
+        def pick(value: Any, old: Any) -> Any:
+            return old if value is msgspec.UNSET else value
+
+        starts_at: datetime = pick(data.starts_at, current.starts_at)
+        cadence: str = pick(data.cadence, current.cadence)
+        window: str = pick(data.window, current.open_window)
+        policy: PrivacyPolicy = pick(data.policy, current_policy)
+        checked = await _check_program(
+            conn,
+            root_unit=pick(data.root_unit, current.root_unit_path),
+            instruments=pick(data.instruments, current_slugs),
+            cadence=cadence,
+            window=window,
+            starts_at=starts_at,
+            policy=policy,
+            now=now,
+            check_start=bool({"starts_at", "window"} & set(changed)),
+        )
+        await _save(
+            conn,
+            program_id,
+            name=name,
+            root_unit_id=checked.unit.unit_id,
+            cadence=cadence,
+            open_window=window,
+            mode=pick(data.mode, current.mode),
+            policy=msgspec.to_builtins(policy),
+            resources=resources,
+            starts_at=starts_at,
+        )
+        repinned = [i.instrument_id for i in checked.instruments]
+        if repinned != [p.instrument_id for p in pinned]:
+            # New slugs, or newer versions of the same ones: pin what a wave would ask now.
+            await queries.delete_pinned_instruments(conn, program_id)
+            await queries.insert_pinned_instruments(conn, program_id, repinned)
+            if "instruments" not in changed:
+                changed.append("instruments")
+        cadence_d, window_d = parse_duration(cadence), parse_duration(window)
+        for wave in await wave_queries.list_scheduled_waves(conn, program_id):
+            opens_at, closes_at = wave_times(starts_at, cadence_d, window_d, wave.seq)
+            await wave_queries.update_wave_schedule(conn, wave.wave_id, opens_at, closes_at)
+    if changed:
+        await insert_audit(
+            conn, actor, "program.updated", {"program_id": program_id, "fields": changed}
+        )
+    return await fetch_program(conn, actor, program_id)
