@@ -19,5 +19,5 @@ async def insert_audit(
         "INSERT INTO audit (staff_id, action, subject) VALUES ($1, $2, $3)",
         actor.staff_id if actor is not None else None,
         action,
-        {**subject, "via": actor.via if actor is not None else "cli"},
+        {"via": actor.via if actor is not None else "cli", **subject},
     )

@@ -47,10 +47,19 @@ class DomainError(Exception):
     type_slug: ClassVar[str] = "bad-request"
     title: ClassVar[str] = "The request cannot be carried out"
 
-    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, **extra: Any):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        # Response headers that belong with this problem, e.g. Retry-After on a 429.
+        self.headers = headers
         self.extra = extra
 
     def to_problem(self) -> Problem:
@@ -218,6 +227,21 @@ class NotReady(DomainError):
     title = "The service is not ready"
 
 
+class TokenNotFound(NotFound):
+    type_slug = "token-not-found"
+    title = "No such API token"
+
+
+class LastAdmin(Conflict):
+    type_slug = "last-admin"
+    title = "This would leave no administrator"
+
+
+class DuplicateProgram(Conflict):
+    type_slug = "duplicate-program"
+    title = "A program with this name already exists"
+
+
 # --- the mapping ----------------------------------------------------------------------
 
 
@@ -264,7 +288,7 @@ _HTTP_TITLES = {
 def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None]:
     """The single translation from any exception to a problem document."""
     if isinstance(exc, DomainError):
-        return exc.to_problem(), None
+        return exc.to_problem(), exc.headers
     if isinstance(exc, ValidationException):
         return _from_validation(exc), None
     if isinstance(exc, NotAuthorizedException):

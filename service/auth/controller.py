@@ -1,7 +1,288 @@
-"""HTTP routes of this capability."""
+"""HTTP routes of this capability: sessions, the caller, staff accounts, API tokens."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-routes: list[Any] = []
+from litestar import Request, Response, delete, get, patch, post
+from litestar.datastructures import Cookie, State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from service.auth import service
+from service.auth.guards import SESSION_COOKIE, require
+from service.auth.principal import ROLES, Principal
+from service.auth.schemas import (
+    Me,
+    SessionCreate,
+    SessionCreated,
+    Staff,
+    StaffCreate,
+    StaffCreated,
+    StaffUpdate,
+    Token,
+    TokenCreate,
+    TokenCreated,
+)
+from service.config import Settings
+from service.db import Conn, Pool
+from service.errors import CsrfFailed
+
+# Sent with every staff response: nothing cached, framed, sniffed or leaked in a Referer.
+STAFF_HEADERS: dict[str, str] = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+}
+ANY_STAFF = ROLES
+
+
+# --- pieces the pages share -------------------------------------------------------------
+
+
+async def provide_login_connection(state: State) -> AsyncGenerator[Conn, None]:
+    """A connection without the per-request transaction.
+
+    A failed sign-in raises, and the request transaction would roll the failure count back
+    with it; `service.login` commits its own work instead.
+    """
+    pool: Pool[Any] = state.pool
+    async with pool.acquire() as conn:
+        yield conn
+
+
+LOGIN_DEPENDENCIES = {"login_conn": Provide(provide_login_connection)}
+
+
+def session_cookie(session_id: str, settings: Settings) -> Cookie:
+    # __Host-: Secure, Path=/ and no Domain, so no sibling host can set or read it.
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=session_id,
+        max_age=settings.session_hours * 3600,
+        path="/",
+        domain=None,
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def cleared_session_cookie() -> Cookie:
+    # Browsers ignore a __Host- cookie without Secure and Path=/, even one that deletes.
+    return Cookie(
+        key=SESSION_COOKIE,
+        value="",
+        max_age=0,
+        expires=0,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def check_same_origin(request: Request[Any, Any, Any]) -> None:
+    """Refuse sign-ins posted from another site (login CSRF), which no session token can stop."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in {"same-origin", "none"}:
+        raise CsrfFailed("Sign in from this site's own sign-in page.")
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise CsrfFailed("Sign in from this site's own sign-in page.")
+
+
+def me_of(principal: Principal) -> Me:
+    scopes = principal.scopes if principal.via == "token" else service.ROLE_SCOPES[principal.role]
+    return Me(
+        staff_id=principal.staff_id,
+        email=principal.email,
+        role=principal.role,
+        unit_id=principal.scope_unit_id,
+        unit_path=principal.scope_path,
+        via=principal.via,
+        scopes=sorted(scopes),
+        csrf_token=principal.csrf_token if principal.via == "session" else None,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+@post(
+    "/api/v1/session",
+    dependencies=LOGIN_DEPENDENCIES,
+    response_headers=STAFF_HEADERS,
+    tags=["sessions"],
+    status_code=HTTP_201_CREATED,
+    security=[],
+)
+async def create_session(
+    request: Request[Any, Any, Any],
+    login_conn: NamedDependency[Conn],
+    data: JSONBody[SessionCreate],
+) -> Response[SessionCreated]:
+    """Sign in for a session cookie (scripts and the pages use the same rules)."""
+    check_same_origin(request)
+    settings: Settings = request.app.state.settings
+    now = _now()
+    session_id, csrf, principal = await service.login(
+        login_conn,
+        data.email,
+        data.password,
+        now,
+        service.LoginPolicy.from_settings(settings),
+        replaces=request.cookies.get(SESSION_COOKIE),
+    )
+    body = SessionCreated(
+        me=me_of(principal),
+        csrf_token=csrf,
+        expires_at=now + service.LoginPolicy.from_settings(settings).session_lifetime,
+    )
+    return Response(
+        body, status_code=HTTP_201_CREATED, cookies=[session_cookie(session_id, settings)]
+    )
+
+
+@delete(
+    "/api/v1/session",
+    guards=[require(*ANY_STAFF)],
+    response_headers=STAFF_HEADERS,
+    tags=["sessions"],
+    status_code=HTTP_204_NO_CONTENT,
+)
+async def delete_session(
+    request: Request[Any, Any, Any], conn: NamedDependency[Conn]
+) -> Response[None]:
+    """Sign out: the session ends on the server, not only in the browser."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        await service.logout(conn, session_id)
+    return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cleared_session_cookie()])
+
+
+@get(
+    "/api/v1/me",
+    guards=[require(*ANY_STAFF, scope="read")],
+    response_headers=STAFF_HEADERS,
+    tags=["sessions"],
+)
+async def get_me(principal: NamedDependency[Principal]) -> Me:
+    """Who is asking, with what role, scope and (for sessions) CSRF token."""
+    return me_of(principal)
+
+
+# --- staff accounts ---------------------------------------------------------------------
+
+
+@get(
+    "/api/v1/staff",
+    guards=[require("admin", scope="read")],
+    response_headers=STAFF_HEADERS,
+    tags=["staff"],
+)
+async def get_staff_list(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal]
+) -> list[Staff]:
+    return await service.list_staff(conn, principal)
+
+
+@post(
+    "/api/v1/staff",
+    guards=[require("admin", scope="write")],
+    response_headers=STAFF_HEADERS,
+    tags=["staff"],
+    status_code=HTTP_201_CREATED,
+)
+async def post_staff(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal], data: JSONBody[StaffCreate]
+) -> StaffCreated:
+    """Add an account; without a password, one is generated and returned this once."""
+    return await service.add_staff(conn, principal, data)
+
+
+@patch(
+    "/api/v1/staff/{staff_id:int}",
+    guards=[require("admin", scope="write")],
+    response_headers=STAFF_HEADERS,
+    tags=["staff"],
+)
+async def patch_staff(
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    staff_id: FromPath[int],
+    data: JSONBody[StaffUpdate],
+) -> Staff:
+    """Change role, unit or disabled; disabling ends the account's sessions and tokens."""
+    return await service.update_staff(conn, principal, staff_id, data)
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+@get(
+    "/api/v1/tokens",
+    guards=[require(*ANY_STAFF, scope="read")],
+    response_headers=STAFF_HEADERS,
+    tags=["tokens"],
+)
+async def get_tokens(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal]
+) -> list[Token]:
+    """Your own tokens, without the tokens themselves."""
+    return await service.list_tokens(conn, principal)
+
+
+@post(
+    "/api/v1/tokens",
+    guards=[require(*ANY_STAFF, scope="write")],
+    response_headers=STAFF_HEADERS,
+    tags=["tokens"],
+    status_code=HTTP_201_CREATED,
+)
+async def post_token(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    data: JSONBody[TokenCreate],
+) -> TokenCreated:
+    """Create a token for scripts. `token` in the answer is shown this once only."""
+    key: bytes = request.app.state.secret_key
+    return await service.create_token(conn, principal, data, _now(), key)
+
+
+@delete(
+    "/api/v1/tokens/{token_id:int}",
+    guards=[require(*ANY_STAFF, scope="write")],
+    response_headers=STAFF_HEADERS,
+    tags=["tokens"],
+    status_code=HTTP_204_NO_CONTENT,
+)
+async def delete_token(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal], token_id: FromPath[int]
+) -> None:
+    """Revoke one of your tokens (administrators: anyone's)."""
+    await service.revoke_token(conn, principal, token_id)
+
+
+routes: list[Any] = [
+    create_session,
+    delete_session,
+    get_me,
+    get_staff_list,
+    post_staff,
+    patch_staff,
+    get_tokens,
+    post_token,
+    delete_token,
+]

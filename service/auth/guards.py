@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
@@ -74,8 +75,6 @@ async def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], principal:
     sent = connection.headers.get(CSRF_HEADER, "")
     if not sent and "form" in connection.headers.get("content-type", ""):
         # Reading the form here caches it on the request, so the handler can read it again.
-        from litestar import Request
-
         if isinstance(connection, Request):
             form = await connection.form()
             value = form.get(CSRF_FIELD, "")
@@ -84,36 +83,47 @@ async def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], principal:
         raise CsrfFailed("Reload the page and submit the form again.")
 
 
-def require(*roles: Role, scope: str | None = None) -> Guard:
-    """A guard that admits the given roles (and, for API tokens, the given token scope)."""
-    allowed = frozenset(roles)
+class RoleGuard:
+    """Admits the given roles (and, for API tokens, the given token scope).
 
-    async def guard(
-        connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+    A class rather than a closure so that `roles` and `scope` can be read back: the
+    route-guard test builds its table of every staff route from them.
+    """
+
+    def __init__(self, roles: frozenset[Role], scope: str | None) -> None:
+        self.roles = roles
+        self.scope = scope
+
+    async def __call__(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
     ) -> None:
         principal = await authenticate(connection)
         if principal is None:
             raise NotAuthenticated("Sign in at /login, or send an API token.")
-        if principal.role not in allowed:
-            raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}.")
+        if principal.role not in self.roles:
+            raise Forbidden(f"This needs the role {' or '.join(sorted(self.roles))}.")
+        scope = self.scope
         if principal.via == "token" and scope is not None and scope not in principal.scopes:
             raise Forbidden(f"This token lacks the scope `{scope}`. Create one that has it.")
         await _check_csrf(connection, principal)
         connection.state.principal = principal
 
-    return guard
+
+def require(*roles: Role, scope: str | None = None) -> Guard:
+    """A guard that admits the given roles (and, for API tokens, the given token scope)."""
+    return RoleGuard(frozenset(roles), scope)
 
 
-async def provide_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    principal: Principal = connection.state.principal
+# Dependencies take `request` (a name Litestar reserves for the connection); any other
+# name would be read as a query parameter.
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    principal: Principal = request.state.principal
     return principal
 
 
-async def provide_optional_principal(
-    connection: ASGIConnection[Any, Any, Any, Any],
-) -> Principal | None:
+async def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
     """For pages that show a sign-in link to anonymous visitors instead of an error."""
     try:
-        return await authenticate(connection)
+        return await authenticate(request)
     except TokenInvalid:
         return None

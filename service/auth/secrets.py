@@ -6,7 +6,11 @@ import hashlib
 import hmac
 import os
 import secrets
+from functools import cache
 from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 TOKEN_PREFIX = "mst_"  # noqa: S105 (a prefix that marks tokens in leaked text, not a secret)
 
@@ -47,3 +51,37 @@ def new_csrf_token() -> str:
 
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+# argon2id with the library's defaults (RFC 9106's second recommendation); a stored hash
+# made with other parameters is replaced at the next successful login.
+PASSWORD_HASHER = PasswordHasher()
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+def hash_password(password: str, hasher: PasswordHasher = PASSWORD_HASHER) -> str:
+    hashed: str = hasher.hash(password)
+    return hashed
+
+
+def verify_password(stored: str, password: str, hasher: PasswordHasher = PASSWORD_HASHER) -> bool:
+    try:
+        return bool(hasher.verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str, hasher: PasswordHasher = PASSWORD_HASHER) -> bool:
+    try:
+        return bool(hasher.check_needs_rehash(stored))
+    except InvalidHashError:
+        return True
+
+
+@cache
+def dummy_password_hash() -> str:
+    """A hash no password matches, so that an unknown email costs as much as a wrong password."""
+    return hash_password(secrets.token_urlsafe(32))

@@ -1,7 +1,172 @@
-"""Server-rendered staff pages."""
+"""Server-rendered staff pages: sign in, sign out, and the landing page.
+
+Pages need no JavaScript. Errors on these routes render as HTML for browsers (see
+`error_page`); a session that has ended sends the browser back to the sign-in page.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-routes: list[Any] = []
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from service.auth import service as auth
+from service.auth.controller import (
+    LOGIN_DEPENDENCIES,
+    STAFF_HEADERS,
+    check_same_origin,
+    cleared_session_cookie,
+    session_cookie,
+)
+from service.auth.guards import SESSION_COOKIE, require
+from service.auth.principal import ROLES, Principal
+from service.config import Settings
+from service.db import Conn
+from service.errors import (
+    CsrfFailed,
+    InvalidCredentials,
+    NotAuthenticated,
+    Problem,
+    TooManyAttempts,
+)
+from service.programs import service as programs
+from service.waves import service as waves
+from service.waves.schemas import Wave
+
+
+def error_page(request: Request[Any, Any, Any], problem: Problem) -> Response[Any]:
+    """The HTML face of a problem on a page route; an ended session goes back to sign-in."""
+    if problem.status == NotAuthenticated.status:
+        return Redirect(
+            "/login",
+            status_code=HTTP_303_SEE_OTHER,
+            headers=STAFF_HEADERS,
+            cookies=[cleared_session_cookie()],
+        )
+    return Template(
+        template_name="error.html",
+        context={"problem": problem, "viewer": None},
+        status_code=problem.status,
+        headers=STAFF_HEADERS,
+    )
+
+
+PAGE_OPT = {"error_page": error_page}
+
+
+def _page(name: str, viewer: Principal | None, status_code: int = 200, **context: Any) -> Template:
+    return Template(
+        template_name=name,
+        context={"viewer": viewer, **context},
+        status_code=status_code,
+    )
+
+
+def _to(path: str) -> Redirect:
+    return Redirect(path, status_code=HTTP_303_SEE_OTHER)
+
+
+# --- sign in and out --------------------------------------------------------------------
+
+
+@get(
+    "/login",
+    opt=PAGE_OPT,
+    response_headers=STAFF_HEADERS,
+    include_in_schema=False,
+)
+async def login_page(viewer: NamedDependency[Principal | None]) -> Response[Any]:
+    if viewer is not None:
+        return _to("/")
+    return _page("login.html", None, email="", errors={})
+
+
+@post(
+    "/login",
+    opt=PAGE_OPT,
+    dependencies=LOGIN_DEPENDENCIES,
+    response_headers=STAFF_HEADERS,
+    include_in_schema=False,
+)
+async def login_submit(
+    request: Request[Any, Any, Any], login_conn: NamedDependency[Conn]
+) -> Response[Any]:
+    form = await request.form()
+    email = str(form.get("email") or "").strip()[:254]
+    password = str(form.get("password") or "")
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = "Enter the email address of your account."
+    if not password:
+        errors["password"] = "Enter your password."  # noqa: S105 (a message, not a secret)
+    if errors:
+        return _page("login.html", None, 422, email=email, errors=errors)
+    settings: Settings = request.app.state.settings
+    try:
+        check_same_origin(request)
+        session_id, _csrf, _principal = await auth.login(
+            login_conn,
+            email,
+            password,
+            datetime.now(UTC),
+            auth.LoginPolicy.from_settings(settings),
+            replaces=request.cookies.get(SESSION_COOKIE),
+        )
+    except (InvalidCredentials, TooManyAttempts, CsrfFailed) as exc:
+        # The form comes back with the email kept and the reason beside the fields.
+        page = _page("login.html", None, exc.status, email=email, errors={"form": exc.detail})
+        if isinstance(exc, TooManyAttempts) and "retry_after" in exc.extra:
+            page.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return page
+    response = _to("/")
+    response.set_cookie(session_cookie(session_id, settings))
+    return response
+
+
+@post(
+    "/logout",
+    guards=[require(*ROLES)],
+    opt=PAGE_OPT,
+    response_headers=STAFF_HEADERS,
+    include_in_schema=False,
+)
+async def logout_submit(
+    request: Request[Any, Any, Any], conn: NamedDependency[Conn]
+) -> Response[Any]:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        await auth.logout(conn, session_id)
+    response = _to("/login")
+    response.set_cookie(cleared_session_cookie())
+    return response
+
+
+# --- the landing page -------------------------------------------------------------------
+
+
+@get(
+    "/",
+    opt=PAGE_OPT,
+    response_headers=STAFF_HEADERS,
+    include_in_schema=False,
+)
+async def landing_page(
+    conn: NamedDependency[Conn], viewer: NamedDependency[Principal | None]
+) -> Response[Any]:
+    """The programs and waves the signed-in person may see; visitors go to sign-in."""
+    if viewer is None:
+        return _to("/login")
+    visible = await programs.list_programs(conn, viewer)
+    # One query for the waves of every visible program rather than one per program.
+    by_program: dict[int, list[Wave]] = {}
+    for wave in await waves.list_waves(conn, viewer):
+        by_program.setdefault(wave.program_id, []).append(wave)
+    listing = [(program, by_program.get(program.program_id, [])) for program in visible]
+    return _page("home.html", viewer, listing=listing)
+
+
+routes: list[Any] = [login_page, login_submit, logout_submit, landing_page]

@@ -1,0 +1,425 @@
+"""Staff accounts, sign-in, sessions and API tokens.
+
+Passwords are hashed with argon2id; hashing and verifying run in a worker thread so a
+sign-in never stalls the event loop. Sign-in failures are counted in the staff row, so
+the lockout holds across service instances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from service.audit import insert_audit
+from service.auth import queries
+from service.auth.principal import ROLES, Principal, Role
+from service.auth.schemas import (
+    EMAIL_PATTERN,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    Staff,
+    StaffCreate,
+    StaffCreated,
+    StaffUpdate,
+    Token,
+    TokenCreate,
+    TokenCreated,
+)
+from service.auth.secrets import (
+    dummy_password_hash,
+    generate_password,
+    hash_api_token,
+    hash_password,
+    hash_session_id,
+    needs_rehash,
+    new_api_token,
+    new_csrf_token,
+    new_session_id,
+    verify_password,
+)
+from service.config import Settings
+from service.db import Conn
+from service.errors import (
+    DomainError,
+    DuplicateStaff,
+    FieldError,
+    Forbidden,
+    InvalidCredentials,
+    InvalidInput,
+    LastAdmin,
+    StaffNotFound,
+    TokenNotFound,
+    TooManyAttempts,
+    UnitNotFound,
+)
+
+WRONG_CREDENTIALS = "Check the email and password and try again."
+TOKEN_SCOPES = ("read", "write")
+# What each role may put on a token: researchers only read.
+ROLE_SCOPES: dict[Role, frozenset[str]] = {
+    "admin": frozenset(TOKEN_SCOPES),
+    "leader": frozenset(TOKEN_SCOPES),
+    "researcher": frozenset({"read"}),
+}
+
+
+class LoginPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """How many failures lock an account, for how long, and how long a session lasts."""
+
+    max_failures: int = 5
+    window: timedelta = timedelta(minutes=15)
+    session_lifetime: timedelta = timedelta(hours=12)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginPolicy:
+        return cls(
+            max_failures=settings.login_max_failures,
+            window=timedelta(minutes=settings.login_window_minutes),
+            session_lifetime=timedelta(hours=settings.session_hours),
+        )
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(
+        "Correct the fields listed under `errors` and send the request again.",
+        errors=[FieldError(field=field, message=message)],
+    )
+
+
+def _require_admin(actor: Principal | None) -> None:
+    # None is the operator at the command line, who may do anything.
+    if actor is not None and actor.role != "admin":
+        raise Forbidden("Only administrators manage staff accounts.")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise _invalid("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise _invalid("password", f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def _normal_email(email: str) -> str:
+    normal = email.strip().lower()
+    if len(normal) > 254 or not re.fullmatch(EMAIL_PATTERN, normal):
+        raise _invalid("email", "Give an email address such as name@example.org.")
+    return normal
+
+
+async def _unit_for(conn: Conn, role: Role, ref: str | None) -> queries.UnitRow | None:
+    if role == "leader" and not ref:
+        raise _invalid("unit", "A leader needs a unit: the root of the subtree they may see.")
+    if role == "admin" and ref:
+        raise _invalid("unit", "Administrators see the whole organisation; leave the unit out.")
+    if not ref:
+        return None
+    unit = await queries.fetch_unit_by_ref(conn, ref)
+    if unit is None:
+        raise UnitNotFound(f"No unit has the path, slug or id {ref!r}.")
+    return unit
+
+
+async def _hash(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def _verify(stored: str, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, stored, password)
+
+
+# --- staff accounts ---------------------------------------------------------------------
+
+
+async def add_staff(conn: Conn, actor: Principal | None, data: StaffCreate) -> StaffCreated:
+    """Create an account; when no password is given, one is generated and returned once."""
+    _require_admin(actor)
+    if data.role not in ROLES:
+        raise _invalid("role", "Use admin, leader or researcher.")
+    email = _normal_email(data.email)
+    unit = await _unit_for(conn, data.role, data.unit)
+    generated = None
+    if data.password is None:
+        generated = generate_password()
+    else:
+        _check_password(data.password)
+    staff_id = await queries.insert_staff(
+        conn,
+        email,
+        await _hash(generated or data.password or ""),
+        data.role,
+        unit.unit_id if unit else None,
+    )
+    if staff_id is None:
+        raise DuplicateStaff(f"{email} already has an account; update that one instead.")
+    await insert_audit(
+        conn,
+        actor,
+        "staff.added",
+        {
+            "staff_id": staff_id,
+            "email": email,
+            "role": data.role,
+            "unit_id": unit.unit_id if unit else None,
+        },
+    )
+    staff = await _staff(conn, staff_id)
+    return StaffCreated(**msgspec.structs.asdict(staff), password=generated)
+
+
+async def _staff(conn: Conn, staff_id: int) -> Staff:
+    staff = await queries.fetch_staff(conn, staff_id)
+    if staff is None:
+        raise StaffNotFound(f"There is no staff account {staff_id}.")
+    return staff
+
+
+async def list_staff(conn: Conn, actor: Principal | None) -> list[Staff]:
+    _require_admin(actor)
+    return await queries.list_staff(conn)
+
+
+async def set_password(conn: Conn, actor: Principal | None, staff_id: int, password: str) -> None:
+    """Replace a password (an admin for anyone, everyone for themselves); signs out everywhere."""
+    if actor is not None and actor.role != "admin" and actor.staff_id != staff_id:
+        raise Forbidden("You can change only your own password.")
+    _check_password(password)
+    await _staff(conn, staff_id)
+    await queries.update_staff_password(conn, staff_id, await _hash(password))
+    # A new password also lifts a lockout and ends every session opened with the old one.
+    await queries.update_login_failures(conn, staff_id, 0, None, None)
+    await queries.update_sessions_revoked_for_staff(conn, staff_id)
+    await insert_audit(
+        conn, actor, "staff.updated", {"staff_id": staff_id, "changed": ["password"]}
+    )
+
+
+async def update_staff(
+    conn: Conn, actor: Principal | None, staff_id: int, data: StaffUpdate
+) -> Staff:
+    """Change role, unit or disabled state. Disabling ends the account's sessions and tokens."""
+    _require_admin(actor)
+    current = await _staff(conn, staff_id)
+    role: Role = current.role if data.role is msgspec.UNSET else data.role
+    if role not in ROLES:
+        raise _invalid("role", "Use admin, leader or researcher.")
+    if data.unit is not msgspec.UNSET:
+        unit = await _unit_for(conn, role, data.unit)
+        unit_id = unit.unit_id if unit else None
+    elif role == "admin":
+        # Becoming an admin drops the unit: admins see the whole organisation.
+        unit_id = None
+    else:
+        unit_id = current.unit_id
+        if role == "leader" and unit_id is None:
+            raise _invalid("unit", "A leader needs a unit: the root of the subtree they may see.")
+    disabled = current.disabled if data.disabled is msgspec.UNSET else data.disabled
+
+    was_admin = current.role == "admin" and not current.disabled
+    if was_admin and (role != "admin" or disabled) and await queries.count_active_admins(conn) <= 1:
+        raise LastAdmin("Make another account an administrator first.")
+
+    changes: dict[str, Any] = {}
+    if role != current.role:
+        changes["role"] = role
+    if unit_id != current.unit_id:
+        changes["unit_id"] = unit_id
+    if disabled != current.disabled:
+        changes["disabled"] = disabled
+    if not changes:
+        return current
+
+    await queries.update_staff(conn, staff_id, role, unit_id, disabled)
+    if disabled and not current.disabled:
+        # Re-enabling later must not bring old credentials back to life.
+        await queries.update_sessions_revoked_for_staff(conn, staff_id)
+        await queries.update_tokens_revoked_for_staff(conn, staff_id)
+    for scope in ROLE_SCOPES[current.role] - ROLE_SCOPES[role]:
+        await queries.update_tokens_drop_scope(conn, staff_id, scope)
+    await insert_audit(conn, actor, "staff.updated", {"staff_id": staff_id, "changed": changes})
+    return await _staff(conn, staff_id)
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+async def login(
+    conn: Conn,
+    email: str,
+    password: str,
+    now: datetime,
+    policy: LoginPolicy,
+    *,
+    replaces: str | None = None,
+) -> tuple[str, str, Principal]:
+    """Check the password and open a new session: (session id, CSRF token, principal).
+
+    Every success opens a session with a new id and revokes `replaces`, the session the
+    request came with. Failures are counted in the staff row; call this on a connection
+    without an open transaction, so the count is committed although the call raises.
+    An unknown email, a wrong password and a disabled account give the same answer.
+    """
+    failure: DomainError | None = None
+    result: tuple[str, str, Principal] | None = None
+    async with conn.transaction():
+        row = await queries.fetch_login_for_update(conn, email.strip())
+        if row is None:
+            await _verify(dummy_password_hash(), password)
+            failure = InvalidCredentials(WRONG_CREDENTIALS)
+        elif row.locked_until is not None and row.locked_until > now:
+            failure = _locked(row.locked_until, now)
+        elif not await _verify(row.password_hash, password):
+            await _count_failure(conn, row, now, policy)
+            failure = InvalidCredentials(WRONG_CREDENTIALS)
+        elif row.disabled:
+            failure = InvalidCredentials(WRONG_CREDENTIALS)
+        else:
+            result = await _open_session(conn, row, password, now, policy, replaces)
+    if failure is not None:
+        raise failure
+    assert result is not None  # noqa: S101 (every branch above sets one of the two)
+    return result
+
+
+def _locked(until: datetime, now: datetime) -> TooManyAttempts:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    minutes = math.ceil(seconds / 60)
+    return TooManyAttempts(
+        f"Too many failed sign-ins for this account. Try again in {minutes} minute"
+        f"{'s' if minutes != 1 else ''}, or ask an administrator to set a new password.",
+        retry_after=seconds,
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+async def _count_failure(
+    conn: Conn, row: queries.LoginRow, now: datetime, policy: LoginPolicy
+) -> None:
+    if row.first_failed_at is None or row.first_failed_at <= now - policy.window:
+        count, first = 1, now
+    else:
+        count, first = row.failed_logins + 1, row.first_failed_at
+    if count >= policy.max_failures:
+        await queries.update_login_failures(conn, row.staff_id, 0, None, now + policy.window)
+    else:
+        await queries.update_login_failures(conn, row.staff_id, count, first, None)
+
+
+async def _open_session(
+    conn: Conn,
+    row: queries.LoginRow,
+    password: str,
+    now: datetime,
+    policy: LoginPolicy,
+    replaces: str | None,
+) -> tuple[str, str, Principal]:
+    if needs_rehash(row.password_hash):
+        await queries.update_staff_password(conn, row.staff_id, await _hash(password))
+    if row.failed_logins or row.first_failed_at or row.locked_until:
+        await queries.update_login_failures(conn, row.staff_id, 0, None, None)
+    if replaces:
+        await queries.update_session_revoked(conn, hash_session_id(replaces))
+    await queries.delete_dead_sessions(conn, row.staff_id, now)
+    session_id, csrf_token = new_session_id(), new_csrf_token()
+    await queries.insert_session(
+        conn, hash_session_id(session_id), row.staff_id, csrf_token, now + policy.session_lifetime
+    )
+    principal = Principal(
+        staff_id=row.staff_id,
+        email=row.email,
+        role=row.role,
+        scope_unit_id=row.unit_id,
+        scope_path=row.unit_path,
+        via="session",
+        scopes=ROLE_SCOPES[row.role],
+        csrf_token=csrf_token,
+    )
+    await insert_audit(conn, principal, "session.login", {"staff_id": row.staff_id})
+    return session_id, csrf_token, principal
+
+
+async def logout(conn: Conn, session_id: str) -> bool:
+    """Revoke the session server-side; False when it was not a live session."""
+    owner = await queries.update_session_revoked(conn, hash_session_id(session_id))
+    if owner is None:
+        return False
+    actor = Principal(
+        staff_id=owner.staff_id,
+        email=owner.email,
+        role=owner.role,
+        scope_unit_id=owner.unit_id,
+        scope_path=owner.unit_path,
+        via="session",
+    )
+    await insert_audit(conn, actor, "session.logout", {"staff_id": owner.staff_id})
+    return True
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+async def create_token(
+    conn: Conn, actor: Principal, data: TokenCreate, now: datetime, key: bytes
+) -> TokenCreated:
+    """A new token for the actor; the token itself is in the result and stored only hashed."""
+    scopes: list[str] = sorted(set(data.scopes))
+    unknown = [s for s in scopes if s not in TOKEN_SCOPES]
+    if unknown or not scopes:
+        raise _invalid("scopes", "Use one or both of read and write.")
+    if not set(scopes) <= ROLE_SCOPES[actor.role]:
+        raise Forbidden(f"A {actor.role} may only have tokens with the scope read.")
+    if actor.via == "token" and not set(scopes) <= actor.scopes:
+        raise Forbidden("A token cannot create a token with more scopes than it has itself.")
+    if not 1 <= data.expires_in_days <= 365:
+        raise _invalid("expires_in_days", "Use a number of days from 1 to 365.")
+    name = data.name.strip()
+    if not 1 <= len(name) <= 100:
+        raise _invalid("name", "Give the token a name of 1 to 100 characters.")
+    secret = new_api_token()
+    token = await queries.insert_token(
+        conn,
+        hash_api_token(key, secret),
+        actor.staff_id,
+        name,
+        scopes,
+        now + timedelta(days=data.expires_in_days),
+    )
+    await insert_audit(
+        conn,
+        actor,
+        "token.created",
+        {
+            "token_id": token.token_id,
+            "name": token.name,
+            "scopes": token.scopes,
+            "expires_at": token.expires_at.isoformat(),
+        },
+    )
+    return TokenCreated(**msgspec.structs.asdict(token), token=secret)
+
+
+async def list_tokens(conn: Conn, actor: Principal) -> list[Token]:
+    """The actor's own tokens, newest first, revoked and expired ones included."""
+    return await queries.list_tokens(conn, actor.staff_id)
+
+
+async def revoke_token(conn: Conn, actor: Principal | None, token_id: int) -> None:
+    """Revoke one of the actor's tokens (administrators: anyone's). Revoking twice is harmless."""
+    token = await queries.fetch_token(conn, token_id)
+    mine = token is not None and (
+        actor is None or actor.role == "admin" or token.staff_id == actor.staff_id
+    )
+    if token is None or not mine:
+        # Someone else's token looks exactly like a missing one.
+        raise TokenNotFound(f"You have no API token {token_id}.")
+    if await queries.update_token_revoked(conn, token_id):
+        await insert_audit(
+            conn, actor, "token.revoked", {"token_id": token_id, "staff_id": token.staff_id}
+        )
