@@ -1,0 +1,342 @@
+"""The `muster` command: everything an operator needs without the web UI.
+
+Every command takes `--json` to print machine-readable output. Errors print the
+problem's title and detail (or the problem document with --json) and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from service import db, migrate
+from service.config import Settings, SettingsError
+from service.errors import PROBLEM_BASE, DomainError, FieldError, InvalidInput, Problem
+
+Command = Callable[[db.Conn, argparse.Namespace, Settings], Awaitable[Any]]
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    return msgspec.to_builtins(value)
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ",".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def emit(value: Any, args: argparse.Namespace, columns: Sequence[str] | None = None) -> None:
+    data = _plain(value)
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(data).decode() + "\n")
+    elif isinstance(data, list) and columns:
+        print(_table(data, columns))
+    elif isinstance(data, dict):
+        width = max((len(k) for k in data), default=0)
+        for key, item in data.items():
+            print(f"{key.ljust(width)}  {_cell(item)}")
+    elif data is not None:
+        print(data)
+
+
+def emit_problem(problem: Problem, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(problem).decode() + "\n")
+        return
+    print(f"error: {problem.title}", file=sys.stderr)
+    print(f"  {problem.detail}", file=sys.stderr)
+    for error in problem.errors or []:
+        print(f"  - {error.field}: {error.message}", file=sys.stderr)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+async def cmd_migrate(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    applied = await migrate.migrate(conn)
+    emit({"applied": applied, "pending": await migrate.pending(conn)}, args)
+
+
+async def cmd_staff_add(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.auth import service as auth
+    from service.auth.schemas import StaffCreate
+
+    data = _convert({"email": args.email, "role": args.role, "unit": args.unit}, StaffCreate)
+    created = await auth.add_staff(conn, None, data)
+    emit(created, args)
+
+
+async def cmd_units_import(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.units import service as units
+
+    report = await units.import_units_csv(conn, None, args.file, dry_run=args.dry_run)
+    emit(report, args)
+
+
+async def cmd_units_list(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.units import service as units
+
+    emit(await units.list_units(conn, None, args.under), args, ["path", "name", "headcount"])
+
+
+async def cmd_programs_create(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.programs import service as programs
+    from service.programs.schemas import ProgramCreate
+
+    raw: dict[str, Any] = {}
+    if args.file:
+        raw.update(msgspec.json.decode(args.file))
+    flags = {
+        "name": args.name,
+        "root_unit": args.root,
+        "instruments": args.instruments.split(",") if args.instruments else None,
+        "cadence": args.cadence,
+        "window": args.window,
+        "mode": args.mode,
+        "starts_at": args.starts_at,
+    }
+    raw.update({k: v for k, v in flags.items() if v is not None})
+    policy = dict(raw.get("policy") or {})
+    for key, value in (
+        ("epsilon_per_wave", args.epsilon),
+        ("annual_epsilon_cap", args.annual_cap),
+        ("delta", args.delta),
+    ):
+        if value is not None:
+            policy[key] = value
+    if policy:
+        raw["policy"] = policy
+    raw.setdefault("starts_at", _now().isoformat())
+    program = await programs.create_program(conn, None, _convert(raw, ProgramCreate), _now())
+    emit(program, args)
+
+
+async def cmd_programs_list(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.programs import service as programs
+
+    emit(
+        await programs.list_programs(conn, None),
+        args,
+        ["program_id", "name", "mode", "cadence", "window"],
+    )
+
+
+async def cmd_waves_list(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.waves import service as waves
+
+    emit(
+        await waves.list_waves(conn, None, args.program),
+        args,
+        ["wave_id", "program_id", "seq", "status", "opens_at", "closes_at"],
+    )
+
+
+async def cmd_waves_open(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.waves import service as waves
+
+    emit(await waves.open_wave(conn, None, args.wave_id, _now()), args)
+
+
+async def cmd_waves_close(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.waves import service as waves
+
+    emit(await waves.close_wave(conn, None, args.wave_id, _now()), args)
+
+
+def _convert(raw: dict[str, Any], cls: type[Any]) -> Any:
+    """Decode command-line input with the same rules as the API, errors naming the field."""
+    try:
+        return msgspec.convert(raw, type=cls, strict=False)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field = message.split("`$.", 1)[1].split("`", 1)[0] if "`$." in message else "input"
+        raise InvalidInput(
+            "Correct the option and run the command again.",
+            errors=[FieldError(field=field, message=message.split(" - at ", 1)[0])],
+        ) from None
+
+
+# --- the parser -------------------------------------------------------------------------
+
+
+def _text_file(path: str) -> str:
+    """Read a file named on the command line; argparse reports a missing one by name."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser = argparse.ArgumentParser(
+        prog="muster",
+        description="Anonymous culture surveys with differentially private releases.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", parents=[common], help="run the web service")
+    serve.set_defaults(run=None, action="serve")
+    demo = sub.add_parser("demo", parents=[common], help="seed a demo organisation, then serve")
+    demo.add_argument("--no-serve", action="store_true", help="seed and print, but do not serve")
+    demo.set_defaults(run=None, action="demo")
+    sub.add_parser("migrate", parents=[common], help="apply pending migrations").set_defaults(
+        run=cmd_migrate
+    )
+
+    staff = sub.add_parser("staff", help="staff accounts").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    add = staff.add_parser("add", parents=[common], help="add a staff account")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=["admin", "leader", "researcher"])
+    add.add_argument("--unit", help="unit path or slug that scopes a leader or researcher")
+    add.set_defaults(run=cmd_staff_add)
+
+    units = sub.add_parser("units", help="the unit tree").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    imp = units.add_parser("import", parents=[common], help="import units from CSV")
+    imp.add_argument("file", type=_text_file, help="CSV with the header path,name,headcount")
+    imp.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+    imp.set_defaults(run=cmd_units_import)
+    lst = units.add_parser("list", parents=[common], help="list units")
+    lst.add_argument("--under", help="only this unit's subtree (path or slug)")
+    lst.set_defaults(run=cmd_units_list)
+
+    programs = sub.add_parser("programs", help="recurring survey programs").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    create = programs.add_parser("create", parents=[common], help="create a program")
+    create.add_argument(
+        "--file", type=_text_file, help="JSON file with the program (flags override it)"
+    )
+    create.add_argument("--name")
+    create.add_argument("--root", help="root unit path or slug")
+    create.add_argument("--instruments", help="comma-separated instrument slugs")
+    create.add_argument("--cadence", help="ISO 8601 duration between waves, e.g. P3M")
+    create.add_argument("--window", help="ISO 8601 duration a wave stays open, e.g. P14D")
+    create.add_argument("--mode", choices=["cards", "links", "open"])
+    create.add_argument("--epsilon", type=float, help="privacy loss per wave")
+    create.add_argument("--annual-cap", type=float, help="privacy loss cap per rolling year")
+    create.add_argument("--delta", type=float)
+    create.add_argument("--starts-at", help="ISO 8601 time the first wave opens (default now)")
+    create.set_defaults(run=cmd_programs_create)
+    programs.add_parser("list", parents=[common], help="list programs").set_defaults(
+        run=cmd_programs_list
+    )
+
+    waves = sub.add_parser("waves", help="waves of a program").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    wl = waves.add_parser("list", parents=[common], help="list waves")
+    wl.add_argument("--program", type=int, help="only this program's waves")
+    wl.set_defaults(run=cmd_waves_list)
+    for action, run in (("open", cmd_waves_open), ("close", cmd_waves_close)):
+        w = waves.add_parser(action, parents=[common], help=f"{action} a wave now")
+        w.add_argument("wave_id", type=int)
+        w.set_defaults(run=run)
+    return parser
+
+
+async def _run_command(command: Command, args: argparse.Namespace, settings: Settings) -> None:
+    url = db.resolve_database_url(settings.database_url, settings.data_path)
+    conn = await db.connect(url)
+    try:
+        if command is not cmd_migrate:
+            await migrate.migrate(conn)
+        async with conn.transaction():
+            await command(conn, args, settings)
+    finally:
+        await conn.close()
+
+
+def serve(settings: Settings) -> None:
+    """Run the app under Granian, with access logs off: respondent requests leave no trace."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    url = db.resolve_database_url(settings.database_url, settings.data_path)
+    # Workers are separate processes; they find the same database through the environment.
+    os.environ["MUSTER_DATABASE_URL"] = url
+    print(f"Muster is serving on http://{settings.host}:{settings.port}", flush=True)
+    Granian(
+        "service.app:app_from_env",
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        log_access=False,
+    ).serve()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.run is not None:
+            asyncio.run(_run_command(args.run, args, settings))
+        elif args.action == "demo":
+            from service import demo
+
+            asyncio.run(demo.run(settings, as_json=args.json))
+            if not args.no_serve:
+                serve(settings)
+        else:
+            serve(settings)
+    except DomainError as exc:
+        emit_problem(exc.to_problem(), args.json)
+        return EXIT_PROBLEM
+    except (migrate.MigrationError, OSError, msgspec.DecodeError) as exc:
+        emit_problem(
+            Problem(PROBLEM_BASE + "command-failed", "The command failed", 500, str(exc)),
+            args.json,
+        )
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

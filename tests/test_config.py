@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from service.config import Settings, SettingsError
+
+
+def test_settings_are_read_from_muster_variables() -> None:
+    settings = Settings.from_env({"MUSTER_PORT": "9001", "MUSTER_DATABASE_URL": "postgresql://x/y"})
+    assert settings.port == 9001
+    assert settings.database_url == "postgresql://x/y"
+
+
+def test_variables_without_the_prefix_are_ignored() -> None:
+    assert Settings.from_env({"PORT": "1", "HOME": "/root"}) == Settings()
+
+
+def test_a_misspelt_variable_fails_with_its_name() -> None:
+    with pytest.raises(SettingsError, match="MUSTER_PROT"):
+        Settings.from_env({"MUSTER_PROT": "9001"})
+
+
+def test_the_test_database_variable_is_not_a_service_setting() -> None:
+    assert Settings.from_env({"MUSTER_TEST_DATABASE_URL": "postgresql://x/y"}) == Settings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MUSTER_PORT", "eighty"),
+        ("MUSTER_PORT", "70000"),
+        ("MUSTER_WORKERS", "0"),
+        ("MUSTER_MAX_BODY_BYTES", "10"),
+        ("MUSTER_POOL_MAX_SIZE", "0"),
+        ("MUSTER_LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_a_bad_value_fails_with_the_variable_name(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_env({variable: value})
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings()
+    with pytest.raises(AttributeError):
+        settings.port = 1  # type: ignore[misc]

@@ -1,0 +1,28 @@
+"""The docs keep up with the code: every setting and every problem type is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.config import Settings
+from service.errors import problem_types
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.mark.parametrize("field", Settings.__struct_fields__)
+def test_every_setting_is_documented(field: str) -> None:
+    assert f"`MUSTER_{field.upper()}`" in (DOCS / "settings.md").read_text()
+
+
+@pytest.mark.parametrize("cls", problem_types(), ids=lambda cls: cls.__name__)
+def test_every_problem_type_is_documented(cls: type) -> None:
+    assert f"`{cls.type_slug}`" in (DOCS / "problems.md").read_text()  # type: ignore[attr-defined]
+
+
+def test_readme_links_to_every_doc() -> None:
+    readme = (DOCS.parent / "README.md").read_text()
+    for doc in sorted(DOCS.glob("*.md")):
+        assert f"docs/{doc.name}" in readme, doc.name

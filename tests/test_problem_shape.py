@@ -1,0 +1,59 @@
+"""Every error has one shape: an RFC 9457 problem document that says what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+from litestar.testing import TestClient
+
+from service.errors import PROBLEM_BASE, DomainError, exception_to_problem, problem_types
+
+KEYS = {"type", "title", "status", "detail"}
+
+
+def assert_problem(response: Any, status: int, slug: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert KEYS <= body.keys()
+    assert body["status"] == status
+    assert body["type"].startswith(PROBLEM_BASE)
+    assert body["detail"].strip()
+    if slug is not None:
+        assert body["type"] == PROBLEM_BASE + slug
+    return body
+
+
+@pytest.mark.parametrize("cls", problem_types(), ids=lambda cls: cls.__name__)
+def test_every_domain_error_maps_to_a_complete_problem(cls: type[DomainError]) -> None:
+    problem, _ = exception_to_problem(cls("Do this instead."))
+    encoded = msgspec.json.decode(msgspec.json.encode(problem))
+    assert KEYS <= encoded.keys()
+    assert encoded["type"] == PROBLEM_BASE + cls.type_slug
+    assert encoded["status"] == cls.status
+    assert 400 <= cls.status < 600
+    assert encoded["title"] == cls.title
+
+
+def test_problem_types_have_distinct_slugs() -> None:
+    slugs = [cls.type_slug for cls in problem_types()]
+    assert len(slugs) == len(set(slugs))
+
+
+def test_an_unexpected_exception_becomes_a_500_without_detail_or_trace() -> None:
+    problem, _ = exception_to_problem(RuntimeError("secret internals at /srv/db"))
+    assert problem.status == 500
+    assert "secret" not in problem.detail
+    assert problem.errors is None and problem.extra is None
+
+
+def test_an_unknown_route_is_a_404_problem(client: TestClient[Any]) -> None:
+    assert_problem(client.get("/no/such/page"), 404, "not-found")
+
+
+def test_a_wrong_method_is_a_405_problem_with_allow(client: TestClient[Any]) -> None:
+    response = client.delete("/healthz")
+    assert_problem(response, 405, "method-not-allowed")
+    assert "GET" in response.headers.get("allow", "")
