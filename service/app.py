@@ -47,7 +47,7 @@ def create_app(settings: Settings) -> Litestar:
             applied = await migrate.migrate(conn)
             async with conn.transaction():
                 # A bad instrument file stops start-up with the file and field it names.
-                await sync_instruments(conn, Path(settings.surveys_dir))
+                await sync_instruments(conn, settings.surveys_path)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         app.state.pool = pool

@@ -20,6 +20,7 @@ import msgspec
 from service import db, migrate
 from service.config import Settings, SettingsError
 from service.errors import PROBLEM_BASE, DomainError, FieldError, InvalidInput, Problem
+from service.instruments.service import sync_instruments
 
 Command = Callable[[db.Conn, argparse.Namespace, Settings], Awaitable[Any]]
 EXIT_PROBLEM = 1
@@ -278,7 +279,10 @@ async def _run_command(command: Command, args: argparse.Namespace, settings: Set
     conn = await db.connect(url)
     try:
         if command is not cmd_migrate:
+            # The same start-up work as the service: schema current, instruments loaded.
             await migrate.migrate(conn)
+            async with conn.transaction():
+                await sync_instruments(conn, settings.surveys_path)
         async with conn.transaction():
             await command(conn, args, settings)
     finally:

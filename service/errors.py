@@ -17,6 +17,7 @@ from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
     PermissionDeniedException,
+    SerializationException,
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -295,6 +296,14 @@ def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None
         return NotAuthenticated("Sign in, or send a valid API token.").to_problem(), None
     if isinstance(exc, PermissionDeniedException):
         return Forbidden("Ask an administrator for access.").to_problem(), None
+    if isinstance(exc, HTTPException) and isinstance(exc.__cause__, SerializationException):
+        # Litestar wraps a body that does not decode in a 400 ClientException.
+        return (
+            MalformedBody(
+                "The body is not valid JSON. Send a JSON object with the documented fields."
+            ).to_problem(),
+            None,
+        )
     if isinstance(exc, HTTPException):
         status = exc.status_code
         if status == 400 and "too large" in str(exc.detail).lower():

@@ -57,3 +57,43 @@ def test_a_wrong_method_is_a_405_problem_with_allow(client: TestClient[Any]) -> 
     response = client.delete("/healthz")
     assert_problem(response, 405, "method-not-allowed")
     assert "GET" in response.headers.get("allow", "")
+
+
+@pytest.fixture
+def admin_client(client: TestClient[Any], seed: Any) -> TestClient[Any]:
+    from tests.factories import make_staff, make_token
+
+    async def token(conn: Any) -> str:
+        return await make_token(conn, await make_staff(conn), client.app.state.secret_key)
+
+    client.headers["Authorization"] = "Bearer " + seed(token)
+    return client
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{", b'{"slug": "x", "name": ', b"not json", b"[1, 2"],
+    ids=["open-brace", "truncated", "text", "truncated-array"],
+)
+def test_a_malformed_body_is_a_400_problem(admin_client: TestClient[Any], body: bytes) -> None:
+    response = admin_client.post(
+        "/api/v1/units", content=body, headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 400, "malformed-body")
+
+
+def test_unknown_and_mistyped_fields_are_listed_with_their_paths(
+    admin_client: TestClient[Any],
+) -> None:
+    response = admin_client.post("/api/v1/units", json={"slug": "a", "name": "A", "colour": "red"})
+    body = assert_problem(response, 422, "invalid-input")
+    assert any("colour" in e["field"] or "colour" in e["message"] for e in body["errors"])
+
+
+def test_an_oversized_body_is_a_413_problem(admin_client: TestClient[Any]) -> None:
+    huge = {"slug": "a", "name": "x" * 300_000}
+    assert_problem(admin_client.post("/api/v1/units", json=huge), 413, "body-too-large")
+
+
+def test_an_unknown_id_is_a_404_problem(admin_client: TestClient[Any]) -> None:
+    assert_problem(admin_client.get("/api/v1/units/987654"), 404, "unit-not-found")
