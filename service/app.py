@@ -45,6 +45,8 @@ def create_app(settings: Settings) -> Litestar:
         pool = await db.create_pool(url, settings.pool_min_size, settings.pool_max_size)
         async with pool.acquire() as conn:
             applied = await migrate.migrate(conn)
+            for warning in await db.linkage_warnings(conn):
+                log.warning(warning)
             async with conn.transaction():
                 # A bad instrument file stops start-up with the file and field it names.
                 await sync_instruments(conn, settings.surveys_path)

@@ -39,6 +39,39 @@ log_disconnections = off
 """
 
 
+# Server settings that could link a response to when it arrived, or record what was sent:
+# (setting, safe values, the change to make).
+LINKAGE_SETTINGS: tuple[tuple[str, frozenset[str], str], ...] = (
+    ("track_commit_timestamp", frozenset({"off"}),
+     "ALTER SYSTEM SET track_commit_timestamp = off; then restart PostgreSQL"),
+    ("log_statement", frozenset({"none"}),
+     "ALTER SYSTEM SET log_statement = 'none'; SELECT pg_reload_conf();"),
+    ("log_min_duration_statement", frozenset({"-1"}),
+     "ALTER SYSTEM SET log_min_duration_statement = -1; SELECT pg_reload_conf();"),
+    ("log_parameter_max_length", frozenset({"0"}),
+     "ALTER SYSTEM SET log_parameter_max_length = 0; SELECT pg_reload_conf();"),
+    ("log_parameter_max_length_on_error", frozenset({"0"}),
+     "ALTER SYSTEM SET log_parameter_max_length_on_error = 0; SELECT pg_reload_conf();"),
+    ("log_error_verbosity", frozenset({"terse"}),
+     "ALTER SYSTEM SET log_error_verbosity = terse; SELECT pg_reload_conf();"),
+)  # fmt: skip
+
+
+async def linkage_warnings(conn: Conn) -> list[str]:
+    """One sentence per PostgreSQL setting that could leak linkage, with the change to make."""
+    rows = await conn.fetch(
+        "SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])",
+        [name for name, _, _ in LINKAGE_SETTINGS],
+    )
+    current = {row["name"]: row["setting"] for row in rows}
+    return [
+        f"PostgreSQL setting {name} = {current[name]} can link responses to people or record "
+        f"what they sent; fix: {fix}"
+        for name, safe, fix in LINKAGE_SETTINGS
+        if name in current and current[name] not in safe
+    ]
+
+
 def start_embedded(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL under data_dir/pgdata and return its URL."""
     with warnings.catch_warnings():
