@@ -243,6 +243,16 @@ class DuplicateProgram(Conflict):
     title = "A program with this name already exists"
 
 
+class WaveAlreadyReleased(Conflict):
+    type_slug = "wave-already-released"
+    title = "This wave has been released already"
+
+
+class BudgetExhausted(Conflict):
+    type_slug = "budget-exhausted"
+    title = "The privacy budget for this year is spent"
+
+
 # --- the mapping ----------------------------------------------------------------------
 
 

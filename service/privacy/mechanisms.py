@@ -1,0 +1,133 @@
+"""Every noise mechanism and every privacy charge, from OpenDP and nowhere else.
+
+A release is ONE OpenDP measurement: the composition of one vector measurement per
+block and level. Each block enters through a transformation whose stability map states
+the block's sensitivity (how much one respondent more or less can change it; proven for
+the real aggregation SQL by a property test), followed by OpenDP's discrete Gaussian
+(zCDP) or discrete Laplace (pure DP). The ledger charge is the composition's own privacy
+map at one respondent, and the (epsilon, delta) it implies comes from OpenDP's
+zCDP -> approximate-DP conversion.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any
+
+import msgspec
+import opendp.prelude as dp
+
+from service.privacy.plan import Block
+
+dp.enable_features("contrib", "honest-but-curious")
+
+
+class Aggregates:
+    """The data a release measures: per (block index), the integer vector of its cells.
+
+    The vectors are built from one aggregation query inside PostgreSQL; the release
+    measurement reads nothing else.
+    """
+
+    def __init__(self, vectors: list[list[int]]) -> None:
+        self.vectors = vectors
+
+
+_AGGREGATES = dp.user_domain("MusterAggregates", lambda value: isinstance(value, Aggregates))
+
+
+class Charge(msgspec.Struct, frozen=True):
+    mechanism: str
+    rho: float | None
+    epsilon: float
+    delta: float
+
+
+def _reference_gaussian(scale: float) -> Any:
+    return dp.m.make_gaussian(
+        dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float), scale=scale
+    )
+
+
+@cache
+def rho_for(epsilon: float, delta: float) -> float:
+    """The largest zCDP rho whose OpenDP conversion stays within (epsilon, delta)."""
+    scale = dp.binary_search_param(
+        lambda s: dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(_reference_gaussian(s)), delta),
+        d_in=1.0,
+        d_out=(epsilon, delta),
+    )
+    rho: float = _reference_gaussian(scale).map(1.0)
+    return rho
+
+
+def epsilon_of_rho(rho: float, delta: float) -> float:
+    """The epsilon (at delta) that OpenDP's conversion gives for a total zCDP rho."""
+    if rho <= 0:
+        return 0.0
+    # A unit-scale Gaussian at distance d costs rho = d^2 / 2.
+    measurement = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(_reference_gaussian(1.0)), delta)
+    epsilon, _ = measurement.map(math.sqrt(2.0 * rho))
+    return float(epsilon)
+
+
+def with_scales(blocks: list[Block], mechanism: str, budget: float) -> list[Block]:
+    """Noise scales that spend each block's share of `budget` (rho or epsilon)."""
+    out = []
+    for block in blocks:
+        part = budget * block.share
+        if mechanism == "gaussian":
+            scale = block.sensitivity / math.sqrt(2.0 * part)
+        else:
+            scale = block.sensitivity / part
+        out.append(msgspec.structs.replace(block, scale=scale))
+    return out
+
+
+def _block_measurement(index: int, block: Block, size: int, mechanism: str) -> Any:
+    metric = dp.l2_distance(T=int) if mechanism == "gaussian" else dp.l1_distance(T=int)
+    transformation = dp.t.make_user_transformation(
+        _AGGREGATES,
+        dp.symmetric_distance(),
+        dp.vector_domain(dp.atom_domain(T=int), size=size),
+        metric,
+        function=lambda aggregates: aggregates.vectors[index],
+        # One respondent more or less falls in one cell of this block at this level and
+        # changes it by at most the block's sensitivity (tests/privacy/test_sensitivity.py).
+        stability_map=lambda d_in: block.sensitivity * d_in,
+    )
+    noise = dp.m.then_gaussian if mechanism == "gaussian" else dp.m.then_laplace
+    return transformation >> noise(block.scale)
+
+
+def release_measurement(blocks: list[Block], sizes: list[int], mechanism: str) -> Any:
+    """The whole release as one composed OpenDP measurement over Aggregates."""
+    parts = [
+        _block_measurement(i, block, size, mechanism)
+        for i, (block, size) in enumerate(zip(blocks, sizes, strict=True))
+    ]
+    return dp.c.make_composition(parts)
+
+
+def charge(measurement: Any, mechanism: str, delta: float) -> Charge:
+    """The privacy loss of one release, read off the measurement's privacy map."""
+    loss = float(measurement.map(1))
+    if mechanism == "gaussian":
+        return Charge(mechanism, rho=loss, epsilon=epsilon_of_rho(loss, delta), delta=delta)
+    return Charge(mechanism, rho=None, epsilon=loss, delta=0.0)
+
+
+def noise_variance(mechanism: str, scale: float) -> float:
+    """The variance of the noise a block's cells carry (an upper bound for the Gaussian)."""
+    if mechanism == "gaussian":
+        # The discrete Gaussian's variance is below sigma^2; using sigma^2 keeps intervals honest.
+        return scale * scale
+    # Discrete Laplace with parameter t = 1/scale: 2 e^-t / (1 - e^-t)^2.
+    q = math.exp(-1.0 / scale)
+    return 2.0 * q / (1.0 - q) ** 2
+
+
+def measure(measurement: Any, aggregates: Aggregates) -> list[list[int]]:
+    out: list[list[int]] = measurement(aggregates)
+    return out

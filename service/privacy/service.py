@@ -1,0 +1,293 @@
+"""Release a wave, keep the ledger, answer "how much budget is left".
+
+`release_wave` is the only function that spends privacy budget. It locks the program
+row, checks the rolling-year cap, measures, and writes the ledger entry and the release
+rows in the caller's transaction, so a wave is released (and charged) exactly once.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from service.audit import insert_audit
+from service.auth.principal import Principal
+from service.db import Conn
+from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveNotFound, WaveTransitionRefused
+from service.instruments.service import fetch_instruments_by_ids
+from service.privacy import mechanisms, plan, queries
+from service.privacy.estimates import Policy, Row, derive_rows
+from service.waves.schemas import FrozenSettings
+
+YEAR = timedelta(days=365)
+ROLLING_WAVES = 4
+
+
+class ReleaseSummary(msgspec.Struct, frozen=True):
+    wave_id: int
+    program_id: int
+    mechanism: str
+    rho: float | None
+    epsilon: float
+    delta: float
+    rows: int
+    published_units: int
+    units: int
+    year_epsilon: float
+    annual_epsilon_cap: float
+
+
+class WaveForRelease(msgspec.Struct, frozen=True):
+    wave_id: int
+    program_id: int
+    seq: int
+    status: str
+    root_unit_id: int
+    frozen: FrozenSettings | None
+
+
+async def _fetch_wave(conn: Conn, wave_id: int) -> WaveForRelease:
+    row = await conn.fetchrow(
+        """
+        SELECT w.wave_id, w.program_id, w.seq, w.status, p.root_unit_id, w.frozen
+        FROM wave w JOIN program p USING (program_id)
+        WHERE w.wave_id = $1
+        """,
+        wave_id,
+    )
+    if row is None:
+        raise WaveNotFound(f"There is no wave {wave_id}. List waves with `muster waves list`.")
+    return msgspec.convert(dict(row), type=WaveForRelease)
+
+
+def year_spent(entries: list[queries.LedgerEntry], mechanism: str, delta: float) -> float:
+    """The epsilon a program has spent over the entries (zCDP losses add up as rho)."""
+    if mechanism == "gaussian":
+        return mechanisms.epsilon_of_rho(sum(e.rho or 0.0 for e in entries), delta)
+    return sum(e.epsilon for e in entries)
+
+
+async def build_plan(conn: Conn, wave: WaveForRelease) -> tuple[plan.Plan, list[int]]:
+    """The wave's plan from public information only, and the size of each block's vector."""
+    assert wave.frozen is not None  # noqa: S101 - a closed wave was opened, so it is frozen
+    policy = wave.frozen.policy
+    # The instrument versions the wave asked, in the order of its answers array.
+    frozen = wave.frozen.instruments
+    rows = await fetch_instruments_by_ids(conn, [f.instrument_id for f in frozen])
+    scales, items = plan.describe_instruments([(r.slug, r.version, r.instrument) for r in rows])
+    units = await queries.list_subtree_units(conn, wave.root_unit_id)
+    nodes = plan.build_nodes([(u.unit_id, u.parent_id, u.path) for u in units], wave.root_unit_id)
+    levels = max(node.level for node in nodes) + 1
+    blocks = plan.blocks_for(levels, scales, items, policy.histogram_levels)
+    blocks = plan.split_budget(blocks, 1.0, plan.level_shares(levels, policy.level_shares))
+    budget = (
+        mechanisms.rho_for(policy.epsilon_per_wave, policy.delta)
+        if policy.mechanism == "gaussian"
+        else policy.epsilon_per_wave
+    )
+    blocks = mechanisms.with_scales(blocks, policy.mechanism, budget)
+    release_plan = plan.Plan(
+        version=plan.PLAN_VERSION,
+        mechanism=policy.mechanism,
+        epsilon=policy.epsilon_per_wave,
+        delta=policy.delta,
+        budget=budget,
+        nodes=nodes,
+        levels=levels,
+        scales=scales,
+        items=items,
+        blocks=blocks,
+    )
+    per_level = [sum(1 for n in nodes if n.level == level) for level in range(levels)]
+    sizes = [per_level[b.level] * len(b.columns) for b in blocks]
+    return release_plan, sizes
+
+
+def vectors_from_rows(
+    release_plan: plan.Plan, records: list[Any], depth: int
+) -> mechanisms.Aggregates:
+    """Turn the aggregation rows into one integer vector per block, zeros where no data."""
+    position: dict[tuple[int, bool], int] = {}
+    counters: dict[int, int] = {}
+    for node in release_plan.nodes:
+        position[(node.unit_id, node.direct)] = counters.get(node.level, 0)
+        counters[node.level] = counters.get(node.level, 0) + 1
+    vectors = [[0] * (counters[b.level] * len(b.columns)) for b in release_plan.blocks]
+    by_level: dict[int, list[tuple[int, plan.Block]]] = {}
+    for index, block in enumerate(release_plan.blocks):
+        by_level.setdefault(block.level, []).append((index, block))
+    scale_index = {s.key: k for k, s in enumerate(release_plan.scales)}
+    item_index = {i.key: k for k, i in enumerate(release_plan.items)}
+    for record in records:
+        level = depth - bin(record["g"]).count("1")
+        key = record[f"l{level}"]
+        if key is not None:
+            slot = position.get((key, False))
+        elif level > 0 and record[f"l{level - 1}"] is not None:
+            # Responses filed directly under the unit one level up.
+            slot = position.get((record[f"l{level - 1}"], True))
+        else:
+            continue
+        if slot is None:
+            continue
+        for index, block in by_level.get(level, []):
+            width = len(block.columns)
+            if block.kind == "responses":
+                values = [record["n"]]
+            elif block.kind == "sum":
+                values = [record[f"sum{scale_index[block.key]}"]]
+            elif block.kind == "bands":
+                k = scale_index[block.key]
+                values = [record[f"band{k}_{j}"] for j in range(width)]
+            else:
+                k = item_index[block.key]
+                values = [record[f"item{k}_{v}"] for v in block.columns]
+            vectors[index][slot * width : (slot + 1) * width] = [int(v) for v in values]
+    return mechanisms.Aggregates(vectors)
+
+
+async def release_wave(
+    conn: Conn, actor: Principal | None, wave_id: int, now: datetime
+) -> ReleaseSummary:
+    wave = await _fetch_wave(conn, wave_id)
+    await queries.lock_program(conn, wave.program_id)
+    wave = await _fetch_wave(conn, wave_id)  # read again under the lock
+    if wave.status == "released":
+        raise WaveAlreadyReleased(
+            f"Wave {wave_id} was released already; every reader sees that release.",
+            wave_id=wave_id,
+        )
+    if wave.status != "closed" or wave.frozen is None:
+        raise WaveTransitionRefused(
+            f"Wave {wave_id} is {wave.status}; close it before releasing it.",
+            status_now=wave.status,
+        )
+    policy = wave.frozen.policy
+    release_plan, sizes = await build_plan(conn, wave)
+    measurement = mechanisms.release_measurement(release_plan.blocks, sizes, policy.mechanism)
+    charge = mechanisms.charge(measurement, policy.mechanism, policy.delta)
+    year = await queries.list_ledger(conn, wave.program_id, since=now - YEAR)
+    spent = year_spent(year, policy.mechanism, policy.delta)
+    after = year_spent(
+        [*year, queries.LedgerEntry(0, wave.program_id, wave_id, charge.mechanism, charge.rho,
+                                    charge.epsilon, charge.delta, now)],
+        policy.mechanism, policy.delta,
+    )  # fmt: skip
+    if after > policy.annual_epsilon_cap + 1e-12:
+        raise BudgetExhausted(
+            f"Releasing wave {wave_id} would bring this program's privacy loss over the last "
+            f"365 days to ε = {after:.3f}, above its cap of {policy.annual_epsilon_cap:g}. "
+            f"ε = {max(policy.annual_epsilon_cap - spent, 0):.3f} is left; wait until older "
+            "releases leave the 365-day window.",
+            spent=spent,
+            remaining=max(policy.annual_epsilon_cap - spent, 0.0),
+            needed=charge.epsilon,
+            cap=policy.annual_epsilon_cap,
+        )
+    depth = release_plan.levels - 1
+    sql = queries.aggregation_sql(depth, release_plan.scales, release_plan.items)
+    records = await queries.fetch_aggregates(conn, sql, wave_id, wave.root_unit_id)
+    noisy = mechanisms.measure(measurement, vectors_from_rows(release_plan, records, depth))
+    variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
+    rows = derive_rows(
+        release_plan, noisy, variance_of,
+        Policy(min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width),
+    )  # fmt: skip
+    rows += await _trend_rows(conn, wave, rows, policy.max_half_width)
+    unverified = wave.frozen.mode == "open"
+    await queries.insert_release_rows(
+        conn,
+        [
+            (wave_id, r.unit_id, r.statistic, r.value, r.std_error, r.lower, r.upper, r.published,
+             policy.mechanism, r.noise_scale, r.privacy_share, r.instrument_version,
+             release_plan.version, unverified)
+            for r in rows
+        ],
+    )  # fmt: skip
+    await queries.insert_ledger(
+        conn, wave.program_id, wave_id, charge, release_plan.describe(),
+        actor.staff_id if actor else None, now,
+    )  # fmt: skip
+    await queries.update_wave_released(conn, wave_id, now)
+    await insert_audit(
+        conn, actor, "wave.released",
+        {"wave_id": wave_id, "epsilon": charge.epsilon, "rho": charge.rho},
+    )  # fmt: skip
+    published = {r.unit_id for r in rows if r.statistic == "responses" and r.published}
+    return ReleaseSummary(
+        wave_id=wave_id,
+        program_id=wave.program_id,
+        mechanism=charge.mechanism,
+        rho=charge.rho,
+        epsilon=charge.epsilon,
+        delta=charge.delta,
+        rows=len(rows),
+        published_units=len(published),
+        units=sum(1 for n in release_plan.nodes if not n.direct),
+        year_epsilon=after,
+        annual_epsilon_cap=policy.annual_epsilon_cap,
+    )
+
+
+async def _trend_rows(
+    conn: Conn, wave: WaveForRelease, rows: list[Row], max_half_width: float
+) -> list[Row]:
+    """Change against the previous released wave, and the mean over the last four releases.
+
+    Both are computed from stored noisy values only: post-processing, no extra budget.
+    """
+    previous = await queries.list_previous_released_waves(
+        conn, wave.program_id, wave.seq, ROLLING_WAVES - 1
+    )
+    if not previous:
+        return []
+    stored = await queries.list_released_values(conn, previous, ":mean")
+    history: dict[tuple[int, str], list[tuple[int, float, float]]] = {}
+    for value in stored:
+        if value.value is not None and value.std_error is not None and value.published:
+            history.setdefault((value.unit_id, value.statistic), []).append(
+                (previous.index(value.wave_id), value.value, value.std_error)
+            )
+    out: list[Row] = []
+    for row in rows:
+        if not row.statistic.endswith(":mean") or row.value is None or row.std_error is None:
+            continue
+        past = sorted(history.get((row.unit_id, row.statistic), []))
+        base = row.statistic.removesuffix(":mean")
+        if past and past[0][0] == 0 and row.published:
+            _, before, before_se = past[0]
+            change = row.value - before
+            se = math.sqrt(row.std_error**2 + before_se**2)
+            half = 1.959963984540054 * se
+            # Shown when both means are; a change counts as real only when its interval
+            # excludes zero, which readers see from lower and upper.
+            out.append(
+                Row(row.unit_id, f"{base}:trend", change, se, change - half, change + half,
+                    True, None, None, row.instrument_version)
+            )  # fmt: skip
+        if row.published:
+            values = [(row.value, row.std_error)] + [(v, s) for _, v, s in past]
+            k = len(values)
+            mean = sum(v for v, _ in values) / k
+            se = math.sqrt(sum(s * s for _, s in values)) / k
+            half = 1.959963984540054 * se
+            out.append(
+                Row(row.unit_id, f"{base}:rolling{ROLLING_WAVES}", mean, se, mean - half,
+                    mean + half, half <= max_half_width, None, None, row.instrument_version)
+            )  # fmt: skip
+    return out
+
+
+async def ledger_summary(conn: Conn, program_id: int, now: datetime) -> dict[str, Any]:
+    entries = await queries.list_ledger(conn, program_id)
+    year = [e for e in entries if e.at > now - YEAR]
+    mechanism = entries[-1].mechanism if entries else "gaussian"
+    delta = entries[-1].delta if entries else 0.0
+    return {
+        "entries": [msgspec.to_builtins(e) for e in entries],
+        "year_epsilon": year_spent(year, mechanism, delta) if year else 0.0,
+        "year_rho": sum(e.rho or 0.0 for e in year),
+    }
