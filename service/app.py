@@ -28,6 +28,8 @@ from service.errors import handle_exception
 from service.health import controller as health_controller
 from service.instruments import controller as instruments_controller
 from service.instruments.service import sync_instruments
+from service.invitations import controller as invitations_controller
+from service.privacy import controller as privacy_controller
 from service.programs import controller as programs_controller
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
@@ -75,6 +77,8 @@ def create_app(settings: Settings) -> Litestar:
             *instruments_controller.routes,
             *programs_controller.routes,
             *waves_controller.routes,
+            *privacy_controller.routes,
+            *invitations_controller.routes,
             *pages.routes,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], include_in_schema=False

@@ -176,6 +176,68 @@ async def cmd_waves_close(conn: db.Conn, args: argparse.Namespace, settings: Set
     emit(await waves.close_wave(conn, None, args.wave_id, _now()), args)
 
 
+async def cmd_release(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.privacy import service as privacy
+
+    emit(await privacy.release_wave(conn, None, args.wave_id, _now()), args)
+
+
+async def cmd_ledger(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.privacy import service as privacy
+
+    report = await privacy.ledger_report(conn, None, args.program_id, _now())
+    if args.json:
+        emit(report, args)
+        return
+    emit(
+        {k: v for k, v in msgspec.to_builtins(report).items() if k != "entries"},
+        args,
+    )
+    print()
+    emit(report.entries, args, ["wave_id", "mechanism", "rho", "epsilon", "delta", "at"])
+
+
+def cmd_invitations(kind: str) -> Command:
+    """Cards (or open links) for a wave, written to --out; the codes exist only in that file."""
+
+    async def run(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+        from service.invitations import cards
+        from service.invitations import service as invitations
+
+        fmt = cards.format_for_name(args.out)
+        if fmt is None:
+            raise InvalidInput(
+                "Name the output file .pdf, .html or .csv.",
+                errors=[FieldError(field="out", message="unknown file type")],
+            )
+        if kind == "cards":
+            batch: Any = await invitations.generate_cards(
+                conn, None, args.wave, args.unit, args.count, include_subtree=args.subtree
+            )
+        else:
+            batch = await invitations.create_open_links(
+                conn, None, args.wave, args.unit, include_subtree=args.subtree
+            )
+        base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
+        content, _ = cards.cards_file(batch, fmt, args.paper, base)
+        # Written before the transaction commits: if the file cannot be written, no code
+        # is stored that nobody holds.
+        _write_file(args.out, content)
+        summary: dict[str, Any] = {"out": args.out, "format": fmt}
+        if kind == "cards":
+            summary["cards"] = len(batch.cards)
+        else:
+            summary["links"] = len(batch.links)
+            summary["replaced"] = batch.replaced_paths
+        emit(summary, args)
+
+    return run
+
+
+def _write_file(path: str, content: bytes) -> None:
+    Path(path).write_bytes(content)
+
+
 def _convert(raw: dict[str, Any], cls: type[Any]) -> Any:
     """Decode command-line input with the same rules as the API, errors naming the field."""
     try:
@@ -271,6 +333,25 @@ def build_parser() -> argparse.ArgumentParser:
         w = waves.add_parser(action, parents=[common], help=f"{action} a wave now")
         w.add_argument("wave_id", type=int)
         w.set_defaults(run=run)
+    inv = sub.add_parser("invitations", help="cards and open links").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    for kind, help_text in (("cards", "print single-use cards"), ("links", "open-mode links")):
+        cmd = inv.add_parser(kind, parents=[common], help=help_text)
+        cmd.add_argument("--wave", type=int, required=True)
+        cmd.add_argument("--unit", required=True, help="unit path or slug")
+        if kind == "cards":
+            cmd.add_argument("--count", type=int, required=True, help="cards per unit")
+        cmd.add_argument("--subtree", action="store_true", help="for every leaf unit below")
+        cmd.add_argument("--paper", choices=["a4", "letter"], default="a4")
+        cmd.add_argument("--out", required=True, help="cards.pdf, cards.html or links.csv")
+        cmd.set_defaults(run=cmd_invitations(kind))
+    rel = sub.add_parser("release", parents=[common], help="release a closed wave (once)")
+    rel.add_argument("wave_id", type=int)
+    rel.set_defaults(run=cmd_release)
+    led = sub.add_parser("ledger", parents=[common], help="a program's privacy ledger")
+    led.add_argument("program_id", type=int)
+    led.set_defaults(run=cmd_ledger)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -25,6 +26,10 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     data_dir: str = ".muster"
     host: str = "127.0.0.1"
     port: int = 8000
+    # The address responders reach the service at, printed on invitation cards and links,
+    # e.g. https://survey.example.org. Empty: the address the request came to (API) or
+    # http://{host}:{port} (command line). Set it behind a proxy or TLS terminator.
+    public_url: str = ""
     workers: int = 1
     # Key for the keyed hashes of API tokens; generated into data_dir when empty.
     secret_key: str = ""
@@ -56,6 +61,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             "login_max_failures": self.login_max_failures >= 1,
             "login_window_minutes": self.login_window_minutes >= 1,
             "log_level": self.log_level in {"DEBUG", "INFO", "WARNING", "ERROR"},
+            "public_url": self.public_url == "" or _is_base_url(self.public_url),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -87,6 +93,16 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             return msgspec.convert(raw, type=cls, strict=False)
         except msgspec.ValidationError as exc:
             raise SettingsError(_name_variable(str(exc))) from None
+
+
+def _is_base_url(url: str) -> bool:
+    # Card links are built as {public_url}/s/...: a query or fragment here would break them.
+    parts = urlsplit(url)
+    return (
+        parts.scheme in {"http", "https"}
+        and bool(parts.netloc)
+        and not (parts.query or parts.fragment or any(ch.isspace() for ch in url))
+    )
 
 
 def _name_variable(message: str) -> str:

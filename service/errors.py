@@ -243,6 +243,37 @@ class DuplicateProgram(Conflict):
     title = "A program with this name already exists"
 
 
+class SurveyNotFound(NotFound):
+    type_slug = "survey-not-found"
+    title = "No such survey"
+
+
+class InvitationUnknown(DomainError):
+    status = 422
+    type_slug = "invitation-unknown"
+    title = "This code is not valid for this survey"
+
+
+class InvitationSpent(Conflict):
+    type_slug = "invitation-spent"
+    title = "This card has already been used"
+
+
+class WaveNotOpen(Conflict):
+    type_slug = "wave-not-open"
+    title = "This survey is not open"
+
+
+class WaveClosed(Conflict):
+    type_slug = "wave-closed"
+    title = "This wave has closed"
+
+
+class WrongDistributionMode(Conflict):
+    type_slug = "wrong-distribution-mode"
+    title = "The wave uses another distribution mode"
+
+
 class WaveAlreadyReleased(Conflict):
     type_slug = "wave-already-released"
     title = "This wave has been released already"

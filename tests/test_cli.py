@@ -105,3 +105,28 @@ def test_a_missing_file_is_a_usage_error(muster: Any, capsys: Any) -> None:
         main(["units", "import", "/no/such/file.csv"])
     assert exited.value.code == 2
     assert "cannot read /no/such/file.csv" in capsys.readouterr().err
+
+
+def test_cards_are_written_to_a_file_and_a_wave_is_released(muster: Any, tmp_path: Path) -> None:
+    _import(muster, tmp_path)
+    code, program, _ = muster(
+        "programs", "create", "--name", "Cards", "--root", "fire",
+        "--instruments", "openness", "--cadence", "P3M", "--window", "P14D",
+    )  # fmt: skip
+    assert code == 0
+    wave_id = str(muster("waves", "list")[1][0]["wave_id"])
+    assert muster("waves", "open", wave_id)[0] == 0
+    out = tmp_path / "cards.csv"
+    code, summary, err = muster(
+        "invitations", "cards", "--wave", wave_id, "--unit", "fire/north/st-1",
+        "--count", "3", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    assert summary["cards"] == 3
+    assert len(out.read_text().strip().splitlines()) == 4
+    assert muster("waves", "close", wave_id)[0] == 0
+    code, released, err = muster("release", wave_id)
+    assert code == 0, err
+    assert released["epsilon"] <= 1.0 + 1e-9
+    code, ledger, _ = muster("ledger", str(program["program_id"]))
+    assert [e["wave_id"] for e in ledger["entries"]] == [int(wave_id)]

@@ -47,9 +47,13 @@ class Row(msgspec.Struct, frozen=True):
 
 
 def consistent_columns(
-    plan: Plan, noisy: Sequence[Sequence[int]], variance_of: Any
+    plan: Plan, noisy: Sequence[Sequence[int]], variance_of: Any, *, consistent: bool = True
 ) -> dict[tuple[str, str], tuple[gls.Pattern, list[list[float]]]]:
-    """GLS estimates per (kind, key): one variance pattern, one estimate per column."""
+    """GLS estimates per (kind, key): one variance pattern, one estimate per column.
+
+    With consistent=False every node keeps its own raw measurement (levels independent):
+    the baseline the benchmark compares GLS against.
+    """
     tree = gls.Tree(parent=[node.parent for node in plan.nodes])
     at_level: dict[int, list[int]] = {}
     for index, node in enumerate(plan.nodes):
@@ -70,8 +74,12 @@ def consistent_columns(
                 variance[at] = block_variance
                 for column in range(columns):
                     ys[column][at] = float(values[position * columns + column])
-        pattern = gls.pattern(tree, variance)
-        out[key] = (pattern, [gls.estimate(pattern, y) for y in ys])
+        if consistent:
+            pattern = gls.pattern(tree, variance)
+            out[key] = (pattern, [gls.estimate(pattern, y) for y in ys])
+        else:
+            raw = gls.Pattern(tree, tree.children, [1.0] * n, [None] * n, variance)
+            out[key] = (raw, ys)
     return out
 
 
@@ -124,9 +132,14 @@ def publish_ratio(count: Estimate, value: Estimate, policy: Policy) -> bool:
 
 
 def derive_rows(
-    plan: Plan, noisy: Sequence[Sequence[int]], variance_of: Any, policy: Policy
+    plan: Plan,
+    noisy: Sequence[Sequence[int]],
+    variance_of: Any,
+    policy: Policy,
+    *,
+    consistent: bool = True,
 ) -> list[Row]:
-    columns = consistent_columns(plan, noisy, variance_of)
+    columns = consistent_columns(plan, noisy, variance_of, consistent=consistent)
     scale_at: dict[tuple[str, str, int], Block] = {(b.kind, b.key, b.level): b for b in plan.blocks}
     rows: list[Row] = []
 

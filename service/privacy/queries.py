@@ -10,6 +10,7 @@ import msgspec
 
 from service.db import Conn
 from service.privacy.plan import ItemSpec, ScaleSpec
+from service.privacy.schemas import LedgerEntry
 
 
 class UnitRow(msgspec.Struct, frozen=True):
@@ -102,17 +103,6 @@ async def fetch_aggregates(
 
 
 # --- ledger -----------------------------------------------------------------------------
-
-
-class LedgerEntry(msgspec.Struct, frozen=True):
-    entry_id: int
-    program_id: int
-    wave_id: int
-    mechanism: str
-    rho: float | None
-    epsilon: float
-    delta: float
-    at: datetime
 
 
 async def lock_program(conn: Conn, program_id: int) -> None:
@@ -215,6 +205,18 @@ async def list_previous_released_waves(
         program_id,
         before_seq,
         limit,
+    )
+    return [row["wave_id"] for row in rows]
+
+
+async def list_waves_to_release(conn: Conn) -> list[int]:
+    """Closed waves whose frozen policy asks to be released as soon as they close."""
+    rows = await conn.fetch(
+        """
+        SELECT wave_id FROM wave
+        WHERE status = 'closed' AND (frozen -> 'policy' ->> 'release_on_close')::boolean
+        ORDER BY closes_at, wave_id
+        """
     )
     return [row["wave_id"] for row in rows]
 

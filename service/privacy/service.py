@@ -7,6 +7,7 @@ rows in the caller's transaction, so a wave is released (and charged) exactly on
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,24 +21,15 @@ from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveNotFound, W
 from service.instruments.service import fetch_instruments_by_ids
 from service.privacy import mechanisms, plan, queries
 from service.privacy.estimates import Policy, Row, derive_rows
+from service.privacy.schemas import LedgerEntry, LedgerReport, ReleaseSummary
+from service.programs.service import fetch_program
 from service.waves.schemas import FrozenSettings
 
 YEAR = timedelta(days=365)
+log = logging.getLogger("muster")
+# Waves whose automatic release was refused, reported once per process, not every tick.
+_reported: set[int] = set()
 ROLLING_WAVES = 4
-
-
-class ReleaseSummary(msgspec.Struct, frozen=True):
-    wave_id: int
-    program_id: int
-    mechanism: str
-    rho: float | None
-    epsilon: float
-    delta: float
-    rows: int
-    published_units: int
-    units: int
-    year_epsilon: float
-    annual_epsilon_cap: float
 
 
 class WaveForRelease(msgspec.Struct, frozen=True):
@@ -63,7 +55,7 @@ async def _fetch_wave(conn: Conn, wave_id: int) -> WaveForRelease:
     return msgspec.convert(dict(row), type=WaveForRelease)
 
 
-def year_spent(entries: list[queries.LedgerEntry], mechanism: str, delta: float) -> float:
+def year_spent(entries: list[LedgerEntry], mechanism: str, delta: float) -> float:
     """The epsilon a program has spent over the entries (zCDP losses add up as rho)."""
     if mechanism == "gaussian":
         return mechanisms.epsilon_of_rho(sum(e.rho or 0.0 for e in entries), delta)
@@ -172,7 +164,7 @@ async def release_wave(
     year = await queries.list_ledger(conn, wave.program_id, since=now - YEAR)
     spent = year_spent(year, policy.mechanism, policy.delta)
     after = year_spent(
-        [*year, queries.LedgerEntry(0, wave.program_id, wave_id, charge.mechanism, charge.rho,
+        [*year, LedgerEntry(0, wave.program_id, wave_id, charge.mechanism, charge.rho,
                                     charge.epsilon, charge.delta, now)],
         policy.mechanism, policy.delta,
     )  # fmt: skip
@@ -232,6 +224,25 @@ async def release_wave(
     )
 
 
+async def release_due_waves(conn: Conn, now: datetime) -> list[int]:
+    """Release every closed wave whose policy says so; a refused one stays closed.
+
+    Each release runs in its own savepoint, so a wave refused for its budget does not undo
+    the others. Returns the waves released.
+    """
+    released = []
+    for wave_id in await queries.list_waves_to_release(conn):
+        try:
+            async with conn.transaction():
+                await release_wave(conn, None, wave_id, now)
+            released.append(wave_id)
+        except (BudgetExhausted, WaveAlreadyReleased, WaveTransitionRefused) as refused:
+            if wave_id not in _reported:
+                _reported.add(wave_id)
+                log.warning("wave %s was not released on close: %s", wave_id, refused.detail)
+    return released
+
+
 async def _trend_rows(
     conn: Conn, wave: WaveForRelease, rows: list[Row], max_half_width: float
 ) -> list[Row]:
@@ -281,13 +292,21 @@ async def _trend_rows(
     return out
 
 
-async def ledger_summary(conn: Conn, program_id: int, now: datetime) -> dict[str, Any]:
+async def ledger_report(
+    conn: Conn, viewer: Principal | None, program_id: int, now: datetime
+) -> LedgerReport:
+    """Every charge of a program, and what its rolling year has spent and has left."""
+    program = await fetch_program(conn, viewer, program_id)
+    policy = program.policy
     entries = await queries.list_ledger(conn, program_id)
     year = [e for e in entries if e.at > now - YEAR]
-    mechanism = entries[-1].mechanism if entries else "gaussian"
-    delta = entries[-1].delta if entries else 0.0
-    return {
-        "entries": [msgspec.to_builtins(e) for e in entries],
-        "year_epsilon": year_spent(year, mechanism, delta) if year else 0.0,
-        "year_rho": sum(e.rho or 0.0 for e in year),
-    }
+    spent = year_spent(year, policy.mechanism, policy.delta)
+    return LedgerReport(
+        program_id=program_id,
+        mechanism=policy.mechanism,
+        annual_epsilon_cap=policy.annual_epsilon_cap,
+        year_rho=sum(e.rho or 0.0 for e in year) if policy.mechanism == "gaussian" else None,
+        year_epsilon=spent,
+        remaining_epsilon=max(policy.annual_epsilon_cap - spent, 0.0),
+        entries=entries,
+    )

@@ -79,7 +79,8 @@ class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     Fixed for a wave when it opens: later changes to the program cannot weaken it.
     """
 
-    # Budget one wave's release may spend (ε; ρ = ε²/2 for zCDP when the mechanism is gaussian).
+    # Budget one wave's release may spend, as (ε, δ); with the gaussian mechanism the release
+    # spends the largest zCDP ρ that OpenDP's conversion keeps within (ε, δ).
     epsilon_per_wave: Annotated[float, msgspec.Meta(gt=0, le=10)] = 1.0
     delta: Annotated[float, msgspec.Meta(gt=0, le=1e-5)] = 1e-7
     # Total ε the releases of one program may spend in any rolling year.
@@ -94,6 +95,8 @@ class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     histogram_levels: Annotated[int, msgspec.Meta(ge=0, le=20)] = 2
     # Share of each wave's budget per tree level, root level first; they add up to 1.
     # Left out: split evenly.
+    # Release each wave as soon as it closes (the scheduler does it within one tick).
+    release_on_close: bool = False
     level_shares: (
         Annotated[
             list[Annotated[float, msgspec.Meta(gt=0, le=1)]],

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from service.db import Conn
+from service.privacy import service as privacy
 from service.waves import service
 
 log = logging.getLogger("muster")
@@ -27,6 +28,7 @@ async def tick(conn: Conn, now: datetime) -> bool:
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", LOCK_KEY):
             return False
         await service.advance_waves(conn, now)
+        await privacy.release_due_waves(conn, now)
     return True
 
 

@@ -1,0 +1,114 @@
+"""HTTP routes of this capability: card sheets and open links of a wave, as downloads.
+
+The response body is the only place the plain codes ever exist: it is not stored,
+cached or logged, and the download cannot be repeated (a second request makes new codes).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from anyio import to_thread
+from litestar import Request, Response, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter
+from litestar.status_codes import HTTP_200_OK
+
+from service.auth.guards import require
+from service.auth.principal import Principal
+from service.config import Settings
+from service.db import Conn
+from service.invitations import cards, service
+from service.invitations.schemas import CardsRequest, Format, OpenLinksRequest, Paper
+
+BASE = "/api/v1/waves"
+TAGS = ["invitations"]
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+WRITE = [require("admin", scope="write")]
+MAX_ID = 2**63 - 1
+
+WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wave's id.")]
+
+
+def _base_url(request: Request[Any, Any, Any]) -> str:
+    settings: Settings = request.app.state.settings
+    return service.public_base_url(settings, f"{request.url.scheme}://{request.url.netloc}")
+
+
+async def _download(
+    batch: cards.Batch, fmt: Format, paper: Paper, base_url: str, headers: dict[str, str]
+) -> Response[bytes]:
+    # Rendering 2,000 QR codes takes seconds of CPU: off the event loop, inside the request's
+    # transaction, so a sheet that fails to render leaves no codes behind.
+    content, media_type = await to_thread.run_sync(cards.cards_file, batch, fmt, paper, base_url)
+    return Response(
+        content,
+        status_code=HTTP_200_OK,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{cards.file_name(batch, fmt)}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            **headers,
+        },
+    )
+
+
+@post(
+    f"{BASE}/{{wave_id:int}}/cards",
+    guards=WRITE,
+    tags=TAGS,
+    security=SECURITY,
+    status_code=HTTP_200_OK,
+    response_description="The printable sheet (PDF or HTML) or the CSV of links.",
+)
+async def generate_cards(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    wave_id: WaveIdParam,
+    data: JSONBody[CardsRequest],
+) -> Response[bytes]:
+    """Make single-use invitation cards for a unit (or each unit without children below it).
+
+    The file is the only copy of the codes: the database keeps their hashes. Cards cannot
+    be downloaded again; generate new ones instead.
+    """
+    batch = await service.generate_cards(
+        conn, principal, wave_id, data.unit, data.count, include_subtree=data.include_subtree
+    )
+    return await _download(batch, data.format, data.paper, _base_url(request), {})
+
+
+@post(
+    f"{BASE}/{{wave_id:int}}/open-links",
+    guards=WRITE,
+    tags=TAGS,
+    security=SECURITY,
+    status_code=HTTP_200_OK,
+    response_description=(
+        "The printable sheet (PDF or HTML) or the CSV of links. `Muster-Replaced-Units` "
+        "counts the units whose previous link stopped working."
+    ),
+)
+async def create_open_links(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    wave_id: WaveIdParam,
+    data: JSONBody[OpenLinksRequest],
+) -> Response[bytes]:
+    """Make the open link of a unit (or of each unit without children below it).
+
+    A unit has one open link per wave: making it again replaces it, and the old link stops
+    working at once.
+    """
+    batch = await service.create_open_links(
+        conn, principal, wave_id, data.unit, include_subtree=data.include_subtree
+    )
+    replaced = {"Muster-Replaced-Units": str(len(batch.replaced_paths))}
+    return await _download(batch, data.format, data.paper, _base_url(request), replaced)
+
+
+routes: list[Any] = [generate_cards, create_open_links]

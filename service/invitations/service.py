@@ -1,0 +1,245 @@
+"""Invitation cards and open links: making them, and keeping nothing but their hashes.
+
+A card's code exists in plain form only in the batch these functions return, for the
+caller to render at once (invitations/cards.py). The database keeps `hash_code(code)`;
+the audit trail, the logs and any error message keep no code at all. Cards therefore
+cannot be printed a second time: a lost sheet means generating new cards.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Literal
+
+from service.audit import insert_audit
+from service.auth.principal import Principal
+from service.config import Settings
+from service.db import Conn
+from service.errors import (
+    FieldError,
+    InvalidInput,
+    UnitNotFound,
+    UnitOutOfScope,
+    WaveClosed,
+    WaveNotFound,
+    WrongDistributionMode,
+)
+from service.invitations import queries
+from service.invitations.codes import hash_code, new_code
+from service.invitations.queries import InvitationWaveRow, TargetUnitRow
+from service.invitations.schemas import (
+    MAX_CARDS_PER_UNIT,
+    Card,
+    CardBatch,
+    CardWave,
+    OpenLink,
+    OpenLinkBatch,
+)
+from service.programs.schemas import Mode
+from service.programs.service import resolve_unit
+
+# One call makes at most this many cards (and at most this many open links): about 500
+# printed pages, rendered in well under a minute.
+MAX_CARDS_PER_CALL = 5000
+_shuffle = secrets.SystemRandom().shuffle
+
+
+def public_base_url(settings: Settings, fallback: str) -> str:
+    """Where responders reach the service: MUSTER_PUBLIC_URL, else `fallback`.
+
+    The API passes the address the request came to ("https://host"), the command line
+    "http://{host}:{port}".
+    """
+    return (settings.public_url or fallback).rstrip("/")
+
+
+def _card_wave(wave: InvitationWaveRow) -> CardWave:
+    return CardWave(
+        wave_id=wave.wave_id,
+        seq=wave.seq,
+        program_name=wave.program_name,
+        opens_at=wave.opens_at,
+        closes_at=wave.closes_at,
+        survey_key=wave.survey_key,
+    )
+
+
+def _date(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(UTC).date().isoformat()
+
+
+async def _usable_wave(
+    conn: Conn, wave_id: int, mode: Mode, *, lock: Literal["share", "update"], what: str
+) -> InvitationWaveRow:
+    """The wave, locked, when it has not closed and uses `mode`; else the problem saying why."""
+    wave = await queries.fetch_wave_for_invitations(conn, wave_id, lock=lock)
+    if wave is None:
+        raise WaveNotFound(f"There is no wave {wave_id}. List the program's waves to find its id.")
+    if wave.status in ("closed", "released"):
+        raise WaveClosed(
+            f"Wave {wave.seq} of {wave.program_name} closed on {_date(wave.closed_at)}; "
+            f"{what} for it could never be used. Make them for the program's next wave.",
+            wave_id=wave.wave_id,
+            status=wave.status,
+        )
+    wave_mode = wave.frozen_mode if wave.status == "open" else wave.program_mode
+    if wave_mode != mode:
+        raise WrongDistributionMode(
+            _mode_advice(wave, wave_mode or wave.program_mode, what),
+            wave_id=wave.wave_id,
+            mode=wave_mode,
+        )
+    return wave
+
+
+def _mode_advice(wave: InvitationWaveRow, mode: str, what: str) -> str:
+    said = f"Wave {wave.seq} of {wave.program_name} uses the '{mode}' distribution mode, "
+    if mode == "cards":
+        return said + (
+            f"so it has no open links. Print invitation cards instead: "
+            f"POST /api/v1/waves/{wave.wave_id}/cards."
+        )
+    if mode == "open":
+        return said + (
+            f"so it has no cards. Make one open link per unit instead: "
+            f"POST /api/v1/waves/{wave.wave_id}/open-links."
+        )
+    change = (
+        "Change the program's mode before this wave opens, or create a new program."
+        if wave.status == "scheduled"
+        else "A wave's mode is fixed once it opens; create a new program to use another mode."
+    )
+    return said + f"so it has no {what}. {change}"
+
+
+async def _targets(
+    conn: Conn,
+    actor: Principal | None,
+    wave: InvitationWaveRow,
+    unit_ref: str,
+    include_subtree: bool,
+) -> tuple[str, list[TargetUnitRow]]:
+    """The units to make cards or links for: the unit itself, or the leaves below it."""
+    unit = await resolve_unit(conn, unit_ref)
+    if unit is None:
+        raise UnitNotFound(
+            f"No unit has the path, id or unique slug {unit_ref!r}. "
+            "Use the full path, e.g. county-fire/battalion-1/station-7."
+        )
+    root = wave.root_path
+    if unit.path != root and not unit.path.startswith(root + "/"):
+        raise InvalidInput(
+            f"{unit.path} is not part of {wave.program_name}, which covers {root}.",
+            errors=[
+                FieldError(field="unit", message=f"pick a unit at or below {root}"),
+            ],
+        )
+    if actor is not None and not actor.sees_path(unit.path):
+        raise UnitOutOfScope("This unit is outside your part of the organisation.")
+    units = await queries.list_target_units(conn, unit.path, leaves_only=include_subtree)
+    return unit.path, units
+
+
+def _too_many(units: int, per_unit: int) -> InvalidInput:
+    return InvalidInput(
+        f"That would make {units * per_unit} at once ({units} units x {per_unit}); "
+        f"one request makes at most {MAX_CARDS_PER_CALL}. Split it by unit.",
+        errors=[FieldError(field="count", message=f"at most {MAX_CARDS_PER_CALL} in total")],
+    )
+
+
+async def generate_cards(
+    conn: Conn,
+    actor: Principal | None,
+    wave_id: int,
+    unit_ref: str,
+    count: int,
+    *,
+    include_subtree: bool = False,
+) -> CardBatch:
+    """Make `count` single-use cards for the unit (or for every leaf unit below it).
+
+    Stores only the hashes; returns the plain codes, shuffled within each unit, for
+    immediate rendering. Nothing else will ever know them.
+    """
+    if not 1 <= count <= MAX_CARDS_PER_UNIT:
+        raise InvalidInput(
+            f"Ask for 1 to {MAX_CARDS_PER_UNIT} cards per unit.",
+            errors=[FieldError(field="count", message=f"between 1 and {MAX_CARDS_PER_UNIT}")],
+        )
+    wave = await _usable_wave(conn, wave_id, "cards", lock="share", what="cards")
+    path, units = await _targets(conn, actor, wave, unit_ref, include_subtree)
+    if len(units) * count > MAX_CARDS_PER_CALL:
+        raise _too_many(len(units), count)
+
+    cards: list[Card] = []
+    hashes: list[bytes] = []
+    unit_ids: list[int] = []
+    for unit in units:
+        codes = [new_code() for _ in range(count)]
+        hashes.extend(hash_code(code) for code in codes)
+        unit_ids.extend([unit.unit_id] * count)
+        _shuffle(codes)
+        cards.extend(Card(unit_path=unit.path, unit_name=unit.name, code=c) for c in codes)
+    await queries.insert_invitations(conn, wave.wave_id, hashes, unit_ids)
+    await insert_audit(
+        conn,
+        actor,
+        "cards.generated",
+        {
+            "wave_id": wave.wave_id,
+            "unit": path,
+            "include_subtree": include_subtree,
+            "units": [unit.path for unit in units],
+            "count_per_unit": count,
+            "count": len(cards),
+        },
+    )
+    return CardBatch(wave=_card_wave(wave), cards=cards)
+
+
+async def create_open_links(
+    conn: Conn,
+    actor: Principal | None,
+    wave_id: int,
+    unit_ref: str,
+    *,
+    include_subtree: bool = False,
+) -> OpenLinkBatch:
+    """One open link for the unit (or every leaf unit below it) in an open-mode wave.
+
+    A unit has one link per wave: a unit that had one gets a new link and the old one
+    stops working at once (`OpenLink.replaced`, `OpenLinkBatch.replaced_paths`).
+    """
+    wave = await _usable_wave(conn, wave_id, "open", lock="update", what="open links")
+    path, units = await _targets(conn, actor, wave, unit_ref, include_subtree)
+    if len(units) > MAX_CARDS_PER_CALL:
+        raise _too_many(len(units), 1)
+
+    tokens = [new_code() for _ in units]
+    ids = [unit.unit_id for unit in units]
+    replaced = await queries.delete_open_links(conn, wave.wave_id, ids)
+    await queries.insert_open_links(conn, wave.wave_id, [hash_code(t) for t in tokens], ids)
+    links = [
+        OpenLink(
+            unit_path=unit.path,
+            unit_name=unit.name,
+            token=token,
+            replaced=unit.unit_id in replaced,
+        )
+        for unit, token in zip(units, tokens, strict=True)
+    ]
+    await insert_audit(
+        conn,
+        actor,
+        "open_links.created",
+        {
+            "wave_id": wave.wave_id,
+            "unit": path,
+            "include_subtree": include_subtree,
+            "units": [unit.path for unit in units],
+            "replaced": [link.unit_path for link in links if link.replaced],
+        },
+    )
+    return OpenLinkBatch(wave=_card_wave(wave), links=links)

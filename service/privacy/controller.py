@@ -1,0 +1,56 @@
+"""HTTP routes of releases and the privacy ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from service.auth.guards import require
+from service.auth.principal import Principal
+from service.db import Conn
+from service.privacy import service
+from service.privacy.schemas import LedgerReport, ReleaseSummary
+
+TAGS = ["releases"]
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+MAX_ID = 2**63 - 1
+
+WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wave's id.")]
+ProgramIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The program's id.")]
+
+
+@post(
+    "/api/v1/waves/{wave_id:int}/release",
+    guards=[require("admin", scope="write")],
+    tags=TAGS,
+    security=SECURITY,
+    status_code=HTTP_201_CREATED,
+)
+async def release_wave(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam
+) -> ReleaseSummary:
+    """Release a closed wave once: noisy, consistent estimates for every unit, charged to the
+    program's privacy ledger. A second request gets `wave-already-released`; a release over
+    the rolling-year cap gets `budget-exhausted` with what is left."""
+    return await service.release_wave(conn, principal, wave_id, datetime.now(UTC))
+
+
+@get(
+    "/api/v1/programs/{program_id:int}/ledger",
+    guards=[require("admin", "researcher", scope="read")],
+    tags=TAGS,
+    security=SECURITY,
+)
+async def ledger(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal], program_id: ProgramIdParam
+) -> LedgerReport:
+    """Every privacy charge of a program and what is left of its rolling-year budget."""
+    return await service.ledger_report(conn, principal, program_id, datetime.now(UTC))
+
+
+routes: list[Any] = [release_wave, ledger]
