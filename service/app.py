@@ -31,6 +31,8 @@ from service.instruments.service import sync_instruments
 from service.invitations import controller as invitations_controller
 from service.privacy import controller as privacy_controller
 from service.programs import controller as programs_controller
+from service.responses import controller as responses_controller
+from service.security import install_respondent_privacy
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
 from service.waves import scheduler
@@ -69,7 +71,7 @@ def create_app(settings: Settings) -> Litestar:
                     await task
             await pool.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *health_controller.routes,
             *auth_controller.routes,
@@ -79,6 +81,7 @@ def create_app(settings: Settings) -> Litestar:
             *waves_controller.routes,
             *privacy_controller.routes,
             *invitations_controller.routes,
+            *responses_controller.routes,
             *pages.routes,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
@@ -118,6 +121,8 @@ def create_app(settings: Settings) -> Litestar:
         ),
         debug=False,
     )
+    # Respondent routes: privacy headers and no cookies on every response, 404s included.
+    return install_respondent_privacy(app)
 
 
 def app_from_env() -> Litestar:

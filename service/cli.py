@@ -174,6 +174,8 @@ async def cmd_waves_close(conn: db.Conn, args: argparse.Namespace, settings: Set
     from service.waves import service as waves
 
     emit(await waves.close_wave(conn, None, args.wave_id, _now()), args)
+    # The rows the close rewrote are vacuumed once it has committed (see _run_command).
+    args.vacuum_after = True
 
 
 async def cmd_release(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
@@ -236,6 +238,33 @@ def cmd_invitations(kind: str) -> Command:
 
 def _write_file(path: str, content: bytes) -> None:
     Path(path).write_bytes(content)
+
+
+async def cmd_plan(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.privacy import planner
+
+    report = await planner.plan_program(
+        conn, None, args.program_id, participation=args.participation, epsilon=args.epsilon
+    )
+    if args.json:
+        emit(report, args)
+        return
+    for title, shares in (("with the policy's level shares", report.current),
+                          ("with the best level shares", report.best)):  # fmt: skip
+        if shares is None:
+            continue
+        print(
+            f"{title} {shares.level_shares}: {shares.publishable_units} units with "
+            f"publishable means, {shares.publishable_counts} with publishable counts"
+        )
+        emit(
+            shares.units, args,
+            ["path", "headcount", "expected_responses", "count_half_width", "mean_half_width",
+             "publish_count", "publish_mean"],
+        )  # fmt: skip
+        print()
+    for line in report.advice:
+        print("- " + line)
 
 
 def _convert(raw: dict[str, Any], cls: type[Any]) -> Any:
@@ -349,6 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
     rel = sub.add_parser("release", parents=[common], help="release a closed wave (once)")
     rel.add_argument("wave_id", type=int)
     rel.set_defaults(run=cmd_release)
+    pl = sub.add_parser("plan", parents=[common], help="which units a budget makes publishable")
+    pl.add_argument("program_id", type=int)
+    pl.add_argument("--participation", type=float, default=0.6, help="expected response rate")
+    pl.add_argument("--epsilon", type=float, help="budget per wave to try (default: policy)")
+    pl.set_defaults(run=cmd_plan)
     led = sub.add_parser("ledger", parents=[common], help="a program's privacy ledger")
     led.add_argument("program_id", type=int)
     led.set_defaults(run=cmd_ledger)
@@ -366,6 +400,10 @@ async def _run_command(command: Command, args: argparse.Namespace, settings: Set
                 await sync_instruments(conn, settings.surveys_path)
         async with conn.transaction():
             await command(conn, args, settings)
+        if getattr(args, "vacuum_after", False):
+            from service.responses.service import vacuum_responses
+
+            await vacuum_responses(conn)
     finally:
         await conn.close()
 

@@ -9,6 +9,7 @@ a shared clone, inside a transaction that is rolled back.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import tempfile
@@ -33,6 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def run_sync(coroutine: Awaitable[T]) -> T:
+    """asyncio.run in a thread of its own: works even where an event loop is running
+    (Playwright's sync API keeps one running in the main thread)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()  # type: ignore[arg-type]
 
 
 async def _admin(url: str, *statements: str) -> None:
@@ -74,27 +82,27 @@ def template_name(server_url: str) -> Iterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(build())
+    run_sync(build())
     yield name
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_sync(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 def database_url(server_url: str, template_name: str) -> Iterator[str]:
     """A fresh database cloned from the migrated template, dropped after the test."""
     name = f"muster_t_{uuid.uuid4().hex[:16]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    run_sync(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
     yield _with_database(server_url, name)
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_sync(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
 def shared_url(server_url: str, template_name: str) -> Iterator[str]:
     """One clone for the whole session; tests on it roll back what they do."""
     name = f"muster_s_{uuid.uuid4().hex[:16]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    run_sync(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
     yield _with_database(server_url, name)
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_sync(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -127,7 +135,7 @@ def seed(database_url: str) -> Callable[[Callable[[Any], Awaitable[T]]], T]:
             finally:
                 await connection.close()
 
-        return asyncio.run(go())
+        return run_sync(go())
 
     return run
 

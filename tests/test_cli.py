@@ -130,3 +130,17 @@ def test_cards_are_written_to_a_file_and_a_wave_is_released(muster: Any, tmp_pat
     assert released["epsilon"] <= 1.0 + 1e-9
     code, ledger, _ = muster("ledger", str(program["program_id"]))
     assert [e["wave_id"] for e in ledger["entries"]] == [int(wave_id)]
+
+
+def test_the_planner_prints_a_table_of_units(muster: Any, tmp_path: Path, capsys: Any) -> None:
+    _import(muster, tmp_path)
+    _, program, _ = muster(
+        "programs", "create", "--name", "Plan", "--root", "fire",
+        "--instruments", "openness", "--cadence", "P3M",
+    )  # fmt: skip
+    code, report, _ = muster("plan", str(program["program_id"]), "--epsilon", "2")
+    assert code == 0
+    assert {u["path"] for u in report["current"]["units"]} == {
+        "fire", "fire/north", "fire/north/st-1", "fire/south"
+    }  # fmt: skip
+    assert report["epsilon"] == 2

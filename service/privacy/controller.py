@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from service.auth.guards import require
 from service.auth.principal import Principal
 from service.db import Conn
-from service.privacy import service
+from service.privacy import planner, service
+from service.privacy.planner import PlanReport
 from service.privacy.schemas import LedgerReport, ReleaseSummary
 
 TAGS = ["releases"]
@@ -53,4 +54,29 @@ async def ledger(
     return await service.ledger_report(conn, principal, program_id, datetime.now(UTC))
 
 
-routes: list[Any] = [release_wave, ledger]
+@get(
+    "/api/v1/programs/{program_id:int}/plan",
+    guards=[require("admin", "leader", scope="read")],
+    tags=TAGS,
+    security=SECURITY,
+)
+async def plan(
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    program_id: ProgramIdParam,
+    participation: Annotated[
+        float, QueryParameter(gt=0, le=1, description="Expected share of people who answer.")
+    ] = 0.6,
+    epsilon: Annotated[
+        float | None, QueryParameter(gt=0, le=10, description="Budget per wave to try.")
+    ] = None,
+) -> PlanReport:
+    """Before a wave opens: which units will be publishable with this budget? Predicted from
+    public headcounts and the policy only, never from responses; with level shares that
+    would make the most units publishable."""
+    return await planner.plan_program(
+        conn, principal, program_id, participation=participation, epsilon=epsilon
+    )
+
+
+routes: list[Any] = [release_wave, ledger, plan]

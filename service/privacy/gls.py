@@ -61,9 +61,12 @@ def pattern(tree: Tree, variance: Sequence[float]) -> Pattern:
     n = len(tree.parent)
     up = [INF] * n
     own = [0.0] * n
+    # The up-pass variance of each node's children, summed once per parent.
+    children_var = [INF] * n
     for v in reversed(range(n)):
         kids = children[v]
         sum_var = sum(up[c] for c in kids) if kids else INF
+        children_var[v] = sum_var
         s = variance[v]
         if sum_var == INF:
             up[v], own[v] = s, 1.0 if s < INF else 0.0
@@ -80,7 +83,7 @@ def pattern(tree: Tree, variance: Sequence[float]) -> Pattern:
             final[v] = up[v]
             continue
         siblings = children[parent]
-        sum_var = sum(up[c] for c in siblings)
+        sum_var = children_var[parent]
         if len(siblings) == 1:
             # An only child equals its parent.
             share[v], final[v] = 1.0, final[parent]

@@ -94,12 +94,13 @@ class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     # Item histograms are released for the top this-many levels of the tree (0: none).
     histogram_levels: Annotated[int, msgspec.Meta(ge=0, le=20)] = 2
     # Share of each wave's budget per tree level, root level first; they add up to 1.
-    # Left out: split evenly.
+    # A zero share measures nothing at that level: its units are reported through their
+    # parents (`muster plan` proposes shares). Left out: split evenly.
     # Release each wave as soon as it closes (the scheduler does it within one tick).
     release_on_close: bool = False
     level_shares: (
         Annotated[
-            list[Annotated[float, msgspec.Meta(gt=0, le=1)]],
+            list[Annotated[float, msgspec.Meta(ge=0, le=1)]],
             msgspec.Meta(min_length=1, max_length=20),
         ]
         | None

@@ -16,6 +16,7 @@ import asyncpg
 
 from service.db import Conn
 from service.privacy import service as privacy
+from service.responses.service import vacuum_responses
 from service.waves import service
 
 log = logging.getLogger("muster")
@@ -32,11 +33,25 @@ async def tick(conn: Conn, now: datetime) -> bool:
     return True
 
 
+async def count_closed(conn: Conn) -> int:
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM wave WHERE status IN ('closed', 'released')"
+    )
+    return count
+
+
 async def run(pool: asyncpg.Pool[Any], interval: float) -> None:
+    vacuumed_at = -1
     while True:
         try:
             async with pool.acquire() as conn:
                 await tick(conn, datetime.now(UTC))
+                closed = await count_closed(conn)
+            if closed != vacuumed_at:
+                # A wave closed (here, by hand, or in another instance): clear the row
+                # versions its scrub replaced (docs/anonymity.md).
+                await vacuum_responses(pool)
+                vacuumed_at = closed
         except asyncio.CancelledError:
             raise
         except Exception:

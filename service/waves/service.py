@@ -21,6 +21,7 @@ from service.errors import WaveNotFound, WaveTransitionRefused
 from service.programs import queries as program_queries
 from service.programs import service as programs
 from service.programs.queries import ProgramRow
+from service.responses.service import scrub_wave
 from service.waves import queries
 from service.waves.queries import WaveRow
 from service.waves.schemas import FrozenSettings, Wave
@@ -113,7 +114,11 @@ async def close_wave_rows(conn: Conn, wave_id: int, now: datetime) -> bool:
     order can link a spent code to its response. `closes_at` becomes min(closes_at, now).
     Returns False (and changes nothing) when the wave was not open.
     """
-    return await queries.update_wave_closed(conn, wave_id, now)
+    closed = await queries.update_wave_closed(conn, wave_id, now)
+    if closed:
+        # After the UPDATE: it waited for submissions in flight and holds later ones off.
+        await scrub_wave(conn, wave_id)
+    return closed
 
 
 async def _ensure_next_wave(conn: Conn, program: ProgramRow) -> bool:

@@ -1,0 +1,539 @@
+"""The budget planner: before a wave opens, which units will its release be able to show?
+
+The planner uses PUBLIC INFORMATION ONLY:
+
+- the program's privacy policy and its pinned instrument versions (scales and bands);
+- the unit tree below the program's root, with each unit's public headcount;
+- an assumed participation rate (and, if asked, another ε per wave to compare).
+
+It never reads a response, a release or the ledger, and it spends no privacy budget: its
+answer is the same whatever anyone answered (a test inserts responses and checks that).
+
+How. It builds the plan a release of the program's next wave would build (the same
+blocks, budget split and noise scales: `plan` and `mechanisms`), so the noise variance of
+every block at every level is known. The consistency step (generalised least squares over
+the tree, `gls.pattern`) gives each released total a variance that depends only on the tree
+and those noise variances, never on the data: the predicted standard error of a unit's
+count is exactly the one its release will store. What does depend on the data is
+replaced by assumptions:
+
+- a unit's expected responses are participation x its public headcount (a parent unit's
+  own headcount is the whole unit's size), and each scale is answered by all of them;
+- each scale's centred mean (mean minus the scale's midpoint) is 1 point, e.g. a mean of 4
+  on a 1-5 scale: further from the midpoint than most units, so half-widths are a little
+  pessimistic (the delta method of `estimates.ratio` grows with the mean's distance).
+
+The publish decisions are those of the real rules (`estimates.publish_count` and
+`publish_ratio`) applied to these predictions. They are forecasts, not promises: the
+real noisy count may land below the threshold even when the prediction clears it.
+
+Shares. With `optimise=True` the planner also searches the shares of the budget per tree
+level (a grid over the simplex, zero allowed: a level given nothing is not measured, and
+its units are reported only through their parents) for the split that makes the most
+units' scale means publishable; ties go to more publishable counts, then to the narrower
+mean interval at the top unit. The policy's own shares are a candidate, so the best split
+is never worse than the current one.
+
+Leaders see their own subtree only: the units they are shown, and the units the search
+counts, are those inside their scope.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import NamedTuple
+
+import msgspec
+
+from service.auth.principal import Principal
+from service.db import Conn
+from service.errors import FieldError, InvalidInput
+from service.instruments.service import fetch_instruments_by_ids
+from service.privacy import gls, mechanisms, plan
+from service.privacy.estimates import Estimate, Policy, publish_count, publish_ratio, ratio
+from service.programs.service import fetch_program, viewer_scope
+
+# The centred scale mean the predictions assume (in scale points).
+ASSUMED_CENTRED_MEAN = 1.0
+# The share grid is the finest of these steps whose grid has at most MAX_CANDIDATES points.
+GRID_STEPS = (10, 5, 4, 2, 1)
+MAX_CANDIDATES = 1500
+
+
+class UnitPlan(msgspec.Struct, frozen=True, kw_only=True):
+    unit_id: int
+    path: str
+    # Levels below the program's root (0 = the root): the index into level_shares.
+    level: int
+    headcount: int
+    # participation x headcount.
+    expected_responses: float
+    # The standard error the release will store for the unit's response count (exact: it
+    # does not depend on the data); None when nothing measured can say anything about it.
+    count_std_error: float | None
+    count_half_width: float | None
+    # The widest predicted 95% half-width over the program's scales, in scale points.
+    mean_half_width: float | None
+    publish_count: bool
+    # True when the mean of every scale would be published.
+    publish_mean: bool
+
+
+class LevelPlan(msgspec.Struct, kw_only=True):
+    level: int
+    share: float
+    units: int = 0
+    publishable_counts: int = 0
+    publishable_means: int = 0
+
+
+class SharesPlan(msgspec.Struct, frozen=True, kw_only=True):
+    # Share of the wave's budget per level, root level first (they add up to 1).
+    level_shares: list[float]
+    # Units whose scale means would be published (the number the search maximises).
+    publishable_units: int
+    publishable_counts: int
+    levels: list[LevelPlan]
+    units: list[UnitPlan]
+
+
+class PlanReport(msgspec.Struct, frozen=True, kw_only=True):
+    program_id: int
+    epsilon: float
+    delta: float
+    mechanism: str
+    # What a release spends: zCDP rho (gaussian) or epsilon (laplace).
+    budget: float
+    participation: float
+    levels: int
+    min_publish_count: int
+    max_half_width: float
+    assumed_centred_mean: float
+    # The policy's own level shares, and the best ones found (None when not searched).
+    current: SharesPlan
+    best: SharesPlan | None
+    # Plain sentences for a coordinator.
+    advice: list[str]
+
+
+class HeadcountRow(msgspec.Struct, frozen=True):
+    unit_id: int
+    parent_id: int | None
+    path: str
+    headcount: int
+
+
+async def list_subtree_headcounts(conn: Conn, root_id: int) -> list[HeadcountRow]:
+    """The public list of units under the root with their headcounts (no response data)."""
+    rows = await conn.fetch(
+        """
+        SELECT u.unit_id, u.parent_id, u.path, u.headcount
+        FROM unit u, unit r
+        WHERE r.unit_id = $1
+          AND (u.unit_id = r.unit_id
+               OR (u.path ~>=~ (r.path || '/') AND u.path ~<~ (r.path || '0')))
+        ORDER BY u.depth, u.path
+        """,
+        root_id,
+    )
+    return [HeadcountRow(r["unit_id"], r["parent_id"], r["path"], r["headcount"]) for r in rows]
+
+
+class _Setup(msgspec.Struct, frozen=True):
+    nodes: list[plan.Node]
+    tree: gls.Tree
+    levels: int
+    scales: list[plan.ScaleSpec]
+    blocks: list[plan.Block]  # unsplit: shares and scales are set per candidate
+    mechanism: str
+    budget: float
+    policy: Policy
+    participation: float
+    # (node index, unit) of every real unit the viewer may see, in plan order.
+    visible: list[tuple[int, HeadcountRow]]
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(
+        "Correct the fields listed under `errors` and ask again.",
+        errors=[FieldError(field=field, message=message)],
+    )
+
+
+async def plan_program(
+    conn: Conn,
+    viewer: Principal | None,
+    program_id: int,
+    *,
+    participation: float = 0.6,
+    epsilon: float | None = None,
+    optimise: bool = True,
+    level_shares: list[float] | None = None,
+) -> PlanReport:
+    """Predict, from public information only, what a release of the program's next wave
+    could publish per unit, with the policy's level shares and (optimise) the best ones.
+
+    `epsilon` and `level_shares` (one per level, root first, zeros allowed) replace the
+    policy's for a what-if; `current` then reports the shares given.
+    """
+    if not (math.isfinite(participation) and 0 < participation <= 1):
+        raise _invalid("participation", "Expected a share of the headcount in (0, 1].")
+    if epsilon is not None and not (math.isfinite(epsilon) and 0 < epsilon <= 10):
+        raise _invalid("epsilon", "Expected an ε per wave in (0, 10].")
+    program = await fetch_program(conn, viewer, program_id)
+    policy = program.policy
+    epsilon = policy.epsilon_per_wave if epsilon is None else epsilon
+    instruments = await fetch_instruments_by_ids(
+        conn, [i.instrument_id for i in program.instruments]
+    )
+    scales, items = plan.describe_instruments(
+        [(r.slug, r.version, r.instrument) for r in instruments]
+    )
+    units = await list_subtree_headcounts(conn, program.root_unit_id)
+    nodes = plan.build_nodes(
+        [(u.unit_id, u.parent_id, u.path) for u in units], program.root_unit_id
+    )
+    levels = max(node.level for node in nodes) + 1
+    budget = (
+        mechanisms.rho_for(epsilon, policy.delta) if policy.mechanism == "gaussian" else epsilon
+    )
+    scope = viewer_scope(viewer)
+    by_id = {u.unit_id: u for u in units}
+    visible = [
+        (index, by_id[node.unit_id])
+        for index, node in enumerate(nodes)
+        if not node.direct
+        and (scope is None or node.path == scope or node.path.startswith(scope + "/"))
+    ]
+    setup = _Setup(
+        nodes=nodes,
+        tree=gls.Tree(parent=[node.parent for node in nodes]),
+        levels=levels,
+        scales=scales,
+        blocks=plan.blocks_for(levels, scales, items, policy.histogram_levels),
+        mechanism=policy.mechanism,
+        budget=budget,
+        policy=Policy(
+            min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
+        ),
+        participation=participation,
+        visible=visible,
+    )
+    if level_shares is not None and not (
+        len(level_shares) == levels
+        and all(math.isfinite(s) and s >= 0 for s in level_shares)
+        and sum(level_shares) > 0
+    ):
+        raise _invalid(
+            "level_shares", f"Expected {levels} shares of at least 0, one per level, root first."
+        )
+    shares = plan.level_shares(levels, level_shares or policy.level_shares)
+    current = _evaluate(setup, shares)
+    best = _evaluate(setup, _search(setup, shares)) if optimise else None
+    return PlanReport(
+        program_id=program.program_id,
+        epsilon=epsilon,
+        delta=policy.delta if policy.mechanism == "gaussian" else 0.0,
+        mechanism=policy.mechanism,
+        budget=budget,
+        participation=participation,
+        levels=levels,
+        min_publish_count=policy.min_publish_count,
+        max_half_width=policy.max_half_width,
+        assumed_centred_mean=ASSUMED_CENTRED_MEAN,
+        current=current,
+        best=best,
+        advice=_advice(
+            setup,
+            epsilon,
+            "the shares given" if level_shares else "the policy's level shares",
+            current,
+            best,
+        ),
+    )
+
+
+# --- predictions ------------------------------------------------------------------------
+
+
+def _level_variances(setup: _Setup, blocks: list[plan.Block]) -> dict[tuple[str, str], list[float]]:
+    """The noise variance of every block kind and key at every level (inf: not measured)."""
+    out: dict[tuple[str, str], list[float]] = {}
+    for block in blocks:
+        if block.kind == "item":
+            continue
+        per_level = out.setdefault((block.kind, block.key), [math.inf] * setup.levels)
+        per_level[block.level] = mechanisms.noise_variance(setup.mechanism, block.scale)
+    return out
+
+
+def _proportion(per_level: list[float], base: list[float]) -> float | None:
+    """r when per_level = r * base at every level (inf where base is inf), else None."""
+    r: float | None = None
+    for v, b in zip(per_level, base, strict=True):
+        if math.isinf(v) or math.isinf(b):
+            if math.isinf(v) != math.isinf(b):
+                return None
+            continue
+        if r is None:
+            r = v / b
+        elif not math.isclose(v / b, r, rel_tol=1e-12):
+            return None
+    return 1.0 if r is None else r
+
+
+def _patterns(
+    setup: _Setup, per_kind: dict[tuple[str, str], list[float]]
+) -> dict[tuple[str, str], list[float]]:
+    """Post-GLS variance per node for each block kind and key.
+
+    The GLS variances scale linearly with the noise variances, so kinds whose per-level
+    variances are proportional share one pattern (all of them under the Gaussian).
+    """
+    computed: list[tuple[list[float], list[float]]] = []
+    same: dict[tuple[float, ...], list[float]] = {}
+    out: dict[tuple[str, str], list[float]] = {}
+    for key, per_level in per_kind.items():
+        if tuple(per_level) in same:
+            # The very same list: callers group scales by it.
+            out[key] = same[tuple(per_level)]
+            continue
+        for base, variance in computed:
+            r = _proportion(per_level, base)
+            if r is not None:
+                out[key] = [r * v for v in variance]
+                break
+        else:
+            node_variance = [per_level[node.level] for node in setup.nodes]
+            out[key] = gls.pattern(setup.tree, node_variance).variance
+            computed.append((per_level, out[key]))
+        same[tuple(per_level)] = out[key]
+    return out
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+class _Outcome(NamedTuple):
+    count_std_error: float | None
+    count_half_width: float
+    mean_half_width: float  # the widest over the scales
+    publish_count: bool
+    publish_mean: bool
+
+
+def _outcomes(setup: _Setup, shares: list[float]) -> list[_Outcome]:
+    """What the release rules would decide for every visible unit, with these level shares."""
+    blocks = plan.split_budget(setup.blocks, 1.0, shares)
+    blocks = mechanisms.with_scales(blocks, setup.mechanism, setup.budget)
+    variances = _patterns(setup, _level_variances(setup, blocks))
+    missing = [math.inf] * len(setup.nodes)
+    responses = variances.get(("responses", "responses"), missing)
+    # Scales with the same variance patterns, bands and midpoint get the same predictions.
+    groups: dict[tuple[int, int, int, float], tuple[list[float], list[float], int, float]] = {}
+    for s in setup.scales:
+        sums = variances.get(("sum", s.key), missing)
+        bands = variances.get(("bands", s.key), missing)
+        midpoint = (s.low + s.high) / 2
+        groups[(id(sums), id(bands), len(s.bands), midpoint)] = (
+            sums, bands, len(s.bands), midpoint
+        )  # fmt: skip
+    # Units of the same size in the same position of the tree get the same predictions.
+    seen: dict[tuple[float, ...], _Outcome] = {}
+    out: list[_Outcome] = []
+    for index, unit in setup.visible:
+        n = setup.participation * unit.headcount
+        key = (
+            n,
+            responses[index],
+            *(v for g in groups.values() for v in (g[0][index], g[1][index])),
+        )
+        outcome = seen.get(key)
+        if outcome is None:
+            outcome = seen[key] = _predict_unit(setup, n, responses[index], index, groups)
+        out.append(outcome)
+    return out
+
+
+def _predict_unit(
+    setup: _Setup,
+    n: float,
+    count_variance: float,
+    index: int,
+    groups: dict[tuple[int, int, int, float], tuple[list[float], list[float], int, float]],
+) -> _Outcome:
+    count = (
+        Estimate(n, math.sqrt(count_variance))
+        if math.isfinite(count_variance)
+        else Estimate(None, None)
+    )
+    worst = 0.0 if groups else math.inf
+    means_published = bool(groups)
+    for sums, bands, n_bands, midpoint in groups.values():
+        mean, n_scale = _predict_mean(n, sums[index], n_bands * bands[index], midpoint)
+        worst = max(worst, mean.half_width)
+        means_published = means_published and publish_ratio(n_scale, mean, setup.policy)
+    return _Outcome(
+        count.std_error,
+        count.half_width,
+        worst,
+        publish_count(count, setup.policy),
+        means_published,
+    )
+
+
+def _score(setup: _Setup, outcomes: list[_Outcome]) -> tuple[int, int, float]:
+    """More publishable means, then more publishable counts, then a narrower top interval."""
+    # Units are in the plan's breadth-first order: the first is the top one the viewer sees.
+    width = outcomes[0].mean_half_width if outcomes else math.inf
+    return (
+        sum(1 for o in outcomes if o.publish_mean),
+        sum(1 for o in outcomes if o.publish_count),
+        -width,
+    )
+
+
+def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
+    outcomes = _outcomes(setup, shares)
+    units = [
+        UnitPlan(
+            unit_id=unit.unit_id,
+            path=unit.path,
+            level=setup.nodes[index].level,
+            headcount=unit.headcount,
+            expected_responses=setup.participation * unit.headcount,
+            count_std_error=o.count_std_error,
+            count_half_width=_finite(o.count_half_width),
+            mean_half_width=_finite(o.mean_half_width),
+            publish_count=o.publish_count,
+            publish_mean=o.publish_mean,
+        )
+        for (index, unit), o in zip(setup.visible, outcomes, strict=True)
+    ]
+    per_level = [LevelPlan(level=lv, share=shares[lv]) for lv in range(setup.levels)]
+    for u in units:
+        at = per_level[u.level]
+        at.units += 1
+        at.publishable_counts += u.publish_count
+        at.publishable_means += u.publish_mean
+    return SharesPlan(
+        level_shares=list(shares),
+        publishable_units=sum(1 for u in units if u.publish_mean),
+        publishable_counts=sum(1 for u in units if u.publish_count),
+        levels=per_level,
+        units=units,
+    )
+
+
+def _predict_mean(
+    n: float, sum_variance: float, count_variance: float, midpoint: float
+) -> tuple[Estimate, Estimate]:
+    """(scale mean, scale count) as the release would derive them, for the assumed values.
+
+    The sum's variance is in hundredths of a point squared, as the release measures it.
+    """
+    if not (math.isfinite(sum_variance) and math.isfinite(count_variance)):
+        return Estimate(None, None), Estimate(None, None)
+    n_scale = Estimate(n, math.sqrt(count_variance))
+    centred = ratio(
+        ASSUMED_CENTRED_MEAN * n, sum_variance / plan.Q**2, n, count_variance
+    )  # fmt: skip
+    if centred.value is None:
+        return Estimate(None, None), n_scale
+    return Estimate(centred.value + midpoint, centred.std_error), n_scale
+
+
+# --- the search over level shares ---------------------------------------------------------
+
+
+def share_grid(levels: int) -> list[list[float]]:
+    """Every split of the budget over the levels in steps of 1/k (zeros allowed), with the
+    finest k whose grid stays small."""
+    for k in GRID_STEPS:
+        if math.comb(k + levels - 1, levels - 1) <= MAX_CANDIDATES:
+            break
+    grid = []
+    # Stars and bars: k units of budget, levels - 1 bars between them.
+    for bars in itertools.combinations(range(k + levels - 1), levels - 1):
+        edges = (-1, *bars, k + levels - 1)
+        grid.append([(edges[i + 1] - edges[i] - 1) / k for i in range(levels)])
+    return grid
+
+
+def _search(setup: _Setup, current: list[float]) -> list[float]:
+    """The level shares with the best score; the current ones unless something beats them."""
+    best, best_score = current, _score(setup, _outcomes(setup, current))
+    for shares in share_grid(setup.levels):
+        score = _score(setup, _outcomes(setup, shares))
+        if score > best_score:
+            best, best_score = shares, score
+    return best
+
+
+# --- advice -------------------------------------------------------------------------------
+
+
+def _advice(
+    setup: _Setup, epsilon: float, given: str, current: SharesPlan, best: SharesPlan | None
+) -> list[str]:
+    advice: list[str] = []
+    sizes: dict[int, list[int]] = {}
+    for index, unit in setup.visible:
+        sizes.setdefault(setup.nodes[index].level, []).append(unit.headcount)
+
+    def name(level: int) -> str:
+        low, high = min(sizes[level]), max(sizes[level])
+        people = f"{low}" if low == high else f"{low}-{high}"
+        return f"level {level} ({_units(len(sizes[level]))} of {people} people)"
+
+    def top_width(result: SharesPlan) -> str:
+        top = min(result.units, key=lambda u: u.level, default=None)
+        if top is None or top.mean_half_width is None:
+            return "none"
+        return f"±{top.mean_half_width:.2f}"
+
+    for lv in current.levels:
+        if lv.units and lv.share > 0 and lv.publishable_means == 0:
+            advice.append(
+                f"With {given}, no unit at {name(lv.level)} would have publishable "
+                f"scale means at ε = {epsilon:g} and {setup.participation:.0%} participation."
+            )
+    if best is None:
+        return advice
+    if best.level_shares == current.level_shares:
+        advice.append(f"{given.capitalize()} are already the best this search found.")
+        return advice
+    shares = ", ".join(f"{s:.2f}" for s in best.level_shares)
+    if best.publishable_units != current.publishable_units:
+        gain = (
+            f"would make {_units(best.publishable_units)}' scale means publishable instead of "
+            f"{current.publishable_units} (counts: {best.publishable_counts} instead of "
+            f"{current.publishable_counts})"
+        )
+    elif best.publishable_counts != current.publishable_counts:
+        gain = (
+            f"would publish as many scale means ({best.publishable_units}) and "
+            f"{best.publishable_counts} counts instead of {current.publishable_counts}"
+        )
+    else:
+        gain = "would publish as many units"
+    advice.append(
+        f"Level shares [{shares}] {gain}; the top unit's scale-mean interval would be "
+        f"{top_width(best)} points instead of {top_width(current)}."
+    )
+    for lv in best.levels:
+        if lv.units and lv.share == 0 and current.levels[lv.level].share > 0:
+            below = "only through their parents"
+            if any(best.level_shares[lv.level + 1 :]):
+                below = "through their parents and, where measured, their children"
+            advice.append(
+                f"Spend nothing on {name(lv.level)}: at this budget measuring them costs "
+                f"more than it gains; their responses are reported {below}."
+            )
+    return advice
+
+
+def _units(count: int) -> str:
+    return f"{count} unit" if count == 1 else f"{count} units"

@@ -1,0 +1,204 @@
+"""The responder's routes: GET and POST /s/<survey_key>. HTTP only.
+
+No guards, no session, no cookies, no query parameter but `lang`, no logging of anything
+about the request. The code reaches the server only in the POST body. Errors are pages,
+never problem documents, and never echo the code except back into the form field of the
+person who typed it.
+
+These handlers take a connection from the pool without opening a transaction: a
+submission is one statement, atomic on its own, and holds its locks for the shortest time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import msgspec
+from litestar import MediaType, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.exceptions import HTTPException
+from litestar.params import PathParameter, QueryParameter
+
+from service.db import Conn
+from service.errors import (
+    DomainError,
+    InvalidInput,
+    InvitationSpent,
+    InvitationUnknown,
+    SurveyNotFound,
+    WaveNotOpen,
+)
+from service.responses import i18n, pages
+from service.responses import service as responses
+from service.responses.ratelimit import limiter_for
+from service.security import RESPONDENT_HEADERS
+
+log = logging.getLogger("muster")
+# Form fields that are not answers.
+CONTROL_FIELDS = frozenset({"code", "form_key", "lang"})
+# Longer than any code or open-link value; the rest of a longer field is ignored.
+MAX_CODE_CHARS = 200
+# Code failures that count against a survey's rate limit: they are what guessing looks like.
+GUESS_REASONS = frozenset({"characters", "length", "check"})
+
+SurveyKey = Annotated[str, PathParameter(description="The wave's survey key.")]
+# The only query parameter a survey address ever reads: the language the person picked.
+Language = Annotated[str | None, QueryParameter(description="en or fr")]
+
+
+def _html(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response[bytes]:
+    return Response(
+        content=body,
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers={**RESPONDENT_HEADERS, **(headers or {})},
+    )
+
+
+def respondent_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """Any failure on a survey route is a plain page; a 500 logs the error's type only."""
+    if isinstance(exc, DomainError):
+        status = exc.status
+    elif isinstance(exc, HTTPException):
+        status = exc.status_code
+        if status == 400 and "too large" in str(exc.detail).lower():
+            status = 413
+    else:
+        status = 500
+    if status >= 500:
+        # Not the message: a database error can quote a query's arguments.
+        log.error("a survey page failed: %s", type(exc).__name__)
+    lang = i18n.negotiate(request.headers.get("accept-language"))
+    return _html(pages.error(status, lang), status)
+
+
+ROUTE_OPTIONS: dict[str, Any] = {
+    "include_in_schema": False,
+    "exception_handlers": {Exception: respondent_error},
+    "response_headers": RESPONDENT_HEADERS,
+}
+
+
+def _pool(request: Request[Any, Any, Any]) -> Any:
+    return request.app.state.pool
+
+
+@get("/s/{survey_key:str}", **ROUTE_OPTIONS)
+async def survey_page(
+    request: Request[Any, Any, Any], survey_key: SurveyKey, lang: Language = None
+) -> Response[bytes]:
+    """The survey: its questions while open; when it opens, or when it closed, otherwise."""
+    chosen = i18n.choose(lang, request.headers.get("accept-language"))
+    async with _pool(request).acquire() as conn:
+        try:
+            page = await responses.fetch_survey_page(conn, survey_key)
+        except SurveyNotFound:
+            return _html(pages.error(404, chosen), 404)
+    if page.state != "open":
+        return _html(pages.state(page, chosen))
+    return _html(pages.survey(page, chosen, responses.new_form_key()))
+
+
+def _field(form: FormMultiDict, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+class _Sent(msgspec.Struct, frozen=True):
+    """What the person sent, to put back into the form."""
+
+    code: str
+    answers: dict[str, str]
+
+
+async def _form_again(
+    conn: Conn,
+    survey_key: str,
+    lang: str,
+    status: int,
+    sent: _Sent,
+    *,
+    errors: dict[str, str] | None = None,
+    form_error: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    """The form again, with the errors beside their fields and every answer kept."""
+    page = await responses.fetch_survey_page(conn, survey_key)
+    if page.state != "open":
+        return _html(pages.state(page, lang), WaveNotOpen.status)
+    body = pages.survey(
+        page,
+        lang,
+        responses.new_form_key(),
+        code=sent.code,
+        selected=sent.answers,
+        errors=errors,
+        form_error=form_error,
+    )
+    return _html(body, status, headers)
+
+
+def _messages(lang: str, reasons: dict[str, str]) -> tuple[dict[str, str], str | None]:
+    errors: dict[str, str] = {}
+    form_error = None
+    for field, reason in reasons.items():
+        if field == "form_key":
+            form_error = i18n.text(lang, "error.form_key")
+        elif field == "code":
+            errors[field] = i18n.text(lang, f"error.code.{reason}")
+        else:
+            errors[field] = i18n.text(lang, f"error.{reason}")
+    return errors, form_error
+
+
+@post("/s/{survey_key:str}", status_code=200, **ROUTE_OPTIONS)
+async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) -> Response[bytes]:
+    """Send the answers: a thank-you page, or the form again saying what to correct."""
+    form = await request.form()
+    lang = i18n.choose(_field(form, "lang"), request.headers.get("accept-language"))
+    code = _field(form, "code")[:MAX_CODE_CHARS]
+    form_key = _field(form, "form_key")
+    answers = {key: _field(form, key) for key in form if key not in CONTROL_FIELDS}
+    sent = _Sent(code=code, answers=answers)
+    limiter = limiter_for(request.app.state)
+    async with _pool(request).acquire() as conn:
+        try:
+            if not limiter.allows(survey_key):
+                # Checked after the survey is known to exist, so a made-up address stays 404.
+                await responses.fetch_survey_layout(conn, survey_key)
+                wait = limiter.retry_after(survey_key)
+                return await _form_again(
+                    conn,
+                    survey_key,
+                    lang,
+                    429,
+                    sent,
+                    form_error=i18n.text(lang, "error.too_many"),
+                    headers={"Retry-After": str(wait)},
+                )
+            result = await responses.submit_response(conn, survey_key, code, form_key, answers)
+        except InvalidInput as exc:
+            reasons: dict[str, str] = exc.extra.get("reasons", {})
+            if reasons.get("code") in GUESS_REASONS:
+                limiter.record_failure(survey_key)
+            errors, form_error = _messages(lang, reasons)
+            return await _form_again(
+                conn, survey_key, lang, exc.status, sent, errors=errors, form_error=form_error
+            )
+        except InvitationUnknown as exc:
+            limiter.record_failure(survey_key)
+            errors = {"code": i18n.text(lang, "error.code.unknown")}
+            return await _form_again(conn, survey_key, lang, exc.status, sent, errors=errors)
+        except InvitationSpent as exc:
+            errors = {"code": i18n.text(lang, "error.code.spent")}
+            return await _form_again(conn, survey_key, lang, exc.status, sent, errors=errors)
+        except WaveNotOpen as exc:
+            page = await responses.fetch_survey_page(conn, survey_key)
+            return _html(pages.state(page, lang), exc.status)
+        except SurveyNotFound:
+            return _html(pages.error(404, lang), 404)
+    return _html(pages.thanks(result, lang))
+
+
+routes: list[Any] = [survey_page, survey_submit]

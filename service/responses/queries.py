@@ -1,0 +1,234 @@
+"""SQL for the responder's side: read a survey, spend an invitation and store the answers in
+one statement, and scrub a wave when it closes.
+
+Every statement that stores a response also locks the wave row FOR SHARE and checks
+`status = 'open'` on the row it locked. Closing a wave UPDATEs that row, which waits for
+every submission holding the lock and makes later ones wait until the close commits, when
+they see `closed` and store nothing. So no response can land in a wave after its scrub.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from service.db import Conn
+
+
+class SurveyWaveRow(msgspec.Struct, frozen=True, kw_only=True):
+    wave_id: int
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    mode: str
+    program_name: str
+    resources: list[dict[str, Any]]
+    # The wave's instruments by position; empty until the wave opens.
+    instrument_ids: list[int]
+
+
+class SubmitRow(msgspec.Struct, frozen=True, kw_only=True):
+    """What one submission statement found and did."""
+
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    program_name: str
+    resources: list[dict[str, Any]]
+    # The code (or open link) is valid for this open wave.
+    known: bool
+    # A response row was stored by this statement.
+    stored: bool
+    # The form-key hash the code was spent with, when that was committed before this
+    # statement began; None otherwise (including when it was spent concurrently).
+    earlier: bytes | None
+
+
+def _to(row: asyncpg.Record, kind: type[Any]) -> Any:
+    data = dict(row)
+    if isinstance(data.get("resources"), str):  # a connection without the json codec
+        data["resources"] = msgspec.json.decode(data["resources"])
+    return msgspec.convert(data, type=kind)
+
+
+async def fetch_survey_wave(conn: Conn, survey_key: str) -> SurveyWaveRow | None:
+    row = await conn.fetchrow(
+        """
+        SELECT w.wave_id, w.status, w.opens_at, w.closes_at,
+               coalesce(w.frozen ->> 'mode', p.mode) AS mode,
+               p.name AS program_name, p.resources,
+               array(
+                   SELECT wi.instrument_id FROM wave_instrument wi
+                   WHERE wi.wave_id = w.wave_id
+                   ORDER BY wi.position
+               ) AS instrument_ids
+        FROM wave w JOIN program p ON p.program_id = w.program_id
+        WHERE w.survey_key = $1
+        """,
+        survey_key,
+    )
+    return None if row is None else _to(row, SurveyWaveRow)
+
+
+# The wave, locked FOR SHARE (see the module docstring); its status is the one on the row
+# that was locked, even when a close committed while this statement waited for the lock.
+_TARGET = """
+    target AS (
+        SELECT w.wave_id, w.status, w.opens_at, w.closes_at, w.frozen ->> 'mode' AS mode,
+               p.name AS program_name, p.resources
+        FROM wave w JOIN program p ON p.program_id = w.program_id
+        WHERE w.wave_id = $1
+        FOR SHARE OF w
+    )
+"""
+
+_RESULT = """
+    SELECT t.status, t.opens_at, t.closes_at, t.program_name, t.resources,
+           EXISTS (SELECT 1 FROM credential) AS known,
+           EXISTS (SELECT 1 FROM stored) AS stored,
+           (SELECT s.submission FROM spent_invitation s WHERE s.code_hash = {spent_key})
+               AS earlier
+    FROM target t
+"""
+
+
+async def insert_card_response(
+    conn: Conn, wave_id: int, code_hash: bytes, submission: bytes, answers: list[int]
+) -> SubmitRow | None:
+    """Spend a card and store its response in ONE statement; None when the wave is unknown.
+
+    The spent row and the response are written together or not at all: the response is
+    inserted only when the spent row was (ON CONFLICT DO NOTHING RETURNING), so concurrent
+    submissions of one code store exactly one response and the others find it spent.
+    """
+    row = await conn.fetchrow(
+        f"""
+        WITH {_TARGET},
+        credential AS (
+            SELECT i.code_hash, i.unit_id
+            FROM invitation i JOIN target t ON t.wave_id = i.wave_id
+            WHERE i.code_hash = $2 AND t.status = 'open' AND t.mode = 'cards'
+        ),
+        spent AS (
+            INSERT INTO spent_invitation (code_hash, wave_id, submission)
+            SELECT code_hash, $1, $3 FROM credential
+            ON CONFLICT (code_hash) DO NOTHING
+            RETURNING code_hash
+        ),
+        stored AS (
+            INSERT INTO response (wave_id, unit_id, answers)
+            SELECT $1, c.unit_id, $4::smallint[]
+            FROM credential c JOIN spent s ON s.code_hash = c.code_hash
+            RETURNING 1
+        )
+        {_RESULT.format(spent_key="$2")}
+        """,  # noqa: S608 - only constant fragments are interpolated
+        wave_id,
+        code_hash,
+        submission,
+        answers,
+    )
+    return None if row is None else _to(row, SubmitRow)
+
+
+async def insert_open_response(
+    conn: Conn, wave_id: int, link_hash: bytes, submission: bytes, answers: list[int]
+) -> SubmitRow | None:
+    """Store a response from a unit's open link in ONE statement; None when the wave is unknown.
+
+    The form-key hash is recorded as a spent code, so a double-click on one form stores one
+    response; a new form (a new page load) may answer again, which is what `open` accepts.
+    """
+    row = await conn.fetchrow(
+        f"""
+        WITH {_TARGET},
+        credential AS (
+            SELECT o.unit_id
+            FROM open_link o JOIN target t ON t.wave_id = o.wave_id
+            WHERE o.link_hash = $2 AND t.status = 'open' AND t.mode = 'open'
+        ),
+        spent AS (
+            INSERT INTO spent_invitation (code_hash, wave_id, submission)
+            SELECT $3, $1, $3 FROM credential
+            ON CONFLICT (code_hash) DO NOTHING
+            RETURNING code_hash
+        ),
+        stored AS (
+            INSERT INTO response (wave_id, unit_id, answers)
+            SELECT $1, c.unit_id, $4::smallint[]
+            FROM credential c CROSS JOIN spent
+            RETURNING 1
+        )
+        {_RESULT.format(spent_key="$3")}
+        """,  # noqa: S608 - only constant fragments are interpolated
+        wave_id,
+        link_hash,
+        submission,
+        answers,
+    )
+    return None if row is None else _to(row, SubmitRow)
+
+
+async def fetch_spent_submission(conn: Conn, code_hash: bytes) -> bytes | None:
+    """The form-key hash a code was spent with (read with a fresh snapshot)."""
+    value: bytes | None = await conn.fetchval(
+        "SELECT submission FROM spent_invitation WHERE code_hash = $1", code_hash
+    )
+    return value
+
+
+async def fetch_wave_status(conn: Conn, wave_id: int) -> str | None:
+    value: str | None = await conn.fetchval("SELECT status FROM wave WHERE wave_id = $1", wave_id)
+    return value
+
+
+# --- scrubbing a closed wave ----------------------------------------------------------------
+
+
+async def fetch_isolation_level(conn: Conn) -> str:
+    value: str = await conn.fetchval("SELECT current_setting('transaction_isolation')")
+    return value
+
+
+async def update_responses_shuffled(conn: Conn, wave_id: int) -> int:
+    """Rewrite the wave's responses in random order; returns how many were rewritten.
+
+    One statement: the old row versions are deleted and new ones inserted in the order of
+    a random sort, so every surviving row carries this transaction's xmin and its physical
+    place (ctid) follows the shuffle, not the order of arrival.
+    """
+    count: int = await conn.fetchval(
+        """
+        WITH gone AS (
+            DELETE FROM response WHERE wave_id = $1 RETURNING unit_id, answers
+        ),
+        shuffled AS (
+            INSERT INTO response (wave_id, unit_id, answers)
+            SELECT $1, unit_id, answers FROM gone ORDER BY gen_random_uuid()
+            RETURNING 1
+        )
+        SELECT count(*) FROM shuffled
+        """,
+        wave_id,
+    )
+    return count
+
+
+async def delete_spent_invitations(conn: Conn, wave_id: int) -> int:
+    return _count(await conn.execute("DELETE FROM spent_invitation WHERE wave_id = $1", wave_id))
+
+
+async def delete_invitations(conn: Conn, wave_id: int) -> int:
+    return _count(await conn.execute("DELETE FROM invitation WHERE wave_id = $1", wave_id))
+
+
+async def delete_open_links(conn: Conn, wave_id: int) -> int:
+    return _count(await conn.execute("DELETE FROM open_link WHERE wave_id = $1", wave_id))
+
+
+def _count(status: str) -> int:
+    # asyncpg returns the command tag, e.g. "DELETE 12".
+    return int(status.rsplit(" ", 1)[-1])

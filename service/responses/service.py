@@ -1,0 +1,377 @@
+"""Collecting answers anonymously (DESIGN.md §4).
+
+- `fetch_survey_page`: what a survey address shows now (open, not yet open, closed).
+- `submit_response`: check a submission, then spend the invitation and store the answers in
+  ONE statement. The code (or open-link token) and the form key never leave this call: they
+  are hashed here, are not logged, and appear in no error message.
+- `scrub_wave`: called by `waves.service.close_wave_rows` in the closing transaction, so that
+  neither xmin nor physical order links a spent code to its response.
+- `vacuum_responses`: removes the dead row versions the scrub leaves behind; run it after
+  the close has committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from service.db import Conn
+from service.errors import (
+    FieldError,
+    InvalidInput,
+    InvitationSpent,
+    InvitationUnknown,
+    SurveyNotFound,
+    WaveNotOpen,
+)
+from service.instruments.service import fetch_instruments_by_ids
+from service.invitations.codes import CodeError, hash_code
+from service.programs.schemas import Mode, Resource
+from service.responses import queries
+from service.responses.queries import SurveyWaveRow
+from service.responses.schemas import (
+    SubmissionResult,
+    SurveyItem,
+    SurveyLayout,
+    SurveyOption,
+    SurveyPage,
+    SurveySection,
+    SurveyState,
+)
+
+# Survey keys are made by the database (32 hex digits); anything far from that shape is
+# answered "not found" without a query.
+SURVEY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# The one-time form key: 32 random bytes, url-safe base64 without padding.
+FORM_KEY = re.compile(r"[A-Za-z0-9_-]{43}")
+# What the code field holds in an open-link wave: "open-<code>" (from the link's fragment,
+# or typed from the printed link, perhaps as "OPEN 7K3M ...").
+OPEN_PREFIX_TYPED = re.compile(r"^open[\s-]*", re.IGNORECASE)
+# Reasons a code is refused before the database is asked; see i18n "error.code.*".
+CODE_REASONS = ("empty", "characters", "length", "check")
+# Layouts of waves that have opened never change (their instruments are frozen), so each
+# process keeps them; this bounds the memory they take.
+MAX_CACHED_LAYOUTS = 512
+_layouts: dict[str, SurveyLayout] = {}
+
+
+def new_form_key() -> str:
+    """A fresh one-time form key for a rendered survey page."""
+    return secrets.token_urlsafe(32)
+
+
+def _sha256(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+# --- reading the survey -------------------------------------------------------------------
+
+
+def _state(status: str) -> SurveyState:
+    if status == "open":
+        return "open"
+    if status == "scheduled":
+        return "scheduled"
+    return "closed"
+
+
+async def _layout(conn: Conn, survey_key: str, row: SurveyWaveRow) -> SurveyLayout:
+    cached = _layouts.get(survey_key)
+    if cached is not None and cached.wave_id == row.wave_id:
+        return cached
+    sections: list[SurveySection] = []
+    for stored in await fetch_instruments_by_ids(conn, row.instrument_ids):
+        instrument = stored.instrument
+        option_sets = {s.id: s for s in instrument.option_sets}
+        items = [
+            SurveyItem(
+                key=f"{instrument.slug}.{item.id}",
+                text=item.text,
+                options=[
+                    SurveyOption(value=o.value, label=o.label)
+                    for o in option_sets[item.options].options
+                ],
+                languages=instrument.languages,
+            )
+            for item in instrument.items
+        ]
+        sections.append(
+            SurveySection(
+                slug=instrument.slug,
+                title=instrument.title,
+                description=instrument.description,
+                languages=instrument.languages,
+                items=items,
+            )
+        )
+    keys = [item.key for section in sections for item in section.items]
+    layout = SurveyLayout(
+        wave_id=row.wave_id,
+        mode=_mode(row.mode),
+        sections=sections,
+        keys=keys,
+        allowed={
+            item.key: frozenset(o.value for o in item.options)
+            for section in sections
+            for item in section.items
+        },
+    )
+    if len(_layouts) >= MAX_CACHED_LAYOUTS:
+        _layouts.clear()
+    _layouts[survey_key] = layout
+    return layout
+
+
+def _mode(mode: str) -> Mode:
+    checked: Mode = msgspec.convert(mode, type=Mode)
+    return checked
+
+
+async def _fetch_row(conn: Conn, survey_key: str) -> SurveyWaveRow:
+    row = None
+    if SURVEY_KEY.fullmatch(survey_key):
+        row = await queries.fetch_survey_wave(conn, survey_key)
+    if row is None:
+        raise SurveyNotFound("Check the address, or scan the QR code on your card again.")
+    return row
+
+
+def _resources(raw: list[dict[str, Any]]) -> list[Resource]:
+    return msgspec.convert(raw, type=list[Resource])
+
+
+async def fetch_survey_page(conn: Conn, survey_key: str) -> SurveyPage:
+    """What /s/<survey_key> shows: the questions of an open wave, or when it opens or closed."""
+    row = await _fetch_row(conn, survey_key)
+    state = _state(row.status)
+    layout = None if state == "scheduled" else await _layout(conn, survey_key, row)
+    return SurveyPage(
+        survey_key=survey_key,
+        state=state,
+        program_name=row.program_name,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        layout=layout,
+        resources=_resources(row.resources),
+    )
+
+
+async def fetch_survey_layout(conn: Conn, survey_key: str) -> SurveyLayout:
+    """The questions of a wave that has opened (cached); WaveNotOpen while it is scheduled."""
+    cached = _layouts.get(survey_key)
+    if cached is not None:
+        return cached
+    row = await _fetch_row(conn, survey_key)
+    if row.status == "scheduled":
+        raise _not_open(row.status, row)
+    return await _layout(conn, survey_key, row)
+
+
+def _not_open(status: str, row: SurveyWaveRow | queries.SubmitRow) -> WaveNotOpen:
+    if status == "scheduled":
+        detail = f"This survey opens on {row.opens_at.date().isoformat()}; come back then."
+    else:
+        detail = f"This survey closed on {row.closes_at.date().isoformat()}."
+    return WaveNotOpen(
+        detail,
+        state=_state(status),
+        opens_at=row.opens_at.isoformat(),
+        closes_at=row.closes_at.isoformat(),
+    )
+
+
+# --- checking a submission ------------------------------------------------------------------
+
+
+class _Credential(msgspec.Struct, frozen=True):
+    kind: str  # "card" or "open"
+    lookup: bytes
+
+
+def _read_code(code: str, mode: str) -> _Credential | str:
+    """The hashed credential, or the reason the text cannot be one (see CODE_REASONS).
+
+    Open links carry a code like a card's, behind "open-" (`#open-<code>`); in an
+    open-mode wave the prefix may be left out when the code is typed.
+    """
+    text = code.strip()
+    kind = "card"
+    if mode == "open":
+        kind = "open"
+        text = OPEN_PREFIX_TYPED.sub("", text)
+    try:
+        return _Credential(kind, hash_code(text))
+    except CodeError as exc:
+        return exc.reason
+
+
+_CODE_MESSAGES = {
+    "empty": "is empty; enter the code printed on the card",
+    "characters": "has characters no code uses; codes use digits and capital letters only",
+    "length": "is too short or too long; a code has 27 symbols besides dashes",
+    "check": "has a typing mistake (its check symbol does not match)",
+}
+
+
+def _answer_value(raw: int | str) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    text = raw.strip()
+    if text == "":
+        return 0
+    if text.isdigit() and len(text) <= 5:
+        return int(text)
+    return None
+
+
+def _answers(
+    layout: SurveyLayout, answers: Mapping[str, int | str], errors: list[FieldError]
+) -> tuple[list[int], dict[str, str]]:
+    position = {key: i for i, key in enumerate(layout.keys)}
+    values = [0] * len(layout.keys)
+    reasons: dict[str, str] = {}
+    for key, raw in answers.items():
+        if key not in position:
+            errors.append(FieldError(field=key, message="is not a question of this survey"))
+            reasons[key] = "unknown_field"
+            continue
+        value = _answer_value(raw)
+        allowed = layout.allowed[key]
+        if value is None or (value != 0 and value not in allowed):
+            choices = ", ".join(str(v) for v in sorted(allowed))
+            errors.append(FieldError(field=key, message=f"expected one of {choices}, or 0 to skip"))
+            reasons[key] = "answer"
+            continue
+        values[position[key]] = value
+    return values, reasons
+
+
+async def submit_response(
+    conn: Conn,
+    survey_key: str,
+    code: str,
+    form_key: str,
+    answers: Mapping[str, int | str],
+) -> SubmissionResult:
+    """Spend the code and store the answers, or say why not.
+
+    `code` is a card's code as typed or scanned, or `open-<code>` for an open link
+    (open_link.link_hash = invitations.codes.hash_code(<code>)).
+    `form_key` is the page's one-time key (`new_form_key()`): sending the same form twice
+    stores one response and returns `repeated`. `answers` maps "<instrument slug>.<item id>"
+    to an option value; items left out, or 0, are skipped.
+
+    Raises SurveyNotFound, WaveNotOpen (extra: state, opens_at, closes_at), InvalidInput
+    (`errors` per field, extra `reasons` {field: "empty"|"characters"|"length"|"check"|
+    "form_key"|"answer"|"unknown_field"}), InvitationUnknown and InvitationSpent. Runs as
+    one statement: call it on a connection outside a transaction, or inside one that
+    commits right after.
+    """
+    layout = await fetch_survey_layout(conn, survey_key)
+    errors: list[FieldError] = []
+    reasons: dict[str, str] = {}
+    credential = _read_code(code, layout.mode)
+    if isinstance(credential, str):
+        errors.append(FieldError(field="code", message=_CODE_MESSAGES[credential]))
+        reasons["code"] = credential
+    if not FORM_KEY.fullmatch(form_key):
+        errors.append(FieldError(field="form_key", message="is missing or malformed"))
+        reasons["form_key"] = "form_key"
+    values, answer_reasons = _answers(layout, answers, errors)
+    reasons.update(answer_reasons)
+    if errors or isinstance(credential, str):
+        raise InvalidInput(
+            "Correct the fields listed under `errors` and send the answers again.",
+            errors=errors,
+            reasons=reasons,
+        )
+    submission = _sha256(form_key)
+    insert = (
+        queries.insert_card_response
+        if credential.kind == "card"
+        else (queries.insert_open_response)
+    )
+    row = await insert(conn, layout.wave_id, credential.lookup, submission, values)
+    if row is None:
+        raise SurveyNotFound("Check the address, or scan the QR code on your card again.")
+    if row.status != "open":
+        raise _not_open(row.status, row)
+    result = SubmissionResult(
+        outcome="accepted",
+        program_name=row.program_name,
+        resources=_resources(row.resources),
+    )
+    if row.stored:
+        return result
+    if not row.known:
+        raise InvitationUnknown("Check the code against your card and send the answers again.")
+    if credential.kind == "open":
+        # The open link is valid and only this form's key was already recorded: a repeat.
+        return msgspec.structs.replace(result, outcome="repeated")
+    earlier = row.earlier
+    if earlier is None:
+        # Spent by a submission that committed while this statement ran: read it now.
+        earlier = await queries.fetch_spent_submission(conn, credential.lookup)
+    if earlier == submission:
+        return msgspec.structs.replace(result, outcome="repeated")
+    raise InvitationSpent("Each card can be used once; this one has been.")
+
+
+# --- closing --------------------------------------------------------------------------------
+
+
+class ScrubReport(msgspec.Struct, frozen=True, kw_only=True):
+    responses: int
+    spent_invitations: int
+    invitations: int
+    open_links: int
+
+
+async def scrub_wave(conn: Conn, wave_id: int) -> ScrubReport:
+    """Remove every trace that could link a response to the code that was spent for it.
+
+    Runs inside the transaction that closes the wave, after the wave row was updated (that
+    UPDATE waited for every submission in flight and keeps new ones out). Rewrites the
+    wave's responses in random order (one xmin for all, physical order shuffled), and
+    deletes its spent codes, its unspent codes and its open links. The old row versions
+    stay on disk as dead tuples until VACUUM: call `vacuum_responses` after the commit.
+
+    Needs READ COMMITTED (PostgreSQL's default): each statement must see the submissions
+    that committed while the closing UPDATE waited for them, which an older snapshot
+    would miss.
+    """
+    isolation = await queries.fetch_isolation_level(conn)
+    if isolation != "read committed":
+        raise RuntimeError(f"scrub_wave needs READ COMMITTED, not {isolation}")
+    return ScrubReport(
+        responses=await queries.update_responses_shuffled(conn, wave_id),
+        spent_invitations=await queries.delete_spent_invitations(conn, wave_id),
+        invitations=await queries.delete_invitations(conn, wave_id),
+        open_links=await queries.delete_open_links(conn, wave_id),
+    )
+
+
+VACUUM_TABLES = "response, spent_invitation, invitation, open_link"
+
+
+async def vacuum_responses(target: asyncpg.Pool[Any] | Conn) -> None:
+    """VACUUM the collection tables, so the row versions a scrub replaced are gone.
+
+    VACUUM cannot run inside a transaction: pass the pool, or a connection that is not in
+    one, after the closing transaction has committed.
+    """
+    if isinstance(target, asyncpg.Pool):
+        async with target.acquire() as conn:
+            await conn.execute(f"VACUUM {VACUUM_TABLES}")
+        return
+    if target.is_in_transaction():
+        raise RuntimeError("vacuum_responses needs a connection outside a transaction")
+    await target.execute(f"VACUUM {VACUUM_TABLES}")

@@ -1,0 +1,134 @@
+"""Browser tests: the real service in a subprocess, driven by the system Chromium.
+
+Chromium comes from Debian's `chromium` package (`.ci/run` installs it when missing).
+Without it these tests FAIL with instructions: a missing browser must never look like a
+passing suite.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("MUSTER_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+PHONE = {"width": 390, "height": 844}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """`muster serve` on a free loopback port against the test's database."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MUSTER_DATABASE_URL": database_url,
+        "MUSTER_PORT": str(port),
+        "MUSTER_DATA_DIR": str(tmp_path / "data"),
+        "MUSTER_SCHEDULER_INTERVAL": "0",
+    }
+    env.pop("MUSTER_TEST_DATABASE_URL", None)
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve"], env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/readyz", timeout=1):  # noqa: S310
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(
+                        "the server did not start:\n" + (tmp_path / "server.log").read_text()
+                    )
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"No Chromium at {CHROMIUM}: browser tests cannot run. Install Debian's chromium "
+            "package (apt-get install chromium) or set MUSTER_TEST_CHROMIUM to its path."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A fresh phone-sized browser context with no cookies."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def desktop(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under tests/artifacts/ (git-ignored) and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_accessible(page: Any) -> None:
+    """axe-core (bundled by axe-playwright-python) finds no violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response.get("violations", [])
+    assert violations == [], results.generate_report()
