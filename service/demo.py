@@ -23,6 +23,17 @@ ADMIN_EMAIL = "admin@demo.muster.test"
 LEADER_EMAIL = "chief.battalion1@demo.muster.test"
 RESEARCHER_EMAIL = "research@demo.muster.test"
 INSTRUMENTS = ["help-seeking-stigma", "openness", "workplace-support"]
+PAST_WAVES = 3
+CADENCE = timedelta(weeks=13)
+# The level shares `muster plan 1 --epsilon 3 --participation 0.7` proposes for this
+# department of about 900: battalions and stations are measured, the department is their
+# sum, and shifts (8 to 32 people) are reported only through their stations.
+DEMO_POLICY: dict[str, Any] = {
+    "epsilon_per_wave": 3.0,
+    "annual_epsilon_cap": 12.0,
+    "level_shares": [0.0, 0.6, 0.4, 0.0],
+    "histogram_levels": 2,
+}
 RESOURCES: list[dict[str, Any]] = [
     {
         "name": "County Fire Peer Support Team",
@@ -54,10 +65,12 @@ class DemoSummary(msgspec.Struct):
     program_id: int
     waves: list[dict[str, Any]]
     accounts: list[dict[str, str]]
+    # Links of three unused cards for the open wave (codes exist only here).
+    cards: list[str] = []
 
 
 def organisation_csv(seed: int = 7) -> str:
-    """3 battalions, 12 stations, shifts A/B/C, with plausible headcounts."""
+    """3 battalions, 12 stations, shifts A/B/C: about 900 firefighters on the line."""
     rng = random.Random(seed)  # noqa: S311 - headcounts for a demo, not a secret
     rows = ["path,name,headcount"]
     shifts: list[tuple[str, str, int]] = []
@@ -68,7 +81,7 @@ def organisation_csv(seed: int = 7) -> str:
             for shift in "abc":
                 path = f"{ROOT}/battalion-{battalion}/station-{station}/shift-{shift}"
                 shifts.append(
-                    (path, f"Station {station} · {shift.upper()} shift", rng.randint(7, 14))
+                    (path, f"Station {station} · {shift.upper()} shift", rng.randint(18, 32))
                 )
     station_totals: dict[str, int] = {}
     battalion_totals: dict[str, int] = {}
@@ -121,8 +134,9 @@ async def seed(conn: db.Conn, settings: Settings, now: datetime) -> DemoSummary:
     if existing:
         program = existing[0]
     else:
-        # The first wave opened three months and a week ago, so it has closed and the
-        # second is open now.
+        # Three waves have come and gone (opened, answered, closed, released); the fourth
+        # opened a week ago.
+        starts_at = now - PAST_WAVES * CADENCE - timedelta(days=7)
         program = await programs.create_program(
             conn,
             None,
@@ -131,19 +145,18 @@ async def seed(conn: db.Conn, settings: Settings, now: datetime) -> DemoSummary:
                     "name": PROGRAM_NAME,
                     "root_unit": ROOT,
                     "instruments": INSTRUMENTS,
-                    "cadence": "P3M",
+                    "cadence": "P13W",
                     "window": "P14D",
                     "mode": "cards",
-                    "policy": {"epsilon_per_wave": 1.0, "annual_epsilon_cap": 4.0},
+                    "policy": DEMO_POLICY,
                     "resources": RESOURCES,
-                    "starts_at": (now - timedelta(days=98)).isoformat(),
+                    "starts_at": starts_at.isoformat(),
                 },
                 ProgramCreate,
             ),
-            now - timedelta(days=98),
+            starts_at - timedelta(days=1),
         )
-        # Walk the schedule forward as it would have run: wave 1 opens, later closes.
-        await waves.advance_waves(conn, now - timedelta(days=97))
+        await _play_history(conn, program.program_id, starts_at)
     await waves.advance_waves(conn, now)
     accounts = [
         await _account(conn, ADMIN_EMAIL, "admin", None),
@@ -151,6 +164,8 @@ async def seed(conn: db.Conn, settings: Settings, now: datetime) -> DemoSummary:
         await _account(conn, RESEARCHER_EMAIL, "researcher", None),
     ]
     wave_rows = await waves.list_waves(conn, None, program.program_id)
+    open_wave = next((w for w in wave_rows if w.status == "open"), None)
+    cards = await _try_cards(conn, settings, open_wave.wave_id) if open_wave else []
     return DemoSummary(
         url=f"http://{settings.host}:{settings.port}",
         units=len(await units.list_units(conn, None, ROOT)),
@@ -160,7 +175,91 @@ async def seed(conn: db.Conn, settings: Settings, now: datetime) -> DemoSummary:
             for w in wave_rows
         ],
         accounts=accounts,
+        cards=cards,
     )
+
+
+async def _play_history(conn: db.Conn, program_id: int, starts_at: datetime) -> None:
+    """Run the past waves as they would have run: open, collect through the real submission
+    path, close (which shuffles), release."""
+    from service.privacy import service as privacy
+    from service.waves import service as waves
+
+    rng = random.Random(2026)  # noqa: S311 - synthetic answers, not secrets
+    culture = _station_culture(rng)
+    for seq in range(1, PAST_WAVES + 1):
+        opens_at = starts_at + (seq - 1) * CADENCE
+        await waves.advance_waves(conn, opens_at + timedelta(hours=1))
+        wave = next(w for w in await waves.list_waves(conn, None, program_id) if w.seq == seq)
+        await _collect(conn, wave.wave_id, seq, culture, rng)
+        await waves.advance_waves(conn, wave.closes_at + timedelta(hours=1))
+        await privacy.release_wave(conn, None, wave.wave_id, wave.closes_at + timedelta(hours=2))
+
+
+def _station_culture(rng: random.Random) -> dict[str, float]:
+    """Each station's starting point and each battalion's direction: visible differences."""
+    trend = {"battalion-1": 0.22, "battalion-2": 0.0, "battalion-3": -0.15}
+    culture: dict[str, float] = {}
+    for station in range(1, 13):
+        battalion = f"battalion-{(station - 1) // 4 + 1}"
+        culture[f"{ROOT}/{battalion}/station-{station}"] = rng.uniform(-0.7, 0.7)
+        culture[f"trend:{ROOT}/{battalion}/station-{station}"] = trend[battalion]
+    return culture
+
+
+async def _collect(
+    conn: db.Conn, wave_id: int, seq: int, culture: dict[str, float], rng: random.Random
+) -> None:
+    """Print cards for every shift, then let about 70% of people answer with them."""
+    from service.instruments.schemas import LikertItem
+    from service.instruments.service import fetch_instruments_by_ids, option_range
+    from service.invitations import service as invitations
+    from service.responses import service as responses
+
+    survey_key = await conn.fetchval("SELECT survey_key FROM wave WHERE wave_id = $1", wave_id)
+    ids = await conn.fetch(
+        "SELECT instrument_id FROM wave_instrument WHERE wave_id = $1 ORDER BY position", wave_id
+    )
+    items: list[tuple[str, int, int, int]] = []  # key, low, high, direction
+    for row in await fetch_instruments_by_ids(conn, [r["instrument_id"] for r in ids]):
+        for item in row.instrument.items:
+            low, high = option_range(row.instrument, item.options)
+            direction = 0 if not isinstance(item, LikertItem) else (-1 if item.reverse else 1)
+            items.append((f"{row.slug}.{item.id}", low, high, direction))
+    shifts = await conn.fetch(
+        "SELECT path, headcount FROM unit WHERE path LIKE $1 || '/%/shift-_' ORDER BY path", ROOT
+    )
+    for shift in shifts:
+        station = shift["path"].rsplit("/", 1)[0]
+        level = culture[station] + culture["trend:" + station] * (seq - 1)
+        people = sum(rng.random() < 0.7 for _ in range(shift["headcount"]))
+        more = await invitations.generate_cards(conn, None, wave_id, shift["path"], people)
+        for card in more.cards:
+            person = level + rng.gauss(0, 0.45)
+            answers: dict[str, int] = {}
+            for key, low, high, direction in items:
+                if rng.random() < 0.03:
+                    continue
+                if direction == 0:
+                    answers[key] = rng.randint(low, high)
+                else:
+                    value = round((low + high) / 2 + direction * person + rng.gauss(0, 0.8))
+                    answers[key] = min(max(value, low), high)
+            await responses.submit_response(
+                conn, survey_key, card.code, responses.new_form_key(), answers
+            )
+
+
+async def _try_cards(conn: db.Conn, settings: Settings, wave_id: int) -> list[str]:
+    """Three fresh cards for the open wave, as links a person can open on a phone."""
+    from service.invitations import service as invitations
+
+    shift = f"{ROOT}/battalion-1/station-1/shift-a"
+    batch = await invitations.generate_cards(conn, None, wave_id, shift, 3)
+    base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
+    return [
+        f"{base}/s/{batch.wave.survey_key}#{card.code.replace('-', '')}" for card in batch.cards
+    ]
 
 
 def _print(summary: DemoSummary) -> None:
@@ -168,6 +267,10 @@ def _print(summary: DemoSummary) -> None:
     print(f"Program {summary.program_id} '{PROGRAM_NAME}':")
     for wave in summary.waves:
         print(f"  wave {wave['seq']} (id {wave['wave_id']}): {wave['status']}")
+    if summary.cards:
+        print("\nThree unused cards for the open wave: open one on a phone to answer.")
+        for link in summary.cards:
+            print("  " + link)
     print("\nSign in at " + summary.url + "/login with:")
     for account in summary.accounts:
         print(
