@@ -1,0 +1,369 @@
+"""Submission throughput: the real HTTP path against the bare SQL statement, in one run.
+
+    .venv/bin/python bench/submit.py [--seconds 20] [--connections 64] [--workers 2]
+
+1. Creates its own database (on MUSTER_TEST_DATABASE_URL, default the local server),
+   a program over a small tree with the three shipped instruments, and opens a wave.
+2. Loads enough single-use codes (hashes only, as card generation stores them).
+3. Runs `muster serve` (Granian, access logs off) and drives POST /s/<survey> with wrk
+   (a separate process, C, with a Lua script giving every request its own code and form
+   key) at --connections concurrent connections for --seconds.
+4. With the server stopped, issues the same SQL statement the service runs
+   (service.responses.queries.insert_card_response) straight through asyncpg with the same
+   concurrency for the same time.
+5. Prints responses/s, p50/p99 latency, the direct-SQL rate and the ratio, checks that
+   every 200 stored exactly one response, and drops its database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service import db, migrate  # noqa: E402
+from service.config import Settings  # noqa: E402
+from service.instruments.service import sync_instruments  # noqa: E402
+from service.invitations.codes import hash_code, new_code  # noqa: E402
+from service.programs import service as programs  # noqa: E402
+from service.programs.schemas import ProgramCreate  # noqa: E402
+from service.responses import queries as response_queries  # noqa: E402
+from service.responses import service as responses  # noqa: E402
+from service.waves import service as waves  # noqa: E402
+
+LUA = r"""
+local bodies = {}
+local counter = 0
+local thread_id = 0
+local threads = 0
+local statuses = {}
+
+function setup(thread)
+  thread:set("thread_id", threads)
+  threads = threads + 1
+end
+
+function init(args)
+  local path = args[1]
+  for line in io.lines(path) do bodies[#bodies + 1] = line end
+  counter = thread_id
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+end
+
+function request()
+  counter = counter + 2
+  local body = bodies[(counter % #bodies) + 1]
+  return wrk.format(nil, nil, nil, body)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  io.write("LATENCY_P50_US ", latency:percentile(50), "\n")
+  io.write("LATENCY_P99_US ", latency:percentile(99), "\n")
+end
+"""
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def _setup(url: str, codes: int) -> tuple[str, int, list[str], list[str], list[int]]:
+    """A wave open for answers; returns (survey_key, wave_id, http codes, direct codes, units)."""
+    conn = await db.connect(url)
+    try:
+        await migrate.migrate(conn)
+        await sync_instruments(conn, Settings().surveys_path)
+        root = await conn.fetchval(
+            "INSERT INTO unit (slug, name, headcount, path, depth) "
+            "VALUES ('bench', 'Bench', 1000, 'bench', 0) RETURNING unit_id"
+        )
+        units = []
+        for i in range(4):
+            units.append(
+                await conn.fetchval(
+                    "INSERT INTO unit (parent_id, slug, name, headcount, path, depth) "
+                    "VALUES ($1, $2, $2, 250, 'bench/' || $2, 1) RETURNING unit_id",
+                    root,
+                    f"station-{i}",
+                )
+            )
+        now = datetime.now(UTC)
+        program = await programs.create_program(
+            conn,
+            None,
+            msgspec.convert(
+                {
+                    "name": "Bench",
+                    "root_unit": "bench",
+                    "instruments": ["help-seeking-stigma", "openness", "workplace-support"],
+                    "cadence": "P3M",
+                    "window": "P14D",
+                    "starts_at": (now - timedelta(hours=1)).isoformat(),
+                },
+                ProgramCreate,
+            ),
+            now - timedelta(hours=2),
+        )
+        await waves.advance_waves(conn, now)
+        wave_id, survey_key = await conn.fetchrow(
+            "SELECT wave_id, survey_key FROM wave WHERE program_id = $1 AND status = 'open'",
+            program.program_id,
+        )
+        plain = [new_code().replace("-", "") for _ in range(2 * codes)]
+        rng = random.Random(1)
+        await conn.copy_records_to_table(
+            "invitation",
+            records=[(hash_code(c), wave_id, rng.choice(units)) for c in plain],
+            columns=["code_hash", "wave_id", "unit_id"],
+        )
+        await conn.execute("ANALYZE invitation")
+        return survey_key, wave_id, plain[:codes], plain[codes:], units
+    finally:
+        await conn.close()
+
+
+def _bodies(path: Path, layout: Any, codes: list[str]) -> None:
+    rng = random.Random(2)
+    with path.open("w") as handle:
+        for code in codes:
+            fields = [("code", code), ("form_key", secrets.token_urlsafe(32))]
+            for key in layout.keys:
+                allowed = sorted(layout.allowed[key])
+                fields.append((key, str(rng.choice(allowed))))
+            handle.write(urllib.parse.urlencode(fields) + "\n")
+
+
+def _serve(url: str, port: int, workers: int, connections: int, data_dir: str) -> Any:
+    env = {
+        **os.environ,
+        "MUSTER_DATABASE_URL": url,
+        "MUSTER_PORT": str(port),
+        "MUSTER_WORKERS": str(workers),
+        "MUSTER_POOL_MAX_SIZE": str(max(10, connections // workers + 2)),
+        "MUSTER_POOL_MIN_SIZE": str(max(2, connections // workers)),
+        "MUSTER_SCHEDULER_INTERVAL": "0",
+        "MUSTER_LOG_LEVEL": "WARNING",
+        "MUSTER_DATA_DIR": data_dir,
+    }
+    env.pop("MUSTER_TEST_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def _wrk(
+    port: int, survey_key: str, bodies: Path, seconds: int, connections: int
+) -> dict[str, Any]:
+    script = Path(tempfile.mkdtemp()) / "submit.lua"
+    script.write_text(LUA)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/s/{survey_key}",
+            "--",
+            str(bodies),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    elapsed = re.search(r"requests in ([\d.]+)(m?s)", out)
+    duration = float(elapsed.group(1)) / (1000 if elapsed.group(2) == "ms" else 1)  # type: ignore[union-attr]
+    return {
+        "requests": requests,
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+        "seconds": duration,
+        "p50_ms": float(re.search(r"LATENCY_P50_US (\S+)", out).group(1)) / 1000,  # type: ignore[union-attr]
+        "p99_ms": float(re.search(r"LATENCY_P99_US (\S+)", out).group(1)) / 1000,  # type: ignore[union-attr]
+        "raw": out,
+    }
+
+
+async def _direct(
+    url: str, wave_id: int, codes: list[str], answers: list[int], seconds: float, concurrency: int
+) -> dict[str, float]:
+    """The statement the service runs, straight through asyncpg, with the same concurrency."""
+    pool = await db.create_pool(url, concurrency, concurrency)
+    queue = iter(codes)
+    done = 0
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def client() -> None:
+        nonlocal done
+        async with pool.acquire() as conn:
+            for code in queue:
+                if time.perf_counter() >= stop:
+                    return
+                started = time.perf_counter()
+                submission = hashlib.sha256(secrets.token_urlsafe(32).encode()).digest()
+                row = await response_queries.insert_card_response(
+                    conn, wave_id, hash_code(code), submission, answers
+                )
+                latencies.append(time.perf_counter() - started)
+                if row is not None and row.stored:
+                    done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    latencies.sort()
+    return {
+        "rate": done / elapsed,
+        "stored": done,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--codes", type=int, default=80_000)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed as the load generator: apt-get install wrk")
+
+    server_url = os.environ.get(
+        "MUSTER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    name = f"muster_bench_submit_{uuid.uuid4().hex[:8]}"
+    url = _with_database(server_url, name)
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    work = Path(tempfile.mkdtemp(prefix="muster-bench-"))
+    try:
+        survey_key, wave_id, http_codes, direct_codes, _ = asyncio.run(_setup(url, args.codes))
+        layout = asyncio.run(_layout(url, survey_key))
+        bodies = work / "bodies.txt"
+        _bodies(bodies, layout, http_codes)
+        port = _free_port()
+        server = _serve(url, port, args.workers, args.connections, str(work / "data"))
+        try:
+            http = _wrk(port, survey_key, bodies, args.seconds, args.connections)
+        finally:
+            server.terminate()
+            server.wait(20)
+        stored = asyncio.run(_count(url, wave_id))
+        rng = random.Random(3)
+        answers = [rng.choice(sorted(layout.allowed[key])) for key in layout.keys]
+        direct = asyncio.run(
+            _direct(url, wave_id, direct_codes, answers, args.seconds, args.connections)
+        )
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        shutil.rmtree(work, ignore_errors=True)
+
+    http_rate = (http["requests"] - http["errors"]) / http["seconds"]
+    ratio = http_rate / direct["rate"]
+    print(f"machine: {os.cpu_count()} cores; {args.connections} concurrent clients, "
+          f"{args.seconds} s each, {args.workers} server workers")  # fmt: skip
+    print(f"{'path':<34}{'responses/s':>12}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"{'HTTP POST /s/<survey> (wrk)':<34}{http_rate:>12.0f}{http['p50_ms']:>9.1f}"
+          f"{http['p99_ms']:>9.1f}")  # fmt: skip
+    print(f"{'same SQL statement via asyncpg':<34}{direct['rate']:>12.0f}{direct['p50_ms']:>9.1f}"
+          f"{direct['p99_ms']:>9.1f}")  # fmt: skip
+    print(f"ratio HTTP / direct SQL: {ratio:.2f}   (target >= 0.6; >= 1,500/s; p99 < 50 ms)")
+    print(f"HTTP requests {http['requests']}, non-2xx {http['errors']}, "
+          f"responses stored by HTTP {stored}")  # fmt: skip
+    if stored != http["requests"] - http["errors"]:
+        print("MISMATCH: every 200 must store exactly one response")
+    print(json.dumps({
+        "http_rate": round(http_rate), "http_p50_ms": http["p50_ms"], "http_p99_ms": http["p99_ms"],
+        "direct_rate": round(direct["rate"]), "ratio": round(ratio, 3), "stored": stored,
+        "errors": http["errors"],
+    }))  # fmt: skip
+
+
+async def _admin(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def _layout(url: str, survey_key: str) -> Any:
+    conn = await db.connect(url)
+    try:
+        return await responses.fetch_survey_layout(conn, survey_key)
+    finally:
+        await conn.close()
+
+
+async def _count(url: str, wave_id: int) -> int:
+    conn = await db.connect(url)
+    try:
+        count: int = await conn.fetchval(
+            "SELECT count(*) FROM response WHERE wave_id = $1", wave_id
+        )
+        return count
+    finally:
+        await conn.close()
+
+
+if __name__ == "__main__":
+    main()
