@@ -56,11 +56,10 @@ from service.responses import service as responses  # noqa: E402
 from service.waves import service as waves  # noqa: E402
 
 LUA = r"""
+-- thread_id is set per thread by setup() (thread:set): it must stay a global here.
 local bodies = {}
 local counter = 0
-local thread_id = 0
 local threads = 0
-local statuses = {}
 
 function setup(thread)
   thread:set("thread_id", threads)
@@ -79,10 +78,6 @@ function request()
   counter = counter + 2
   local body = bodies[(counter % #bodies) + 1]
   return wrk.format(nil, nil, nil, body)
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
 end
 
 function done(summary, latency, requests)
