@@ -81,8 +81,10 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    # Per test, not per session: Playwright's sync API keeps an event loop running in the
+    # main thread while it is open, and the async tests that follow need that thread free.
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(
             f"No Chromium at {CHROMIUM}: browser tests cannot run. Install Debian's chromium "
