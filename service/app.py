@@ -19,12 +19,15 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from service import db, migrate
+from service import db, metrics, migrate, ratelimit_tokens
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
 from service.config import Settings
+from service.console import controller as console_controller
+from service.dashboard import controller as dashboard_controller
 from service.errors import handle_exception
+from service.export import controller as export_controller
 from service.health import controller as health_controller
 from service.instruments import controller as instruments_controller
 from service.instruments.service import sync_instruments
@@ -83,6 +86,10 @@ def create_app(settings: Settings) -> Litestar:
             *invitations_controller.routes,
             *responses_controller.routes,
             *pages.routes,
+            *console_controller.routes,
+            *dashboard_controller.routes,
+            *export_controller.routes,
+            *metrics.routes,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
             ),
@@ -121,8 +128,11 @@ def create_app(settings: Settings) -> Litestar:
         ),
         debug=False,
     )
-    # Respondent routes: privacy headers and no cookies on every response, 404s included.
-    return install_respondent_privacy(app)
+    # Outermost first: request metrics, per-token rate limits, then the respondent privacy
+    # headers and cookie stripping on every response, 404s included.
+    return metrics.install_metrics(
+        ratelimit_tokens.install_token_rate_limits(install_respondent_privacy(app))
+    )
 
 
 def app_from_env() -> Litestar:

@@ -267,6 +267,12 @@ async def cmd_plan(conn: db.Conn, args: argparse.Namespace, settings: Settings) 
         print("- " + line)
 
 
+async def cmd_export(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.export.service import export_to_file
+
+    emit(await export_to_file(conn, None, args.program, args.wave, args.format, args.out), args)
+
+
 def _convert(raw: dict[str, Any], cls: type[Any]) -> Any:
     """Decode command-line input with the same rules as the API, errors naming the field."""
     try:
@@ -383,6 +389,14 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--participation", type=float, default=0.6, help="expected response rate")
     pl.add_argument("--epsilon", type=float, help="budget per wave to try (default: policy)")
     pl.set_defaults(run=cmd_plan)
+    ex = sub.add_parser(
+        "export", parents=[common], help="released aggregates with privacy metadata"
+    )
+    ex.add_argument("--program", type=int, required=True)
+    ex.add_argument("--wave", type=int)
+    ex.add_argument("--format", choices=["csv", "json", "parquet"], default="csv")
+    ex.add_argument("--out", required=True)
+    ex.set_defaults(run=cmd_export)
     led = sub.add_parser("ledger", parents=[common], help="a program's privacy ledger")
     led.add_argument("program_id", type=int)
     led.set_defaults(run=cmd_ledger)

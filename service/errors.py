@@ -284,6 +284,12 @@ class BudgetExhausted(Conflict):
     title = "The privacy budget for this year is spent"
 
 
+class RateLimited(DomainError):
+    status = 429
+    type_slug = "rate-limited"
+    title = "This API token has sent too many requests"
+
+
 # --- the mapping ----------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.exceptions import HTTPException
 from litestar.params import PathParameter, QueryParameter
 
+from service import metrics
 from service.db import Conn
 from service.errors import (
     DomainError,
@@ -162,12 +163,18 @@ async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) 
     answers = {key: _field(form, key) for key in form if key not in CONTROL_FIELDS}
     sent = _Sent(code=code, answers=answers)
     limiter = limiter_for(request.app.state)
+
+    def count(outcome: str) -> None:
+        # How the submission ended, and nothing else: no wave, no unit, no person.
+        metrics.record_submission(request.app.state, outcome)
+
     async with _pool(request).acquire() as conn:
         try:
             if not limiter.allows(survey_key):
                 # Checked after the survey is known to exist, so a made-up address stays 404.
                 await responses.fetch_survey_layout(conn, survey_key)
                 wait = limiter.retry_after(survey_key)
+                count("rate_limited")
                 return await _form_again(
                     conn,
                     survey_key,
@@ -182,22 +189,28 @@ async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) 
             reasons: dict[str, str] = exc.extra.get("reasons", {})
             if reasons.get("code") in GUESS_REASONS:
                 limiter.record_failure(survey_key)
+            count("code_malformed" if "code" in reasons else "invalid_answers")
             errors, form_error = _messages(lang, reasons)
             return await _form_again(
                 conn, survey_key, lang, exc.status, sent, errors=errors, form_error=form_error
             )
         except InvitationUnknown as exc:
             limiter.record_failure(survey_key)
+            count("code_unknown")
             errors = {"code": i18n.text(lang, "error.code.unknown")}
             return await _form_again(conn, survey_key, lang, exc.status, sent, errors=errors)
         except InvitationSpent as exc:
+            count("code_spent")
             errors = {"code": i18n.text(lang, "error.code.spent")}
             return await _form_again(conn, survey_key, lang, exc.status, sent, errors=errors)
         except WaveNotOpen as exc:
+            count("wave_not_open")
             page = await responses.fetch_survey_page(conn, survey_key)
             return _html(pages.state(page, lang), exc.status)
         except SurveyNotFound:
+            count("survey_not_found")
             return _html(pages.error(404, lang), 404)
+    count("accepted")
     return _html(pages.thanks(result, lang))
 
 

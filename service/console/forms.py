@@ -1,0 +1,169 @@
+"""Reading HTML forms and turning problems into messages beside the fields.
+
+A page form sends strings. These helpers read them, convert numbers and dates with messages
+a coordinator understands, check each field against the same msgspec constraints the API
+uses (one field at a time, so every bad field is reported at once, not only the first),
+and map the field paths of a DomainError (`policy.delta`, `instruments[2]`) to the names
+of the inputs on the page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from service.errors import DomainError, FieldError
+
+# A form's values as the handler read them; lists for the fields that repeat (checkboxes).
+FormValues = dict[str, Any]
+Errors = dict[str, str]
+
+_PATH = re.compile(r"`\$((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)`")
+_BOUND = re.compile(r"Expected `(int|float)` (>=|>|<=|<) (\S+)")
+_LENGTH = re.compile(r"Expected `(str|array)` of length (>=|<=) (\d+)")
+_BOUND_WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
+
+
+def text(form: Mapping[str, Any], name: str, limit: int = 4000) -> str:
+    """One text field, trimmed; a missing field or an uploaded file reads as ''."""
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def texts(form: Any, name: str, limit: int = 200) -> list[str]:
+    """Every value of a repeated field (checkboxes), trimmed, blanks dropped."""
+    values = form.getall(name) if hasattr(form, "getall") and name in form else []
+    return [v.strip()[:limit] for v in values if isinstance(v, str) and v.strip()]
+
+
+def checked(form: Mapping[str, Any], name: str) -> bool:
+    return text(form, name) in {"yes", "on", "true", "1"}
+
+
+def number(raw: str, field: str, errors: Errors, *, whole: bool = False) -> float | int | None:
+    """A number typed into a field; None (and a message in `errors`) when it is not one."""
+    cleaned = raw.strip().replace(",", ".") if not whole else raw.strip()
+    if not cleaned:
+        errors.setdefault(field, "Enter a number.")
+        return None
+    try:
+        value: float | int = int(cleaned) if whole else float(cleaned)
+    except ValueError:
+        errors.setdefault(
+            field, "Enter a whole number, e.g. 40." if whole else "Enter a number, e.g. 0.5."
+        )
+        return None
+    if not math.isfinite(value):
+        errors.setdefault(field, "Enter a finite number.")
+        return None
+    return value
+
+
+def utc_datetime(raw: str, field: str, errors: Errors) -> datetime | None:
+    """`2031-01-06T09:00` from a datetime-local input, read as UTC."""
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        errors.setdefault(field, "Enter a date and time, e.g. 2031-01-06 09:00 (UTC).")
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def friendly(message: str) -> str:
+    """msgspec's constraint messages in plain words."""
+    message = message.split(" - at ", 1)[0]
+    bound = _BOUND.fullmatch(message)
+    if bound:
+        kind, op, limit = bound.groups()
+        noun = "a whole number" if kind == "int" else "a number"
+        return f"Enter {noun} {_BOUND_WORDS[op]} {limit}."
+    length = _LENGTH.fullmatch(message)
+    if length:
+        kind, op, limit = length.groups()
+        if kind == "str" and op == ">=" and limit == "1":
+            return "This cannot be empty."
+        unit = "characters" if kind == "str" else "choices"
+        return f"Use {_BOUND_WORDS[op]} {limit} {unit}."
+    if message.startswith("Expected `str` matching regex"):
+        return "This contains characters that are not allowed (e.g. line breaks)."
+    if message.startswith("Invalid enum value"):
+        return "Choose one of the options."
+    return message
+
+
+def path_of(exc: msgspec.ValidationError) -> str:
+    """The `$.a[0].b` path in a msgspec message, as `a[0].b` ('' for the value itself)."""
+    match = _PATH.search(str(exc))
+    return match.group(1).lstrip(".") if match else ""
+
+
+def check_fields(
+    struct: type[msgspec.Struct], raw: Mapping[str, Any], prefix: str = ""
+) -> list[FieldError]:
+    """Check every field in `raw` on its own against `struct`'s field types."""
+    found: list[FieldError] = []
+    types = {f.name: f.type for f in msgspec.structs.fields(struct)}
+    for name, value in raw.items():
+        if name not in types:
+            continue
+        try:
+            msgspec.convert(value, type=types[name])
+        except msgspec.ValidationError as exc:
+            inner = path_of(exc)
+            where = f"{prefix}{name}" + (
+                inner if inner.startswith("[") else f".{inner}" if inner else ""
+            )
+            found.append(FieldError(field=where, message=friendly(str(exc))))
+    return found
+
+
+def errors_of(
+    problems: Iterable[FieldError],
+    known: Iterable[str],
+    *,
+    lists: Iterable[str] = (),
+    fallback: str = "form",
+) -> Errors:
+    """Field errors keyed by the input names on the page; unknown fields go to `fallback`.
+
+    `lists` are fields the page shows as one group of checkboxes (`instruments[2]` is the
+    `instruments` group).
+    """
+    names = set(known)
+    groups = tuple(lists)
+    out: Errors = {}
+    for problem in problems:
+        field = problem.field
+        for group in groups:
+            if field.startswith(group + "["):
+                field = group
+        if field not in names:
+            message = f"{problem.field}: {problem.message}" if problem.field != "body" else ""
+            field = fallback
+            out[field] = f"{out[field]} {message}".strip() if field in out else message
+            continue
+        out.setdefault(field, sentence(problem.message))
+    return {k: v for k, v in out.items() if v}
+
+
+def problem_errors(
+    exc: DomainError, known: Iterable[str], *, lists: Iterable[str] = (), fallback: str = "form"
+) -> Errors:
+    """The messages of a DomainError beside the fields it names, its detail for the rest."""
+    out = errors_of(exc.errors or [], known, lists=lists, fallback=fallback)
+    if not exc.errors:
+        out[fallback] = exc.detail
+    return out
+
+
+def sentence(message: str) -> str:
+    message = message.strip()
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "?", "!")) else message + "."

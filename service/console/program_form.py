@@ -1,0 +1,212 @@
+"""The program form: its inputs as text, what it sent as typed data, and problems beside
+the inputs. Blank resource rows are left out, so a service's `resources[k]` is mapped back to
+the row of the form it came from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from service.console import forms
+from service.console.forms import Errors
+from service.errors import DomainError, DuplicateProgram, FieldError, UnitOutOfScope
+from service.programs.schemas import PrivacyPolicy, Program, ProgramCreate, Resource
+
+POLICY_FLOATS = ("epsilon_per_wave", "delta", "annual_epsilon_cap", "max_half_width")
+POLICY_INTS = ("min_publish_count", "histogram_levels")
+RESOURCE_ROWS = 3
+RESOURCE_FIELDS = ("name", "kind", "contact", "url")
+PROGRAM_FIELDS = (
+    "name",
+    "root_unit",
+    "instruments",
+    "cadence",
+    "window",
+    "starts_at",
+    "mode",
+    *(f"policy.{n}" for n in (*POLICY_FLOATS, *POLICY_INTS)),
+    "policy.mechanism",
+    "policy.level_shares",
+    "policy.release_on_close",
+    *(f"resources[{i}].{f}" for i in range(RESOURCE_ROWS) for f in RESOURCE_FIELDS),
+)
+MODES = (
+    ("cards", "Paper cards", "One printed card with a QR code per person; no email needed."),
+    (
+        "links",
+        "Emailed links",
+        "One issuance link per person for your mail system; answers use blind-signed tokens.",
+    ),
+    (
+        "open",
+        "Open unit link",
+        "One link per unit; people could answer twice, so results are marked unverified.",
+    ),
+)
+RESOURCE_KINDS = (
+    ("peer_support", "Peer support"),
+    ("eap", "Employee assistance (EAP)"),
+    ("crisis_line", "Crisis line"),
+    ("chaplain", "Chaplain"),
+    ("other", "Other"),
+)
+
+
+@dataclass
+class ProgramForm:
+    values: dict[str, Any]
+    raw: dict[str, Any]
+    errors: Errors
+    # The form row of each resource kept (blank rows are left out).
+    resource_rows: list[int] = field(default_factory=list)
+
+
+def fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def program_values(program: Program | None) -> dict[str, Any]:
+    """The inputs of the program form, as text: a program's settings or the defaults."""
+    policy = program.policy if program is not None else PrivacyPolicy()
+    values: dict[str, Any] = {
+        "name": program.name if program else "",
+        "root_unit": program.root_unit_path if program else "",
+        "instruments": [i.slug for i in program.instruments] if program else [],
+        "cadence": program.cadence if program else "P3M",
+        "window": program.window if program else "P14D",
+        "starts_at": (
+            program.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if program else ""
+        ),
+        "mode": program.mode if program else "cards",
+        "policy.mechanism": policy.mechanism,
+        "policy.release_on_close": policy.release_on_close,
+        "policy.level_shares": (
+            ", ".join(fmt(s) for s in policy.level_shares) if policy.level_shares else ""
+        ),
+    }
+    for name in (*POLICY_FLOATS, *POLICY_INTS):
+        values[f"policy.{name}"] = fmt(getattr(policy, name))
+    resources = program.resources if program else []
+    for i in range(RESOURCE_ROWS):
+        resource = resources[i] if i < len(resources) else None
+        values[f"resources[{i}].name"] = resource.name if resource else ""
+        values[f"resources[{i}].kind"] = resource.kind if resource else "peer_support"
+        values[f"resources[{i}].contact"] = (resource.contact or "") if resource else ""
+        values[f"resources[{i}].url"] = (resource.url or "") if resource else ""
+    return values
+
+
+def read_resources(form: Any, values: dict[str, Any], result: ProgramForm) -> list[Any]:
+    kept: list[dict[str, Any]] = []
+    for i in range(RESOURCE_ROWS):
+        row = {f: forms.text(form, f"resources[{i}].{f}", 2000) for f in RESOURCE_FIELDS}
+        for f in RESOURCE_FIELDS:
+            values[f"resources[{i}].{f}"] = row[f]
+        if not (row["name"] or row["contact"] or row["url"]):
+            continue
+        resource = {"name": row["name"], "kind": row["kind"] or "other"}
+        if row["contact"]:
+            resource["contact"] = row["contact"]
+        if row["url"]:
+            resource["url"] = row["url"]
+        kept.append(resource)
+        result.resource_rows.append(i)
+        result.errors.update(
+            forms.errors_of(
+                forms.check_fields(Resource, resource, f"resources[{i}]."), PROGRAM_FIELDS
+            )
+        )
+    return kept
+
+
+def read_program_form(form: Any, *, frozen: bool) -> ProgramForm:
+    """What the program form sent: the text to show again, and the typed data to check."""
+    values: dict[str, Any] = {"name": forms.text(form, "name", 1000)}
+    result = ProgramForm(values=values, raw={"name": values["name"]}, errors={})
+    errors = result.errors
+    result.raw["resources"] = read_resources(form, values, result)
+    if frozen:
+        errors.update(
+            forms.errors_of(forms.check_fields(ProgramCreate, {"name": values["name"]}), ("name",))
+        )
+        return result
+    for name in ("root_unit", "cadence", "window", "starts_at", "mode"):
+        values[name] = forms.text(form, name, 1000)
+    values["cadence"] = values["cadence"].upper()
+    values["window"] = values["window"].upper()
+    values["instruments"] = forms.texts(form, "instruments", 64)
+    raw = result.raw
+    raw.update(
+        {
+            "root_unit": values["root_unit"],
+            "instruments": values["instruments"],
+            "cadence": values["cadence"],
+            "window": values["window"],
+            "mode": values["mode"] or "cards",
+        }
+    )
+    if not values["instruments"]:
+        errors["instruments"] = "Choose at least one instrument."
+    if not values["root_unit"]:
+        errors["root_unit"] = "Choose the unit whose subtree the program covers."
+    starts_at = forms.utc_datetime(values["starts_at"], "starts_at", errors)
+    policy: dict[str, Any] = {}
+    for name in POLICY_FLOATS:
+        values[f"policy.{name}"] = forms.text(form, f"policy.{name}", 100)
+        policy[name] = forms.number(values[f"policy.{name}"], f"policy.{name}", errors)
+    for name in POLICY_INTS:
+        values[f"policy.{name}"] = forms.text(form, f"policy.{name}", 100)
+        policy[name] = forms.number(values[f"policy.{name}"], f"policy.{name}", errors, whole=True)
+    values["policy.mechanism"] = forms.text(form, "policy.mechanism", 20) or "gaussian"
+    policy["mechanism"] = values["policy.mechanism"]
+    values["policy.release_on_close"] = forms.checked(form, "policy.release_on_close")
+    policy["release_on_close"] = values["policy.release_on_close"]
+    values["policy.level_shares"] = forms.text(form, "policy.level_shares", 400)
+    shares = read_shares(values["policy.level_shares"], errors)
+    if shares:
+        policy["level_shares"] = shares
+    policy = {k: v for k, v in policy.items() if v is not None}
+    raw["policy"] = policy
+    top = {k: v for k, v in raw.items() if k not in {"policy", "resources"}}
+    if starts_at is not None:
+        raw["starts_at"] = top["starts_at"] = starts_at
+    checked = forms.check_fields(ProgramCreate, top) + forms.check_fields(
+        PrivacyPolicy, {k: v for k, v in policy.items() if f"policy.{k}" not in errors}, "policy."
+    )
+    for problem in forms.errors_of(checked, PROGRAM_FIELDS, lists=("instruments",)).items():
+        errors.setdefault(*problem)
+    return result
+
+
+def read_shares(text: str, errors: Errors) -> list[float] | None:
+    if not text:
+        return None
+    try:
+        return [float(part) for part in re.split(r"[\s;,]+", text.strip()) if part]
+    except ValueError:
+        errors["policy.level_shares"] = (
+            "Enter numbers separated by commas, root level first, e.g. 0.5, 0.3, 0.2; "
+            "or leave this empty to split the budget evenly."
+        )
+        return None
+
+
+def program_problem(exc: DomainError, result: ProgramForm) -> Errors:
+    """A service's field errors beside the inputs (resource rows mapped to the form's rows)."""
+    if isinstance(exc, DuplicateProgram):
+        return {"name": exc.detail}
+    if isinstance(exc, UnitOutOfScope):
+        return {"root_unit": exc.detail}
+    problems = []
+    for problem in exc.errors or []:
+        match = re.match(r"resources\[(\d+)\](.*)", problem.field)
+        if match and int(match.group(1)) < len(result.resource_rows):
+            row = result.resource_rows[int(match.group(1))]
+            problem = FieldError(field=f"resources[{row}]{match.group(2)}", message=problem.message)
+        problems.append(problem)
+    out = forms.errors_of(problems, PROGRAM_FIELDS, lists=("instruments",))
+    if not problems:
+        out["form"] = exc.detail
+    return out

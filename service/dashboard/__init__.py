@@ -1,0 +1,1 @@
+"""Leader dashboard: pages over stored releases, never over responses."""

@@ -1,0 +1,166 @@
+"""What the dashboard pages are built from: released values as a reader may see them.
+
+A `Stat` carries numbers only when the release published them. An unpublished value
+reaches no template, so no page can show it by mistake.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from service.dashboard.queries import ProgramRow, ReleaseRow
+from service.units.schemas import Unit
+
+
+class Stat(msgspec.Struct, frozen=True, kw_only=True):
+    """One released value: its estimate, standard error and 95% interval, when published."""
+
+    published: bool
+    value: float | None = None
+    std_error: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.published and self.value is not None
+
+    @property
+    def real_change(self) -> bool:
+        """For a change between waves: its interval excludes 0, so it is larger than the noise."""
+        if not self.shown or self.lower is None or self.upper is None:
+            return False
+        return self.lower > 0 or self.upper < 0
+
+
+UNPUBLISHED = Stat(published=False)
+
+
+def stat_of(row: ReleaseRow | None) -> Stat:
+    """The reader's view of a stored row: an unpublished row keeps none of its numbers."""
+    if row is None or not row.published or row.value is None:
+        return UNPUBLISHED
+    return Stat(
+        published=True,
+        value=row.value,
+        std_error=row.std_error,
+        lower=row.lower,
+        upper=row.upper,
+    )
+
+
+class BandInfo(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    label: str
+    lower: float
+    upper: float
+
+
+class ScaleInfo(msgspec.Struct, frozen=True, kw_only=True):
+    # "<instrument slug>/<scale id>", as in the release's statistic names.
+    key: str
+    instrument_title: str
+    name: str
+    description: str | None
+    low: float
+    high: float
+    bands: list[BandInfo]
+
+
+class OptionInfo(msgspec.Struct, frozen=True, kw_only=True):
+    value: int
+    label: str
+
+
+class ItemInfo(msgspec.Struct, frozen=True, kw_only=True):
+    # "<instrument slug>/<item id>"
+    key: str
+    instrument_title: str
+    text: str
+    options: list[OptionInfo]
+
+
+class WaveInfo(msgspec.Struct, frozen=True, kw_only=True):
+    wave_id: int
+    seq: int
+    opens_at: datetime
+    closes_at: datetime
+    released_at: datetime | None
+    # An open-link wave cannot rule out repeated answers: every row of it is unverified.
+    unverified: bool
+    mechanism: str
+    epsilon_per_wave: float
+    annual_epsilon_cap: float
+    # (slug, version) of each instrument the wave asked, in order.
+    instruments: list[tuple[str, str]]
+
+
+class UnitStats(msgspec.Struct, frozen=True, kw_only=True):
+    """A unit's released values for one wave, keyed by scale key (and band id)."""
+
+    unit: Unit
+    wave_id: int
+    responses: Stat
+    means: dict[str, Stat]
+    trends: dict[str, Stat]
+    rolling: dict[str, Stat]
+    counts: dict[str, Stat]
+    bands: dict[str, dict[str, Stat]]
+
+    def mean(self, key: str) -> Stat:
+        return self.means.get(key, UNPUBLISHED)
+
+    def trend(self, key: str) -> Stat | None:
+        """None when the release has no change for this scale (no earlier wave to compare)."""
+        return self.trends.get(key)
+
+
+class ItemHistogram(msgspec.Struct, frozen=True, kw_only=True):
+    item: ItemInfo
+    counts: list[tuple[OptionInfo, Stat]]
+
+
+class Context(msgspec.Struct, frozen=True, kw_only=True):
+    """What every dashboard page shares: the filters as resolved, and what they offer."""
+
+    programs: list[ProgramRow]
+    program: ProgramRow | None
+    waves: list[WaveInfo]
+    wave: WaveInfo | None
+    previous: WaveInfo | None
+    scales: list[ScaleInfo]
+    # The scale filter; None shows every scale.
+    scale: str | None
+    # The highest unit of the program the viewer may see: their "whole organisation".
+    top: Unit | None
+    # The program's first wave that is not released yet, for the empty state.
+    next_wave_closes_at: datetime | None
+
+    @property
+    def shown_scales(self) -> list[ScaleInfo]:
+        return [s for s in self.scales if self.scale is None or s.key == self.scale]
+
+
+class Overview(msgspec.Struct, frozen=True, kw_only=True):
+    context: Context
+    top: UnitStats | None
+    children: list[UnitStats]
+
+
+class UnitPage(msgspec.Struct, frozen=True, kw_only=True):
+    context: Context
+    unit: Unit
+    # From the viewer's top unit down to the unit's parent: never above the viewer's scope.
+    breadcrumb: list[Unit]
+    # This unit in every released wave, oldest first.
+    history: list[tuple[WaveInfo, UnitStats]]
+    current: UnitStats | None
+    parent: UnitStats | None
+    org: UnitStats | None
+    children: list[UnitStats]
+    # Item histograms: filled on the questions page only.
+    items: list[ItemHistogram]
+    # Whether the release published any item histogram for this unit in this wave.
+    has_items: bool

@@ -1,0 +1,417 @@
+"""What a leader may see of the stored releases, and only that.
+
+Scope: admins (and researchers without a unit) see every program and unit; leaders (and
+researchers with a unit) see the subtree of their unit. A program whose root lies above
+their unit is shown from their unit down: that unit is their "whole organisation", and
+nothing above it is named. A unit outside the subtree is `UnitOutOfScope`.
+
+Everything comes from `release` rows (plus units, programs, waves and instrument labels);
+unpublished values are dropped here, before any page sees them (`schemas.stat_of`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from service.auth.principal import Principal
+from service.dashboard import queries
+from service.dashboard.queries import ProgramRow, ReleasedWaveRow, ReleaseRow
+from service.dashboard.schemas import (
+    UNPUBLISHED,
+    BandInfo,
+    Context,
+    ItemHistogram,
+    ItemInfo,
+    OptionInfo,
+    Overview,
+    ScaleInfo,
+    Stat,
+    UnitPage,
+    UnitStats,
+    WaveInfo,
+    stat_of,
+)
+from service.db import Conn
+from service.errors import (
+    FieldError,
+    InvalidInput,
+    ProgramNotFound,
+    UnitNotFound,
+    UnitOutOfScope,
+    WaveNotFound,
+)
+from service.instruments.schemas import Instrument
+from service.instruments.service import fetch_instrument, option_range
+from service.programs.service import sees_root
+from service.units.schemas import Unit
+from service.units.service import visible_root
+from service.waves.schemas import FrozenSettings
+
+LANGUAGE = "en"
+# Instrument versions are content hashes: a version never changes, so caching its decoded
+# definition in the process is safe for any number of instances.
+_instrument_cache: dict[tuple[str, str], Instrument] = {}
+_CACHE_LIMIT = 256
+
+
+def _text(text: dict[str, str]) -> str:
+    return text.get(LANGUAGE) or next(iter(text.values()), "")
+
+
+def _in_subtree(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + "/")
+
+
+async def _instrument(conn: Conn, slug: str, version: str) -> Instrument:
+    key = (slug, version)
+    found = _instrument_cache.get(key)
+    if found is None:
+        found = (await fetch_instrument(conn, slug, version)).instrument
+        if len(_instrument_cache) >= _CACHE_LIMIT:
+            _instrument_cache.clear()
+        _instrument_cache[key] = found
+    return found
+
+
+# --- scope ------------------------------------------------------------------------------
+
+
+def visible_programs(viewer: Principal, programs: Iterable[ProgramRow]) -> list[ProgramRow]:
+    return [p for p in programs if sees_root(viewer, p.root_path)]
+
+
+async def _top_unit(conn: Conn, viewer: Principal, program: ProgramRow) -> Unit | None:
+    """The highest unit of the program's tree that the viewer may see."""
+    root = visible_root(viewer)
+    if root is None or _in_subtree(program.root_path, root):
+        return await queries.fetch_unit(conn, program.root_unit_id)
+    if _in_subtree(root, program.root_path):
+        return await queries.fetch_unit_by_path(conn, root)
+    return None
+
+
+def _check_visible(viewer: Principal, unit: Unit) -> None:
+    root = visible_root(viewer)
+    if root is not None and not _in_subtree(unit.path, root):
+        # The message names neither the unit nor anything else outside the viewer's scope.
+        raise UnitOutOfScope(
+            "This unit is outside your part of the organisation. Open the dashboard to see "
+            "the units you may see, or ask an administrator for a wider scope."
+        )
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+def _wave_info(row: ReleasedWaveRow) -> WaveInfo:
+    frozen = msgspec.convert(row.frozen, type=FrozenSettings)
+    return WaveInfo(
+        wave_id=row.wave_id,
+        seq=row.seq,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        released_at=row.released_at,
+        unverified=frozen.mode == "open",
+        mechanism=frozen.policy.mechanism,
+        epsilon_per_wave=frozen.policy.epsilon_per_wave,
+        annual_epsilon_cap=frozen.policy.annual_epsilon_cap,
+        instruments=[(i.slug, i.version) for i in frozen.instruments],
+    )
+
+
+async def _scales(conn: Conn, waves: list[WaveInfo]) -> list[ScaleInfo]:
+    """Every scale any released wave measured, labelled from its newest version."""
+    found: dict[str, ScaleInfo] = {}
+    for wave in reversed(waves):
+        for slug, version in wave.instruments:
+            instrument = await _instrument(conn, slug, version)
+            for scale in instrument.scales:
+                key = f"{slug}/{scale.id}"
+                if key in found:
+                    continue
+                first = next(i for i in instrument.items if i.id == scale.items[0])
+                low, high = option_range(instrument, first.options)
+                found[key] = ScaleInfo(
+                    key=key,
+                    instrument_title=_text(instrument.title),
+                    name=_text(scale.name),
+                    description=_text(scale.description) if scale.description else None,
+                    low=float(low),
+                    high=float(high),
+                    bands=[
+                        BandInfo(id=b.id, label=_text(b.label), lower=b.lower, upper=b.upper)
+                        for b in scale.bands
+                    ],
+                )
+    return list(found.values())
+
+
+async def _items(conn: Conn, wave: WaveInfo) -> list[ItemInfo]:
+    out: list[ItemInfo] = []
+    for slug, version in wave.instruments:
+        instrument = await _instrument(conn, slug, version)
+        option_sets = {s.id: s for s in instrument.option_sets}
+        for item in instrument.items:
+            out.append(
+                ItemInfo(
+                    key=f"{slug}/{item.id}",
+                    instrument_title=_text(instrument.title),
+                    text=_text(item.text),
+                    options=[
+                        OptionInfo(value=o.value, label=_text(o.label))
+                        for o in option_sets[item.options].options
+                    ],
+                )
+            )
+    return out
+
+
+async def _context(
+    conn: Conn,
+    viewer: Principal,
+    program_id: int | None,
+    wave_id: int | None,
+    scale: str | None,
+    *,
+    covering: Unit | None = None,
+) -> Context:
+    """Resolve the filters: the program (default: the first the viewer sees, covering the
+    unit asked for), its released waves, the wave (default: the latest) and the scale."""
+    visible = visible_programs(viewer, await queries.list_programs(conn))
+    if covering is not None:
+        visible = [p for p in visible if _in_subtree(covering.path, p.root_path)]
+    if program_id is None:
+        program = visible[0] if visible else None
+    else:
+        program = next((p for p in visible if p.program_id == program_id), None)
+        if program is None:
+            row = await queries.fetch_program(conn, program_id)
+            if row is None:
+                raise ProgramNotFound(
+                    f"There is no program {program_id}. Open the dashboard to pick a program."
+                )
+            if covering is not None and sees_root(viewer, row.root_path):
+                raise InvalidInput(
+                    "This program does not cover this unit. Pick another program.",
+                    errors=[FieldError("query.program", "the program does not cover this unit")],
+                )
+            raise UnitOutOfScope("This program covers units outside your scope.")
+    if program is None:
+        return Context(
+            programs=visible, program=None, waves=[], wave=None, previous=None, scales=[],
+            scale=None, top=None, next_wave_closes_at=None,
+        )  # fmt: skip
+    waves = [_wave_info(w) for w in await queries.list_released_waves(conn, program.program_id)]
+    if wave_id is None:
+        wave = waves[-1] if waves else None
+    else:
+        wave = next((w for w in waves if w.wave_id == wave_id), None)
+        if wave is None:
+            raise WaveNotFound(
+                f"Wave {wave_id} is not a released wave of the program '{program.name}'. "
+                "Pick one of the released waves in the filter."
+            )
+    previous = None
+    if wave is not None:
+        index = waves.index(wave)
+        previous = waves[index - 1] if index > 0 else None
+    scales = await _scales(conn, waves)
+    if scale is not None and scale not in {s.key for s in scales}:
+        raise InvalidInput(
+            "No released wave of this program measured that scale. Pick one from the filter.",
+            errors=[FieldError("query.scale", "unknown scale for this program")],
+        )
+    next_wave = (
+        None if wave is not None else await queries.fetch_next_wave(conn, program.program_id)
+    )
+    return Context(
+        programs=visible,
+        program=program,
+        waves=waves,
+        wave=wave,
+        previous=previous,
+        scales=scales,
+        scale=scale,
+        top=await _top_unit(conn, viewer, program),
+        next_wave_closes_at=next_wave.closes_at if next_wave is not None else None,
+    )
+
+
+# --- released values --------------------------------------------------------------------
+
+
+def _unit_stats(unit: Unit, wave_id: int, rows: Iterable[ReleaseRow]) -> UnitStats:
+    responses: Stat = UNPUBLISHED
+    means: dict[str, Stat] = {}
+    trends: dict[str, Stat] = {}
+    rolling: dict[str, Stat] = {}
+    counts: dict[str, Stat] = {}
+    bands: dict[str, dict[str, Stat]] = {}
+    for row in rows:
+        if row.statistic == "responses":
+            responses = stat_of(row)
+            continue
+        if not row.statistic.startswith("scale:"):
+            continue
+        key, _, kind = row.statistic.removeprefix("scale:").partition(":")
+        if kind == "mean":
+            means[key] = stat_of(row)
+        elif kind == "trend":
+            trends[key] = stat_of(row)
+        elif kind.startswith("rolling"):
+            rolling[key] = stat_of(row)
+        elif kind == "count":
+            counts[key] = stat_of(row)
+        elif kind.startswith("band:"):
+            bands.setdefault(key, {})[kind.removeprefix("band:")] = stat_of(row)
+    return UnitStats(
+        unit=unit, wave_id=wave_id, responses=responses, means=means, trends=trends,
+        rolling=rolling, counts=counts, bands=bands,
+    )  # fmt: skip
+
+
+def _group(rows: Iterable[ReleaseRow]) -> dict[tuple[int, int], list[ReleaseRow]]:
+    grouped: dict[tuple[int, int], list[ReleaseRow]] = {}
+    for row in rows:
+        grouped.setdefault((row.wave_id, row.unit_id), []).append(row)
+    return grouped
+
+
+def _histograms(items: list[ItemInfo], rows: Iterable[ReleaseRow]) -> list[ItemHistogram]:
+    by_stat = {r.statistic: r for r in rows if r.statistic.startswith("item:")}
+    out: list[ItemHistogram] = []
+    for item in items:
+        counts = [(o, stat_of(by_stat.get(f"item:{item.key}:{o.value}"))) for o in item.options]
+        # Only items the release published for this unit (the top levels, enough responses).
+        if any(stat.shown for _, stat in counts):
+            out.append(ItemHistogram(item=item, counts=counts))
+    return out
+
+
+async def overview(
+    conn: Conn,
+    viewer: Principal,
+    program_id: int | None = None,
+    wave_id: int | None = None,
+    scale: str | None = None,
+) -> Overview:
+    """The viewer's top unit and its children in one released wave (default: the latest)."""
+    context = await _context(conn, viewer, program_id, wave_id, scale)
+    if context.wave is None or context.top is None:
+        return Overview(context=context, top=None, children=[])
+    children = await queries.list_children(conn, context.top.unit_id)
+    units = [context.top, *children]
+    grouped = _group(
+        await queries.list_release_rows(conn, [context.wave.wave_id], [u.unit_id for u in units])
+    )
+    wave_id = context.wave.wave_id
+    stats = [_unit_stats(u, wave_id, grouped.get((wave_id, u.unit_id), [])) for u in units]
+    return Overview(context=context, top=stats[0], children=stats[1:])
+
+
+async def _unit_in_scope(
+    conn: Conn,
+    viewer: Principal,
+    unit_id: int,
+    program_id: int | None,
+    wave_id: int | None,
+    scale: str | None,
+) -> tuple[Unit, Context, list[Unit]]:
+    """The unit (404, then 403 outside the viewer's subtree), the filters resolved for it,
+    and its breadcrumb: the units from the viewer's top unit down to its parent."""
+    unit = await queries.fetch_unit(conn, unit_id)
+    if unit is None:
+        raise UnitNotFound(f"No unit has the id {unit_id}. Open the dashboard to pick a unit.")
+    _check_visible(viewer, unit)
+    context = await _context(conn, viewer, program_id, wave_id, scale, covering=unit)
+    if context.top is None:
+        return unit, context, []
+    # Ancestors between the viewer's top unit and this unit: paths are slugs joined by '/'.
+    parts = unit.path.split("/")
+    above = ["/".join(parts[:n]) for n in range(len(context.top.path.split("/")), len(parts))]
+    breadcrumb = await queries.list_units_by_paths(conn, above) if above else []
+    return unit, context, breadcrumb
+
+
+def _empty(context: Context, unit: Unit, breadcrumb: list[Unit]) -> UnitPage:
+    return UnitPage(
+        context=context, unit=unit, breadcrumb=breadcrumb, history=[], current=None,
+        parent=None, org=None, children=[], items=[], has_items=False,
+    )  # fmt: skip
+
+
+async def unit_page(
+    conn: Conn,
+    viewer: Principal,
+    unit_id: int,
+    program_id: int | None = None,
+    wave_id: int | None = None,
+    scale: str | None = None,
+) -> UnitPage:
+    """One unit over every released wave, with its parent, the viewer's whole organisation
+    and its children for comparison, all within the viewer's scope. Item histograms are on
+    `unit_questions`; `has_items` says whether the wave released any for this unit."""
+    unit, context, breadcrumb = await _unit_in_scope(
+        conn, viewer, unit_id, program_id, wave_id, scale
+    )
+    top, wave = context.top, context.wave
+    if top is None or wave is None:
+        return _empty(context, unit, breadcrumb)
+    parent = breadcrumb[-1] if breadcrumb else None
+    children = await queries.list_children(conn, unit.unit_id)
+    mine = _group(
+        await queries.list_release_rows(conn, [w.wave_id for w in context.waves], [unit.unit_id])
+    )
+    # The viewer's whole organisation and the parent, when they are not this unit.
+    others = [u for u in (top, parent) if u is not None and u.unit_id != unit.unit_id]
+    others = list({u.unit_id: u for u in [*others, *children]}.values())
+    grouped = _group(
+        await queries.list_release_rows(conn, [wave.wave_id], [u.unit_id for u in others])
+        if others
+        else []
+    )
+
+    def at(u: Unit) -> UnitStats:
+        return _unit_stats(u, wave.wave_id, grouped.get((wave.wave_id, u.unit_id), []))
+
+    history = [(w, _unit_stats(unit, w.wave_id, mine.get((w.wave_id, unit.unit_id), [])))
+               for w in context.waves]  # fmt: skip
+    current = next(s for w, s in history if w.wave_id == wave.wave_id)
+    return UnitPage(
+        context=context,
+        unit=unit,
+        breadcrumb=breadcrumb,
+        history=history,
+        current=current,
+        parent=at(parent) if parent is not None else None,
+        org=at(top) if top.unit_id != unit.unit_id else None,
+        children=[at(c) for c in children],
+        items=[],
+        has_items=await queries.fetch_has_published_items(conn, wave.wave_id, unit.unit_id),
+    )
+
+
+async def unit_questions(
+    conn: Conn,
+    viewer: Principal,
+    unit_id: int,
+    program_id: int | None = None,
+    wave_id: int | None = None,
+) -> UnitPage:
+    """How the unit answered each question in one wave, where the release published it."""
+    unit, context, breadcrumb = await _unit_in_scope(
+        conn, viewer, unit_id, program_id, wave_id, None
+    )
+    wave = context.wave
+    if context.top is None or wave is None:
+        return _empty(context, unit, breadcrumb)
+    rows = await queries.list_release_rows(
+        conn, [wave.wave_id], [unit.unit_id], items_wave_id=wave.wave_id
+    )
+    current = _unit_stats(unit, wave.wave_id, rows)
+    items = _histograms(await _items(conn, wave), rows)
+    return msgspec.structs.replace(
+        _empty(context, unit, breadcrumb), current=current, items=items, has_items=bool(items)
+    )

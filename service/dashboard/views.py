@@ -1,0 +1,591 @@
+"""From released values to what a page shows: formatted numbers, charts with their data
+tables and plain-language summaries, the heatmap, and links that keep the filters.
+
+Pure functions of the service's results; no database, no HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import msgspec
+from markupsafe import Markup
+
+from service.dashboard import charts
+from service.dashboard.charts import BandRow, CountRow, DotRow, TrendPoint
+from service.dashboard.schemas import (
+    Context,
+    ItemHistogram,
+    Overview,
+    ScaleInfo,
+    Stat,
+    UnitPage,
+    UnitStats,
+    WaveInfo,
+)
+from service.units.schemas import Unit
+
+NOT_ENOUGH = charts.NOT_ENOUGH
+MINUS = "\u2212"
+
+
+# --- numbers ----------------------------------------------------------------------------
+
+
+def _signed(value: float, digits: int = 2) -> str:
+    text = f"{value:+.{digits}f}"
+    return text.replace("-", MINUS)
+
+
+def _plain(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}".replace("-", MINUS)
+
+
+def fmt_mean(stat: Stat) -> str:
+    if not stat.shown or stat.value is None:
+        return NOT_ENOUGH
+    if stat.lower is None or stat.upper is None:
+        return _plain(stat.value)
+    return f"{_plain(stat.value)} ({_plain(stat.lower)}–{_plain(stat.upper)})"
+
+
+def fmt_count(stat: Stat) -> str:
+    if not stat.shown or stat.value is None:
+        return NOT_ENOUGH
+    text = f"{round(stat.value):,}"
+    if stat.lower is None or stat.upper is None:
+        return text
+    return f"{text} ({round(stat.lower):,}–{round(stat.upper):,})"
+
+
+def fmt_share(stat: Stat) -> str:
+    if not stat.shown or stat.value is None:
+        return NOT_ENOUGH
+    text = f"{stat.value * 100:.0f}%"
+    if stat.lower is None or stat.upper is None:
+        return text
+    return f"{text} ({stat.lower * 100:.0f}–{stat.upper * 100:.0f}%)"
+
+
+def fmt_change(stat: Stat | None, previous: WaveInfo | None) -> str:
+    if stat is None:
+        return "first wave: nothing to compare" if previous is None else "no comparison"
+    if not stat.shown or stat.value is None:
+        return NOT_ENOUGH
+    if stat.lower is None or stat.upper is None:
+        return _signed(stat.value)
+    return f"{_signed(stat.value)} ({_signed(stat.lower)} to {_signed(stat.upper)})"
+
+
+def change_verdict(stat: Stat | None) -> str:
+    """Plain words for a change: flagged only when its interval excludes zero."""
+    if stat is None or not stat.shown or stat.value is None:
+        return ""
+    if not stat.real_change:
+        return "within the noise"
+    return "up, larger than the noise" if stat.value > 0 else "down, larger than the noise"
+
+
+def fmt_se(stat: Stat, digits: int = 2) -> str:
+    if not stat.shown or stat.std_error is None:
+        return "—"
+    return _plain(stat.std_error, digits)
+
+
+def participation(stat: Stat, headcount: int) -> str:
+    """Noisy responses against the public headcount, as words."""
+    if not stat.shown or stat.value is None:
+        return NOT_ENOUGH
+    if headcount <= 0:
+        return f"{fmt_count(stat)} responses"
+    rate = stat.value / headcount * 100
+    return f"{fmt_count(stat)} of {headcount:,} staff, about {rate:.0f}%"
+
+
+def rate_range(stat: Stat, headcount: int) -> str:
+    if not stat.shown or stat.value is None or headcount <= 0:
+        return "—"
+    if stat.lower is None or stat.upper is None:
+        return f"{stat.value / headcount * 100:.0f}%"
+    return (
+        f"{stat.value / headcount * 100:.0f}% "
+        f"({stat.lower / headcount * 100:.0f}–{stat.upper / headcount * 100:.0f}%)"
+    )
+
+
+def wave_label(wave: WaveInfo) -> str:
+    return f"Wave {wave.seq}"
+
+
+def wave_date(wave: WaveInfo) -> str:
+    return wave.closes_at.strftime("%-d %b %Y")
+
+
+# --- links ------------------------------------------------------------------------------
+
+
+def query(context: Context, **overrides: Any) -> str:
+    """The filters as a query string, so that every link keeps them (shareable URLs)."""
+    params: dict[str, Any] = {}
+    if context.program is not None:
+        params["program"] = context.program.program_id
+    if context.wave is not None:
+        params["wave"] = context.wave.wave_id
+    if context.scale:
+        params["scale"] = context.scale
+    params.update(overrides)
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return "?" + urlencode(clean) if clean else ""
+
+
+def unit_link(context: Context, unit: Unit) -> str:
+    return f"/dashboard/units/{unit.unit_id}{query(context)}"
+
+
+def questions_query(context: Context) -> str:
+    """The questions page has no scale filter: its questions belong to instruments."""
+    return query(context, scale=None)
+
+
+# --- figures ----------------------------------------------------------------------------
+
+
+class Figure(msgspec.Struct, frozen=True, kw_only=True):
+    """A chart, its plain-language summary, and the same numbers as a table."""
+
+    id: str
+    title: str
+    summary: str
+    svg: Markup
+    columns: list[str]
+    # The first cell of each row is the row's header.
+    rows: list[list[str]]
+
+
+def _ids(chart_id: str) -> tuple[str, str]:
+    return f"{chart_id}-title", f"{chart_id}-summary"
+
+
+def scores_figure(chart_id: str, stats: UnitStats, scales: list[ScaleInfo]) -> Figure:
+    title_id, summary_id = _ids(chart_id)
+    rows = [DotRow(label=s.name, stat=stats.mean(s.key)) for s in scales]
+    low = min((s.low for s in scales), default=1.0)
+    high = max((s.high for s in scales), default=5.0)
+    shown = [s for s in scales if stats.mean(s.key).shown]
+    summary = (
+        f"Average scores of {stats.unit.name}, each with its 95% range, on a scale from "
+        f"{low:g} to {high:g}. "
+        + (
+            "; ".join(f"{s.name}: {fmt_mean(stats.mean(s.key))}" for s in shown) + "."
+            if shown
+            else "No score had enough responses to be shown."
+        )
+        + (
+            f" {len(scales) - len(shown)} score(s): {NOT_ENOUGH}."
+            if shown and len(shown) < len(scales)
+            else ""
+        )
+    )
+    return Figure(
+        id=chart_id,
+        title=f"Scores: {stats.unit.name}",
+        summary=summary,
+        svg=charts.interval_dots(chart_id, rows, low, high, title_id, summary_id),
+        columns=["Scale", "Mean (95% range)", "Standard error"],
+        rows=[[s.name, fmt_mean(stats.mean(s.key)), fmt_se(stats.mean(s.key))] for s in scales],
+    )
+
+
+def participation_figure(chart_id: str, title: str, units: list[UnitStats]) -> Figure:
+    title_id, summary_id = _ids(chart_id)
+    rows = [
+        CountRow(label=u.unit.name, stat=u.responses, reference=float(u.unit.headcount))
+        for u in units
+    ]
+    first = units[0]
+    summary = (
+        f"Responses (noisy, with 95% range) against each unit's headcount. "
+        f"{first.unit.name}: {participation(first.responses, first.unit.headcount)}."
+    )
+    hidden = sum(1 for u in units if not u.responses.shown)
+    if hidden:
+        summary += f" {hidden} unit(s): {NOT_ENOUGH}."
+    return Figure(
+        id=chart_id,
+        title=title,
+        summary=summary,
+        svg=charts.count_bars(chart_id, rows, title_id, summary_id, reference_label="headcount"),
+        columns=["Unit", "Responses (95% range)", "Headcount", "Participation (95% range)"],
+        rows=[
+            [
+                u.unit.name,
+                fmt_count(u.responses),
+                f"{u.unit.headcount:,}",
+                rate_range(u.responses, u.unit.headcount),
+            ]
+            for u in units
+        ],
+    )
+
+
+def participation_history_figure(chart_id: str, page: UnitPage) -> Figure:
+    title_id, summary_id = _ids(chart_id)
+    unit = page.unit
+    rows = [
+        CountRow(label=wave_label(w), stat=s.responses, reference=float(unit.headcount))
+        for w, s in page.history
+    ]
+    latest_wave, latest = page.history[-1]
+    summary = (
+        f"Responses from {unit.name} in each released wave, against its headcount of "
+        f"{unit.headcount:,}. {wave_label(latest_wave)}: "
+        f"{participation(latest.responses, unit.headcount)}."
+    )
+    return Figure(
+        id=chart_id,
+        title=f"Participation over time: {unit.name}",
+        summary=summary,
+        svg=charts.count_bars(chart_id, rows, title_id, summary_id, reference_label="headcount"),
+        columns=["Wave", "Closed", "Responses (95% range)", "Participation (95% range)"],
+        rows=[
+            [
+                wave_label(w),
+                wave_date(w),
+                fmt_count(s.responses),
+                rate_range(s.responses, unit.headcount),
+            ]
+            for w, s in page.history
+        ],
+    )
+
+
+def trend_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
+    title_id, summary_id = _ids(chart_id)
+    points = [
+        TrendPoint(
+            label=str(w.seq),
+            mean=s.mean(scale.key),
+            rolling=s.rolling.get(scale.key, Stat(published=False)),
+        )
+        for w, s in page.history
+    ]
+    shown = [(w, s) for w, s in page.history if s.mean(scale.key).shown]
+    missing = [str(w.seq) for w, s in page.history if not s.mean(scale.key).shown]
+    if shown:
+        last_wave, last = shown[-1]
+        summary = (
+            f"{scale.name} in {page.unit.name} over {len(page.history)} released wave(s). "
+            f"Latest shown, {wave_label(last_wave)}: {fmt_mean(last.mean(scale.key))}."
+        )
+        change = last.trend(scale.key)
+        if change is not None and change.shown:
+            summary += (
+                f" Change since the wave before: {fmt_change(change, None)}, "
+                f"{change_verdict(change)}."
+            )
+    else:
+        summary = f"{scale.name} in {page.unit.name}: no wave had enough responses to show it."
+    if missing:
+        summary += f" Wave(s) {', '.join(missing)}: {NOT_ENOUGH}."
+    return Figure(
+        id=chart_id,
+        title=f"{scale.name} over time",
+        summary=summary,
+        svg=charts.trend_chart(chart_id, points, scale.low, scale.high, title_id, summary_id),
+        columns=["Wave", "Mean (95% range)", "Change since the wave before", "4-wave rolling mean"],
+        rows=[
+            [
+                wave_label(w),
+                fmt_mean(s.mean(scale.key)),
+                fmt_change(s.trend(scale.key), None) if s.trend(scale.key) else "—",
+                fmt_mean(s.rolling[scale.key]) if scale.key in s.rolling else "—",
+            ]
+            for w, s in page.history
+        ],
+    )
+
+
+def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
+    title_id, summary_id = _ids(chart_id)
+    labels = [b.label for b in scale.bands]
+
+    def shares(stats: UnitStats) -> list[Stat]:
+        found = stats.bands.get(scale.key, {})
+        return [found.get(b.id, Stat(published=False)) for b in scale.bands]
+
+    rows = [BandRow(label=wave_label(w), shares=shares(s)) for w, s in page.history]
+    current = page.current
+    if current is not None and all(s.shown for s in shares(current)):
+        summary = (
+            f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
+            f"{wave_label(page.context.wave) if page.context.wave else 'This wave'}: "
+            + "; ".join(
+                f"{b.label} {fmt_share(s)}"
+                for b, s in zip(scale.bands, shares(current), strict=True)
+            )
+            + "."
+        )
+    else:
+        summary = (
+            f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
+            f"The selected wave: {NOT_ENOUGH}."
+        )
+    return Figure(
+        id=chart_id,
+        title=f"{scale.name}: bands",
+        summary=summary,
+        svg=charts.stacked_bands(chart_id, labels, rows, title_id, summary_id),
+        columns=["Wave", *[f"{b.label} ({b.lower:g}–{b.upper:g})" for b in scale.bands]],
+        rows=[[wave_label(w), *[fmt_share(x) for x in shares(s)]] for w, s in page.history],
+    )
+
+
+def comparison_figure(chart_id: str, page: UnitPage, scales: list[ScaleInfo]) -> Figure | None:
+    if page.current is None or (page.parent is None and page.org is None):
+        return None
+    title_id, summary_id = _ids(chart_id)
+    who: list[tuple[str, UnitStats]] = [(page.unit.name, page.current)]
+    if page.parent is not None and (page.org is None or page.parent.unit != page.org.unit):
+        who.append((f"{page.parent.unit.name} (parent)", page.parent))
+    if page.org is not None:
+        label = "(all you see)" if page.org.unit.parent_id is not None else "(organisation)"
+        if page.parent is not None and page.parent.unit == page.org.unit:
+            label = "(parent; all you see)" if page.org.unit.parent_id else "(parent)"
+        who.append((f"{page.org.unit.name} {label}", page.org))
+    rows: list[DotRow] = []
+    for scale in scales:
+        rows.append(DotRow(label=scale.name, stat=Stat(published=False), heading=True))
+        rows += [DotRow(label=name, stat=s.mean(scale.key), strong=i == 0)
+                 for i, (name, s) in enumerate(who)]  # fmt: skip
+    low = min((s.low for s in scales), default=1.0)
+    high = max((s.high for s in scales), default=5.0)
+    summary = " ".join(
+        f"{scale.name}: "
+        + ", ".join(f"{name} {fmt_mean(s.mean(scale.key))}" for name, s in who)
+        + "."
+        for scale in scales
+    )
+    return Figure(
+        id=chart_id,
+        title=f"{page.unit.name} compared",
+        summary=summary,
+        svg=charts.interval_dots(chart_id, rows, low, high, title_id, summary_id),
+        columns=["Scale", *[name for name, _ in who]],
+        rows=[[scale.name, *[fmt_mean(s.mean(scale.key)) for _, s in who]] for scale in scales],
+    )
+
+
+def item_figure(chart_id: str, histogram: ItemHistogram, unit: Unit) -> Figure:
+    title_id, summary_id = _ids(chart_id)
+    rows = [CountRow(label=o.label, stat=s) for o, s in histogram.counts]
+    shown = [(o, s) for o, s in histogram.counts if s.shown and s.value is not None]
+    if shown:
+        top_option, top_stat = max(shown, key=lambda p: p[1].value or 0.0)
+        summary = (
+            f"How people in {unit.name} answered (noisy counts with 95% ranges). "
+            f"Most common answer: {top_option.label}, {fmt_count(top_stat)}."
+        )
+    else:
+        summary = f"{NOT_ENOUGH}."
+    return Figure(
+        id=chart_id,
+        title=histogram.item.text,
+        summary=summary,
+        svg=charts.count_bars(chart_id, rows, title_id, summary_id, label_chars=22),
+        columns=["Answer", "People (95% range)"],
+        rows=[[o.label, fmt_count(s)] for o, s in histogram.counts],
+    )
+
+
+# --- tables that are not charts ----------------------------------------------------------
+
+
+class ScoreLine(msgspec.Struct, frozen=True, kw_only=True):
+    scale: ScaleInfo
+    mean: str
+    change: str
+    verdict: str
+    # "up" / "down" when the change is larger than the noise, else "".
+    flag: str
+    rolling: str
+
+
+def score_lines(
+    stats: UnitStats, scales: list[ScaleInfo], previous: WaveInfo | None
+) -> list[ScoreLine]:
+    out = []
+    for scale in scales:
+        change = stats.trend(scale.key)
+        flag = ""
+        if change is not None and change.real_change and change.value is not None:
+            flag = "up" if change.value > 0 else "down"
+        rolling = stats.rolling.get(scale.key)
+        mean = stats.mean(scale.key)
+        if not mean.shown:
+            change_text = "—"
+        elif change is None and previous is not None:
+            change_text = f"wave {previous.seq}: {NOT_ENOUGH}"
+        else:
+            change_text = fmt_change(change, previous)
+        out.append(
+            ScoreLine(
+                scale=scale,
+                mean=fmt_mean(mean),
+                change=change_text,
+                verdict=change_verdict(change),
+                flag=flag,
+                rolling=fmt_mean(rolling) if rolling is not None else "—",
+            )
+        )
+    return out
+
+
+class HeatCell(msgspec.Struct, frozen=True, kw_only=True):
+    shown: bool
+    text: str
+    range: str
+    css: str
+
+
+class HeatRow(msgspec.Struct, frozen=True, kw_only=True):
+    unit: Unit
+    link: str
+    cells: list[HeatCell]
+    parent_row: bool = False
+
+
+class Heatmap(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    scales: list[ScaleInfo]
+    rows: list[HeatRow]
+    summary: str
+    legend: list[tuple[str, str]]
+
+
+def heatmap(context: Context, parent: UnitStats, children: list[UnitStats]) -> Heatmap | None:
+    if not children:
+        return None
+    scales = context.shown_scales
+
+    def cell(stats: UnitStats, scale: ScaleInfo) -> HeatCell:
+        stat = stats.mean(scale.key)
+        if not stat.shown or stat.value is None:
+            return HeatCell(shown=False, text=NOT_ENOUGH, range="", css="heat-none")
+        step = charts.heat_bin(stat.value, scale.low, scale.high)
+        interval = (
+            f"{_plain(stat.lower)}–{_plain(stat.upper)}"
+            if stat.lower is not None and stat.upper is not None
+            else ""
+        )
+        return HeatCell(shown=True, text=_plain(stat.value), range=interval, css=f"heat-{step}")
+
+    rows = [
+        HeatRow(unit=parent.unit, link=unit_link(context, parent.unit),
+                cells=[cell(parent, s) for s in scales], parent_row=True)
+    ] + [
+        HeatRow(unit=c.unit, link=unit_link(context, c.unit), cells=[cell(c, s) for s in scales])
+        for c in children
+    ]  # fmt: skip
+    total = len(children) * len(scales)
+    shown = sum(1 for r in rows[1:] for c in r.cells if c.shown)
+    low = min((s.low for s in scales), default=1.0)
+    high = max((s.high for s in scales), default=5.0)
+    legend = []
+    for step in range(len(charts.CIVIDIS)):
+        a, b = charts.heat_bounds(step, low, high)
+        legend.append((f"heat-{step}", f"{a:.1f}–{b:.1f}"))
+    summary = (
+        f"Mean score of each unit under {parent.unit.name} (rows) on each scale (columns), "
+        "darker for lower scores and lighter for higher ones; the number is printed in every "
+        f"cell. {shown} of {total} cells had enough responses"
+    )
+    if shown < total:
+        summary += (
+            f"; the others show “{NOT_ENOUGH}”: their answers still count in {parent.unit.name}"
+        )
+    summary += "."
+    return Heatmap(id="heatmap", scales=scales, rows=rows, summary=summary, legend=legend)
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+def _filters(context: Context) -> dict[str, Any]:
+    return {
+        "program_options": [(p.program_id, p.name) for p in context.programs],
+        "wave_options": [
+            (w.wave_id, f"{wave_label(w)} (closed {wave_date(w)})") for w in reversed(context.waves)
+        ],
+        "scale_options": [(s.key, f"{s.name} ({s.instrument_title})") for s in context.scales],
+    }
+
+
+def overview_context(data: Overview) -> dict[str, Any]:
+    context = data.context
+    page: dict[str, Any] = {"ctx": context, "filters": _filters(context), "query": query(context)}
+    if data.top is None:
+        return page
+    scales = context.shown_scales
+    units = [data.top, *data.children]
+    page.update(
+        top=data.top,
+        top_link=unit_link(context, data.top.unit),
+        top_participation=participation(data.top.responses, data.top.unit.headcount),
+        scores=score_lines(data.top, scales, context.previous),
+        scores_figure=scores_figure("scores", data.top, scales) if scales else None,
+        participation_figure=participation_figure(
+            "participation", f"Participation: {data.top.unit.name} and its units", units
+        ),
+        heatmap=heatmap(context, data.top, data.children),
+    )
+    return page
+
+
+def unit_context(data: UnitPage) -> dict[str, Any]:
+    context = data.context
+    page: dict[str, Any] = {
+        "ctx": context,
+        "filters": _filters(context),
+        "query": query(context),
+        "unit": data.unit,
+        "breadcrumb": [(u, unit_link(context, u)) for u in data.breadcrumb],
+    }
+    if data.current is None:
+        return page
+    scales = context.shown_scales
+    page.update(
+        current=data.current,
+        scores=score_lines(data.current, scales, context.previous),
+        comparison=comparison_figure("compare", data, scales) if scales else None,
+        trends=[trend_figure(f"trend-{i}", data, s) for i, s in enumerate(scales)],
+        bands=[bands_figure(f"bands-{i}", data, s) for i, s in enumerate(scales) if s.bands],
+        participation_history=participation_history_figure("participation-history", data),
+        heatmap=heatmap(context, data.current, data.children),
+        has_items=data.has_items,
+        questions_link=f"/dashboard/units/{data.unit.unit_id}/questions{questions_query(context)}",
+    )
+    return page
+
+
+def questions_context(data: UnitPage) -> dict[str, Any]:
+    context = data.context
+    return {
+        "ctx": context,
+        "filters": _filters(context),
+        "query": query(context),
+        "unit": data.unit,
+        "unit_link": unit_link(context, data.unit),
+        "breadcrumb": [(u, unit_link(context, u)) for u in data.breadcrumb],
+        "current": data.current,
+        "items": _items_by_instrument(data),
+    }
+
+
+def _items_by_instrument(data: UnitPage) -> list[tuple[str, list[Figure]]]:
+    groups: dict[str, list[Figure]] = {}
+    for i, histogram in enumerate(data.items):
+        groups.setdefault(histogram.item.instrument_title, []).append(
+            item_figure(f"item-{i}", histogram, data.unit)
+        )
+    return list(groups.items())

@@ -1,0 +1,226 @@
+"""The coordinator console in a real browser: one coordinator's journey on a desktop screen.
+
+Signs in, builds the unit tree from a CSV (preview, then confirm), creates a program after
+previewing its questionnaire, checks the budget planner, downloads invitation cards and
+reads the privacy ledger. Every page passes axe-core with zero violations; screenshots go
+to tests/artifacts/console-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.privacy.service import release_wave
+from tests.browser.conftest import assert_accessible, screenshot
+from tests.factories import make_staff
+from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
+
+SERVE = (
+    "from granian import Granian; from granian.constants import Interfaces; import os; "
+    "Granian('tests.console.wiring:app_from_env', factory=True, address='127.0.0.1', "
+    "port=int(os.environ['MUSTER_PORT']), interface=Interfaces.ASGI, workers=1, "
+    "log_access=False).serve()"
+)
+CSV = """path,name,headcount
+county-fire,County Fire,120
+county-fire/battalion-1,Battalion 1,60
+county-fire/battalion-1/station-7,Station 7,30
+county-fire/battalion-1/station-9,Station 9,30
+county-fire/battalion-2,Battalion 2,60
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def console_server(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """The service with the console's routes, in a subprocess on the test's database."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MUSTER_DATABASE_URL": database_url,
+        "MUSTER_PORT": str(port),
+        "MUSTER_DATA_DIR": str(tmp_path / "data"),
+        "MUSTER_SCHEDULER_INTERVAL": "0",
+    }
+    env.pop("MUSTER_TEST_DATABASE_URL", None)
+    root = Path(__file__).resolve().parent.parent.parent
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and a fixed script)
+        [sys.executable, "-c", SERVE], env=env, stdout=log, stderr=log, cwd=root
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/readyz", timeout=1):  # noqa: S310
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(
+                        "the server did not start:\n" + (tmp_path / "server.log").read_text()
+                    )
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+async def _released_program(conn: Any) -> None:
+    """A program whose first wave was released, so the ledger has a bar to draw."""
+    _, wave_id, units = await open_wave_on(conn, (2,), epsilon_per_wave=2.0, annual_epsilon_cap=8.0)
+    items = await wave_items(conn, wave_id)
+    rng = random.Random(7)
+    for unit in units[1:]:
+        await add_responses(
+            conn, wave_id, unit["unit_id"], [random_answers(rng, items) for _ in range(40)]
+        )
+    await close(conn, wave_id)
+    await release_wave(conn, None, wave_id, datetime.now(UTC))
+
+
+def _check(page: Any, name: str) -> None:
+    assert_accessible(page)
+    screenshot(page, f"console-{name}")
+
+
+def test_a_coordinator_sets_up_a_survey_from_the_console(
+    console_server: str, desktop: Any, seed: Any
+) -> None:
+    staff = seed(lambda conn: make_staff(conn, role="admin"))
+    seed(_released_program)
+    base = console_server
+    page = desktop.new_page()
+
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(staff["email"])
+    page.get_by_label("Password").fill(staff["password"])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+
+    page.goto(base + "/console")
+    assert page.get_by_role("heading", name="Coordinator console").is_visible()
+    _check(page, "overview")
+
+    # Units: import with a preview that writes nothing, then apply it.
+    page.get_by_role("navigation", name="Console sections").get_by_role(
+        "link", name="Units"
+    ).click()
+    _check(page, "units-before")
+    page.get_by_role("link", name="Import a CSV file").click()
+    page.get_by_label("Or paste the lines").fill(CSV)
+    page.get_by_role("button", name="Preview the changes").click()
+    assert page.get_by_role("heading", name="Preview of the import").is_visible()
+    assert "5 to create" in page.content()
+    _check(page, "import-preview")
+    count = "SELECT count(*) FROM unit WHERE path LIKE 'county-fire%'"
+    assert seed(lambda conn: conn.fetchval(count)) == 0
+    page.get_by_role("button", name="Apply the import").click()
+    page.wait_for_url("**/console/units?done=units-imported*")
+    assert page.get_by_role("status").inner_text().startswith("The import was applied: 5 created")
+    assert page.get_by_role("link", name="Station 7").is_visible()
+    _check(page, "units-tree")
+
+    # A program: preview the questionnaire in both languages, then create it.
+    page.goto(base + "/console/programs/new")
+    _check(page, "program-new")
+    page.get_by_label("Program name").fill("Quarterly wellbeing")
+    page.get_by_label("Units covered").select_option("county-fire")
+    page.get_by_label("Openness at work").check()
+    starts = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT09:00")
+    page.get_by_label("First wave opens (UTC)").fill(starts)
+    page.get_by_role("button", name="Preview the questionnaire").click()
+    preview = page.get_by_role("region", name="Preview of the questionnaire")
+    assert preview.is_visible()
+    assert preview.locator("td[lang=fr]").count() > 5
+    _check(page, "program-preview")
+    page.get_by_role("button", name="Create the program").click()
+    page.wait_for_url("**/console/programs/*?done=program-created")
+    assert page.get_by_role("heading", name="Quarterly wellbeing").is_visible()
+    _check(page, "program")
+
+    # The budget planner for the new program, before its first wave opens.
+    page.get_by_role("link", name="Budget planner").first.click()
+    page.get_by_label("Program").select_option(label="Quarterly wellbeing")
+    page.get_by_label("Participation (%)").fill("70")
+    page.get_by_role("button", name="Show the forecast").click()
+    assert page.get_by_role("heading", name="What the planner advises").is_visible()
+    assert "station-7" in page.content()
+    _check(page, "planner")
+
+    # Invitation cards for a whole battalion, as one download.
+    page.goto(base + "/console/cards")
+    page.get_by_label("Wave").select_option(label="Quarterly wellbeing: wave 1 (scheduled)")
+    page.get_by_label("Unit", exact=True).select_option("county-fire/battalion-1")
+    page.get_by_label("Every unit without units below it, under this one").check()
+    page.get_by_label("Cards per unit").fill("3")
+    page.get_by_label("CSV").check()
+    _check(page, "cards")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Generate and download the cards").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    lines = Path(download.path()).read_text().strip().splitlines()
+    assert len(lines) == 1 + 2 * 3
+
+    # The privacy ledger: the released program's year against its cap.
+    page.goto(base + "/console/ledger")
+    assert page.locator("figure.chart svg rect.bar-added").count() == 1
+    assert "of the annual cap" in page.locator("#chart-summary").inner_text()
+    _check(page, "ledger")
+
+
+def _sign_in(page: Any, base: str, staff: dict[str, Any]) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(staff["email"])
+    page.get_by_label("Password").fill(staff["password"])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+
+
+def test_the_console_fits_a_phone_and_a_tablet(
+    console_server: str, phone: Any, browser: Any, seed: Any
+) -> None:
+    staff = seed(lambda conn: make_staff(conn, role="admin"))
+    seed(_released_program)
+    program_id = seed(lambda conn: conn.fetchval("SELECT min(program_id) FROM program"))
+    tablet = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True)
+    try:
+        for name, context in (("phone", phone), ("tablet", tablet)):
+            page = context.new_page()
+            _sign_in(page, console_server, staff)
+            for path, shot in (
+                ("/console/units", "units"),
+                (f"/console/programs/{program_id}", "program"),
+                ("/console/ledger", "ledger"),
+            ):
+                page.goto(console_server + path)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= page.viewport_size["width"], (name, path, width)
+                _check(page, f"{shot}-{name}")
+    finally:
+        tablet.close()
