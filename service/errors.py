@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -339,6 +340,18 @@ def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None
         return exc.to_problem(), exc.headers
     if isinstance(exc, ValidationException):
         return _from_validation(exc), None
+    if isinstance(
+        exc, asyncpg.CharacterNotInRepertoireError | asyncpg.UntranslatableCharacterError
+    ):
+        # PostgreSQL text cannot hold NUL (U+0000); such input is the caller's to correct.
+        return (
+            InvalidInput(
+                "A text field contains a character PostgreSQL cannot store (U+0000). Remove it "
+                "and send the request again.",
+                errors=[FieldError(field="body", message="contains a NUL character")],
+            ).to_problem(),
+            None,
+        )
     if isinstance(exc, NotAuthorizedException):
         return NotAuthenticated("Sign in, or send a valid API token.").to_problem(), None
     if isinstance(exc, PermissionDeniedException):

@@ -97,3 +97,9 @@ def test_an_oversized_body_is_a_413_problem(admin_client: TestClient[Any]) -> No
 
 def test_an_unknown_id_is_a_404_problem(admin_client: TestClient[Any]) -> None:
     assert_problem(admin_client.get("/api/v1/units/987654"), 404, "unit-not-found")
+
+
+def test_a_nul_character_in_text_is_a_422_not_a_500(admin_client: TestClient[Any]) -> None:
+    response = admin_client.post("/api/v1/tokens", json={"name": "a\u0000b"})
+    body = assert_problem(response, 422, "invalid-input")
+    assert "U+0000" in body["detail"]
