@@ -243,3 +243,23 @@ def test_a_signed_in_person_without_programs_sees_a_plain_empty_state(
     sign_in_form(client, staff["email"], staff["password"])
     page = client.get("/", headers=HTML).text
     assert "No program covers your units yet." in page and "researcher" in page
+
+
+def test_the_landing_page_never_names_units_above_a_leaders_scope(client: Any, seed: Any) -> None:
+    from tests.factories import make_session, make_staff, make_unit
+    from tests.programs.conftest import new_program
+
+    async def make(conn: Any) -> tuple[str, str]:
+        root = await make_unit(conn, slug="secret-department")
+        battalion = await make_unit(conn, root, slug="battalion-9")
+        await new_program(conn, root)
+        leader = await make_staff(conn, role="leader", unit=battalion)
+        session, _ = await make_session(conn, leader)
+        return session, battalion["path"]
+
+    session, _ = seed(make)
+    client.cookies.set("__Host-muster_session", session)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "battalion-9" in page.text
+    assert "secret-department" not in page.text
