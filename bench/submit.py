@@ -324,7 +324,10 @@ def main() -> None:
     print(f"ratio HTTP / direct SQL: {ratio:.2f}   (target >= 0.6; >= 1,500/s; p99 < 50 ms)")
     print(f"HTTP requests {http['requests']}, non-2xx {http['errors']}, "
           f"responses stored by HTTP {stored}")  # fmt: skip
-    if stored != http["requests"] - http["errors"]:
+    # wrk stops counting with up to one request per connection still in flight; the server
+    # still completes those, so stored may exceed the count by at most the connections.
+    counted = http["requests"] - http["errors"]
+    if not counted <= stored <= counted + args.connections:
         print("MISMATCH: every 200 must store exactly one response")
     print(json.dumps({
         "http_rate": round(http_rate), "http_p50_ms": http["p50_ms"], "http_p99_ms": http["p99_ms"],
