@@ -8,31 +8,16 @@ to tests/artifacts/console-*.png.
 
 from __future__ import annotations
 
-import os
 import random
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from service.privacy.service import release_wave
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.factories import make_staff
 from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
 
-SERVE = (
-    "from granian import Granian; from granian.constants import Interfaces; import os; "
-    "Granian('tests.console.wiring:app_from_env', factory=True, address='127.0.0.1', "
-    "port=int(os.environ['MUSTER_PORT']), interface=Interfaces.ASGI, workers=1, "
-    "log_access=False).serve()"
-)
 CSV = """path,name,headcount
 county-fire,County Fire,120
 county-fire/battalion-1,Battalion 1,60
@@ -40,54 +25,6 @@ county-fire/battalion-1/station-7,Station 7,30
 county-fire/battalion-1/station-9,Station 9,30
 county-fire/battalion-2,Battalion 2,60
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def console_server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """The service with the console's routes, in a subprocess on the test's database."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MUSTER_DATABASE_URL": database_url,
-        "MUSTER_PORT": str(port),
-        "MUSTER_DATA_DIR": str(tmp_path / "data"),
-        "MUSTER_SCHEDULER_INTERVAL": "0",
-    }
-    env.pop("MUSTER_TEST_DATABASE_URL", None)
-    root = Path(__file__).resolve().parent.parent.parent
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and a fixed script)
-        [sys.executable, "-c", SERVE], env=env, stdout=log, stderr=log, cwd=root
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=1):  # noqa: S310
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(
-                        "the server did not start:\n" + (tmp_path / "server.log").read_text()
-                    )
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 async def _released_program(conn: Any) -> None:
@@ -109,11 +46,11 @@ def _check(page: Any, name: str) -> None:
 
 
 def test_a_coordinator_sets_up_a_survey_from_the_console(
-    console_server: str, desktop: Any, seed: Any
+    live_server: str, desktop: Any, seed: Any
 ) -> None:
     staff = seed(lambda conn: make_staff(conn, role="admin"))
     seed(_released_program)
-    base = console_server
+    base = live_server
     page = desktop.new_page()
 
     page.goto(base + "/login")
@@ -203,7 +140,7 @@ def _sign_in(page: Any, base: str, staff: dict[str, Any]) -> None:
 
 
 def test_the_console_fits_a_phone_and_a_tablet(
-    console_server: str, phone: Any, browser: Any, seed: Any
+    live_server: str, phone: Any, browser: Any, seed: Any
 ) -> None:
     staff = seed(lambda conn: make_staff(conn, role="admin"))
     seed(_released_program)
@@ -212,13 +149,13 @@ def test_the_console_fits_a_phone_and_a_tablet(
     try:
         for name, context in (("phone", phone), ("tablet", tablet)):
             page = context.new_page()
-            _sign_in(page, console_server, staff)
+            _sign_in(page, live_server, staff)
             for path, shot in (
                 ("/console/units", "units"),
                 (f"/console/programs/{program_id}", "program"),
                 ("/console/ledger", "ledger"),
             ):
-                page.goto(console_server + path)
+                page.goto(live_server + path)
                 width = page.evaluate("document.documentElement.scrollWidth")
                 assert width <= page.viewport_size["width"], (name, path, width)
                 _check(page, f"{shot}-{name}")

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from service.app import create_app
 from service.auth.guards import SESSION_COOKIE
 from service.config import Settings
-from tests.console.wiring import console_app
 from tests.factories import make_session, make_staff, make_unit
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
@@ -20,7 +20,7 @@ Seed = Callable[[Callable[[Any], Any]], Any]
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient[Any]]:
     """The app with the console routes, over https so __Host- cookies work."""
-    with TestClient(console_app(settings), base_url="https://testserver.local") as test_client:
+    with TestClient(create_app(settings), base_url="https://testserver.local") as test_client:
         yield test_client
 
 
