@@ -35,6 +35,7 @@ from service.invitations import controller as invitations_controller
 from service.privacy import controller as privacy_controller
 from service.programs import controller as programs_controller
 from service.responses import controller as responses_controller
+from service.responses.batching import SubmissionBatcher
 from service.security import install_respondent_privacy
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> Litestar:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         app.state.pool = pool
+        app.state.submissions = SubmissionBatcher(pool, settings.submit_writers)
         app.state.settings = settings
         app.state.secret_key = load_secret_key(settings.secret_key, settings.data_path)
         task = None
@@ -72,6 +74,7 @@ def create_app(settings: Settings) -> Litestar:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app.state.submissions.close()
             await pool.close()
 
     app = Litestar(

@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     max_body_bytes: int = 262_144
     pool_min_size: int = 2
     pool_max_size: int = 10
+    # Connections per worker that store submissions in groups (service/responses/batching.py);
+    # they come out of the pool while there is work.
+    submit_writers: int = 2
     # How often the wave scheduler looks for waves to open or close, in seconds; 0 turns it off.
     scheduler_interval: float = 30.0
     # Staff sessions expire after this many hours.
@@ -56,6 +59,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             "max_body_bytes": self.max_body_bytes >= 1024,
             "pool_min_size": self.pool_min_size >= 1,
             "pool_max_size": self.pool_max_size >= self.pool_min_size,
+            "submit_writers": 1 <= self.submit_writers < self.pool_max_size,
             "scheduler_interval": self.scheduler_interval >= 0,
             "session_hours": self.session_hours >= 1,
             "login_max_failures": self.login_max_failures >= 1,

@@ -9,6 +9,7 @@ they see `closed` and store nothing. So no response can land in a wave after its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -85,6 +86,108 @@ _TARGET = """
     )
 """
 
+# How each kind of credential is found, and the key its spending is recorded under: a card's
+# own code hash, or, for an open link, the form-key hash (one response per rendered form).
+_CREDENTIAL = {
+    "card": """
+        SELECT i.n, i.submission, inv.unit_id, i.lookup AS spent_key
+        FROM input i
+        JOIN invitation inv ON inv.code_hash = i.lookup
+        JOIN target t ON t.wave_id = inv.wave_id
+        WHERE t.status = 'open' AND t.mode = 'cards'
+    """,
+    "open": """
+        SELECT i.n, i.submission, o.unit_id, i.submission AS spent_key
+        FROM input i
+        JOIN open_link o ON o.link_hash = i.lookup
+        JOIN target t ON t.wave_id = o.wave_id
+        WHERE t.status = 'open' AND t.mode = 'open'
+    """,
+}
+_SPENT_KEY = {"card": "i.lookup", "open": "i.submission"}
+
+
+class Submission(msgspec.Struct, frozen=True):
+    """One submission ready for the database: hashes and answer values only."""
+
+    # The card's code hash, or the open link's hash.
+    lookup: bytes
+    # The form-key hash.
+    submission: bytes
+    # One value per question of the wave, in layout order; 0 is skipped.
+    answers: list[int]
+
+    def spent_key(self, kind: str) -> bytes:
+        """What spending this submission records (see _CREDENTIAL): unique within a batch."""
+        return self.lookup if kind == "card" else self.submission
+
+
+async def insert_responses(
+    conn: Conn, kind: str, wave_id: int, batch: Sequence[Submission]
+) -> list[SubmitRow] | None:
+    """Spend credentials and store their responses in ONE statement; None when the wave is
+    unknown. `kind` is "card" or "open"; every submission in `batch` answers this wave (so
+    all have as many answers) and has its own `spent_key` (the caller keeps repeats apart).
+
+    Each submission's spent row and response are written together or not at all: its
+    response is inserted only when its spent row was (ON CONFLICT DO NOTHING RETURNING), so
+    concurrent submissions of one code store exactly one response and the others find it
+    spent. Spent rows are inserted in key order, so two batches that share keys wait for
+    each other in one order and never deadlock. Returns one row per submission, in order.
+    """
+    if not batch:
+        return []
+    if len(batch) == 1:
+        # Alone, the simpler statement below plans and runs in well under half the time.
+        one = batch[0]
+        insert = _insert_card_response if kind == "card" else _insert_open_response
+        row = await insert(conn, wave_id, one.lookup, one.submission, one.answers)
+        return None if row is None else [row]
+    width = len(batch[0].answers)
+    if any(len(s.answers) != width for s in batch):
+        raise ValueError("every submission in a batch answers the same questions")
+    rows = await conn.fetch(
+        f"""
+        WITH {_TARGET},
+        input AS (
+            SELECT * FROM unnest($2::bytea[], $3::bytea[])
+                WITH ORDINALITY AS i(lookup, submission, n)
+        ),
+        credential AS ({_CREDENTIAL[kind]}),
+        spent AS (
+            INSERT INTO spent_invitation (code_hash, wave_id, submission)
+            SELECT c.spent_key, $1, c.submission FROM credential c ORDER BY c.spent_key
+            ON CONFLICT (code_hash) DO NOTHING
+            RETURNING code_hash
+        ),
+        stored AS (
+            INSERT INTO response (wave_id, unit_id, answers)
+            SELECT $1, c.unit_id, ($4::smallint[])[(c.n - 1) * $5 + 1 : c.n * $5]
+            FROM credential c JOIN spent s ON s.code_hash = c.spent_key
+            RETURNING 1
+        )
+        SELECT t.status, t.opens_at, t.closes_at, t.program_name, t.resources,
+               c.n IS NOT NULL AS known,
+               s.code_hash IS NOT NULL AS stored,
+               e.submission AS earlier
+        FROM input i
+        CROSS JOIN target t
+        LEFT JOIN credential c ON c.n = i.n
+        LEFT JOIN spent s ON s.code_hash = {_SPENT_KEY[kind]}
+        LEFT JOIN spent_invitation e ON e.code_hash = {_SPENT_KEY[kind]}
+        ORDER BY i.n
+        """,  # noqa: S608 - only constant fragments are interpolated
+        wave_id,
+        [s.lookup for s in batch],
+        [s.submission for s in batch],
+        [value for s in batch for value in s.answers],
+        width,
+    )
+    if not rows:
+        return None
+    return [_to(row, SubmitRow) for row in rows]
+
+
 _RESULT = """
     SELECT t.status, t.opens_at, t.closes_at, t.program_name, t.resources,
            EXISTS (SELECT 1 FROM credential) AS known,
@@ -95,7 +198,7 @@ _RESULT = """
 """
 
 
-async def insert_card_response(
+async def _insert_card_response(
     conn: Conn, wave_id: int, code_hash: bytes, submission: bytes, answers: list[int]
 ) -> SubmitRow | None:
     """Spend a card and store its response in ONE statement; None when the wave is unknown.
@@ -134,7 +237,7 @@ async def insert_card_response(
     return None if row is None else _to(row, SubmitRow)
 
 
-async def insert_open_response(
+async def _insert_open_response(
     conn: Conn, wave_id: int, link_hash: bytes, submission: bytes, answers: list[int]
 ) -> SubmitRow | None:
     """Store a response from a unit's open link in ONE statement; None when the wave is unknown.

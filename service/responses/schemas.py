@@ -54,6 +54,10 @@ class SurveyLayout(msgspec.Struct, frozen=True, kw_only=True):
     keys: list[str]
     # key -> the values an answer may take (0, "skipped", is always allowed besides).
     allowed: dict[str, frozenset[int]]
+    # key -> {text a form sends: value}, for every allowed value, 0 and "" (skipped).
+    choices: dict[str, dict[str, int]]
+    # key -> position in `keys`, so in an answers list.
+    positions: dict[str, int]
 
 
 class SurveyPage(msgspec.Struct, frozen=True, kw_only=True):

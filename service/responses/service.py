@@ -2,8 +2,10 @@
 
 - `fetch_survey_page`: what a survey address shows now (open, not yet open, closed).
 - `submit_response`: check a submission, then spend the invitation and store the answers in
-  ONE statement. The code (or open-link token) and the form key never leave this call: they
-  are hashed here, are not logged, and appear in no error message.
+  ONE statement (grouped with other submissions waiting at that moment when given the
+  process's SubmissionBatcher; see batching.py). The code (or open-link token) and the
+  form key never leave this call: they are hashed here, are not logged, and appear in no
+  error message.
 - `scrub_wave`: called by `waves.service.close_wave_rows` in the closing transaction, so that
   neither xmin nor physical order links a spent code to its response.
 - `vacuum_responses`: removes the dead row versions the scrub leaves behind; run it after
@@ -12,10 +14,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import asyncpg
@@ -34,7 +37,8 @@ from service.instruments.service import fetch_instruments_by_ids
 from service.invitations.codes import CodeError, hash_code
 from service.programs.schemas import Mode, Resource
 from service.responses import queries
-from service.responses.queries import SurveyWaveRow
+from service.responses.batching import SubmissionBatcher
+from service.responses.queries import Submission, SurveyWaveRow
 from service.responses.schemas import (
     SubmissionResult,
     SurveyItem,
@@ -111,16 +115,22 @@ async def _layout(conn: Conn, survey_key: str, row: SurveyWaveRow) -> SurveyLayo
             )
         )
     keys = [item.key for section in sections for item in section.items]
+    allowed = {
+        item.key: frozenset(o.value for o in item.options)
+        for section in sections
+        for item in section.items
+    }
     layout = SurveyLayout(
         wave_id=row.wave_id,
         mode=_mode(row.mode),
         sections=sections,
         keys=keys,
-        allowed={
-            item.key: frozenset(o.value for o in item.options)
-            for section in sections
-            for item in section.items
+        allowed=allowed,
+        choices={
+            key: {"": 0, "0": 0} | {str(value): value for value in values}
+            for key, values in allowed.items()
         },
+        positions={key: i for i, key in enumerate(keys)},
     )
     if len(_layouts) >= MAX_CACHED_LAYOUTS:
         _layouts.clear()
@@ -235,13 +245,18 @@ def _answer_value(raw: int | str) -> int | None:
 def _answers(
     layout: SurveyLayout, answers: Mapping[str, int | str], errors: list[FieldError]
 ) -> tuple[list[int], dict[str, str]]:
-    position = {key: i for i, key in enumerate(layout.keys)}
+    position = layout.positions
     values = [0] * len(layout.keys)
     reasons: dict[str, str] = {}
     for key, raw in answers.items():
         if key not in position:
             errors.append(FieldError(field=key, message="is not a question of this survey"))
             reasons[key] = "unknown_field"
+            continue
+        # What a form sends ("3", or "" to skip) is looked up; anything else is read below.
+        known = layout.choices[key].get(raw) if isinstance(raw, str) else None
+        if known is not None:
+            values[position[key]] = known
             continue
         value = _answer_value(raw)
         allowed = layout.allowed[key]
@@ -254,14 +269,36 @@ def _answers(
     return values, reasons
 
 
+@contextlib.asynccontextmanager
+async def _reading(target: Conn | SubmissionBatcher) -> AsyncIterator[Conn]:
+    if isinstance(target, SubmissionBatcher):
+        async with target.pool.acquire() as conn:
+            yield conn
+    else:
+        yield target
+
+
+async def _store(
+    target: Conn | SubmissionBatcher, kind: str, wave_id: int, submission: Submission
+) -> queries.SubmitRow | None:
+    if isinstance(target, SubmissionBatcher):
+        return await target.store(kind, wave_id, submission)
+    rows = await queries.insert_responses(target, kind, wave_id, [submission])
+    return None if rows is None else rows[0]
+
+
 async def submit_response(
-    conn: Conn,
+    target: Conn | SubmissionBatcher,
     survey_key: str,
     code: str,
     form_key: str,
     answers: Mapping[str, int | str],
 ) -> SubmissionResult:
     """Spend the code and store the answers, or say why not.
+
+    `target` is a connection (the statement runs on it, inside its transaction if it has
+    one) or the process's SubmissionBatcher (the statement runs with whatever else is
+    waiting, on a writer's connection; hold no pool connection while this waits).
 
     `code` is a card's code as typed or scanned, or `open-<code>` for an open link
     (open_link.link_hash = invitations.codes.hash_code(<code>)).
@@ -275,7 +312,10 @@ async def submit_response(
     one statement: call it on a connection outside a transaction, or inside one that
     commits right after.
     """
-    layout = await fetch_survey_layout(conn, survey_key)
+    layout = _layouts.get(survey_key)
+    if layout is None:
+        async with _reading(target) as conn:
+            layout = await fetch_survey_layout(conn, survey_key)
     errors: list[FieldError] = []
     reasons: dict[str, str] = {}
     credential = _read_code(code, layout.mode)
@@ -294,12 +334,9 @@ async def submit_response(
             reasons=reasons,
         )
     submission = _sha256(form_key)
-    insert = (
-        queries.insert_card_response
-        if credential.kind == "card"
-        else (queries.insert_open_response)
+    row = await _store(
+        target, credential.kind, layout.wave_id, Submission(credential.lookup, submission, values)
     )
-    row = await insert(conn, layout.wave_id, credential.lookup, submission, values)
     if row is None:
         raise SurveyNotFound("Check the address, or scan the QR code on your card again.")
     if row.status != "open":
@@ -319,7 +356,8 @@ async def submit_response(
     earlier = row.earlier
     if earlier is None:
         # Spent by a submission that committed while this statement ran: read it now.
-        earlier = await queries.fetch_spent_submission(conn, credential.lookup)
+        async with _reading(target) as conn:
+            earlier = await queries.fetch_spent_submission(conn, credential.lookup)
     if earlier == submission:
         return msgspec.structs.replace(result, outcome="repeated")
     raise InvitationSpent("Each card can be used once; this one has been.")

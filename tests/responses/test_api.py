@@ -3,6 +3,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,6 +14,7 @@ from litestar.testing import TestClient
 from service.invitations.codes import group, normalise
 from service.responses import queries
 from service.responses import service as responses
+from service.responses.controller import parse_urlencoded
 from service.responses.ratelimit import FailureLimiter
 from service.security import RESPONDENT_HEADERS, RespondentPrivacyMiddleware
 from tests.factories import make_session, make_staff
@@ -513,3 +515,35 @@ def test_a_failure_on_a_survey_logs_only_the_kind_of_error(
     logged = capture.text() + "\n" + caplog.text
     assert "RuntimeError" in logged
     assert code not in logged and "testclient" not in logged
+
+
+# --- reading the form ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [("code", "7K3M-9QXR"), ("form_key", "a_b-c"), ("openness.q1", "3")],
+        [("name with spaces", "value with spaces & = signs"), ("é", "café ☕"), ("empty", "")],
+        [("twice", "first"), ("twice", "second"), ("%", "+"), ("plus", "a+b")],
+    ],
+)
+def test_the_survey_form_is_read_as_a_browser_encodes_it(fields: list[tuple[str, str]]) -> None:
+    body = urllib.parse.urlencode(fields).encode()
+    expected: dict[str, str] = {}
+    for name, value in urllib.parse.parse_qsl(body.decode(), keep_blank_values=True):
+        expected.setdefault(name, value)
+    assert parse_urlencoded(body) == expected
+    assert parse_urlencoded(body + b"&&noequals") == {**expected, "noequals": ""}
+
+
+def test_a_multipart_submission_is_read_too(respondent: TestClient[Any], seed: Any) -> None:
+    survey, [code], keys = seeded(seed)
+    page = respondent.get(f"/s/{survey.survey_key}")
+    fields = {"code": code, "form_key": form_key_of(page.text), keys[0]: "2"}
+    response = respondent.post(
+        f"/s/{survey.survey_key}", files={k: (None, v) for k, v in fields.items()}
+    )
+    assert response.status_code == 200, response.text
+    stored = seed(lambda c: responses_of(c, survey.wave_id))
+    assert [r["answers"][0] for r in stored] == [2]
