@@ -21,6 +21,7 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import HTTPException
 from litestar.params import PathParameter, QueryParameter
+from litestar.response.base import ASGIResponse
 
 from service import metrics
 from service.db import Conn
@@ -52,8 +53,20 @@ Language = Annotated[str | None, QueryParameter(description="en or fr")]
 
 
 def _html(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response[bytes]:
+    """A page from an exception handler (which must return a Response)."""
     return Response(
         content=body,
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers={**RESPONDENT_HEADERS, **(headers or {})},
+    )
+
+
+def _page(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> ASGIResponse:
+    """A page from a route: sent as it is, without Litestar's response conversion (a tenth of
+    a submission's time). RespondentPrivacyMiddleware sets the same headers again."""
+    return ASGIResponse(
+        body=body,
         status_code=status,
         media_type=MediaType.HTML,
         headers={**RESPONDENT_HEADERS, **(headers or {})},
@@ -91,17 +104,17 @@ def _pool(request: Request[Any, Any, Any]) -> Any:
 @get("/s/{survey_key:str}", **ROUTE_OPTIONS)
 async def survey_page(
     request: Request[Any, Any, Any], survey_key: SurveyKey, lang: Language = None
-) -> Response[bytes]:
+) -> ASGIResponse:
     """The survey: its questions while open; when it opens, or when it closed, otherwise."""
     chosen = i18n.choose(lang, request.headers.get("accept-language"))
     async with _pool(request).acquire() as conn:
         try:
             page = await responses.fetch_survey_page(conn, survey_key)
         except SurveyNotFound:
-            return _html(pages.error(404, chosen), 404)
+            return _page(pages.error(404, chosen), 404)
     if page.state != "open":
-        return _html(pages.state(page, chosen))
-    return _html(pages.survey(page, chosen, responses.new_form_key()))
+        return _page(pages.state(page, chosen))
+    return _page(pages.survey(page, chosen, responses.new_form_key()))
 
 
 def _decode(part: bytes) -> str:
@@ -118,11 +131,16 @@ def parse_urlencoded(body: bytes) -> dict[str, str]:
     request. This is also several times faster for a form of 30 answers.
     """
     fields: dict[str, str] = {}
+    if b"%" not in body and b"+" not in body:  # what a browser sends for this form
+        for text in body.decode("utf-8", "replace").split("&"):
+            if text:
+                name, _, value = text.partition("=")
+                fields.setdefault(name, value)
+        return fields
     for pair in body.split(b"&"):
-        if not pair:
-            continue
-        name, _, value = pair.partition(b"=")
-        fields.setdefault(_decode(name), _decode(value))
+        if pair:
+            name_bytes, _, value_bytes = pair.partition(b"=")
+            fields.setdefault(_decode(name_bytes), _decode(value_bytes))
     return fields
 
 
@@ -152,11 +170,11 @@ async def _form_again(
     errors: dict[str, str] | None = None,
     form_error: str | None = None,
     headers: dict[str, str] | None = None,
-) -> Response[bytes]:
+) -> ASGIResponse:
     """The form again, with the errors beside their fields and every answer kept."""
     page = await responses.fetch_survey_page(conn, survey_key)
     if page.state != "open":
-        return _html(pages.state(page, lang), WaveNotOpen.status)
+        return _page(pages.state(page, lang), WaveNotOpen.status)
     body = pages.survey(
         page,
         lang,
@@ -166,7 +184,7 @@ async def _form_again(
         errors=errors,
         form_error=form_error,
     )
-    return _html(body, status, headers)
+    return _page(body, status, headers)
 
 
 def _messages(lang: str, reasons: dict[str, str]) -> tuple[dict[str, str], str | None]:
@@ -189,7 +207,7 @@ async def _refused(
     sent: _Sent,
     exc: DomainError,
     count: Callable[[str], None],
-) -> Response[bytes]:
+) -> ASGIResponse:
     """The page for a submission that stored nothing: the form again, or why not."""
     if isinstance(exc, InvalidInput):
         reasons: dict[str, str] = exc.extra.get("reasons", {})
@@ -206,15 +224,15 @@ async def _refused(
     if isinstance(exc, WaveNotOpen):
         count("wave_not_open")
         page = await responses.fetch_survey_page(conn, survey_key)
-        return _html(pages.state(page, lang), exc.status)
+        return _page(pages.state(page, lang), exc.status)
     if isinstance(exc, SurveyNotFound):
         count("survey_not_found")
-        return _html(pages.error(404, lang), 404)
+        return _page(pages.error(404, lang), 404)
     raise exc
 
 
 @post("/s/{survey_key:str}", status_code=200, **ROUTE_OPTIONS)
-async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) -> Response[bytes]:
+async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) -> ASGIResponse:
     """Send the answers: a thank-you page, or the form again saying what to correct."""
     form = await _read_form(request)
     lang = i18n.choose(form.get("lang", ""), request.headers.get("accept-language"))
@@ -260,7 +278,7 @@ async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) 
         async with _pool(request).acquire() as conn:
             return await _refused(conn, survey_key, lang, sent, exc, count)
     count("accepted")
-    return _html(pages.thanks(result, lang))
+    return _page(pages.thanks(result, lang))
 
 
 routes: list[Any] = [survey_page, survey_submit]
