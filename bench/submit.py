@@ -1,18 +1,21 @@
 """Submission throughput: the real HTTP path against the bare SQL statement, in one run.
 
     .venv/bin/python bench/submit.py [--seconds 20] [--connections 64] [--workers 2]
+                                     [--writers 2]
 
 1. Creates its own database (on MUSTER_TEST_DATABASE_URL, default the local server),
    a program over a small tree with the three shipped instruments, and opens a wave.
 2. Loads enough single-use codes (hashes only, as card generation stores them).
-3. Runs `muster serve` (Granian, access logs off) and drives POST /s/<survey> with wrk
-   (a separate process, C, with a Lua script giving every request its own code and form
-   key) at --connections concurrent connections for --seconds.
-4. With the server stopped, issues the same SQL statement the service runs
-   (service.responses.queries.insert_card_response) straight through asyncpg with the same
-   concurrency for the same time.
-5. Prints responses/s, p50/p99 latency, the direct-SQL rate and the ratio, checks that
-   every 200 stored exactly one response, and drops its database.
+3. Runs `muster serve` (Granian, access logs off, --writers submission writers per worker)
+   and drives POST /s/<survey> with wrk (a separate process, C, with a Lua script giving
+   every request its own code and form key) at --connections concurrent connections for
+   --seconds.
+4. With the server stopped, issues the statement the service runs
+   (service.responses.queries.insert_responses) straight through asyncpg with the same
+   concurrency for the same time, twice: one submission per statement, and grouped by the
+   service's SubmissionBatcher with as many writers as the server had.
+5. Prints responses/s and p50/p99 latency of the three, the ratios, checks that every 200
+   stored exactly one response, and drops its database.
 """
 
 from __future__ import annotations
