@@ -16,7 +16,6 @@ from service.auth.guards import require
 from service.auth.principal import Principal
 from service.db import Conn
 from service.export import formats, service
-from service.export.queries import Filter
 from service.export.schemas import ExportMetadata, Format, ReleasePage, problem_responses
 from service.export.service import DEFAULT_PAGE, MAX_LEVEL, MAX_PAGE, SCALE_PATTERN
 
@@ -77,9 +76,25 @@ CursorQuery = Annotated[
 ]
 
 
-def _download(
-    request: Request[Any, Any, Any], flt: Filter, fmt: Format, metadata: ExportMetadata
+async def _download(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    principal: Principal,
+    fmt: Format,
+    program: int,
+    *,
+    wave: int | None,
+    unit: str | None,
+    scale: str | None,
+    level: int | None,
 ) -> Stream:
+    """Every matching row as one streamed file, with its metadata (both formats)."""
+    flt = await service.prepare_export(
+        conn, principal, program, wave_id=wave, unit=unit, scale=scale, level=level
+    )
+    metadata = await service.build_metadata(
+        conn, principal, flt, datetime.now(UTC), unit=unit, scale=scale
+    )
     name = service.export_filename(flt, fmt)
     return Stream(
         service.stream_export(request.app.state.pool, flt, fmt, metadata),
@@ -156,13 +171,9 @@ async def download_csv(
     level: LevelQuery = None,
 ) -> Stream:
     """The same rows as GET /api/v1/releases, all of them, as one CSV download."""
-    flt = await service.prepare_export(
-        conn, principal, program, wave_id=wave, unit=unit, scale=scale, level=level
+    return await _download(
+        request, conn, principal, "csv", program, wave=wave, unit=unit, scale=scale, level=level
     )
-    metadata = await service.build_metadata(
-        conn, principal, flt, datetime.now(UTC), unit=unit, scale=scale
-    )
-    return _download(request, flt, "csv", metadata)
 
 
 @get(
@@ -189,13 +200,9 @@ async def download_parquet(
     level: LevelQuery = None,
 ) -> Stream:
     """The same rows as GET /api/v1/releases, all of them, as one Parquet download."""
-    flt = await service.prepare_export(
-        conn, principal, program, wave_id=wave, unit=unit, scale=scale, level=level
+    return await _download(
+        request, conn, principal, "parquet", program, wave=wave, unit=unit, scale=scale, level=level
     )
-    metadata = await service.build_metadata(
-        conn, principal, flt, datetime.now(UTC), unit=unit, scale=scale
-    )
-    return _download(request, flt, "parquet", metadata)
 
 
 @get(
