@@ -170,12 +170,14 @@ async def insert_responses(
         SELECT t.status, t.opens_at, t.closes_at, t.program_name, t.resources,
                c.n IS NOT NULL AS known,
                s.code_hash IS NOT NULL AS stored,
-               e.submission AS earlier
+               -- A probe of the primary key per row, whatever the statistics say: as a
+               -- join, a spent table not yet analysed was read whole for every group.
+               (SELECT e.submission FROM spent_invitation e
+                WHERE e.code_hash = {_SPENT_KEY[kind]}) AS earlier
         FROM input i
         CROSS JOIN target t
         LEFT JOIN credential c ON c.n = i.n
         LEFT JOIN spent s ON s.code_hash = {_SPENT_KEY[kind]}
-        LEFT JOIN spent_invitation e ON e.code_hash = {_SPENT_KEY[kind]}
         ORDER BY i.n
         """,  # noqa: S608 - only constant fragments are interpolated
         wave_id,
