@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import hashlib
 import re
 import secrets
@@ -24,7 +26,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from service.db import Conn
+from service.db import Conn, Pool
 from service.errors import (
     FieldError,
     InvalidInput,
@@ -63,6 +65,8 @@ CODE_REASONS = ("empty", "characters", "length", "check")
 # process keeps them; this bounds the memory they take.
 MAX_CACHED_LAYOUTS = 512
 _layouts: dict[str, SurveyLayout] = {}
+# Layouts being read for submissions right now, one task per survey (see _layout_for).
+_loading: dict[str, asyncio.Task[SurveyLayout]] = {}
 
 
 def new_form_key() -> str:
@@ -278,6 +282,41 @@ async def _reading(target: Conn | SubmissionBatcher) -> AsyncIterator[Conn]:
         yield target
 
 
+async def _layout_for(target: Conn | SubmissionBatcher, survey_key: str) -> SurveyLayout:
+    """The survey's layout from this process's cache, or read once for all who ask at once.
+
+    A crowd answering as a process starts (or as a wave opens) would otherwise have every
+    submission read the same layout on a pool connection of its own, queueing for the pool
+    and for the writers' connections. One task reads it, on its own connection, so a
+    submission that gives up waiting does not stop it; the others wait for that task.
+    """
+    layout = _layouts.get(survey_key)
+    if layout is not None:
+        return layout
+    if not isinstance(target, SubmissionBatcher):
+        return await fetch_survey_layout(target, survey_key)
+    loop = asyncio.get_running_loop()
+    task = _loading.get(survey_key)
+    if task is None or task.get_loop() is not loop:
+        task = loop.create_task(_read_layout(target.pool, survey_key))
+        _loading[survey_key] = task
+        task.add_done_callback(functools.partial(_layout_read, survey_key))
+    return await asyncio.shield(task)
+
+
+async def _read_layout(pool: Pool, survey_key: str) -> SurveyLayout:
+    async with pool.acquire() as conn:
+        return await fetch_survey_layout(conn, survey_key)
+
+
+def _layout_read(survey_key: str, task: asyncio.Task[SurveyLayout]) -> None:
+    if _loading.get(survey_key) is task:
+        del _loading[survey_key]
+    if not task.cancelled():
+        # Those who waited have it; if all gave up, asyncio must not log it as lost.
+        task.exception()
+
+
 async def _store(
     target: Conn | SubmissionBatcher, kind: str, wave_id: int, submission: Submission
 ) -> queries.SubmitRow | None:
@@ -312,10 +351,7 @@ async def submit_response(
     one statement: call it on a connection outside a transaction, or inside one that
     commits right after.
     """
-    layout = _layouts.get(survey_key)
-    if layout is None:
-        async with _reading(target) as conn:
-            layout = await fetch_survey_layout(conn, survey_key)
+    layout = await _layout_for(target, survey_key)
     errors: list[FieldError] = []
     reasons: dict[str, str] = {}
     credential = _read_code(code, layout.mode)

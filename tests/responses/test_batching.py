@@ -207,3 +207,75 @@ async def test_a_batch_must_answer_one_set_of_questions(conn: Any) -> None:
     mixed = [Submission(b"a" * 32, b"b" * 32, [1]), Submission(b"c" * 32, b"d" * 32, [1, 2])]
     with pytest.raises(ValueError, match="same questions"):
         await queries.insert_responses(conn, "card", 1, mixed)
+
+
+async def test_a_crowd_at_a_cold_process_reads_the_layout_once(
+    pool: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey, codes = await _survey(pool, cards=25)
+    reads: list[str] = []
+    fetch = responses.fetch_survey_layout
+
+    async def counting(conn: Any, survey_key: str) -> Any:
+        reads.append(survey_key)
+        await asyncio.sleep(0.05)  # a slow read, so that the crowd really waits on it
+        return await fetch(conn, survey_key)
+
+    monkeypatch.setattr(responses, "fetch_survey_layout", counting)
+    responses._layouts.pop(survey.survey_key, None)
+    batcher = SubmissionBatcher(pool)
+    try:
+        outcomes = await asyncio.gather(
+            *(_outcome(batcher, survey.survey_key, code, key()) for code in codes)
+        )
+    finally:
+        await batcher.close()
+    assert outcomes == ["accepted"] * 25
+    assert reads == [survey.survey_key]
+    assert responses._loading == {}
+    async with pool.acquire() as conn:
+        assert len(await responses_of(conn, survey.wave_id)) == 25
+
+
+async def test_a_crowd_sending_to_an_unknown_survey_is_told_so_each(pool: Any) -> None:
+    batcher = SubmissionBatcher(pool)
+    missing = "0" * 32
+    try:
+        results = await asyncio.gather(
+            *(
+                responses.submit_response(batcher, missing, new_code(), key(), {})
+                for _ in range(10)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        await batcher.close()
+    assert [type(r).__name__ for r in results] == ["SurveyNotFound"] * 10
+    assert responses._loading == {}
+
+
+async def test_a_submission_that_gives_up_does_not_stop_the_layout_read(
+    pool: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey, codes = await _survey(pool, cards=2)
+    fetch = responses.fetch_survey_layout
+
+    async def slow(conn: Any, survey_key: str) -> Any:
+        await asyncio.sleep(0.1)
+        return await fetch(conn, survey_key)
+
+    monkeypatch.setattr(responses, "fetch_survey_layout", slow)
+    responses._layouts.pop(survey.survey_key, None)
+    batcher = SubmissionBatcher(pool)
+    try:
+        first = asyncio.create_task(_outcome(batcher, survey.survey_key, codes[0], key()))
+        await asyncio.sleep(0.02)
+        second = asyncio.create_task(_outcome(batcher, survey.survey_key, codes[1], key()))
+        await asyncio.sleep(0.02)
+        first.cancel()  # the person who started the read closed the page
+        assert await second == "accepted"
+        with pytest.raises(asyncio.CancelledError):
+            await first
+    finally:
+        await batcher.close()
+    assert survey.survey_key in responses._layouts
