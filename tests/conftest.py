@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -157,6 +163,53 @@ def client(settings: Settings) -> Iterator[TestClient[Any]]:
     """The app on its own event loop, with its own pool, over https so __Host- cookies work."""
     with TestClient(create_app(settings), base_url="https://testserver.local") as test_client:
         yield test_client
+
+
+@contextlib.contextmanager
+def running_server(database_url: str, folder: Path, **env: str) -> Iterator[str]:
+    """`muster serve` on a free loopback port against database_url; yields its base URL.
+
+    Everything the server prints goes to folder/server.log, which is complete once the
+    block has ended (the server is stopped as it would be in production, by SIGTERM).
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        **os.environ,
+        "MUSTER_DATABASE_URL": database_url,
+        "MUSTER_PORT": str(port),
+        "MUSTER_DATA_DIR": str(folder / "data"),
+        "MUSTER_SCHEDULER_INTERVAL": "0",
+        **env,
+    }
+    environment.pop("MUSTER_TEST_DATABASE_URL", None)
+    log_path = folder / "server.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve"], env=environment, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/readyz", timeout=1):  # noqa: S310
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail("the server did not start:\n" + log_path.read_text())
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import running_server
 
 CHROMIUM = os.environ.get("MUSTER_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,51 +31,11 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PHONE = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     """`muster serve` on a free loopback port against the test's database."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MUSTER_DATABASE_URL": database_url,
-        "MUSTER_PORT": str(port),
-        "MUSTER_DATA_DIR": str(tmp_path / "data"),
-        "MUSTER_SCHEDULER_INTERVAL": "0",
-    }
-    env.pop("MUSTER_TEST_DATABASE_URL", None)
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve"], env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=1):  # noqa: S310
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(
-                        "the server did not start:\n" + (tmp_path / "server.log").read_text()
-                    )
-                time.sleep(0.2)
+    with running_server(database_url, tmp_path) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture

@@ -7,25 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.invitations import service as invitations
 from tests.browser.conftest import assert_accessible, screenshot
-from tests.privacy.conftest import open_wave_on
-
-
-def _card(seed: Any) -> tuple[str, str, int]:
-    async def make(conn: Any) -> tuple[str, str, int]:
-        _, wave_id, units = await open_wave_on(conn, shape=(2,))
-        batch = await invitations.generate_cards(conn, None, wave_id, units[1]["path"], 1)
-        return batch.wave.survey_key, batch.cards[0].code.replace("-", ""), wave_id
-
-    result: tuple[str, str, int] = seed(make)
-    return result
+from tests.privacy.conftest import open_wave_with_card
 
 
 def test_a_responder_answers_from_a_card_on_a_phone(
     live_server: str, phone: Any, seed: Any
 ) -> None:
-    survey_key, code, wave_id = _card(seed)
+    survey_key, code, wave_id = seed(open_wave_with_card)
     requests: list[str] = []
     page = phone.new_page()
     page.on("request", lambda request: requests.append(request.url))

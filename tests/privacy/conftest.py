@@ -16,6 +16,7 @@ import msgspec
 from service.config import Settings
 from service.db import Conn
 from service.instruments.service import sync_instruments
+from service.invitations import service as invitations
 from service.programs import service as programs
 from service.programs.schemas import ProgramCreate
 from service.waves import service as waves
@@ -74,6 +75,13 @@ async def open_wave_on(
         "SELECT wave_id FROM wave WHERE program_id = $1 AND seq = 1", program.program_id
     )
     return program.program_id, wave_id, units
+
+
+async def open_wave_with_card(conn: Conn) -> tuple[str, str, int]:
+    """An open card wave and one unused card: (survey key, plain code, wave id)."""
+    _, wave_id, units = await open_wave_on(conn, shape=(2,))
+    batch = await invitations.generate_cards(conn, None, wave_id, units[1]["path"], 1)
+    return batch.wave.survey_key, batch.cards[0].code.replace("-", ""), wave_id
 
 
 async def add_responses(conn: Conn, wave_id: int, unit_id: int, answers: list[list[int]]) -> None:

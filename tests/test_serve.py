@@ -1,0 +1,95 @@
+"""`muster serve` as it runs in production: what the server process prints, and its heap."""
+
+from __future__ import annotations
+
+import gc
+import http.client
+import secrets
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from service.app import app_from_env
+from tests.conftest import running_server
+from tests.privacy.conftest import open_wave_with_card
+
+
+def _request(base: str, method: str, path: str, body: str | None = None) -> tuple[int, Any, str]:
+    """One request on its own connection; returns (status, headers, the client's address)."""
+    parts = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        connection.connect()
+        host, port = connection.sock.getsockname()[:2]
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.headers, f"{host}:{port}"
+    finally:
+        connection.close()
+
+
+def test_the_running_server_prints_nothing_about_a_request(
+    database_url: str, tmp_path: Path, seed: Any
+) -> None:
+    survey_key, code, wave_id = seed(open_wave_with_card)
+    body = urllib.parse.urlencode({"code": code, "form_key": secrets.token_urlsafe(32)})
+    clients = []
+    # Two workers (the server's main process and its workers) at the chattiest log level.
+    with running_server(
+        database_url, tmp_path, MUSTER_WORKERS="2", MUSTER_LOG_LEVEL="DEBUG"
+    ) as base:
+        status, headers, client = _request(base, "GET", f"/s/{survey_key}")
+        assert status == 200
+        clients.append(client)
+        status, headers, client = _request(base, "POST", f"/s/{survey_key}", body)
+        assert status == 200
+        clients.append(client)
+        # The privacy headers survive the real server, and it sets no cookie of its own.
+        assert headers["cache-control"] == "no-store"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers.get("set-cookie") is None
+        status, _, client = _request(base, "GET", "/s/no-such-survey")
+        assert status == 404
+        clients.append(client)
+    printed = (tmp_path / "server.log").read_text()
+    # The output was captured: the start-up line is there.
+    assert "Muster is serving on" in printed
+    for secret in (code, survey_key, "/s/", "POST", *clients):
+        assert secret not in printed, f"the server printed {secret!r}:\n{printed}"
+    stored = seed(
+        lambda conn: conn.fetchval("SELECT count(*) FROM response WHERE wave_id = $1", wave_id)
+    )
+    assert stored == 1
+
+
+@pytest.fixture
+def worker_env(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    monkeypatch.setenv("MUSTER_DATABASE_URL", database_url)
+    monkeypatch.setenv("MUSTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MUSTER_SCHEDULER_INTERVAL", "0")
+    monkeypatch.setenv("MUSTER_POOL_MIN_SIZE", "1")
+    monkeypatch.setenv("MUSTER_POOL_MAX_SIZE", "4")
+    try:
+        yield
+    finally:
+        # The test process goes on: what was frozen here must be collectable again.
+        gc.unfreeze()
+
+
+@pytest.mark.usefixtures("worker_env")
+def test_a_worker_freezes_what_start_up_built() -> None:
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    with TestClient(app_from_env()) as client:
+        frozen = gc.get_freeze_count()
+        # The app, its routes and the imports behind them: far more than a handful.
+        assert frozen > 10_000
+        assert client.get("/readyz").status_code == 200
