@@ -1,12 +1,13 @@
 """Submission throughput: the real HTTP path against the bare SQL statement, in one run.
 
     .venv/bin/python bench/submit.py [--seconds 20] [--connections 64] [--workers 2]
-                                     [--writers 2]
+                                     [--writers 2] [--codes 300000]
 
 1. Creates its own database (on MUSTER_TEST_DATABASE_URL, default the local server),
    a program over a small tree with the three shipped instruments, and opens a wave.
-2. Loads enough single-use codes (hashes only, as card generation stores them).
-3. Runs `muster serve` (Granian, access logs off, --writers submission writers per worker)
+2. Loads enough single-use codes (hashes only, as card generation stores them), then
+   vacuums and checkpoints, as a database whose cards were printed days before would be.
+3. Runs `muster serve` (Uvicorn, access log off, --writers submission writers per worker)
    and drives POST /s/<survey> with wrk (a separate process, C, with a Lua script giving
    every request its own code and form key) at --connections concurrent connections for
    --seconds.
@@ -61,10 +62,11 @@ from service.responses.batching import SubmissionBatcher  # noqa: E402
 from service.responses.queries import Submission  # noqa: E402
 from service.waves import service as waves  # noqa: E402
 
+WRK_THREADS = 2
 LUA = r"""
--- thread_id is set per thread by setup() (thread:set): it must stay a global here.
-local bodies = {}
-local counter = 0
+-- Each thread reads its own file of bodies, one line per request, as it goes: wrk starts
+-- the first thread before it has set up the second and starts its clock only after, so a
+-- slow init() would let the first thread's early requests into the count.
 local threads = 0
 
 function setup(thread)
@@ -73,17 +75,13 @@ function setup(thread)
 end
 
 function init(args)
-  local path = args[1]
-  for line in io.lines(path) do bodies[#bodies + 1] = line end
-  counter = thread_id
+  lines = io.lines(args[1] .. "." .. thread_id)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
 
 function request()
-  counter = counter + 2
-  local body = bodies[(counter % #bodies) + 1]
-  return wrk.format(nil, nil, nil, body)
+  return wrk.format(nil, nil, nil, lines())
 end
 
 function done(summary, latency, requests)
@@ -154,7 +152,10 @@ async def _setup(url: str, counts: list[int]) -> tuple[str, int, list[list[str]]
             records=[(hash_code(c), wave_id, rng.choice(units)) for c in plain],
             columns=["code_hash", "wave_id", "unit_id"],
         )
-        await conn.execute("ANALYZE invitation")
+        # Cards are printed days before a wave's answers arrive: let the bulk load settle
+        # (no autovacuum of it, no checkpoint flushing it) before anything is timed.
+        await conn.execute("VACUUM (ANALYZE) invitation")
+        await conn.execute("CHECKPOINT")
         ends = [sum(counts[: i + 1]) for i in range(len(counts))]
         return (
             survey_key,
@@ -165,15 +166,20 @@ async def _setup(url: str, counts: list[int]) -> tuple[str, int, list[list[str]]
         await conn.close()
 
 
-def _bodies(path: Path, layout: Any, codes: list[str]) -> None:
+def _bodies(path: Path, layout: Any, codes: list[str], threads: int) -> None:
+    """One file of request bodies per wrk thread (path.0, path.1, ...), no code in two."""
     rng = random.Random(2)
-    with path.open("w") as handle:
-        for code in codes:
+    handles = [Path(f"{path}.{t}").open("w") for t in range(threads)]
+    try:
+        for index, code in enumerate(codes):
             fields = [("code", code), ("form_key", secrets.token_urlsafe(32))]
             for key in layout.keys:
                 allowed = sorted(layout.allowed[key])
                 fields.append((key, str(rng.choice(allowed))))
-            handle.write(urllib.parse.urlencode(fields) + "\n")
+            handles[index % threads].write(urllib.parse.urlencode(fields) + "\n")
+    finally:
+        for handle in handles:
+            handle.close()
 
 
 def _serve(url: str, port: int, workers: int, writers: int, connections: int, data_dir: str) -> Any:
@@ -217,7 +223,7 @@ def _wrk(
     out = subprocess.run(
         [
             "wrk",
-            "-t2",
+            f"-t{WRK_THREADS}",
             f"-c{connections}",
             f"-d{seconds}s",
             "--latency",
@@ -312,7 +318,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--writers", type=int, default=2, help="MUSTER_SUBMIT_WRITERS")
-    parser.add_argument("--codes", type=int, default=100_000, help="per run; grouped gets 3x")
+    parser.add_argument(
+        "--codes",
+        type=int,
+        default=300_000,
+        help="for the HTTP run and the grouped one; the single-statement run gets half",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed as the load generator: apt-get install wrk")
@@ -326,11 +337,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="muster-bench-"))
     try:
         survey_key, wave_id, (http_codes, single_codes, grouped_codes) = asyncio.run(
-            _setup(url, [args.codes, args.codes, 3 * args.codes])
+            _setup(url, [args.codes, args.codes // 2, args.codes])
         )
         layout = asyncio.run(_layout(url, survey_key))
         bodies = work / "bodies.txt"
-        _bodies(bodies, layout, http_codes)
+        _bodies(bodies, layout, http_codes, WRK_THREADS)
         port = _free_port()
         server = _serve(url, port, args.workers, args.writers, args.connections, str(work / "data"))
         try:
@@ -374,6 +385,8 @@ def main() -> None:
     # wrk stops counting with up to one request per connection still in flight; the server
     # still completes those, so stored may exceed the count by at most the connections.
     counted = http["requests"] - http["errors"]
+    if stored >= args.codes - args.connections:
+        print(f"wrk ran out of codes: the rate is wrong; run again with --codes {2 * args.codes}")
     if not counted <= stored <= counted + args.connections:
         print("MISMATCH: every 200 must store exactly one response")
     print(json.dumps({
