@@ -152,9 +152,9 @@ def freeze_startup_heap() -> None:
 
     Imports, the app, its routes and its schemas are some hundreds of thousands of objects
     that live as long as the worker. Left in the oldest generation, every full collection
-    walks them all: about 100 ms with the event loop stopped, a few times a minute under
-    load, which was the whole p99 of bench/submit.py. Frozen, a full collection walks only
-    what requests have left behind (about 1 ms). What start-up made and dropped is collected
+    walks them all: 80-110 ms with the event loop stopped, several times a minute under
+    load, and most of bench/submit.py's p99. Frozen, a full collection walks only what
+    requests have left behind (about 1 ms). What start-up made and dropped is collected
     first, so nothing is frozen that is already garbage.
     """
     gc.collect()
