@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import msgspec
@@ -86,25 +86,32 @@ _TARGET = """
     )
 """
 
-# How each kind of credential is found, and the key its spending is recorded under: a card's
-# own code hash, or, for an open link, the form-key hash (one response per rendered form).
-_CREDENTIAL = {
-    "card": """
-        SELECT i.n, i.submission, inv.unit_id, i.lookup AS spent_key
-        FROM input i
-        JOIN invitation inv ON inv.code_hash = i.lookup
-        JOIN target t ON t.wave_id = inv.wave_id
-        WHERE t.status = 'open' AND t.mode = 'cards'
-    """,
-    "open": """
-        SELECT i.n, i.submission, o.unit_id, i.submission AS spent_key
-        FROM input i
-        JOIN open_link o ON o.link_hash = i.lookup
-        JOIN target t ON t.wave_id = o.wave_id
-        WHERE t.status = 'open' AND t.mode = 'open'
-    """,
+
+class _Kind(NamedTuple):
+    """How a kind of credential is found, and which hash its spending is recorded under."""
+
+    # The table and column that hold its hashes, and the wave mode it belongs to.
+    table: str
+    column: str
+    mode: str
+    # "lookup": a card's own code hash, spent once; "submission": for an open link, the
+    # form-key hash, so one response per rendered form.
+    spent: str
+
+
+_KINDS = {
+    "card": _Kind("invitation", "code_hash", "cards", "lookup"),
+    "open": _Kind("open_link", "link_hash", "open", "submission"),
 }
-_SPENT_KEY = {"card": "i.lookup", "open": "i.submission"}
+
+
+def _credential(kind: _Kind, lookup: str) -> str:
+    """FROM-list of the credential found under `lookup` (an SQL expression) for the wave in
+    `target`, while that wave is open and in this kind's mode."""
+    return f"""
+        {kind.table} x JOIN target t ON t.wave_id = x.wave_id
+        WHERE x.{kind.column} = {lookup} AND t.status = 'open' AND t.mode = '{kind.mode}'
+    """
 
 
 class Submission(msgspec.Struct, frozen=True):
@@ -118,8 +125,8 @@ class Submission(msgspec.Struct, frozen=True):
     answers: list[int]
 
     def spent_key(self, kind: str) -> bytes:
-        """What spending this submission records (see _CREDENTIAL): unique within a batch."""
-        return self.lookup if kind == "card" else self.submission
+        """What spending this submission records (see _KINDS): unique within a batch."""
+        return self.lookup if _KINDS[kind].spent == "lookup" else self.submission
 
 
 async def insert_responses(
@@ -137,12 +144,11 @@ async def insert_responses(
     """
     if not batch:
         return []
+    credential = _KINDS[kind]
     if len(batch) == 1:
         # Alone, the single statement is twice as fast (about 3,600/s against 1,700/s from
         # 64 clients on the 2-core machine): it plans and runs in half the time.
-        one = batch[0]
-        insert = _insert_card_response if kind == "card" else _insert_open_response
-        row = await insert(conn, wave_id, one.lookup, one.submission, one.answers)
+        row = await _insert_response(conn, credential, wave_id, batch[0])
         return None if row is None else [row]
     width = len(batch[0].answers)
     if any(len(s.answers) != width for s in batch):
@@ -154,7 +160,10 @@ async def insert_responses(
             SELECT * FROM unnest($2::bytea[], $3::bytea[])
                 WITH ORDINALITY AS i(lookup, submission, n)
         ),
-        credential AS ({_CREDENTIAL[kind]}),
+        credential AS (
+            SELECT i.n, i.submission, x.unit_id, i.{credential.spent} AS spent_key
+            FROM input i, {_credential(credential, "i.lookup")}
+        ),
         spent AS (
             INSERT INTO spent_invitation (code_hash, wave_id, submission)
             SELECT c.spent_key, $1, c.submission FROM credential c ORDER BY c.spent_key
@@ -173,11 +182,11 @@ async def insert_responses(
                -- A probe of the primary key per row, whatever the statistics say: as a
                -- join, a spent table not yet analysed was read whole for every group.
                (SELECT e.submission FROM spent_invitation e
-                WHERE e.code_hash = {_SPENT_KEY[kind]}) AS earlier
+                WHERE e.code_hash = i.{credential.spent}) AS earlier
         FROM input i
         CROSS JOIN target t
         LEFT JOIN credential c ON c.n = i.n
-        LEFT JOIN spent s ON s.code_hash = {_SPENT_KEY[kind]}
+        LEFT JOIN spent s ON s.code_hash = i.{credential.spent}
         ORDER BY i.n
         """,  # noqa: S608 - only constant fragments are interpolated
         wave_id,
@@ -201,64 +210,26 @@ _RESULT = """
 """
 
 
-async def _insert_card_response(
-    conn: Conn, wave_id: int, code_hash: bytes, submission: bytes, answers: list[int]
+async def _insert_response(
+    conn: Conn, kind: _Kind, wave_id: int, one: Submission
 ) -> SubmitRow | None:
-    """Spend a card and store its response in ONE statement; None when the wave is unknown.
+    """One submission alone, in ONE statement; None when the wave is unknown.
 
     The spent row and the response are written together or not at all: the response is
     inserted only when the spent row was (ON CONFLICT DO NOTHING RETURNING), so concurrent
     submissions of one code store exactly one response and the others find it spent.
+    For an open link the form-key hash is what is spent, so a double-click on one form
+    stores one response and a new form (a new page load) may answer again, which is what
+    `open` accepts.
     """
+    spent_key = {"lookup": "$2::bytea", "submission": "$3::bytea"}[kind.spent]
     row = await conn.fetchrow(
         f"""
         WITH {_TARGET},
-        credential AS (
-            SELECT i.code_hash, i.unit_id
-            FROM invitation i JOIN target t ON t.wave_id = i.wave_id
-            WHERE i.code_hash = $2 AND t.status = 'open' AND t.mode = 'cards'
-        ),
+        credential AS (SELECT x.unit_id FROM {_credential(kind, "$2::bytea")}),
         spent AS (
             INSERT INTO spent_invitation (code_hash, wave_id, submission)
-            SELECT code_hash, $1, $3 FROM credential
-            ON CONFLICT (code_hash) DO NOTHING
-            RETURNING code_hash
-        ),
-        stored AS (
-            INSERT INTO response (wave_id, unit_id, answers)
-            SELECT $1, c.unit_id, $4::smallint[]
-            FROM credential c JOIN spent s ON s.code_hash = c.code_hash
-            RETURNING 1
-        )
-        {_RESULT.format(spent_key="$2")}
-        """,  # noqa: S608 - only constant fragments are interpolated
-        wave_id,
-        code_hash,
-        submission,
-        answers,
-    )
-    return None if row is None else _to(row, SubmitRow)
-
-
-async def _insert_open_response(
-    conn: Conn, wave_id: int, link_hash: bytes, submission: bytes, answers: list[int]
-) -> SubmitRow | None:
-    """Store a response from a unit's open link in ONE statement; None when the wave is unknown.
-
-    The form-key hash is recorded as a spent code, so a double-click on one form stores one
-    response; a new form (a new page load) may answer again, which is what `open` accepts.
-    """
-    row = await conn.fetchrow(
-        f"""
-        WITH {_TARGET},
-        credential AS (
-            SELECT o.unit_id
-            FROM open_link o JOIN target t ON t.wave_id = o.wave_id
-            WHERE o.link_hash = $2 AND t.status = 'open' AND t.mode = 'open'
-        ),
-        spent AS (
-            INSERT INTO spent_invitation (code_hash, wave_id, submission)
-            SELECT $3, $1, $3 FROM credential
+            SELECT {spent_key}, $1, $3 FROM credential
             ON CONFLICT (code_hash) DO NOTHING
             RETURNING code_hash
         ),
@@ -268,12 +239,12 @@ async def _insert_open_response(
             FROM credential c CROSS JOIN spent
             RETURNING 1
         )
-        {_RESULT.format(spent_key="$3")}
+        {_RESULT.format(spent_key=spent_key)}
         """,  # noqa: S608 - only constant fragments are interpolated
         wave_id,
-        link_hash,
-        submission,
-        answers,
+        one.lookup,
+        one.submission,
+        one.answers,
     )
     return None if row is None else _to(row, SubmitRow)
 
