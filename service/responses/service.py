@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from service.db import Conn, Pool
+from service.db import Conn
 from service.errors import (
     FieldError,
     InvalidInput,
@@ -298,14 +298,14 @@ async def _layout_for(target: Conn | SubmissionBatcher, survey_key: str) -> Surv
     loop = asyncio.get_running_loop()
     task = _loading.get(survey_key)
     if task is None or task.get_loop() is not loop:
-        task = loop.create_task(_read_layout(target.pool, survey_key))
+        task = loop.create_task(_read_layout(target, survey_key))
         _loading[survey_key] = task
         task.add_done_callback(functools.partial(_layout_read, survey_key))
     return await asyncio.shield(task)
 
 
-async def _read_layout(pool: Pool, survey_key: str) -> SurveyLayout:
-    async with pool.acquire() as conn:
+async def _read_layout(target: SubmissionBatcher, survey_key: str) -> SurveyLayout:
+    async with _reading(target) as conn:
         return await fetch_survey_layout(conn, survey_key)
 
 
