@@ -7,7 +7,7 @@
    a program over a small tree with the three shipped instruments, and opens a wave.
 2. Loads enough single-use codes (hashes only, as card generation stores them), then
    vacuums and checkpoints, as a database whose cards were printed days before would be.
-3. Runs `muster serve` (Uvicorn, access log off, --writers submission writers per worker)
+3. Runs `muster serve` (Granian, access log off, --writers submission writers per worker)
    and drives POST /s/<survey> with wrk (a separate process, C, with a Lua script giving
    every request its own code and form key) at --connections concurrent connections for
    --seconds.
