@@ -19,7 +19,7 @@ import msgspec
 
 from service import db, migrate
 from service.config import Settings, SettingsError
-from service.errors import PROBLEM_BASE, DomainError, FieldError, InvalidInput, Problem
+from service.errors import PROBLEM_BASE, DomainError, FieldError, InvalidInput, Problem, field_error
 from service.instruments.service import sync_instruments
 
 Command = Callable[[db.Conn, argparse.Namespace, Settings], Awaitable[Any]]
@@ -278,11 +278,9 @@ def _convert(raw: dict[str, Any], cls: type[Any]) -> Any:
     try:
         return msgspec.convert(raw, type=cls, strict=False)
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        field = message.split("`$.", 1)[1].split("`", 1)[0] if "`$." in message else "input"
         raise InvalidInput(
             "Correct the option and run the command again.",
-            errors=[FieldError(field=field, message=message.split(" - at ", 1)[0])],
+            errors=[field_error(exc, "input")],
         ) from None
 
 

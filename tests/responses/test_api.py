@@ -15,8 +15,8 @@ from service.invitations.codes import group, normalise
 from service.responses import queries
 from service.responses import service as responses
 from service.responses.controller import parse_urlencoded
+from service.responses.middleware import RESPONDENT_HEADERS, RespondentPrivacyMiddleware
 from service.responses.ratelimit import FailureLimiter
-from service.security import RESPONDENT_HEADERS, RespondentPrivacyMiddleware
 from tests.factories import make_session, make_staff
 from tests.responses.conftest import (
     Survey,
