@@ -271,6 +271,19 @@ def test_an_answer_out_of_range_is_marked_beside_its_item(
     assert seed(lambda c: c.fetchval("SELECT count(*) FROM spent_invitation")) == 0
 
 
+@pytest.mark.parametrize("answer", ["²", "④", "٣", "３", "3²", "-1", "1e1"])
+def test_an_answer_that_is_not_ascii_digits_is_marked_beside_its_item(
+    respondent: TestClient[Any], seed: Any, answer: str
+) -> None:
+    survey, [code], keys = seeded(seed)
+    response = post(respondent, survey, code, {keys[0]: "2", keys[1]: answer})
+    assert response.status_code == 422
+    anchor = "q-" + keys[1].replace(".", "-")
+    assert f'id="{anchor}-error"' in response.text
+    assert checked(response.text) == {(keys[0], "2")}
+    assert seed(lambda c: c.fetchval("SELECT count(*) FROM spent_invitation")) == 0
+
+
 def test_a_missing_form_key_asks_to_send_again_and_keeps_the_answers(
     respondent: TestClient[Any], seed: Any
 ) -> None:
