@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import http.client
 import secrets
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from litestar.testing import TestClient
 
 from service.app import app_from_env
-from tests.conftest import running_server
+from tests.conftest import _admin, run_sync, running_server
 from tests.privacy.conftest import open_wave_with_card
 
 
@@ -93,3 +94,41 @@ def test_a_worker_freezes_what_start_up_built() -> None:
         # The app, its routes and the imports behind them: far more than a handful.
         assert frozen > 10_000
         assert client.get("/readyz").status_code == 200
+
+
+def test_a_database_outage_writes_one_line_that_names_no_request(
+    database_url: str, server_url: str, tmp_path: Path, seed: Any
+) -> None:
+    survey_key, code, _wave_id = seed(open_wave_with_card)
+    name = urllib.parse.urlsplit(database_url).path.lstrip("/")
+    log_path = tmp_path / "server.log"
+    with running_server(database_url, tmp_path, MUSTER_WORKERS="1") as base:
+        assert _request(base, "GET", f"/s/{survey_key}")[0] == 200
+        before = len(log_path.read_text())
+        run_sync(
+            _admin(
+                server_url,
+                f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+            )
+        )
+        try:
+            statuses = []
+            for _ in range(30):
+                body = urllib.parse.urlencode({"code": code, "form_key": secrets.token_urlsafe(32)})
+                statuses.append(_request(base, "POST", f"/s/{survey_key}", body)[0])
+                statuses.append(_request(base, "GET", f"/s/{survey_key}")[0])
+            # The reporter writes its line shortly after the first failure, then waits a minute.
+            for _ in range(100):
+                printed = log_path.read_text()[before:]
+                if "survey routes failed" in printed:
+                    break
+                time.sleep(0.1)
+        finally:
+            run_sync(_admin(server_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    assert statuses == [500] * 60
+    lines = [line for line in printed.splitlines() if line.strip()]
+    assert len(lines) == 1, printed
+    assert "survey routes failed 60 times" in lines[0]
+    for secret in (code, survey_key, "/s/", "POST", "127.0.0.1"):
+        assert secret not in printed
