@@ -422,8 +422,18 @@ async def _run_command(command: Command, args: argparse.Namespace, settings: Set
         await conn.close()
 
 
+# Seconds a worker gets to finish its requests and store waiting submissions when the
+# server stops or replaces it, before it is killed.
+WORKER_STOP_SECONDS = 30
+
+
 def serve(settings: Settings) -> None:
-    """Run the app under Granian, with access logs off: respondent requests leave no trace."""
+    """Run the app under Granian, with access logs off: respondent requests leave no trace.
+
+    A worker that dies (killed, out of memory) is replaced at once and the others go on
+    serving, so the server and the embedded PostgreSQL it started stay up. A submission
+    is acknowledged only once it is committed, so a dying worker loses none it thanked for.
+    """
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -438,6 +448,8 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         interface=Interfaces.ASGI,
         workers=settings.workers,
+        respawn_failed_workers=True,
+        workers_kill_timeout=WORKER_STOP_SECONDS,
         log_access=False,
     ).serve()
 

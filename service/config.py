@@ -13,6 +13,16 @@ PREFIX = "MUSTER_"
 # Variables that belong to the tooling around the service, not to the service itself.
 NOT_SETTINGS = frozenset({"MUSTER_TEST_DATABASE_URL"})
 SHIPPED_SURVEYS = Path(__file__).resolve().parent.parent / "surveys"
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """One worker per usable core, so that a crashed worker leaves another serving."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 class SettingsError(Exception):
@@ -30,7 +40,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     # e.g. https://survey.example.org. Empty: the address the request came to (API) or
     # http://{host}:{port} (command line). Set it behind a proxy or TLS terminator.
     public_url: str = ""
-    workers: int = 1
+    # Server worker processes; a worker that dies is replaced. Default: one per CPU core
+    # this process may use, at most MAX_DEFAULT_WORKERS.
+    workers: int = msgspec.field(default_factory=default_workers)
     # Key for the keyed hashes of API tokens; generated into data_dir when empty.
     secret_key: str = ""
     # Where instrument files are read from; empty means the instruments shipped with Muster.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import http.client
+import os
 import secrets
 import time
 import urllib.parse
@@ -14,9 +15,11 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from bench import workers
 from service.app import app_from_env
+from service.invitations import service as invitations
 from tests.conftest import _admin, run_sync, running_server
-from tests.privacy.conftest import open_wave_with_card
+from tests.privacy.conftest import open_wave_on, open_wave_with_card
 
 
 def _request(base: str, method: str, path: str, body: str | None = None) -> tuple[int, Any, str]:
@@ -132,3 +135,41 @@ def test_a_database_outage_writes_one_line_that_names_no_request(
     assert "survey routes failed 60 times" in lines[0]
     for secret in (code, survey_key, "/s/", "POST", "127.0.0.1"):
         assert secret not in printed
+
+
+async def _open_wave_with_cards(conn: Any, count: int) -> tuple[str, list[str]]:
+    _, wave_id, units = await open_wave_on(conn, shape=(2,))
+    batch = await invitations.generate_cards(conn, None, wave_id, units[1]["path"], count)
+    return batch.wave.survey_key, [card.code.replace("-", "") for card in batch.cards]
+
+
+def _server_pid() -> int:
+    """The `muster serve` process this test started (running_server does not say)."""
+    for pid in workers.children(os.getpid()):
+        if b"service.cli" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return pid
+    raise AssertionError("no server process")
+
+
+def test_a_killed_worker_is_replaced_and_no_acknowledged_response_is_lost(
+    database_url: str, tmp_path: Path, seed: Any
+) -> None:
+    survey_key, codes = seed(lambda conn: _open_wave_with_cards(conn, 160))
+    with running_server(database_url, tmp_path, MUSTER_WORKERS="2") as base:
+        server = _server_pid()
+        first = workers.children(server)
+        assert len(first) == 2
+        kill = workers.Killer(server, after=40)
+        outcome = workers.drive(base, survey_key, codes, clients=4, on_acknowledged=kill)
+        kill.join()
+        assert kill.at is not None, "no worker was killed"
+        # The server and the other worker went on; a new worker took the dead one's place.
+        assert kill.recovery is not None, "the killed worker was not replaced"
+        assert _request(base, "GET", "/readyz")[0] == 200
+        now = workers.children(server)
+        assert len(now) == 2 and len(now - first) == 1
+        # Most submissions were thanked, and every one thanked is stored.
+        assert len(outcome.acknowledged) >= 120
+        assert workers.unspent(base, survey_key, outcome.acknowledged) == 0
+    stored = seed(lambda conn: conn.fetchval("SELECT count(*) FROM response"))
+    assert len(outcome.acknowledged) <= stored <= len(codes)
