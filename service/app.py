@@ -24,6 +24,7 @@ from service import db, metrics, migrate, ratelimit_tokens
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
+from service.auth.service import UnknownEmails
 from service.config import Settings
 from service.console import controller as console_controller
 from service.dashboard import controller as dashboard_controller
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.submissions = SubmissionBatcher(pool, settings.submit_writers)
         app.state.settings = settings
         app.state.secret_key = load_secret_key(settings.secret_key, settings.data_path)
+        app.state.unknown_emails = UnknownEmails()
         tasks = [asyncio.create_task(metrics.report_respondent_failures(app.state))]
         if settings.scheduler_interval > 0:
             tasks.append(asyncio.create_task(scheduler.run(pool, settings.scheduler_interval)))

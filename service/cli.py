@@ -99,6 +99,16 @@ async def cmd_staff_add(conn: db.Conn, args: argparse.Namespace, settings: Setti
     emit(created, args)
 
 
+async def cmd_staff_password(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    """A new password for any account, an administrator's included: the way back in when
+    the only administrator forgot theirs. Lifts the sign-in delays; signs out everywhere."""
+    from service.auth import service as auth
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    generated = await auth.reset_password(conn, None, args.email, password)
+    emit({"email": args.email.strip().lower(), "password": generated}, args)
+
+
 async def cmd_units_import(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
     from service.units import service as units
 
@@ -324,6 +334,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["admin", "leader", "researcher"])
     add.add_argument("--unit", help="unit path or slug that scopes a leader or researcher")
     add.set_defaults(run=cmd_staff_add)
+    pw = staff.add_parser(
+        "password", parents=[common], help="set a new password (generated unless given)"
+    )
+    pw.add_argument("email")
+    pw.add_argument(
+        "--password-stdin", action="store_true", help="read the new password from stdin"
+    )
+    pw.set_defaults(run=cmd_staff_password)
 
     units = sub.add_parser("units", help="the unit tree").add_subparsers(
         dest="sub", required=True, metavar="ACTION"

@@ -58,10 +58,11 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     scheduler_interval: float = 30.0
     # Staff sessions expire after this many hours.
     session_hours: int = 12
-    # Failed logins allowed per account within login_window_minutes;
-    # past that the account is locked for that long.
+    # Failed sign-ins answered at once per account; after more, within login_window_minutes,
+    # each attempt waits a growing delay of at most login_max_delay_seconds (no lockout).
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    login_max_delay_seconds: int = 60
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
@@ -76,6 +77,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             "session_hours": self.session_hours >= 1,
             "login_max_failures": self.login_max_failures >= 1,
             "login_window_minutes": self.login_window_minutes >= 1,
+            "login_max_delay_seconds": 1 <= self.login_max_delay_seconds <= 3600,
             "log_level": self.log_level in {"DEBUG", "INFO", "WARNING", "ERROR"},
             "public_url": self.public_url == "" or _is_base_url(self.public_url),
         }

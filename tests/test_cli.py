@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,21 @@ def test_staff_add_prints_a_generated_password_once(muster: Any, tmp_path: Path)
     assert staff["email"] == "chief@example.org"
     assert staff["unit_path"] == "fire/north"
     assert len(staff["password"]) >= 12
+
+
+def test_staff_password_gives_an_admin_a_new_password_from_the_command_line(
+    muster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, admin, _ = muster("staff", "add", "only.admin@example.org", "--role", "admin")
+    assert code == 0
+    code, reset, _ = muster("staff", "password", "Only.Admin@example.org")
+    assert code == 0 and reset["email"] == "only.admin@example.org"
+    assert len(reset["password"]) >= 12 and reset["password"] != admin["password"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("a chosen long password\n"))
+    code, chosen, _ = muster("staff", "password", "only.admin@example.org", "--password-stdin")
+    assert code == 0 and chosen["password"] is None
+    code, problem, _ = muster("staff", "password", "nobody@example.org")
+    assert code == 1 and problem["type"].endswith("/staff-not-found")
 
 
 def test_programs_and_waves_through_the_command_line(muster: Any, tmp_path: Path) -> None:
