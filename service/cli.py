@@ -308,13 +308,18 @@ def _text_file(path: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # --json before the command or after it. A subcommand's parser would otherwise reset
+    # what the main parser read (argparse applies a subparser's defaults last), so only
+    # the main parser has a default.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print JSON instead of text")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text"
+    )
     parser = argparse.ArgumentParser(
         prog="muster",
         description="Anonymous culture surveys with differentially private releases.",
-        parents=[common],
     )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", parents=[common], help="run the web service")

@@ -47,6 +47,18 @@ def test_units_import_and_list_print_json(muster: Any, tmp_path: Path) -> None:
     assert [u["path"] for u in units] == ["fire/north", "fire/north/st-1"]
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_json_is_printed_whether_the_flag_comes_before_or_after_the_command(
+    muster: Any, tmp_path: Path, capsys: Any, where: str
+) -> None:
+    _import(muster, tmp_path)
+    argv = ["units", "list", "--under", "fire/south"]
+    assert main(["--json", *argv] if where == "before" else [*argv, "--json"]) == 0
+    assert [u["path"] for u in json.loads(capsys.readouterr().out)] == ["fire/south"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.startswith("PATH")
+
+
 def test_a_dry_run_import_writes_nothing(muster: Any, tmp_path: Path) -> None:
     path = tmp_path / "org.csv"
     path.write_text(CSV)
