@@ -33,4 +33,4 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .muster/test-*
+	rm -rf $(VENV)

@@ -16,6 +16,14 @@ SHIPPED_SURVEYS = Path(__file__).resolve().parent.parent / "surveys"
 MAX_DEFAULT_WORKERS = 4
 
 
+def default_data_dir() -> Path:
+    """This user's data folder: ~/.local/share/muster ($XDG_DATA_HOME/muster) on Linux,
+    ~/Library/Application Support/muster on macOS, %LOCALAPPDATA%\\muster on Windows."""
+    import platformdirs
+
+    return platformdirs.user_data_path("muster", appauthor=False)
+
+
 def default_workers() -> int:
     """One worker per usable core, so that a crashed worker leaves another serving."""
     try:
@@ -32,8 +40,9 @@ class SettingsError(Exception):
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     # PostgreSQL to use; empty means an embedded server with its data under data_dir.
     database_url: str = ""
-    # Local state: the embedded database and the generated secret key.
-    data_dir: str = ".muster"
+    # Local state: the embedded database and the generated secret key. Empty: one folder
+    # per user (default_data_dir), whatever folder a command runs from.
+    data_dir: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     # The address responders reach the service at, printed on invitation cards and links,
@@ -88,7 +97,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
     @property
     def data_path(self) -> Path:
-        return Path(self.data_dir).resolve()
+        return Path(self.data_dir).resolve() if self.data_dir else default_data_dir()
 
     @property
     def surveys_path(self) -> Path:
