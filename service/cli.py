@@ -109,6 +109,47 @@ async def cmd_staff_password(conn: db.Conn, args: argparse.Namespace, settings: 
     emit({"email": args.email.strip().lower(), "password": generated}, args)
 
 
+async def cmd_instruments_list(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.instruments.service import list_instruments
+
+    emit(
+        await list_instruments(conn),
+        args,
+        ["slug", "version", "item_count", "languages", "loaded_at"],
+    )
+
+
+async def cmd_instruments_sync(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    """Store the instruments of MUSTER_SURVEYS_DIR (or --dir) now, as a start-up does."""
+    folder: Path = args.dir or settings.surveys_path
+    rows = await sync_instruments(conn, folder)
+    emit(
+        [{"slug": r.slug, "version": r.version, "folder": str(folder)} for r in rows],
+        args,
+        ["slug", "version", "folder"],
+    )
+
+
+def cmd_instruments_validate(args: argparse.Namespace, settings: Settings) -> None:
+    """Check one instrument file as loading would, without a database."""
+    from service.instruments.service import load_instrument_file
+
+    loaded = load_instrument_file(Path(args.file))
+    instrument = loaded.instrument
+    emit(
+        {
+            "file": loaded.path,
+            "valid": True,
+            "slug": instrument.slug,
+            "version": loaded.version,
+            "languages": instrument.languages,
+            "items": len(instrument.items),
+            "scales": [scale.id for scale in instrument.scales],
+        },
+        args,
+    )
+
+
 async def cmd_units_import(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
     from service.units import service as units
 
@@ -348,6 +389,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pw.set_defaults(run=cmd_staff_password)
 
+    instruments = sub.add_parser("instruments", help="questionnaires").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    instruments.add_parser(
+        "list", parents=[common], help="the latest version of each stored instrument"
+    ).set_defaults(run=cmd_instruments_list)
+    check = instruments.add_parser(
+        "validate", parents=[common], help="check an instrument file (no database needed)"
+    )
+    check.add_argument("file", help="an instrument file, e.g. surveys/my-check-in.toml")
+    check.set_defaults(run=None, local=cmd_instruments_validate)
+    sync = instruments.add_parser(
+        "sync", parents=[common], help="store the instrument files' new versions now"
+    )
+    sync.add_argument(
+        "--dir", type=Path, help="folder of *.toml files (default: MUSTER_SURVEYS_DIR)"
+    )
+    sync.set_defaults(run=cmd_instruments_sync)
+
     units = sub.add_parser("units", help="the unit tree").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
     )
@@ -488,6 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.run is not None:
             asyncio.run(_run_command(args.run, args, settings))
+        elif getattr(args, "local", None) is not None:
+            args.local(args, settings)
         elif args.action == "demo":
             from service import demo
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from service.cli import main
+from tests.conftest import ROOT
 
 CSV = """path,name,headcount
 fire,Fire Department,40
@@ -57,6 +59,35 @@ def test_json_is_printed_whether_the_flag_comes_before_or_after_the_command(
     assert [u["path"] for u in json.loads(capsys.readouterr().out)] == ["fire/south"]
     assert main(argv) == 0
     assert capsys.readouterr().out.startswith("PATH")
+
+
+def test_instruments_are_listed_validated_and_synced(
+    muster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, listed, _ = muster("instruments", "list")
+    assert code == 0 and "openness" in {i["slug"] for i in listed}
+    shipped = ROOT / "surveys" / "openness.toml"
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    mine = folder / "team-check.toml"
+    mine.write_text(shipped.read_text().replace('slug = "openness"', 'slug = "team-check"'))
+    # No database is needed to check a file.
+    url = os.environ["MUSTER_DATABASE_URL"]
+    monkeypatch.setenv("MUSTER_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    code, checked, _ = muster("instruments", "validate", str(mine))
+    assert code == 0 and checked["slug"] == "team-check" and len(checked["version"]) == 12
+    broken = folder / "broken.toml"
+    broken.write_text(shipped.read_text().replace('slug = "openness"', 'slug = "Not A Slug"'))
+    code, problem, _ = muster("instruments", "validate", str(broken))
+    assert code == 1 and problem["type"].endswith("/invalid-instrument")
+    broken.unlink()
+    monkeypatch.setenv("MUSTER_DATABASE_URL", url)
+    code, synced, _ = muster("instruments", "sync", "--dir", str(folder))
+    assert code == 0 and [(s["slug"], s["version"]) for s in synced] == [
+        ("team-check", checked["version"])
+    ]
+    code, listed, _ = muster("instruments", "list")
+    assert "team-check" in {i["slug"] for i in listed}
 
 
 def test_a_dry_run_import_writes_nothing(muster: Any, tmp_path: Path) -> None:
