@@ -11,7 +11,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from service.instruments.service import sync_instruments
 Command = Callable[[db.Conn, argparse.Namespace, Settings], Awaitable[Any]]
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
+# When `programs create` is not told when the first wave opens.
+FIRST_WAVE_LEAD = timedelta(days=7)
 
 
 def _now() -> datetime:
@@ -185,14 +187,35 @@ async def cmd_programs_create(conn: db.Conn, args: argparse.Namespace, settings:
         ("epsilon_per_wave", args.epsilon),
         ("annual_epsilon_cap", args.annual_cap),
         ("delta", args.delta),
+        ("level_shares", _shares(args.level_shares)),
     ):
         if value is not None:
             policy[key] = value
     if policy:
         raw["policy"] = policy
-    raw.setdefault("starts_at", _now().isoformat())
+    if raw.get("starts_at") == "now":
+        raw["starts_at"] = _now().isoformat()
+    # No wave opens by surprise: the first one opens a week from now unless told otherwise,
+    # time to print the cards (`muster waves open` opens it earlier).
+    raw.setdefault("starts_at", _first_wave_default().isoformat())
     program = await programs.create_program(conn, None, _convert(raw, ProgramCreate), _now())
     emit(program, args)
+
+
+def _shares(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise InvalidInput(
+            "Give one share per tree level, root first, separated by commas: 0.5,0.3,0.2.",
+            errors=[FieldError(field="level_shares", message="expected numbers")],
+        ) from None
+
+
+def _first_wave_default() -> datetime:
+    return (_now() + FIRST_WAVE_LEAD).replace(minute=0, second=0, microsecond=0)
 
 
 async def cmd_programs_list(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
@@ -435,7 +458,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--epsilon", type=float, help="privacy loss per wave")
     create.add_argument("--annual-cap", type=float, help="privacy loss cap per rolling year")
     create.add_argument("--delta", type=float)
-    create.add_argument("--starts-at", help="ISO 8601 time the first wave opens (default now)")
+    create.add_argument(
+        "--level-shares",
+        help="share of each wave's budget per tree level, root first, e.g. 0.5,0.3,0.2 "
+        "(see `muster plan`; default: even)",
+    )
+    create.add_argument(
+        "--starts-at",
+        help="ISO 8601 time the first wave opens, or 'now' (default: in 7 days, on the hour)",
+    )
     create.set_defaults(run=cmd_programs_create)
     programs.add_parser("list", parents=[common], help="list programs").set_defaults(
         run=cmd_programs_list

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,33 @@ def test_staff_password_gives_an_admin_a_new_password_from_the_command_line(
     assert code == 0 and chosen["password"] is None
     code, problem, _ = muster("staff", "password", "nobody@example.org")
     assert code == 1 and problem["type"].endswith("/staff-not-found")
+
+
+def test_programs_create_opens_no_wave_now_and_takes_level_shares(
+    muster: Any, tmp_path: Path
+) -> None:
+    _import(muster, tmp_path)
+    code, program, err = muster(
+        "programs", "create", "--name", "Later", "--root", "fire",
+        "--instruments", "openness", "--cadence", "P3M", "--level-shares", "0.5,0.3,0.2",
+    )  # fmt: skip
+    assert code == 0, err
+    assert program["policy"]["level_shares"] == [0.5, 0.3, 0.2]
+    starts = datetime.fromisoformat(program["starts_at"])
+    assert starts - datetime.now(UTC) > timedelta(days=6)
+    code, waves, _ = muster("waves", "list", "--program", str(program["program_id"]))
+    assert [w["status"] for w in waves] == ["scheduled"]
+    code, problem, _ = muster(
+        "programs", "create", "--name", "Bad", "--root", "fire",
+        "--instruments", "openness", "--cadence", "P3M", "--level-shares", "half,half",
+    )  # fmt: skip
+    assert code == 1 and problem["errors"][0]["field"] == "level_shares"
+    code, now_program, _ = muster(
+        "programs", "create", "--name", "Now", "--root", "fire",
+        "--instruments", "openness", "--cadence", "P3M", "--starts-at", "now",
+    )  # fmt: skip
+    assert code == 0
+    assert datetime.fromisoformat(now_program["starts_at"]) <= datetime.now(UTC)
 
 
 def test_programs_and_waves_through_the_command_line(muster: Any, tmp_path: Path) -> None:
