@@ -129,25 +129,24 @@ def test_programs_create_opens_no_wave_now_and_takes_level_shares(
     muster: Any, tmp_path: Path
 ) -> None:
     _import(muster, tmp_path)
-    code, program, err = muster(
-        "programs", "create", "--name", "Later", "--root", "fire",
-        "--instruments", "openness", "--cadence", "P3M", "--level-shares", "0.5,0.3,0.2",
-    )  # fmt: skip
+
+    def create(name: str, *options: str) -> tuple[int, Any, str]:
+        common = ["--root", "fire", "--instruments", "openness", "--cadence", "P3M"]
+        result: tuple[int, Any, str] = muster(
+            "programs", "create", "--name", name, *common, *options
+        )
+        return result
+
+    code, program, err = create("Later", "--level-shares", "0.5,0.3,0.2")
     assert code == 0, err
     assert program["policy"]["level_shares"] == [0.5, 0.3, 0.2]
     starts = datetime.fromisoformat(program["starts_at"])
     assert starts - datetime.now(UTC) > timedelta(days=6)
     code, waves, _ = muster("waves", "list", "--program", str(program["program_id"]))
     assert [w["status"] for w in waves] == ["scheduled"]
-    code, problem, _ = muster(
-        "programs", "create", "--name", "Bad", "--root", "fire",
-        "--instruments", "openness", "--cadence", "P3M", "--level-shares", "half,half",
-    )  # fmt: skip
+    code, problem, _ = create("Bad", "--level-shares", "half,half")
     assert code == 1 and problem["errors"][0]["field"] == "level_shares"
-    code, now_program, _ = muster(
-        "programs", "create", "--name", "Now", "--root", "fire",
-        "--instruments", "openness", "--cadence", "P3M", "--starts-at", "now",
-    )  # fmt: skip
+    code, now_program, _ = create("Now", "--starts-at", "now")
     assert code == 0
     assert datetime.fromisoformat(now_program["starts_at"]) <= datetime.now(UTC)
 
