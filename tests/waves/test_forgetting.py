@@ -46,6 +46,18 @@ def submit_all(client: TestClient[Any], survey: Survey, codes: list[str]) -> lis
     return sent
 
 
+def answered(client: TestClient[Any], seed: Any, count: int) -> Survey:
+    """An open wave with `count` cards, each answered once through the real HTTP path."""
+
+    async def setup(conn: Any) -> tuple[Survey, list[str]]:
+        survey = await make_survey(conn)
+        return survey, await make_cards(conn, survey.wave_id, survey.unit_id, count)
+
+    survey, codes = seed(setup)
+    submit_all(client, survey, codes)
+    return survey
+
+
 async def _secrets(conn: Any, wave_id: int) -> list[bytes]:
     rows = await conn.fetch(
         """
@@ -136,12 +148,7 @@ def test_after_a_close_no_database_file_holds_a_code_or_an_answer_as_it_arrived(
     held_snapshot: Callable[[], None],
     entry: str,
 ) -> None:
-    async def setup(conn: Any) -> tuple[Survey, list[str]]:
-        survey = await make_survey(conn)
-        return survey, await make_cards(conn, survey.wave_id, survey.unit_id, N)
-
-    survey, codes = seed(setup)
-    submit_all(client, survey, codes)
+    survey = answered(client, seed, N)
     # Statistics gathered while the wave is open (autovacuum would do the same).
     seed(lambda conn: conn.execute("ANALYZE"))
     secrets = seed(lambda conn: _secrets(conn, survey.wave_id))
@@ -184,12 +191,7 @@ def test_after_a_close_no_database_file_holds_a_code_or_an_answer_as_it_arrived(
 def test_pg_statistic_holds_no_credential_hash_while_a_wave_is_open(
     client: TestClient[Any], seed: Any
 ) -> None:
-    async def setup(conn: Any) -> tuple[Survey, list[str]]:
-        survey = await make_survey(conn)
-        return survey, await make_cards(conn, survey.wave_id, survey.unit_id, N)
-
-    survey, codes = seed(setup)
-    submit_all(client, survey, codes)
+    answered(client, seed, N)
 
     async def analysed(conn: Any) -> Any:
         await conn.execute("ANALYZE")
@@ -213,12 +215,7 @@ def test_pg_statistic_holds_no_credential_hash_while_a_wave_is_open(
 def test_a_long_transaction_on_the_wave_tables_makes_the_close_wait_and_say_for_whom(
     client: TestClient[Any], seed: Any, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def setup(conn: Any) -> tuple[Survey, list[str]]:
-        survey = await make_survey(conn)
-        return survey, await make_cards(conn, survey.wave_id, survey.unit_id, 3)
-
-    survey, codes = seed(setup)
-    submit_all(client, survey, codes)
+    survey = answered(client, seed, 3)
     loop = asyncio.new_event_loop()
     holder = loop.run_until_complete(db.connect(database_url))
     try:
