@@ -34,8 +34,21 @@ async def database_folders(conn: Any) -> list[Path]:
     return [data / "base" / str(oid), data / "global"]
 
 
-def find(paths: Iterable[Path], needles: Iterable[bytes]) -> set[bytes]:
-    """The needles that occur anywhere in these files."""
+# WAL is written in 8 kB pages, each opening with a header (a longer one at the start of
+# a segment) that may split a record, and a hash in it, in two.
+WAL_PAGE, WAL_SHORT_HEADER, WAL_LONG_HEADER = 8192, 24, 40
+
+
+def wal_records(data: bytes) -> bytes:
+    """A WAL segment's bytes without its page headers, so split records read whole."""
+    return b"".join(
+        data[start + (WAL_LONG_HEADER if start == 0 else WAL_SHORT_HEADER) : start + WAL_PAGE]
+        for start in range(0, len(data), WAL_PAGE)
+    )
+
+
+def find(paths: Iterable[Path], needles: Iterable[bytes], *, wal: bool = False) -> set[bytes]:
+    """The needles that occur anywhere in these files (WAL segments read whole with `wal`)."""
     wanted = list(needles)
     pattern = re.compile(b"|".join(re.escape(n) for n in wanted))
     found: set[bytes] = set()
@@ -45,6 +58,8 @@ def find(paths: Iterable[Path], needles: Iterable[bytes]) -> set[bytes]:
         except (FileNotFoundError, PermissionError):  # removed while we listed it
             continue
         found.update(match.group(0) for match in pattern.finditer(data))
+        if wal:
+            found.update(match.group(0) for match in pattern.finditer(wal_records(data)))
     return found
 
 
