@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from service.auth import service
@@ -31,6 +31,7 @@ from service.auth.schemas import (
 from service.config import Settings
 from service.db import Conn, Pool
 from service.errors import CsrfFailed
+from service.web.openapi import MAX_ID, SECURITY, api_problems
 
 # Sent with every staff response: nothing cached, framed, sniffed or leaked in a Referer.
 STAFF_HEADERS: dict[str, str] = {
@@ -41,6 +42,8 @@ STAFF_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
 }
 ANY_STAFF = ROLES
+StaffIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The account's id.")]
+TokenIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The token's id.")]
 
 
 # --- pieces the pages share -------------------------------------------------------------
@@ -126,6 +129,7 @@ def _now() -> datetime:
     tags=["sessions"],
     status_code=HTTP_201_CREATED,
     security=[],
+    responses=api_problems(),
 )
 async def create_session(
     request: Request[Any, Any, Any],
@@ -161,15 +165,16 @@ async def create_session(
     response_headers=STAFF_HEADERS,
     tags=["sessions"],
     status_code=HTTP_204_NO_CONTENT,
+    # A 204 has no body: declared as `None`, the document promises no content type.
+    response_cookies=[cleared_session_cookie()],
+    responses=api_problems(),
+    security=SECURITY,
 )
-async def delete_session(
-    request: Request[Any, Any, Any], conn: NamedDependency[Conn]
-) -> Response[None]:
+async def delete_session(request: Request[Any, Any, Any], conn: NamedDependency[Conn]) -> None:
     """Sign out: the session ends on the server, not only in the browser."""
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
         await service.logout(conn, session_id)
-    return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cleared_session_cookie()])
 
 
 @get(
@@ -177,6 +182,8 @@ async def delete_session(
     guards=[require(*ANY_STAFF, scope="read")],
     response_headers=STAFF_HEADERS,
     tags=["sessions"],
+    responses=api_problems(),
+    security=SECURITY,
 )
 async def get_me(principal: NamedDependency[Principal]) -> Me:
     """Who is asking, with what role, scope and (for sessions) CSRF token."""
@@ -191,6 +198,8 @@ async def get_me(principal: NamedDependency[Principal]) -> Me:
     guards=[require("admin", scope="read")],
     response_headers=STAFF_HEADERS,
     tags=["staff"],
+    responses=api_problems(),
+    security=SECURITY,
 )
 async def get_staff_list(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal]
@@ -204,6 +213,8 @@ async def get_staff_list(
     response_headers=STAFF_HEADERS,
     tags=["staff"],
     status_code=HTTP_201_CREATED,
+    responses=api_problems(404, 409),
+    security=SECURITY,
 )
 async def post_staff(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], data: JSONBody[StaffCreate]
@@ -217,11 +228,13 @@ async def post_staff(
     guards=[require("admin", scope="write")],
     response_headers=STAFF_HEADERS,
     tags=["staff"],
+    responses=api_problems(404, 409),
+    security=SECURITY,
 )
 async def patch_staff(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
-    staff_id: FromPath[int],
+    staff_id: StaffIdParam,
     data: JSONBody[StaffUpdate],
 ) -> Staff:
     """Change role, unit or disabled; disabling ends the account's sessions and tokens."""
@@ -236,6 +249,8 @@ async def patch_staff(
     guards=[require(*ANY_STAFF, scope="read")],
     response_headers=STAFF_HEADERS,
     tags=["tokens"],
+    responses=api_problems(),
+    security=SECURITY,
 )
 async def get_tokens(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal]
@@ -250,6 +265,8 @@ async def get_tokens(
     response_headers=STAFF_HEADERS,
     tags=["tokens"],
     status_code=HTTP_201_CREATED,
+    responses=api_problems(),
+    security=SECURITY,
 )
 async def post_token(
     request: Request[Any, Any, Any],
@@ -268,9 +285,11 @@ async def post_token(
     response_headers=STAFF_HEADERS,
     tags=["tokens"],
     status_code=HTTP_204_NO_CONTENT,
+    responses=api_problems(404),
+    security=SECURITY,
 )
 async def delete_token(
-    conn: NamedDependency[Conn], principal: NamedDependency[Principal], token_id: FromPath[int]
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal], token_id: TokenIdParam
 ) -> None:
     """Revoke one of your tokens (administrators: anyone's)."""
     await service.revoke_token(conn, principal, token_id)

@@ -16,8 +16,9 @@ from service.auth.guards import require
 from service.auth.principal import Principal
 from service.db import Conn
 from service.export import formats, service
-from service.export.schemas import ExportMetadata, Format, ReleasePage, problem_responses
+from service.export.schemas import ExportMetadata, Format, ReleasePage
 from service.export.service import DEFAULT_PAGE, MAX_LEVEL, MAX_PAGE, SCALE_PATTERN
+from service.web.openapi import problem_responses
 
 BASE = "/api/v1/releases"
 TAGS = ["export"]

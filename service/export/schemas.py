@@ -6,9 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 import msgspec
-from litestar.openapi.datastructures import ResponseSpec
 
-from service.errors import PROBLEM_MEDIA_TYPE, Problem
 from service.programs.schemas import PrivacyPolicy
 
 Format = Literal["csv", "json", "parquet"]
@@ -232,33 +230,3 @@ class ExportSummary(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str
     # CSV only: the metadata sidecar written next to the file.
     metadata_path: str | None
-
-
-# --- OpenAPI ---------------------------------------------------------------------------
-
-_PROBLEM_WHEN: dict[int, str] = {
-    400: "The request could not be read (problem document).",
-    401: "No valid session or API token: `not-authenticated` or `token-invalid` "
-    "(revoked or expired token).",
-    403: "The role, the token scope or the unit scope does not allow this "
-    "(`forbidden`, `unit-out-of-scope`).",
-    404: "No such program, wave or unit.",
-    409: "The request conflicts with the current state.",
-    422: "A query parameter or field is not valid; `errors` names it.",
-    429: "The API token sent too many requests (`rate-limited`); see `Retry-After` "
-    "and the `RateLimit` headers.",
-}
-
-
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """`responses=` for a route decorator: each status as an RFC 9457 problem document."""
-    return {
-        status: ResponseSpec(
-            data_container=Problem,
-            description=_PROBLEM_WHEN.get(status, "A problem document."),
-            media_type=PROBLEM_MEDIA_TYPE,
-            # Generated examples would hold FieldError objects the document cannot carry.
-            generate_examples=False,
-        )
-        for status in statuses
-    }

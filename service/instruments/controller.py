@@ -12,6 +12,7 @@ from service.auth.guards import require
 from service.db import Conn
 from service.instruments import service
 from service.instruments.schemas import VERSION_PATTERN, InstrumentRow, InstrumentSummary
+from service.web.openapi import api_problems
 
 READERS = require("admin", "leader", "researcher", scope="read")
 
@@ -23,6 +24,7 @@ READERS = require("admin", "leader", "researcher", scope="read")
     summary="List instruments",
     description="The latest version of every loaded instrument, with its scales.",
     security=[{"bearer": []}, {"session": []}],
+    responses=api_problems(),
 )
 async def list_instruments(conn: NamedDependency[Conn]) -> list[InstrumentSummary]:
     return await service.list_instruments(conn)
@@ -38,6 +40,7 @@ async def list_instruments(conn: NamedDependency[Conn]) -> list[InstrumentSummar
         "and bands. The latest version unless `version` names another."
     ),
     security=[{"bearer": []}, {"session": []}],
+    responses=api_problems(404),
 )
 async def show_instrument(
     conn: NamedDependency[Conn],

@@ -20,6 +20,7 @@ from service.config import Settings
 from service.db import Conn
 from service.invitations import cards, service
 from service.invitations.schemas import CardsRequest, Format, OpenLinksRequest, Paper
+from service.web.openapi import api_problems
 
 BASE = "/api/v1/waves"
 TAGS = ["invitations"]
@@ -62,6 +63,7 @@ async def _download(
     security=SECURITY,
     status_code=HTTP_200_OK,
     response_description="The printable sheet (PDF or HTML) or the CSV of links.",
+    responses=api_problems(404, 409),
 )
 async def generate_cards(
     request: Request[Any, Any, Any],
@@ -91,6 +93,7 @@ async def generate_cards(
         "The printable sheet (PDF or HTML) or the CSV of links. `Muster-Replaced-Units` "
         "counts the units whose previous link stopped working."
     ),
+    responses=api_problems(404, 409),
 )
 async def create_open_links(
     request: Request[Any, Any, Any],

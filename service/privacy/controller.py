@@ -16,6 +16,7 @@ from service.db import Conn
 from service.privacy import planner, service
 from service.privacy.planner import PlanReport
 from service.privacy.schemas import LedgerReport, ReleaseSummary
+from service.web.openapi import api_problems
 
 TAGS = ["releases"]
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
@@ -31,6 +32,7 @@ ProgramIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The 
     tags=TAGS,
     security=SECURITY,
     status_code=HTTP_201_CREATED,
+    responses=api_problems(404, 409),
 )
 async def release_wave(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam
@@ -46,6 +48,7 @@ async def release_wave(
     guards=[require("admin", "researcher", scope="read")],
     tags=TAGS,
     security=SECURITY,
+    responses=api_problems(404),
 )
 async def ledger(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], program_id: ProgramIdParam
@@ -59,6 +62,7 @@ async def ledger(
     guards=[require("admin", "leader", scope="read")],
     tags=TAGS,
     security=SECURITY,
+    responses=api_problems(404),
 )
 async def plan(
     conn: NamedDependency[Conn],

@@ -15,6 +15,7 @@ from service.auth.principal import Principal
 from service.db import Conn
 from service.programs import service
 from service.programs.schemas import Program, ProgramCreate, ProgramUpdate
+from service.web.openapi import api_problems
 
 BASE = "/api/v1/programs"
 TAGS = ["programs"]
@@ -26,7 +27,7 @@ MAX_ID = 2**63 - 1
 ProgramIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The program's id.")]
 
 
-@get(BASE, guards=READ, tags=TAGS, security=SECURITY)
+@get(BASE, guards=READ, tags=TAGS, security=SECURITY, responses=api_problems())
 async def list_programs(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal]
 ) -> list[Program]:
@@ -34,7 +35,14 @@ async def list_programs(
     return await service.list_programs(conn, principal)
 
 
-@post(BASE, guards=WRITE, tags=TAGS, security=SECURITY, status_code=HTTP_201_CREATED)
+@post(
+    BASE,
+    guards=WRITE,
+    tags=TAGS,
+    security=SECURITY,
+    status_code=HTTP_201_CREATED,
+    responses=api_problems(404, 409),
+)
 async def create_program(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
@@ -44,7 +52,13 @@ async def create_program(
     return await service.create_program(conn, principal, data, datetime.now(UTC))
 
 
-@get(f"{BASE}/{{program_id:int}}", guards=READ, tags=TAGS, security=SECURITY)
+@get(
+    f"{BASE}/{{program_id:int}}",
+    guards=READ,
+    tags=TAGS,
+    security=SECURITY,
+    responses=api_problems(404),
+)
 async def fetch_program(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
@@ -54,7 +68,13 @@ async def fetch_program(
     return await service.fetch_program(conn, principal, program_id)
 
 
-@patch(f"{BASE}/{{program_id:int}}", guards=WRITE, tags=TAGS, security=SECURITY)
+@patch(
+    f"{BASE}/{{program_id:int}}",
+    guards=WRITE,
+    tags=TAGS,
+    security=SECURITY,
+    responses=api_problems(404, 409),
+)
 async def update_program(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],

@@ -15,6 +15,7 @@ from service.db import Conn
 from service.errors import InvalidCsv
 from service.units import service
 from service.units.schemas import MAX_ID, ImportReport, Unit, UnitCreate, UnitMove, UnitUpdate
+from service.web.openapi import api_problems
 
 BASE = "/api/v1/units"
 TAGS = ["units"]
@@ -27,7 +28,7 @@ MAX_IMPORT_BYTES = 8 * 1024 * 1024
 UnitIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The unit's id.")]
 
 
-@get(BASE, guards=READ, tags=TAGS, security=SECURITY)
+@get(BASE, guards=READ, tags=TAGS, security=SECURITY, responses=api_problems(404))
 async def list_units(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
@@ -43,7 +44,13 @@ async def list_units(
     return await service.list_units(conn, principal, under)
 
 
-@get(f"{BASE}/{{unit_id:int}}", guards=READ, tags=TAGS, security=SECURITY)
+@get(
+    f"{BASE}/{{unit_id:int}}",
+    guards=READ,
+    tags=TAGS,
+    security=SECURITY,
+    responses=api_problems(404),
+)
 async def get_unit(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], unit_id: UnitIdParam
 ) -> Unit:
@@ -51,7 +58,14 @@ async def get_unit(
     return await service.fetch_unit(conn, principal, unit_id)
 
 
-@post(BASE, guards=WRITE, tags=TAGS, security=SECURITY, status_code=HTTP_201_CREATED)
+@post(
+    BASE,
+    guards=WRITE,
+    tags=TAGS,
+    security=SECURITY,
+    status_code=HTTP_201_CREATED,
+    responses=api_problems(404, 409),
+)
 async def create_unit(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], data: JSONBody[UnitCreate]
 ) -> Unit:
@@ -59,7 +73,13 @@ async def create_unit(
     return await service.create_unit(conn, principal, data)
 
 
-@patch(f"{BASE}/{{unit_id:int}}", guards=WRITE, tags=TAGS, security=SECURITY)
+@patch(
+    f"{BASE}/{{unit_id:int}}",
+    guards=WRITE,
+    tags=TAGS,
+    security=SECURITY,
+    responses=api_problems(404, 409),
+)
 async def update_unit(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
@@ -76,6 +96,7 @@ async def update_unit(
     tags=TAGS,
     security=SECURITY,
     status_code=HTTP_200_OK,
+    responses=api_problems(404, 409),
 )
 async def move_unit(
     conn: NamedDependency[Conn],
@@ -93,6 +114,7 @@ async def move_unit(
     tags=TAGS,
     security=SECURITY,
     status_code=HTTP_204_NO_CONTENT,
+    responses=api_problems(404, 409),
 )
 async def delete_unit(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], unit_id: UnitIdParam
@@ -108,6 +130,7 @@ async def delete_unit(
     security=SECURITY,
     status_code=HTTP_200_OK,
     request_max_body_size=MAX_IMPORT_BYTES,
+    responses=api_problems(413),
 )
 async def import_units(
     conn: NamedDependency[Conn],

@@ -15,6 +15,7 @@ from service.auth.principal import Principal
 from service.db import Conn
 from service.waves import service
 from service.waves.schemas import Wave
+from service.web.openapi import api_problems
 
 BASE = "/api/v1/waves"
 TAGS = ["waves"]
@@ -27,7 +28,7 @@ WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wav
 ProgramIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The program's id.")]
 
 
-@get(BASE, guards=READ, tags=TAGS, security=SECURITY)
+@get(BASE, guards=READ, tags=TAGS, security=SECURITY, responses=api_problems(404))
 async def list_waves(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
@@ -40,7 +41,13 @@ async def list_waves(
     return await service.list_waves(conn, principal, program)
 
 
-@get("/api/v1/programs/{program_id:int}/waves", guards=READ, tags=TAGS, security=SECURITY)
+@get(
+    "/api/v1/programs/{program_id:int}/waves",
+    guards=READ,
+    tags=TAGS,
+    security=SECURITY,
+    responses=api_problems(404),
+)
 async def list_program_waves(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
@@ -50,7 +57,13 @@ async def list_program_waves(
     return await service.list_waves(conn, principal, program_id)
 
 
-@get(f"{BASE}/{{wave_id:int}}", guards=READ, tags=TAGS, security=SECURITY)
+@get(
+    f"{BASE}/{{wave_id:int}}",
+    guards=READ,
+    tags=TAGS,
+    security=SECURITY,
+    responses=api_problems(404),
+)
 async def fetch_wave(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam
 ) -> Wave:
@@ -64,6 +77,7 @@ async def fetch_wave(
     tags=TAGS,
     security=SECURITY,
     status_code=HTTP_200_OK,
+    responses=api_problems(404, 409),
 )
 async def open_wave(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam
@@ -78,6 +92,7 @@ async def open_wave(
     tags=TAGS,
     security=SECURITY,
     status_code=HTTP_200_OK,
+    responses=api_problems(404, 409),
 )
 async def close_wave(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam
