@@ -9,6 +9,7 @@ exceptions into responses.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
 
 import asyncpg
@@ -344,16 +345,26 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     )
 
 
+# Litestar's words for a parameter the request left out.
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+
+
 def _from_validation(exc: ValidationException) -> Problem:
+    """Litestar's validation failure, each field named as the user sent it: `scale` for a
+    query or path parameter, `instruments[0]` inside the body, `body` for the body as a
+    whole (Litestar calls it `data`)."""
     errors: list[FieldError] = []
     raw = exc.extra if isinstance(exc.extra, list) else []
     for item in raw:
         if isinstance(item, dict):
-            key = str(item.get("key") or "body")
-            source = item.get("source")
-            field = f"{source}.{key}" if source and source != "body" else key
+            key = str(item.get("key") or "data")
+            field = "body" if key == "data" else key
             errors.append(FieldError(field=field, message=str(item.get("message", "invalid"))))
     detail = str(exc.detail)
+    missing = _MISSING_PARAMETER.search(detail)
+    if missing and not errors:
+        kind, name = missing.groups()
+        errors.append(FieldError(field=name, message=f"missing: send the {kind} parameter {name}"))
     if "Request body is too large" in detail or exc.status_code == 413:
         return BodyTooLarge("Send a smaller body; see MUSTER_MAX_BODY_BYTES.").to_problem()
     if not errors and ("JSON" in detail or "decode" in detail.lower() or "Malformed" in detail):

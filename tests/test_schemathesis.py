@@ -42,6 +42,12 @@ CHECKS = {
     "response_schema_conformance": openapi_checks.response_schema_conformance,
     "status_code_conformance": openapi_checks.status_code_conformance,
     "content_type_conformance": openapi_checks.content_type_conformance,
+    "positive_data_acceptance": openapi_checks.positive_data_acceptance,
+    "negative_data_rejection": openapi_checks.negative_data_rejection,
+    "allow_header_conformance": openapi_checks.allow_header_conformance,
+    "unsupported_method": openapi_checks.unsupported_method,
+    "response_headers_conformance": openapi_checks.response_headers_conformance,
+    "missing_required_header": openapi_checks.missing_required_header,
 }
 
 # Signing in needs no credentials. The others are staff routes that do need them.

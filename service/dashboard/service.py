@@ -195,7 +195,7 @@ async def _context(
             if covering is not None and sees_root(viewer, row.root_path):
                 raise InvalidInput(
                     "This program does not cover this unit. Pick another program.",
-                    errors=[FieldError("query.program", "the program does not cover this unit")],
+                    errors=[FieldError("program", "the program does not cover this unit")],
                 )
             raise UnitOutOfScope("This program covers units outside your scope.")
     if program is None:
@@ -221,7 +221,7 @@ async def _context(
     if scale is not None and scale not in {s.key for s in scales}:
         raise InvalidInput(
             "No released wave of this program measured that scale. Pick one from the filter.",
-            errors=[FieldError("query.scale", "unknown scale for this program")],
+            errors=[FieldError("scale", "unknown scale for this program")],
         )
     next_wave = (
         None if wave is not None else await queries.fetch_next_wave(conn, program.program_id)

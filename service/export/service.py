@@ -237,7 +237,7 @@ async def prepare_export(
 def _invalid(field: str, message: str) -> InvalidInput:
     return InvalidInput(
         "Correct the fields listed under `errors` and send the request again.",
-        errors=[FieldError(field=f"query.{field}", message=message)],
+        errors=[FieldError(field=field, message=message)],
     )
 
 

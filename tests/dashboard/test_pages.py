@@ -187,7 +187,7 @@ def test_a_program_or_wave_that_does_not_exist_is_a_clear_problem(
     assert client.get("/dashboard?wave=999999").json()["type"].endswith("/wave-not-found")
     bad = client.get("/dashboard?scale=openness/nothing")
     assert bad.status_code == 422
-    assert bad.json()["errors"][0]["field"] == "query.scale"
+    assert bad.json()["errors"][0]["field"] == "scale"
     assert client.get("/dashboard/units/999999").status_code == 404
     assert client.get("/dashboard?program=abc").status_code == 422
 

@@ -192,7 +192,7 @@ async def test_a_cursor_that_was_not_given_out_is_invalid_input(conn: Any) -> No
     with pytest.raises(InvalidInput) as refused:
         await service.list_releases(conn, flt, cursor="not-a-cursor")
     assert refused.value.errors is not None
-    assert refused.value.errors[0].field == "query.cursor"
+    assert refused.value.errors[0].field == "cursor"
 
 
 async def test_metadata_says_everything_a_researcher_needs(conn: Any) -> None:
