@@ -104,7 +104,8 @@ async def move_unit(
     unit_id: UnitIdParam,
     data: JSONBody[UnitMove],
 ) -> Unit:
-    """Move a unit and its subtree under another parent (null: make it a root)."""
+    """Move a unit and its subtree under another parent (there is one root: no unit moves to
+    the top)."""
     return await service.move_unit(conn, principal, unit_id, data.parent)
 
 

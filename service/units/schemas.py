@@ -98,8 +98,8 @@ class UnitUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class UnitMove(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    # The new parent by id or reference; null makes the unit a root.
-    parent: UnitRef | None
+    # The new parent by id or reference. There is one root: no unit moves to the top.
+    parent: UnitRef
 
 
 class ImportReport(msgspec.Struct, kw_only=True):

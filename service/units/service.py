@@ -240,11 +240,18 @@ async def rename_unit(conn: Conn, actor: Principal | None, unit_id: int, data: U
 async def move_unit(
     conn: Conn, actor: Principal | None, unit_id: int, new_parent_ref: str | int | None
 ) -> Unit:
-    """Put the unit (and its subtree) under another parent, or make it a root (None)."""
+    """Put the unit (and its subtree) under another parent. The tree has one root: None
+    (no parent) is refused for any unit but the root itself, which stays where it is."""
     async with conn.transaction():
         await queries.lock_tree(conn)
         unit = await _by_id(conn, unit_id)
         _check_visible(actor, unit, str(unit_id))
+        if new_parent_ref is None and unit.parent_id is not None:
+            raise InvalidInput(
+                "The organisation has one root; a unit cannot become a second one. Give "
+                "`parent`: the id, path or slug of the unit to move it under.",
+                errors=[FieldError(field="parent", message="required: the new parent unit")],
+            )
         parent = await _resolve(conn, new_parent_ref) if new_parent_ref is not None else None
         if parent is not None:
             _check_visible(actor, parent, str(new_parent_ref))

@@ -318,6 +318,8 @@ def test_anonymous_callers_are_asked_to_sign_in(
         ("PATCH", "/api/v1/units/{station}", b'{"headcount": 1000001}', 422, "invalid-input"),
         ("PATCH", "/api/v1/units/99999999999999999999", b'{"name": "X"}', 422, "invalid-input"),
         ("POST", "/api/v1/units/{station}/move", b"{}", 422, "invalid-input"),
+        # One root: a unit cannot be moved to the top.
+        ("POST", "/api/v1/units/{station}/move", b'{"parent": null}', 422, "invalid-input"),
         ("POST", "/api/v1/units/{battalion}/move", b'{"parent": "station-1"}', 409, "unit-cycle"),
         ("POST", "/api/v1/units/{battalion}/move", b'{"parent": "battalion-1"}', 409, "unit-cycle"),
         (

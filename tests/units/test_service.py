@@ -206,17 +206,20 @@ async def test_moving_a_unit_rewrites_paths_and_depths_of_its_subtree(conn: Any)
     assert (await audit_actions(conn))[-1] == "move.unit"
 
 
-async def test_moving_a_unit_to_the_top_makes_it_a_root(conn: Any) -> None:
+async def test_moving_a_unit_to_the_top_is_refused_there_is_one_root(conn: Any) -> None:
     root = await make_unit(conn)
     branch = await make_unit(conn, root, slug="zz-branch-to-root")
     await make_unit(conn, branch, slug="leaf")
 
-    moved = await service.move_unit(conn, None, branch["unit_id"], None)
+    with pytest.raises(InvalidInput) as refused:
+        await service.move_unit(conn, None, branch["unit_id"], None)
 
-    assert (moved.parent_id, moved.path, moved.depth) == (None, "zz-branch-to-root", 0)
-    assert await subtree(conn, "zz-branch-to-root") == [
-        ("zz-branch-to-root", 0),
-        ("zz-branch-to-root/leaf", 1),
+    assert refused.value.errors is not None
+    assert refused.value.errors[0].field == "parent"
+    assert "one root" in refused.value.detail
+    assert await subtree(conn, branch["path"]) == [
+        (branch["path"], 1),
+        (branch["path"] + "/leaf", 2),
     ]
 
 
