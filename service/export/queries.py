@@ -195,3 +195,21 @@ async def fetch_wave_program(conn: Conn, wave_id: int) -> int | None:
         "SELECT program_id FROM wave WHERE wave_id = $1", wave_id
     )
     return program_id
+
+
+async def fetch_deepest_level(conn: Conn, program_id: int) -> int:
+    """How many levels the program's unit tree goes below its root (0: the root alone).
+
+    The tree is public structure, not a count of anything anyone answered.
+    """
+    deepest: int = await conn.fetchval(
+        """
+        SELECT coalesce(max(u.depth - root.depth), 0)
+        FROM program p
+        JOIN unit root ON root.unit_id = p.root_unit_id
+        JOIN unit u ON u.path = root.path OR starts_with(u.path, root.path || '/')
+        WHERE p.program_id = $1
+        """,
+        program_id,
+    )
+    return deepest

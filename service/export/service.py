@@ -224,6 +224,14 @@ async def prepare_export(
         raise _invalid("scale", "Name a scale as <instrument>/<scale>, e.g. openness/psych_safety.")
     if level is not None and not 0 <= level <= MAX_LEVEL:
         raise _invalid("level", f"Use a level between 0 (the program's root) and {MAX_LEVEL}.")
+    if level is not None and level > (
+        deepest := await queries.fetch_deepest_level(conn, program_id)
+    ):
+        raise _invalid(
+            "level",
+            f"The program's units go {deepest} levels below its root: use a level between 0 "
+            f"(the root) and {deepest}.",
+        )
     return Filter(
         program_id=program_id,
         wave_id=wave_id,

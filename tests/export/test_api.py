@@ -155,6 +155,25 @@ def test_bad_queries_are_problem_documents(
         assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+def test_a_level_deeper_than_the_programs_tree_is_a_422_not_an_empty_list(
+    client: Any, seed: Any
+) -> None:
+    history = seed(lambda c: released_history(c, waves_count=1))
+    _as(client, seed, role="admin")
+    params = {"program": history["program_id"], "limit": 10_000}
+
+    deepest = max(
+        row["level"] for row in client.get("/api/v1/releases", params=params).json()["rows"]
+    )
+    inside = client.get("/api/v1/releases", params={**params, "level": deepest})
+    beyond = client.get("/api/v1/releases", params={**params, "level": deepest + 1})
+
+    assert inside.status_code == 200 and inside.json()["rows"]
+    assert beyond.status_code == 422, beyond.text
+    assert [e["field"] for e in beyond.json()["errors"]] == ["level"]
+    assert f"between 0 (the root) and {deepest}" in beyond.json()["errors"][0]["message"]
+
+
 def test_every_token_response_says_its_rate_limit_and_429_comes_after_it(
     client: Any, seed: Any
 ) -> None:
