@@ -44,6 +44,7 @@ from service.units import controller as units_controller
 from service.waves import controller as waves_controller
 from service.waves import scheduler
 from service.web import pages
+from service.web.schema_viewer import render_plugins
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 log = logging.getLogger("muster")
@@ -117,6 +118,8 @@ def create_app(settings: Settings) -> Litestar:
                 "Staff endpoints take a session cookie or an `Authorization: Bearer` token."
             ),
             path="/schema",
+            # Served from here, no CDN: the reference works offline (service/web/schema_viewer.py).
+            render_plugins=render_plugins(),
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer"),
