@@ -67,15 +67,29 @@ _SELECT = f"""
            r.published, r.mechanism, r.noise_scale, r.privacy_share, r.instrument_version,
            r.plan_version, r.unverified
 """
+
+
+def _float_text(column: str) -> str:
+    """A float column as text that reads as a float: shortest exact digits (PostgreSQL >= 12
+    prints those), with '.0' after a whole number, so that a reader guessing types from
+    the first rows (Polars, pandas) does not take the column for integers."""
+    return (
+        f"CASE WHEN {column}::text ~ '^-?[0-9]+$' THEN {column}::text || '.0' "
+        f"ELSE {column}::text END AS {column}"
+    )
+
+
+_VALUES = ", ".join(_float_text(c) for c in ("value", "std_error", "lower", "upper"))
+_NOISE = ", ".join(_float_text(c) for c in ("noise_scale", "privacy_share"))
 # The same columns as text the way CSV readers expect them: ISO 8601 times in UTC,
-# true/false, shortest exact floats (PostgreSQL >= 12 prints those by default).
-_CSV_SELECT = """
+# true/false, floats always written as floats.
+_CSV_SELECT = f"""
     SELECT program_id, program_name, wave_id, wave_seq,
-           to_json(wave_opens_at) #>> '{}' AS wave_opens_at,
-           to_json(wave_closes_at) #>> '{}' AS wave_closes_at,
+           to_json(wave_opens_at) #>> '{{}}' AS wave_opens_at,
+           to_json(wave_closes_at) #>> '{{}}' AS wave_closes_at,
            unit_id, unit_path, level, statistic, instrument_slug, scale, item, measure,
-           value, std_error, lower, upper, published::text AS published, mechanism,
-           noise_scale, privacy_share, instrument_version, plan_version,
+           {_VALUES}, published::text AS published, mechanism,
+           {_NOISE}, instrument_version, plan_version,
            unverified::text AS unverified
 """
 

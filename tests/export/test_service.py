@@ -343,3 +343,20 @@ async def test_export_to_file_writes_a_file_that_loads(conn: Any, tmp_path: Path
     assert frame.height == summary.rows > 0
     assert set(frame["wave_id"].to_list()) == {history["wave_ids"][1]}
     assert not await asyncio.to_thread(lambda: list(tmp_path.glob(".*.partial")))
+
+
+async def test_the_csv_writes_every_float_as_a_float_so_readers_do_not_guess_integers(
+    conn: Any, tmp_path: Path
+) -> None:
+    history = await _history(conn)
+    out = tmp_path / "export.csv"
+    await service.export_to_file(conn, None, history["program_id"], None, "csv", out, now=NOW)
+    floats = ("value", "std_error", "lower", "upper", "noise_scale", "privacy_share")
+    frame = pl.read_csv(out, infer_schema_length=None, schema_overrides=TEXT_COLUMNS)
+    raw = pl.read_csv(out, infer_schema_length=None, infer_schema=False)
+    whole = [
+        cell for c in floats for cell in raw[c].drop_nulls().to_list() if float(cell).is_integer()
+    ]
+    # Whole numbers occur (a clamped bound, a noise scale); each is written as one.
+    assert whole and all("." in cell or "e" in cell or cell[-1] == "y" for cell in whole)
+    assert all(frame.schema[c] == pl.Float64 for c in floats)
