@@ -41,7 +41,12 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
         async with pool.acquire() as conn:
             row = await queries.fetch_token_principal(conn, hash_api_token(key, token.strip()), now)
         if row is None:
-            raise TokenInvalid("Create a new token in the console or with the API, then retry.")
+            raise TokenInvalid(
+                "This token is unknown, revoked or expired. Sign in (the sign-in page, or "
+                "POST /api/v1/session) and create a new one with POST /api/v1/tokens (with "
+                "the session's X-CSRF-Token header); GET /api/v1/tokens lists yours. If you "
+                "cannot sign in, ask an administrator."
+            )
         return Principal(
             staff_id=row["staff_id"],
             email=row["email"],

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -373,6 +374,10 @@ def test_a_revoked_token_is_refused(client: TestClient[Any], seed: Seed, slug_of
     bearer(client, created["token"])
     response = client.get("/api/v1/me")
     assert response.status_code == 401 and slug_of(response) == "token-invalid"
+    # What anyone, a researcher too, can do next: not "the console", which is admin-only.
+    detail = response.json()["detail"]
+    assert "POST /api/v1/tokens" in detail and "POST /api/v1/session" in detail
+    assert "console" not in detail
 
 
 def test_a_read_token_cannot_write(client: TestClient[Any], seed: Seed, slug_of: SlugOf) -> None:
@@ -426,3 +431,27 @@ def test_someone_elses_token_cannot_be_revoked_but_an_admin_can(
     assert response.status_code == 404 and slug_of(response) == "token-not-found"
     bearer(client, seed(lambda c: make_token(c, admin, key)))
     assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 204
+
+
+def test_a_researcher_signs_in_and_creates_a_token_as_docs_export_md_shows(
+    client: TestClient[Any], seed: Seed
+) -> None:
+    staff = seed(lambda c: make_staff(c, role="researcher"))
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "export.md").read_text()
+    assert "X-CSRF-Token: $CSRF" in doc and '["csrf_token"]' in doc
+
+    session = client.post(
+        "/api/v1/session", json={"email": staff["email"], "password": staff["password"]}
+    )
+    refused = client.post("/api/v1/tokens", json={"name": "my analysis"})
+    created = client.post(
+        "/api/v1/tokens",
+        json={"name": "my analysis", "expires_in_days": 90},
+        headers={"X-CSRF-Token": session.json()["csrf_token"]},
+    )
+
+    assert refused.status_code == 403
+    assert created.status_code == 201, created.text
+    client.cookies.clear()
+    me = client.get("/api/v1/me", headers={"Authorization": "Bearer " + created.json()["token"]})
+    assert me.json()["role"] == "researcher" and me.json()["scopes"] == ["read"]
