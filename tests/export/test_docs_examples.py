@@ -53,3 +53,18 @@ async def test_a_python_example_runs(
     exec(code, {"__name__": "docs_example"})  # noqa: S102 - our own documentation
     assert os.listdir(export_folder)
     capsys.readouterr()
+
+
+async def test_the_columns_the_doc_says_are_null_for_trend_and_rolling4_are_null_exactly_there(
+    export_folder: Path,
+) -> None:
+    import polars as pl
+
+    table = DOC.read_text()
+    rows = pl.read_parquet(export_folder / "muster-export.parquet")
+    derived = rows["measure"].is_in(["trend", "rolling4"])
+    assert derived.any()
+    for column in ("noise_scale", "privacy_share"):
+        line = next(line for line in table.splitlines() if line.startswith(f"| `{column}` |"))
+        assert "null for trend and rolling4" in line
+        assert (rows[column].is_null() == derived).all(), column
