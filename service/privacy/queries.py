@@ -243,29 +243,46 @@ def roll_up(
 ) -> list[dict[str, int | None]]:
     """Sum per-unit rows into every ancestor, one row per (level, node) as GROUPING SETS would.
 
-    `units` is the public subtree, root first; rows of units outside it are left out.
+    `units` is the public subtree, root first; rows of units outside it are left out. A
+    node's row exists when a response lies below it: the unit's subtree total at its own
+    level, and its own responses alone at each deeper level (key: the unit, then None).
     """
+    columns = [c for c in per_unit[0] if c != "unit_id"] if per_unit else []
+    own = {row["unit_id"]: [row[c] for c in columns] for row in per_unit}
     chains: dict[int, tuple[int, ...]] = {}
     for unit in units:  # parents come before their children
         parent = chains.get(unit.parent_id) if unit.parent_id is not None else None
         chains[unit.unit_id] = (*parent, unit.unit_id) if parent else (unit.unit_id,)
-    totals: dict[tuple[int | None, ...], dict[str, int]] = {}
-    for row in per_unit:
-        chain = chains.get(row["unit_id"])
-        if chain is None:
+    below: dict[int, list[int]] = {}
+    for unit in reversed(units):  # children before their parents
+        total = below.get(unit.unit_id)
+        mine = own.get(unit.unit_id)
+        if mine is not None:
+            total = mine if total is None else [a + b for a, b in zip(total, mine, strict=True)]
+        if total is None or unit.unit_id not in chains:
             continue
-        for level in range(depth + 1):
-            key = chain[: level + 1] + (None,) * (level + 1 - len(chain))
-            into = totals.setdefault(key, dict.fromkeys(row, 0))
-            for column, value in row.items():
-                into[column] += value
+        below[unit.unit_id] = total
+        if unit.parent_id in chains:
+            up = below.get(unit.parent_id)
+            below[unit.parent_id] = (
+                list(total) if up is None else [a + b for a, b in zip(up, total, strict=True)]
+            )
     out: list[dict[str, int | None]] = []
-    for key, columns in totals.items():
-        level = len(key) - 1
-        record: dict[str, int | None] = {"g": (1 << (depth - level)) - 1}
-        record.update({f"l{i}": key[i] if i < len(key) else None for i in range(depth + 1)})
-        record.update((c, v) for c, v in columns.items() if c != "unit_id")
-        out.append(record)
+    for unit_id, chain in chains.items():
+        level = len(chain) - 1
+        if level > depth or unit_id not in below:
+            continue
+        keyed: list[tuple[tuple[int | None, ...], list[int]]] = [(chain, below[unit_id])]
+        if unit_id in own:  # its own responses, on every level below it
+            direct: list[int | None] = [*chain]
+            for _ in range(depth - level):
+                direct.append(None)
+                keyed.append((tuple(direct), own[unit_id]))
+        for key, values in keyed:
+            record: dict[str, int | None] = {"g": (1 << (depth - len(key) + 1)) - 1}
+            record.update({f"l{i}": key[i] if i < len(key) else None for i in range(depth + 1)})
+            record.update(zip(columns, values, strict=True))
+            out.append(record)
     return out
 
 
