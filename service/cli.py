@@ -133,6 +133,7 @@ async def cmd_programs_create(conn: db.Conn, args: argparse.Namespace, settings:
     for key, value in (
         ("epsilon_per_wave", args.epsilon),
         ("annual_epsilon_cap", args.annual_cap),
+        ("waves_per_year", args.waves_per_year),
         ("delta", args.delta),
     ):
         if value is not None:
@@ -349,8 +350,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--cadence", help="ISO 8601 duration between waves, e.g. P3M")
     create.add_argument("--window", help="ISO 8601 duration a wave stays open, e.g. P14D")
     create.add_argument("--mode", choices=["cards", "links", "open"])
-    create.add_argument("--epsilon", type=float, help="privacy loss per wave")
-    create.add_argument("--annual-cap", type=float, help="privacy loss cap per rolling year")
+    create.add_argument(
+        "--epsilon", type=float, help="privacy loss per wave (default: the year's over its waves)"
+    )
+    create.add_argument(
+        "--annual-cap", type=float, help="privacy loss per person per rolling year (the guarantee)"
+    )
+    create.add_argument("--waves-per-year", type=int, help="waves the yearly budget is split over")
     create.add_argument("--delta", type=float)
     create.add_argument("--starts-at", help="ISO 8601 time the first wave opens (default now)")
     create.set_defaults(run=cmd_programs_create)
@@ -387,7 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", parents=[common], help="which units a budget makes publishable")
     pl.add_argument("program_id", type=int)
     pl.add_argument("--participation", type=float, default=0.6, help="expected response rate")
-    pl.add_argument("--epsilon", type=float, help="budget per wave to try (default: policy)")
+    pl.add_argument(
+        "--epsilon", type=float, help="budget per person per year to try (default: policy)"
+    )
     pl.set_defaults(run=cmd_plan)
     ex = sub.add_parser(
         "export", parents=[common], help="released aggregates with privacy metadata"

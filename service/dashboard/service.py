@@ -44,6 +44,7 @@ from service.errors import (
 )
 from service.instruments.schemas import Instrument
 from service.instruments.service import fetch_instrument, option_range
+from service.privacy.mechanisms import wave_epsilon
 from service.programs.service import sees_root
 from service.units.schemas import Unit
 from service.units.service import visible_root
@@ -115,8 +116,9 @@ def _wave_info(row: ReleasedWaveRow) -> WaveInfo:
         released_at=row.released_at,
         unverified=frozen.mode == "open",
         mechanism=frozen.policy.mechanism,
-        epsilon_per_wave=frozen.policy.epsilon_per_wave,
+        epsilon_per_wave=wave_epsilon(frozen.policy),
         annual_epsilon_cap=frozen.policy.annual_epsilon_cap,
+        waves_per_year=frozen.policy.waves_per_year,
         instruments=[(i.slug, i.version) for i in frozen.instruments],
     )
 

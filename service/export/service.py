@@ -458,8 +458,9 @@ async def build_metadata(
     )
     citation = (
         f"{program.name} ({program.root_unit_path}), {span}: differentially private release "
-        f"({policy.mechanism} mechanism, ε = {policy.epsilon_per_wave:g} and "
-        f"δ = {policy.delta:g} per wave), exported from Muster on {now:%Y-%m-%d} "
+        f"({policy.mechanism} mechanism, ε = {policy.annual_epsilon_cap:g} and "
+        f"δ = {policy.delta:g} per person per rolling year over {policy.waves_per_year} waves), "
+        f"exported from Muster on {now:%Y-%m-%d} "
         f"(export format {FORMAT_VERSION})."
     )
     return ExportMetadata(

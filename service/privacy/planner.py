@@ -100,7 +100,9 @@ class SharesPlan(msgspec.Struct, frozen=True, kw_only=True):
 
 class PlanReport(msgspec.Struct, frozen=True, kw_only=True):
     program_id: int
+    # epsilon per person per rolling year, spent over waves_per_year waves.
     epsilon: float
+    waves_per_year: int
     delta: float
     mechanism: str
     # What a release spends: zCDP rho (gaussian) or epsilon (laplace).
@@ -179,11 +181,13 @@ async def plan_program(
     """
     if not (math.isfinite(participation) and 0 < participation <= 1):
         raise _invalid("participation", "Expected a share of the headcount in (0, 1].")
-    if epsilon is not None and not (math.isfinite(epsilon) and 0 < epsilon <= 10):
-        raise _invalid("epsilon", "Expected an ε per wave in (0, 10].")
+    if epsilon is not None and not (math.isfinite(epsilon) and 0 < epsilon <= 40):
+        raise _invalid("epsilon", "Expected an ε per person per year in (0, 40].")
     program = await fetch_program(conn, viewer, program_id)
     policy = program.policy
-    epsilon = policy.epsilon_per_wave if epsilon is None else epsilon
+    if epsilon is not None:
+        policy = msgspec.structs.replace(policy, annual_epsilon_cap=epsilon, epsilon_per_wave=None)
+    epsilon = policy.annual_epsilon_cap
     instruments = await fetch_instruments_by_ids(
         conn, [i.instrument_id for i in program.instruments]
     )
@@ -195,9 +199,7 @@ async def plan_program(
         [(u.unit_id, u.parent_id, u.path) for u in units], program.root_unit_id
     )
     levels = max(node.level for node in nodes) + 1
-    budget = (
-        mechanisms.rho_for(epsilon, policy.delta) if policy.mechanism == "gaussian" else epsilon
-    )
+    budget = mechanisms.wave_budget(policy)
     scope = viewer_scope(viewer)
     by_id = {u.unit_id: u for u in units}
     visible = [
@@ -234,6 +236,7 @@ async def plan_program(
     return PlanReport(
         program_id=program.program_id,
         epsilon=epsilon,
+        waves_per_year=policy.waves_per_year,
         delta=policy.delta if policy.mechanism == "gaussian" else 0.0,
         mechanism=policy.mechanism,
         budget=budget,
@@ -498,7 +501,8 @@ def _advice(
         if lv.units and lv.share > 0 and lv.publishable_means == 0:
             advice.append(
                 f"With {given}, no unit at {name(lv.level)} would have publishable "
-                f"scale means at ε = {epsilon:g} and {setup.participation:.0%} participation."
+                f"scale means at ε = {epsilon:g} per year and {setup.participation:.0%} "
+                "participation."
             )
     if best is None:
         return advice

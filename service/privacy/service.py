@@ -75,16 +75,12 @@ async def build_plan(conn: Conn, wave: WaveForRelease) -> tuple[plan.Plan, list[
     levels = max(node.level for node in nodes) + 1
     blocks = plan.blocks_for(levels, scales, items, policy.histogram_levels)
     blocks = plan.split_budget(blocks, 1.0, plan.level_shares(levels, policy.level_shares))
-    budget = (
-        mechanisms.rho_for(policy.epsilon_per_wave, policy.delta)
-        if policy.mechanism == "gaussian"
-        else policy.epsilon_per_wave
-    )
+    budget = mechanisms.wave_budget(policy)
     blocks = mechanisms.with_scales(blocks, policy.mechanism, budget)
     release_plan = plan.Plan(
         version=plan.PLAN_VERSION,
         mechanism=policy.mechanism,
-        epsilon=policy.epsilon_per_wave,
+        epsilon=mechanisms.wave_epsilon(policy),
         delta=policy.delta,
         budget=budget,
         nodes=nodes,
@@ -168,7 +164,7 @@ async def release_wave(
                                     charge.epsilon, charge.delta, now)],
         policy.mechanism, policy.delta,
     )  # fmt: skip
-    if after > policy.annual_epsilon_cap + 1e-12:
+    if after > policy.annual_epsilon_cap:
         raise BudgetExhausted(
             f"Releasing wave {wave_id} would bring this program's privacy loss over the last "
             f"365 days to ε = {after:.3f}, above its cap of {policy.annual_epsilon_cap:g}. "

@@ -79,12 +79,18 @@ class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     Fixed for a wave when it opens: later changes to the program cannot weaken it.
     """
 
-    # Budget one wave's release may spend, as (ε, δ); with the gaussian mechanism the release
-    # spends the largest zCDP ρ that OpenDP's conversion keeps within (ε, δ).
-    epsilon_per_wave: Annotated[float, msgspec.Meta(gt=0, le=10)] = 1.0
-    delta: Annotated[float, msgspec.Meta(gt=0, le=1e-5)] = 1e-7
-    # Total ε the releases of one program may spend in any rolling year.
+    # The guarantee: ε per person over any rolling year (with δ). Every release is charged
+    # to every unit it covers, and the releases over a unit, from any program, may not
+    # spend more than this in 365 days.
     annual_epsilon_cap: Annotated[float, msgspec.Meta(gt=0, le=40)] = 4.0
+    delta: Annotated[float, msgspec.Meta(gt=0, le=1e-5)] = 1e-7
+    # The waves a year is planned for: each wave spends 1/waves_per_year of the year's
+    # budget (of its zCDP ρ with the gaussian mechanism, which adds up exactly).
+    waves_per_year: Annotated[int, msgspec.Meta(ge=1, le=52)] = 4
+    # An override kept for programs made before the yearly budget: one wave spends the
+    # largest ρ that OpenDP's conversion keeps within (ε, δ). Left out (the default): the
+    # year's budget divided by waves_per_year.
+    epsilon_per_wave: Annotated[float, msgspec.Meta(gt=0, le=10)] | None = None
     # "gaussian": zero-concentrated DP; "laplace": pure DP.
     mechanism: Mechanism = "gaussian"
     # A unit's estimate is shown only when its noisy count reaches this.

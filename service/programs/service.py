@@ -270,7 +270,7 @@ async def _check_program(
             )
         if starts_at > now + timedelta(days=MAX_DURATION_DAYS):
             errors.append(FieldError(field="starts_at", message="start within the next ten years"))
-    if policy.annual_epsilon_cap < policy.epsilon_per_wave:
+    if policy.epsilon_per_wave is not None and policy.annual_epsilon_cap < policy.epsilon_per_wave:
         errors.append(
             FieldError(
                 field="policy.annual_epsilon_cap",

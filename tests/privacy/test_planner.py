@@ -75,7 +75,14 @@ async def program_on(conn: Conn, root: dict[str, Any], **policy: Any) -> int:
                 "cadence": "P3M",
                 "window": "P14D",
                 "starts_at": T0.isoformat(),
-                "policy": {"epsilon_per_wave": 1.0, "annual_epsilon_cap": 4.0, **policy},
+                # Issue 11: a what-if ε is per person per year; with one wave a year it is
+                # the wave's ε, as these tests were written for.
+                "policy": {
+                    "epsilon_per_wave": 1.0,
+                    "annual_epsilon_cap": 4.0,
+                    "waves_per_year": 1,
+                    **policy,
+                },
             },
             ProgramCreate,
         ),
@@ -272,7 +279,7 @@ async def test_a_leader_outside_the_program_is_refused(conn: Conn) -> None:
         {"participation": 1.5},
         {"participation": float("nan")},
         {"epsilon": 0.0},
-        {"epsilon": 11.0},
+        {"epsilon": 41.0},  # issue 11: the what-if is ε per year now (at most 40),
         {"level_shares": [0.5, 0.5, 0.0]},  # one share too many
         {"level_shares": [0.0, 0.0]},
         {"level_shares": [1.5, -0.5]},
