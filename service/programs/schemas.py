@@ -73,6 +73,9 @@ class Resource(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     description: LocalizedText | None = None
 
 
+LevelStatistics = Literal["headline", "means", "bands", "histograms"]
+
+
 class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """How much privacy each wave may spend and what a release may show.
 
@@ -102,6 +105,13 @@ class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     # Share of each wave's budget per tree level, root level first; they add up to 1.
     # A zero share measures nothing at that level: its units are reported through their
     # parents (`muster plan` proposes shares). Left out: split evenly.
+    # What each level measures, root level first: "headline" (headline scale means),
+    # "means" (every scale's mean), "bands" (means and bands), "histograms" (and item
+    # histograms). Left out: the deepest level given budget measures headline means, the
+    # top histogram_levels levels histograms, the others bands.
+    level_statistics: (
+        Annotated[list[LevelStatistics], msgspec.Meta(min_length=1, max_length=20)] | None
+    ) = None
     # Release each wave as soon as it closes (the scheduler does it within one tick).
     release_on_close: bool = False
     level_shares: (

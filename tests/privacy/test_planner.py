@@ -214,7 +214,8 @@ async def test_the_optimiser_never_does_worse_than_the_current_shares(
 async def test_the_optimiser_finds_more_than_even_shares_on_a_deep_tree(conn: Conn) -> None:
     units = await headcount_tree(conn, (3, 4, 3), SHIFT_SIZES)
     program_id = await program_on(conn, units[0], max_half_width=0.5)
-    report = await plan_program(conn, None, program_id, epsilon=4.0)
+    # Issue 11: a new program starts from the planner's shares; compare with an even split.
+    report = await plan_program(conn, None, program_id, epsilon=4.0, level_shares=[0.25] * 4)
     assert report.best is not None
     assert report.best.publishable_units > report.current.publishable_units
     assert any("Spend nothing on level 3" in line for line in report.advice)
