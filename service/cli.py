@@ -255,13 +255,16 @@ async def cmd_plan(conn: db.Conn, args: argparse.Namespace, settings: Settings) 
         if shares is None:
             continue
         print(
-            f"{title} {shares.level_shares}: {shares.publishable_units} units with "
-            f"publishable means, {shares.publishable_counts} with publishable counts"
+            f"{title} {shares.level_shares}: {shares.publishable_units} units with every "
+            f"scale mean each wave, {shares.publishable_headlines} with headline means each "
+            f"wave, {shares.publishable_pooled} with headline means pooled over 4 waves, "
+            f"{shares.publishable_counts} with publishable counts"
         )
         emit(
             shares.units, args,
             ["path", "headcount", "expected_responses", "count_half_width", "mean_half_width",
-             "publish_count", "publish_mean"],
+             "headline_half_width", "pooled_half_width", "publish_count", "publish_mean",
+             "publish_headline", "publish_pooled"],
         )  # fmt: skip
         print()
     for line in report.advice:
