@@ -168,6 +168,16 @@ def build_nodes(
                 Node(unit_id=node.unit_id, parent=cursor, level=node.level + 1, direct=True)
             )
         cursor += 1
+    # A unit counts at least the people of its children: a parent left at headcount 0 (or
+    # below its children's total) is given that total.
+    below = [0] * len(nodes)
+    for index in reversed(range(len(nodes))):
+        node = nodes[index]
+        size = max(node.headcount, below[index])
+        if size != node.headcount:
+            nodes[index] = msgspec.structs.replace(node, headcount=size)
+        if node.parent >= 0:
+            below[node.parent] += size
     return nodes
 
 

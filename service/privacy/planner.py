@@ -408,14 +408,14 @@ def _outcomes(setup: _Setup, shares: list[float]) -> list[_Outcome]:
     # Units of the same size in the same position of the tree get the same predictions.
     seen: dict[tuple[float, ...], _Outcome] = {}
     out: list[_Outcome] = []
-    for index, unit in setup.visible:
+    for index, _ in setup.visible:
+        # The node's headcount: at least its children's total (plan.build_nodes).
+        headcount = setup.nodes[index].headcount
         noise = (v for sums, counts, _ in scales for v in (sums[index], counts[index]))
-        key = (unit.headcount, responses[index], *noise)
+        key = (headcount, responses[index], *noise)
         outcome = seen.get(key)
         if outcome is None:
-            outcome = seen[key] = _predict_unit(
-                setup, unit.headcount, responses[index], index, scales
-            )
+            outcome = seen[key] = _predict_unit(setup, headcount, responses[index], index, scales)
         out.append(outcome)
     return out
 
@@ -475,7 +475,7 @@ def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
             path=unit.path,
             level=setup.nodes[index].level,
             headcount=unit.headcount,
-            expected_responses=setup.participation * unit.headcount,
+            expected_responses=setup.participation * setup.nodes[index].headcount,
             count_std_error=o.count_std_error,
             count_half_width=_finite(o.count_half_width),
             mean_half_width=_finite(o.mean_half_width),
