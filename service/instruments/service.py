@@ -56,6 +56,8 @@ _PATTERN_HINTS = {
     LANGUAGE_PATTERN: "a language code such as `en` or `fr`",
 }
 _SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+|\.\.\.)\]")
+# Scales an instrument may mark as headline (measured at the smallest units).
+MAX_HEADLINE_SCALES = 2
 
 
 # --- loading files ------------------------------------------------------------------------
@@ -396,6 +398,13 @@ def _check_scales(
     check_text: Callable[[str, Text], None],
     problem: Problem,
 ) -> None:
+    headlines = sum(1 for scale in instrument.scales if scale.headline)
+    if instrument.scales and not 1 <= headlines <= MAX_HEADLINE_SCALES:
+        problem(
+            "$.scales",
+            f"{headlines} scales are marked `headline = true`; expected 1 or 2: the scales "
+            "leaders read first, measured even at the smallest units",
+        )
     seen: set[str] = set()
     for i, scale in enumerate(instrument.scales):
         base = f"$.scales[{i}]"
