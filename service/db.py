@@ -17,6 +17,8 @@ from litestar.datastructures import State
 log = logging.getLogger("muster")
 
 Pool = asyncpg.Pool
+# Every id is a PostgreSQL bigint: the largest one a path, a query or a body may name.
+MAX_ID = 2**63 - 1
 # A connection straight from asyncpg or one lent by the pool: queries take either.
 if TYPE_CHECKING:
     Conn: TypeAlias = asyncpg.Connection[Any] | PoolConnectionProxy[Any]

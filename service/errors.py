@@ -141,12 +141,6 @@ class Forbidden(DomainError):
     title = "Your role does not allow this"
 
 
-class UnitOutOfScope(DomainError):
-    status = 403
-    type_slug = "unit-out-of-scope"
-    title = "This unit is outside your scope"
-
-
 class TooManyAttempts(DomainError):
     status = 429
     type_slug = "too-many-attempts"

@@ -13,11 +13,6 @@ from service.auth.schemas import Staff, Token
 from service.db import Conn
 
 
-class UnitRow(msgspec.Struct, frozen=True, kw_only=True):
-    unit_id: int
-    path: str
-
-
 class LoginRow(msgspec.Struct, frozen=True, kw_only=True):
     """What a login needs to know about an account; holds the password hash, so never sent."""
 
@@ -84,25 +79,6 @@ async def fetch_token_principal(
         token_hash,
         now,
     )
-
-
-# --- units ------------------------------------------------------------------------------
-
-
-async def fetch_unit_by_ref(conn: Conn, ref: str) -> UnitRow | None:
-    """A unit by path, by slug when exactly one unit has it, or by id (in that order)."""
-    row = await conn.fetchrow(
-        """
-        SELECT unit_id, path FROM unit
-        WHERE path = $1
-           OR (slug = $1 AND (SELECT count(*) FROM unit WHERE slug = $1) = 1)
-           OR unit_id::text = $1
-        ORDER BY (path = $1) DESC, (slug = $1) DESC
-        LIMIT 1
-        """,
-        ref,
-    )
-    return None if row is None else _to(row, UnitRow)
 
 
 # --- staff ------------------------------------------------------------------------------

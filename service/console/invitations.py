@@ -20,7 +20,6 @@ from service.db import Conn
 from service.errors import (
     InvalidInput,
     UnitNotFound,
-    UnitOutOfScope,
     WaveClosed,
     WaveNotFound,
     WrongDistributionMode,
@@ -148,7 +147,7 @@ async def _invitations_submit(
                 )
         except (WaveNotFound, WaveClosed, WrongDistributionMode) as exc:
             errors["wave"] = exc.detail
-        except (UnitNotFound, UnitOutOfScope) as exc:
+        except UnitNotFound as exc:
             errors["unit"] = exc.detail
         except InvalidInput as exc:
             errors = forms.problem_errors(exc, INVITATION_FIELDS)

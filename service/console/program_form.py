@@ -11,7 +11,7 @@ from typing import Any
 
 from service.console import forms
 from service.console.forms import Errors
-from service.errors import DomainError, DuplicateProgram, FieldError, UnitOutOfScope
+from service.errors import DomainError, DuplicateProgram, FieldError
 from service.programs.schemas import PrivacyPolicy, Program, ProgramCreate, Resource
 
 POLICY_FLOATS = ("epsilon_per_wave", "delta", "annual_epsilon_cap", "max_half_width")
@@ -197,8 +197,6 @@ def program_problem(exc: DomainError, result: ProgramForm) -> Errors:
     """A service's field errors beside the inputs (resource rows mapped to the form's rows)."""
     if isinstance(exc, DuplicateProgram):
         return {"name": exc.detail}
-    if isinstance(exc, UnitOutOfScope):
-        return {"root_unit": exc.detail}
     problems = []
     for problem in exc.errors or []:
         match = re.match(r"resources\[(\d+)\](.*)", problem.field)

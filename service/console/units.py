@@ -26,7 +26,6 @@ from service.errors import (
     UnitCycle,
     UnitInUse,
     UnitNotFound,
-    UnitOutOfScope,
 )
 from service.units import service as units
 from service.units.schemas import UnitCreate, UnitUpdate
@@ -44,7 +43,7 @@ def _unit_values(form: Any) -> dict[str, str]:
 def _unit_problem(exc: DomainError) -> Errors:
     if isinstance(exc, DuplicateUnit):
         return {"slug": exc.detail}
-    if isinstance(exc, UnitCycle | UnitNotFound | UnitOutOfScope):
+    if isinstance(exc, UnitCycle | UnitNotFound):
         return {"parent": exc.detail}
     return forms.problem_errors(exc, UNIT_FIELDS)
 
@@ -107,7 +106,7 @@ async def create_unit(
             unit = await units.create_unit(conn, principal, data)
         except msgspec.ValidationError as exc:
             errors = {"slug": forms.sentence(forms.friendly(str(exc)))}
-        except (InvalidInput, DuplicateUnit, UnitNotFound, UnitOutOfScope) as exc:
+        except (InvalidInput, DuplicateUnit, UnitNotFound) as exc:
             errors = _unit_problem(exc)
         else:
             return redirect(f"/console/units/{unit.unit_id}", "unit-created")
@@ -198,7 +197,7 @@ async def move_unit(
     parent = forms.text(form, "parent", 4000)
     try:
         await units.move_unit(conn, principal, unit_id, parent or None)
-    except (InvalidInput, DuplicateUnit, UnitCycle, UnitNotFound, UnitOutOfScope) as exc:
+    except (InvalidInput, DuplicateUnit, UnitCycle, UnitNotFound) as exc:
         errors = {"parent": exc.detail}
         if isinstance(exc, InvalidInput):
             errors = {"parent": forms.problem_errors(exc, ()).get("form", exc.detail)}

@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_200_OK
 from service.auth.guards import require
 from service.auth.principal import Principal
 from service.config import Settings
-from service.db import Conn
+from service.db import MAX_ID, Conn
 from service.invitations import cards, service
 from service.invitations.schemas import CardsRequest, Format, OpenLinksRequest, Paper
 
@@ -25,7 +25,6 @@ BASE = "/api/v1/waves"
 TAGS = ["invitations"]
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 WRITE = [require("admin", scope="write")]
-MAX_ID = 2**63 - 1
 
 WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wave's id.")]
 

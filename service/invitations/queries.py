@@ -11,6 +11,7 @@ import msgspec
 
 from service.db import Conn
 from service.programs.schemas import Mode
+from service.scope.queries import subtree
 from service.waves.schemas import WaveStatus
 
 
@@ -75,13 +76,13 @@ async def list_target_units(conn: Conn, path: str, *, leaves_only: bool) -> list
         rows = await conn.fetch("SELECT unit_id, path, name FROM unit WHERE path = $1", path)
     else:
         rows = await conn.fetch(
-            """
+            f"""
             SELECT u.unit_id, u.path, u.name
             FROM unit u
-            WHERE (u.path = $1 OR starts_with(u.path, $1 || '/'))
+            WHERE {subtree("u.path", "$1")}
               AND NOT EXISTS (SELECT 1 FROM unit c WHERE c.parent_id = u.unit_id)
             ORDER BY u.path
-            """,
+            """,  # noqa: S608 - only constant fragments are interpolated
             path,
         )
     return [_to(row, TargetUnitRow) for row in rows]

@@ -52,7 +52,9 @@ from service.errors import FieldError, InvalidInput
 from service.instruments.service import fetch_instruments_by_ids
 from service.privacy import gls, mechanisms, plan
 from service.privacy.estimates import Estimate, Policy, publish_count, publish_ratio, ratio
-from service.programs.service import fetch_program, viewer_scope
+from service.programs.service import fetch_program
+from service.scope.queries import subtree
+from service.scope.rules import in_subtree, visible_root
 
 # The centred scale mean the predictions assume (in scale points).
 ASSUMED_CENTRED_MEAN = 1.0
@@ -127,14 +129,12 @@ class HeadcountRow(msgspec.Struct, frozen=True):
 async def list_subtree_headcounts(conn: Conn, root_id: int) -> list[HeadcountRow]:
     """The public list of units under the root with their headcounts (no response data)."""
     rows = await conn.fetch(
-        """
+        f"""
         SELECT u.unit_id, u.parent_id, u.path, u.headcount
         FROM unit u, unit r
-        WHERE r.unit_id = $1
-          AND (u.unit_id = r.unit_id
-               OR (u.path ~>=~ (r.path || '/') AND u.path ~<~ (r.path || '0')))
+        WHERE r.unit_id = $1 AND {subtree("u.path", "r.path")}
         ORDER BY u.depth, u.path
-        """,
+        """,  # noqa: S608 - only constant fragments are interpolated
         root_id,
     )
     return [HeadcountRow(r["unit_id"], r["parent_id"], r["path"], r["headcount"]) for r in rows]
@@ -198,13 +198,12 @@ async def plan_program(
     budget = (
         mechanisms.rho_for(epsilon, policy.delta) if policy.mechanism == "gaussian" else epsilon
     )
-    scope = viewer_scope(viewer)
+    scope = visible_root(viewer)
     by_id = {u.unit_id: u for u in units}
     visible = [
         (index, by_id[node.unit_id])
         for index, node in enumerate(nodes)
-        if not node.direct
-        and (scope is None or node.path == scope or node.path.startswith(scope + "/"))
+        if not node.direct and (scope is None or in_subtree(node.path, scope))
     ]
     setup = _Setup(
         nodes=nodes,

@@ -11,10 +11,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from service.auth.guards import require
 from service.auth.principal import Principal
-from service.db import Conn
+from service.db import MAX_ID, Conn
 from service.errors import InvalidCsv
 from service.units import service
-from service.units.schemas import MAX_ID, ImportReport, Unit, UnitCreate, UnitMove, UnitUpdate
+from service.units.schemas import ImportReport, Unit, UnitCreate, UnitMove, UnitUpdate
 
 BASE = "/api/v1/units"
 TAGS = ["units"]

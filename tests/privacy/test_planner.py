@@ -12,7 +12,7 @@ import pytest
 
 from service.config import Settings
 from service.db import Conn
-from service.errors import InvalidInput, UnitOutOfScope
+from service.errors import InvalidInput, ProgramNotFound
 from service.instruments.service import sync_instruments
 from service.privacy import service as release
 from service.privacy.planner import PlanReport, SharesPlan, plan_program, share_grid
@@ -261,7 +261,7 @@ async def test_a_leader_outside_the_program_is_refused(conn: Conn) -> None:
     units = await headcount_tree(conn, (2,), [10, 10])
     program_id = await program_on(conn, units[1])
     leader = principal_for(await make_staff(conn, role="leader", unit=units[2]))
-    with pytest.raises(UnitOutOfScope):
+    with pytest.raises(ProgramNotFound):  # as if there were none (issue 12)
         await plan_program(conn, leader, program_id)
 
 

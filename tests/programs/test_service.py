@@ -11,7 +11,6 @@ from service.errors import (
     InvalidInput,
     ProgramFrozen,
     ProgramNotFound,
-    UnitOutOfScope,
 )
 from service.programs import service as programs
 from service.programs.schemas import PrivacyPolicy, ProgramCreate, ProgramUpdate
@@ -288,7 +287,7 @@ async def test_leaders_see_programs_above_and_below_their_unit_and_no_others(con
     visible = {p.program_id for p in await programs.list_programs(conn, leader)}
     assert visible == {everywhere.program_id, battalion.program_id, station.program_id}
     assert (await programs.fetch_program(conn, leader, station.program_id)).name == station.name
-    with pytest.raises(UnitOutOfScope) as caught:
+    with pytest.raises(ProgramNotFound) as caught:  # as if there were none (issue 12)
         await programs.fetch_program(conn, leader, elsewhere.program_id)
     assert elsewhere.name not in caught.value.detail
     assert b2["path"] not in caught.value.detail

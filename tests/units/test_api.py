@@ -200,15 +200,20 @@ def test_a_leader_reads_inside_scope_and_is_refused_outside(
     assert client.get(f"/api/v1/units/{tree['station-1']['unit_id']}").status_code == 200
     assert client.get("/api/v1/units", params={"under": "station-1"}).status_code == 200
 
+    # Outside the scope answers exactly like no such unit (issue 12): nothing to count.
     outside = problem(
-        client.get(f"/api/v1/units/{tree['battalion-2']['unit_id']}"), 403, "unit-out-of-scope"
+        client.get(f"/api/v1/units/{tree['battalion-2']['unit_id']}"), 404, "unit-not-found"
     )
     assert "battalion-2" not in outside["detail"]
-    problem(client.get("/api/v1/units", params={"under": "county"}), 403, "unit-out-of-scope")
+    unknown = problem(client.get(f"/api/v1/units/{2**62}"), 404, "unit-not-found")
+    assert outside["detail"] == unknown["detail"].replace(
+        str(2**62), str(tree["battalion-2"]["unit_id"])
+    )
+    problem(client.get("/api/v1/units", params={"under": "county"}), 404, "unit-not-found")
     problem(
         client.get("/api/v1/units", params={"under": "county/battalion-2"}),
-        403,
-        "unit-out-of-scope",
+        404,
+        "unit-not-found",
     )
 
 

@@ -82,9 +82,10 @@ def test_leaders_see_waves_in_their_scope_only_and_cannot_change_them(
     login(client, seed, role="leader", unit=org["b1"])
     assert {w["program_id"] for w in client.get("/api/v1/waves").json()} == {org["mine"]}
     assert client.get(f"/api/v1/waves/{org['my_wave']}").status_code == 200
-    assert client.get(f"/api/v1/waves/{org['their_wave']}").status_code == 403
-    assert client.get(f"/api/v1/programs/{org['theirs']}/waves").status_code == 403
-    assert client.get("/api/v1/waves", params={"program": org["theirs"]}).status_code == 403
+    # Outside the scope answers like no such wave or program (issue 12).
+    assert client.get(f"/api/v1/waves/{org['their_wave']}").status_code == 404
+    assert client.get(f"/api/v1/programs/{org['theirs']}/waves").status_code == 404
+    assert client.get("/api/v1/waves", params={"program": org["theirs"]}).status_code == 404
     assert client.post(f"/api/v1/waves/{org['my_wave']}/open").status_code == 403
     assert client.get(f"/api/v1/waves/{org['my_wave']}").json()["status"] == "scheduled"
 
