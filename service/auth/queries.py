@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -11,6 +10,7 @@ import msgspec
 from service.auth.principal import Role
 from service.auth.schemas import Staff, Token
 from service.db import Conn
+from service.db import to_struct as _to
 
 
 class LoginRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,10 +34,6 @@ class SessionOwner(msgspec.Struct, frozen=True, kw_only=True):
     role: Role
     unit_id: int | None
     unit_path: str | None
-
-
-def _to(row: asyncpg.Record, kind: type[Any]) -> Any:
-    return msgspec.convert(dict(row), type=kind)
 
 
 # --- principals (used by the guards on every request) -----------------------------------

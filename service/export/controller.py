@@ -12,7 +12,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
 from service.export import formats, service
@@ -21,7 +21,6 @@ from service.export.service import DEFAULT_PAGE, MAX_LEVEL, MAX_PAGE, SCALE_PATT
 
 BASE = "/api/v1/releases"
 TAGS = ["export"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 READ = [require("admin", "leader", "researcher", scope="read")]
 PROBLEMS = problem_responses(401, 403, 404, 422, 429)
 RATE_LIMIT_HEADERS = [

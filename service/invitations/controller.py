@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.config import Settings
 from service.db import MAX_ID, Conn
@@ -23,7 +23,6 @@ from service.invitations.schemas import CardsRequest, Format, OpenLinksRequest, 
 
 BASE = "/api/v1/waves"
 TAGS = ["invitations"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 WRITE = [require("admin", scope="write")]
 
 WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wave's id.")]

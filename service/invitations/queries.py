@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-import asyncpg
 import msgspec
 
 from service.db import Conn
+from service.db import to_struct as _to
 from service.programs.schemas import Mode
 from service.scope.queries import subtree
 from service.waves.schemas import WaveStatus
@@ -35,10 +35,6 @@ class TargetUnitRow(msgspec.Struct, frozen=True, kw_only=True):
     unit_id: int
     path: str
     name: str
-
-
-def _to(row: asyncpg.Record, kind: type[Any]) -> Any:
-    return msgspec.convert(dict(row), type=kind)
 
 
 _LOCKS = {

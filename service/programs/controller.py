@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
 from service.programs import service
@@ -18,7 +18,6 @@ from service.programs.schemas import Program, ProgramCreate, ProgramUpdate
 
 BASE = "/api/v1/programs"
 TAGS = ["programs"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 READ = [require("admin", "leader", "researcher", scope="read")]
 WRITE = [require("admin", scope="write")]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from service.db import Conn
+from service.db import to_struct as _to
 from service.programs.schemas import Mode
 from service.scope.queries import subtree
 
@@ -64,10 +64,6 @@ class NextWaveRow(msgspec.Struct, frozen=True, kw_only=True):
     seq: int
     opens_at: datetime
     closes_at: datetime
-
-
-def _to(row: asyncpg.Record, kind: type[Any]) -> Any:
-    return msgspec.convert(dict(row), type=kind)
 
 
 # --- units and instruments a program refers to ------------------------------------------

@@ -257,11 +257,6 @@ async def fetch_spent_submission(conn: Conn, code_hash: bytes) -> bytes | None:
     return value
 
 
-async def fetch_wave_status(conn: Conn, wave_id: int) -> str | None:
-    value: str | None = await conn.fetchval("SELECT status FROM wave WHERE wave_id = $1", wave_id)
-    return value
-
-
 # --- scrubbing a closed wave ----------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
 from service.waves import service
@@ -18,7 +18,6 @@ from service.waves.schemas import Wave
 
 BASE = "/api/v1/waves"
 TAGS = ["waves"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 READ = [require("admin", "leader", "researcher", scope="read")]
 WRITE = [require("admin", scope="write")]
 
