@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
@@ -12,7 +11,6 @@ from litestar.status_codes import HTTP_200_OK
 
 from service.auth.controller import STAFF_HEADERS
 from service.auth.principal import Principal
-from service.config import Settings
 from service.console import forms
 from service.console.forms import Errors
 from service.console.page import DOWNLOAD, READ, render
@@ -26,6 +24,7 @@ from service.errors import (
 )
 from service.invitations import cards
 from service.invitations import service as invitations
+from service.invitations.controller import download
 from service.invitations.schemas import MAX_CARDS_PER_UNIT, CardBatch, OpenLinkBatch
 from service.programs import service as programs
 from service.units import service as units
@@ -73,31 +72,6 @@ async def _invitations_page(
         unit_choices=await units.list_units(conn, principal),
         max_per_unit=MAX_CARDS_PER_UNIT,
         **context,
-    )
-
-
-def _base_url(request: Request[Any, Any, Any]) -> str:
-    settings: Settings = request.app.state.settings
-    return invitations.public_base_url(settings, f"{request.url.scheme}://{request.url.netloc}")
-
-
-async def _download(
-    request: Request[Any, Any, Any], batch: CardBatch | OpenLinkBatch, fmt: Any, paper: Any
-) -> Response[bytes]:
-    # As the API does: render off the event loop, inside the request's transaction, so a
-    # sheet that fails to render leaves no codes behind. The body is the codes' only copy.
-    base_url = _base_url(request)
-    content, media_type = await to_thread.run_sync(cards.cards_file, batch, fmt, paper, base_url)
-    return Response(
-        content,
-        status_code=HTTP_200_OK,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{cards.file_name(batch, fmt)}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-        },
     )
 
 
@@ -152,7 +126,7 @@ async def _invitations_submit(
         except InvalidInput as exc:
             errors = forms.problem_errors(exc, INVITATION_FIELDS)
         else:
-            return await _download(request, batch, values["format"], values["paper"])
+            return await download(request, batch, values["format"], values["paper"])
     return await _invitations_page(
         request, conn, principal, kind, 422, values=values, errors=errors
     )

@@ -33,11 +33,18 @@ def _base_url(request: Request[Any, Any, Any]) -> str:
     return service.public_base_url(settings, f"{request.url.scheme}://{request.url.netloc}")
 
 
-async def _download(
-    batch: cards.Batch, fmt: Format, paper: Paper, base_url: str, headers: dict[str, str]
+async def download(
+    request: Request[Any, Any, Any],
+    batch: cards.Batch,
+    fmt: Format,
+    paper: Paper,
+    headers: dict[str, str] | None = None,
 ) -> Response[bytes]:
+    """The card or link file as a download, for the API and the console alike. The body is
+    the codes' only copy: no cache or referrer may keep it."""
     # Rendering 2,000 QR codes takes seconds of CPU: off the event loop, inside the request's
     # transaction, so a sheet that fails to render leaves no codes behind.
+    base_url = _base_url(request)
     content, media_type = await to_thread.run_sync(cards.cards_file, batch, fmt, paper, base_url)
     return Response(
         content,
@@ -48,7 +55,7 @@ async def _download(
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
-            **headers,
+            **(headers or {}),
         },
     )
 
@@ -76,7 +83,7 @@ async def generate_cards(
     batch = await service.generate_cards(
         conn, principal, wave_id, data.unit, data.count, include_subtree=data.include_subtree
     )
-    return await _download(batch, data.format, data.paper, _base_url(request), {})
+    return await download(request, batch, data.format, data.paper)
 
 
 @post(
@@ -106,7 +113,7 @@ async def create_open_links(
         conn, principal, wave_id, data.unit, include_subtree=data.include_subtree
     )
     replaced = {"Muster-Replaced-Units": str(len(batch.replaced_paths))}
-    return await _download(batch, data.format, data.paper, _base_url(request), replaced)
+    return await download(request, batch, data.format, data.paper, replaced)
 
 
 routes: list[Any] = [generate_cards, create_open_links]
