@@ -126,3 +126,12 @@ def _code(text: str) -> str:
         for number, line in enumerate(lines, 1)
         if number not in prose and not line.lstrip().startswith("#")
     )
+
+
+def test_no_module_is_over_600_lines() -> None:
+    long = {
+        str(path.relative_to(SERVICE)): text.count("\n")
+        for path, text in _sources().items()
+        if text.count("\n") > 600
+    }
+    assert not long, f"split these by what they do: {long}"

@@ -18,7 +18,7 @@ from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.config import Settings
 from service.db import MAX_ID, Conn
-from service.invitations import cards, service
+from service.invitations import cards, files, service
 from service.invitations.schemas import CardsRequest, Format, OpenLinksRequest, Paper
 
 BASE = "/api/v1/waves"
@@ -45,13 +45,13 @@ async def download(
     # Rendering 2,000 QR codes takes seconds of CPU: off the event loop, inside the request's
     # transaction, so a sheet that fails to render leaves no codes behind.
     base_url = _base_url(request)
-    content, media_type = await to_thread.run_sync(cards.cards_file, batch, fmt, paper, base_url)
+    content, media_type = await to_thread.run_sync(files.cards_file, batch, fmt, paper, base_url)
     return Response(
         content,
         status_code=HTTP_200_OK,
         media_type=media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{cards.file_name(batch, fmt)}"',
+            "Content-Disposition": f'attachment; filename="{files.file_name(batch, fmt)}"',
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
