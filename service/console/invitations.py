@@ -119,12 +119,8 @@ async def _invitations_submit(
                     values["unit"],
                     include_subtree=values["include_subtree"],
                 )
-        except (WaveNotFound, WaveClosed, WrongDistributionMode) as exc:
-            errors["wave"] = exc.detail
-        except UnitNotFound as exc:
-            errors["unit"] = exc.detail
-        except InvalidInput as exc:
-            errors = forms.problem_errors(exc, INVITATION_FIELDS)
+        except (WaveNotFound, WaveClosed, WrongDistributionMode, UnitNotFound, InvalidInput) as exc:
+            errors = forms.place(exc, INVITATION_FIELDS)
         else:
             return await download(request, batch, values["format"], values["paper"])
     return await _invitations_page(

@@ -11,7 +11,7 @@ from typing import Any
 
 from service.console import forms
 from service.console.forms import Errors
-from service.errors import DomainError, DuplicateProgram, FieldError
+from service.errors import DomainError, FieldError
 from service.programs.schemas import PrivacyPolicy, Program, ProgramCreate, Resource
 
 POLICY_FLOATS = ("epsilon_per_wave", "delta", "annual_epsilon_cap", "max_half_width")
@@ -195,8 +195,8 @@ def read_shares(text: str, errors: Errors) -> list[float] | None:
 
 def program_problem(exc: DomainError, result: ProgramForm) -> Errors:
     """A service's field errors beside the inputs (resource rows mapped to the form's rows)."""
-    if isinstance(exc, DuplicateProgram):
-        return {"name": exc.detail}
+    if exc.form_field in PROGRAM_FIELDS:
+        return {exc.form_field: exc.detail}
     problems = []
     for problem in exc.errors or []:
         match = re.match(r"resources\[(\d+)\](.*)", problem.field)

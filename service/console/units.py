@@ -18,7 +18,6 @@ from service.console.forms import Errors
 from service.console.page import CONFIRM_MESSAGE, READ, WRITE, Id, redirect, render
 from service.db import Conn
 from service.errors import (
-    DomainError,
     DuplicateUnit,
     FieldError,
     InvalidCsv,
@@ -38,14 +37,6 @@ UNIT_FIELDS = ("slug", "name", "headcount", "parent")
 
 def _unit_values(form: Any) -> dict[str, str]:
     return {name: forms.text(form, name, 1000) for name in UNIT_FIELDS}
-
-
-def _unit_problem(exc: DomainError) -> Errors:
-    if isinstance(exc, DuplicateUnit):
-        return {"slug": exc.detail}
-    if isinstance(exc, UnitCycle | UnitNotFound):
-        return {"parent": exc.detail}
-    return forms.problem_errors(exc, UNIT_FIELDS)
 
 
 async def _units_page(
@@ -107,7 +98,7 @@ async def create_unit(
         except msgspec.ValidationError as exc:
             errors = {"slug": forms.sentence(forms.friendly(str(exc)))}
         except (InvalidInput, DuplicateUnit, UnitNotFound) as exc:
-            errors = _unit_problem(exc)
+            errors = forms.place(exc, UNIT_FIELDS, rename={"unit": "parent"})
         else:
             return redirect(f"/console/units/{unit.unit_id}", "unit-created")
     return await _units_page(request, conn, principal, 422, values=values, errors=errors)
@@ -178,7 +169,7 @@ async def update_unit(
         except msgspec.ValidationError as exc:
             errors = {"name": forms.sentence(forms.friendly(str(exc)))}
         except (InvalidInput, DuplicateUnit) as exc:
-            errors = _unit_problem(exc)
+            errors = forms.place(exc, UNIT_FIELDS, rename={"unit": "parent"})
         else:
             return redirect(f"/console/units/{unit_id}", "unit-updated")
     values.pop("parent")
