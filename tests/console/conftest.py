@@ -63,8 +63,10 @@ class World(dict[str, Any]):
 
 async def make_world(conn: Any) -> World:
     """A program over a small tree with wave 1 open and wave 2 scheduled, plus accounts."""
-    from tests.factories import make_tree  # noqa: F401 (make_tree runs inside open_wave_on)
-    from tests.privacy.conftest import open_wave_on
+    from tests.factories import (
+        make_tree,  # noqa: F401 (make_tree runs inside open_wave_on)
+        open_wave_on,
+    )
 
     program_id, wave_id, units = await open_wave_on(conn, (2, 2))
     other = await make_staff(conn, role="researcher")

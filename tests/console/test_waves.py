@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.console.conftest import Seed, Signed, World
-from tests.privacy.conftest import add_responses, random_answers, wave_items
+from tests.factories import add_responses, random_answers, wave_items
 
 
 def _status(seed: Seed, wave_id: int) -> str:

@@ -18,8 +18,7 @@ from tests.dashboard.conftest import (
     leader_session,
     small_world,
 )
-from tests.factories import make_unit
-from tests.privacy.conftest import open_wave_on
+from tests.factories import make_unit, open_wave_on
 
 HTML = {"Accept": "text/html"}
 NOT_ENOUGH = "not enough responses — see parent"

@@ -22,8 +22,7 @@ from service.export import formats, service
 from service.export.queries import EXPORT_COLUMNS
 from service.export.schemas import ExportMetadata
 from tests.export.conftest import released_history
-from tests.factories import make_staff, make_unit, principal_for
-from tests.programs.conftest import T0
+from tests.factories import T0, make_staff, make_unit, principal_for
 
 NOW = T0 + timedelta(days=400)
 # Hex versions can look like numbers to a CSV reader: docs/export.md says to read them as text.

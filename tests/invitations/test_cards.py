@@ -17,7 +17,7 @@ import segno
 from service.invitations import cards, files
 from service.invitations.codes import new_code, normalise
 from service.invitations.schemas import Card, CardBatch, CardWave, OpenLink, OpenLinkBatch
-from tests.invitations.conftest import BASE_URL
+from tests.factories import BASE_URL
 
 WAVE = CardWave(
     wave_id=7,

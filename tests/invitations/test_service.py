@@ -16,9 +16,18 @@ from service.errors import (
 from service.invitations import files
 from service.invitations import service as invitations
 from service.invitations.codes import hash_code, normalise
-from tests.factories import make_staff, make_tree, make_unit, principal_for
-from tests.invitations.conftest import BASE_URL, every_stored_text, forms_of, leaves, wave_of
-from tests.programs.conftest import audit_rows
+from tests.factories import (
+    BASE_URL,
+    audit_rows,
+    every_stored_text,
+    forms_of,
+    leaves,
+    make_staff,
+    make_tree,
+    make_unit,
+    principal_for,
+    wave_of,
+)
 
 pytestmark = pytest.mark.anyio
 

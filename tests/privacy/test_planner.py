@@ -18,16 +18,18 @@ from service.privacy import service as release
 from service.privacy.planner import PlanReport, SharesPlan, plan_program, share_grid
 from service.programs import service as programs
 from service.programs.schemas import ProgramCreate
-from tests.factories import make_staff, make_unit, principal_for
-from tests.privacy.conftest import (
+from tests.factories import (
     INSTRUMENTS,
+    T0,
     add_responses,
     close,
+    make_staff,
+    make_unit,
     open_wave_on,
+    principal_for,
     random_answers,
     wave_items,
 )
-from tests.programs.conftest import T0
 
 _names = itertools.count(1)
 # 3 battalions x 4 stations x 3 shifts of 8-14 people each.

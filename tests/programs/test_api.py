@@ -7,8 +7,14 @@ import pytest
 from litestar.testing import TestClient
 
 from service.waves import service as waves
-from tests.factories import make_session, make_staff, make_token, make_tree
-from tests.programs.conftest import add_instrument, new_program
+from tests.factories import (
+    add_instrument,
+    make_session,
+    make_staff,
+    make_token,
+    make_tree,
+    new_program,
+)
 
 START = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
 

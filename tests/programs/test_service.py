@@ -16,8 +16,17 @@ from service.programs import service as programs
 from service.programs.schemas import PrivacyPolicy, ProgramCreate, ProgramUpdate
 from service.programs.service import Duration, add_duration, parse_duration, wave_times
 from service.waves import service as waves
-from tests.factories import make_staff, make_tree, make_unit, principal_for
-from tests.programs.conftest import T0, add_instrument, audit_rows, new_program, program_data
+from tests.factories import (
+    T0,
+    add_instrument,
+    audit_rows,
+    make_staff,
+    make_tree,
+    make_unit,
+    new_program,
+    principal_for,
+    program_data,
+)
 
 # Marked here, not only by the root conftest: anyio then keeps the parametrize ids.
 pytestmark = pytest.mark.anyio

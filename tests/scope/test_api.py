@@ -13,8 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from service.auth.guards import SESSION_COOKIE
-from tests.factories import make_session, make_staff, make_token, make_tree
-from tests.programs.conftest import new_program
+from tests.factories import make_session, make_staff, make_token, make_tree, new_program
 
 NOW = datetime.now(UTC)
 START = (NOW + timedelta(days=1)).isoformat()

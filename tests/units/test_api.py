@@ -6,8 +6,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.factories import make_session, make_staff, make_token, make_unit
-from tests.units.conftest import add_program, add_wave
+from tests.factories import add_program, add_wave, make_session, make_staff, make_token, make_unit
 
 Seed = Callable[[Any], Any]
 PROBLEM = "application/problem+json"

@@ -16,8 +16,14 @@ from service.errors import (
 )
 from service.units import queries, service
 from service.units.schemas import UnitCreate, UnitUpdate
-from tests.factories import make_staff, make_unit, principal_for
-from tests.units.conftest import add_program, add_wave, audit_actions
+from tests.factories import (
+    add_program,
+    add_wave,
+    audit_actions,
+    make_staff,
+    make_unit,
+    principal_for,
+)
 
 # Marked here, not only by the root conftest: anyio then keeps the parametrize ids.
 pytestmark = pytest.mark.anyio

@@ -6,8 +6,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.factories import make_staff, make_token, make_tree
-from tests.programs.conftest import new_program
+from tests.factories import make_staff, make_token, make_tree, new_program
 
 NOW = datetime.now(UTC)
 # Wave 1 of each program opens in a day, so a coordinator can open it early by hand.

@@ -10,8 +10,16 @@ from service import db
 from service.errors import ProgramNotFound, WaveNotFound, WaveTransitionRefused
 from service.waves import scheduler
 from service.waves import service as waves
-from tests.factories import make_staff, make_tree, make_unit, principal_for
-from tests.programs.conftest import T0, add_instrument, audit_rows, new_program
+from tests.factories import (
+    T0,
+    add_instrument,
+    audit_rows,
+    make_staff,
+    make_tree,
+    make_unit,
+    new_program,
+    principal_for,
+)
 
 # Marked here, not only by the root conftest: anyio then keeps the parametrize ids.
 pytestmark = pytest.mark.anyio
