@@ -449,3 +449,27 @@ async def every_stored_text(conn: Conn) -> str:
         value = await conn.fetchval(f'SELECT string_agg("{name}"::text, chr(10)) FROM "{table}"')
         parts.append(value or "")
     return "\n".join(parts)
+
+
+# --- the console's world: a program over a small tree, wave 1 open -------------------------
+
+
+class World(dict[str, Any]):
+    """Ids of the rows the console pages show."""
+
+
+async def make_world(conn: Any) -> World:
+    """A program over a small tree with wave 1 open and wave 2 scheduled, plus accounts."""
+    program_id, wave_id, units = await open_wave_on(conn, (2, 2))
+    other = await make_staff(conn, role="researcher")
+    wave_2 = await conn.fetchval(
+        "SELECT wave_id FROM wave WHERE program_id = $1 AND seq = 2", program_id
+    )
+    return World(
+        program=program_id,
+        wave=wave_id,
+        wave_2=wave_2,
+        units=units,
+        unit=units[-1]["unit_id"],
+        staff=other["staff_id"],
+    )
