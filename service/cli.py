@@ -277,10 +277,10 @@ def cmd_invitations(kind: str) -> Command:
     """Cards (or open links) for a wave, written to --out; the codes exist only in that file."""
 
     async def run(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
-        from service.invitations import cards
+        from service.invitations import files
         from service.invitations import service as invitations
 
-        fmt = cards.format_for_name(args.out)
+        fmt = files.format_for_name(args.out)
         if fmt is None:
             raise InvalidInput(
                 "Name the output file .pdf, .html or .csv.",
@@ -295,7 +295,7 @@ def cmd_invitations(kind: str) -> Command:
                 conn, None, args.wave, args.unit, include_subtree=args.subtree
             )
         base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
-        content, _ = cards.cards_file(batch, fmt, args.paper, base)
+        content, _ = files.cards_file(batch, fmt, args.paper, base)
         # Written before the transaction commits: if the file cannot be written, no code
         # is stored that nobody holds.
         _write_file(args.out, content)
