@@ -260,6 +260,16 @@ class InvitationSpent(Conflict):
     title = "This card has already been used"
 
 
+class TicketUnknown(NotFound):
+    type_slug = "ticket-unknown"
+    title = "This invitation link is not valid for this survey"
+
+
+class TicketSpent(Conflict):
+    type_slug = "ticket-spent"
+    title = "This invitation has already been used to get a token"
+
+
 class WaveNotOpen(Conflict):
     type_slug = "wave-not-open"
     title = "This survey is not open"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from anyio import to_thread
-from litestar import Request, Response, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
@@ -18,8 +18,15 @@ from service.auth.guards import require
 from service.auth.principal import Principal
 from service.config import Settings
 from service.db import Conn
-from service.invitations import cards, service
-from service.invitations.schemas import CardsRequest, Format, OpenLinksRequest, Paper
+from service.invitations import cards, links, service
+from service.invitations.schemas import (
+    CardsRequest,
+    Format,
+    LinksRequest,
+    OpenLinksRequest,
+    Paper,
+    UnitLinkCount,
+)
 
 BASE = "/api/v1/waves"
 TAGS = ["invitations"]
@@ -41,12 +48,19 @@ async def _download(
     # Rendering 2,000 QR codes takes seconds of CPU: off the event loop, inside the request's
     # transaction, so a sheet that fails to render leaves no codes behind.
     content, media_type = await to_thread.run_sync(cards.cards_file, batch, fmt, paper, base_url)
+    return _attachment(content, media_type, cards.file_name(batch, fmt), headers)
+
+
+def _attachment(
+    content: bytes, media_type: str, name: str, headers: dict[str, str]
+) -> Response[bytes]:
+    """A file holding plain codes or tickets: its only copy, kept by no cache or referrer."""
     return Response(
         content,
         status_code=HTTP_200_OK,
         media_type=media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{cards.file_name(batch, fmt)}"',
+            "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
@@ -111,4 +125,58 @@ async def create_open_links(
     return await _download(batch, data.format, data.paper, _base_url(request), replaced)
 
 
-routes: list[Any] = [generate_cards, create_open_links]
+@post(
+    f"{BASE}/{{wave_id:int}}/links",
+    guards=WRITE,
+    tags=TAGS,
+    security=SECURITY,
+    status_code=HTTP_200_OK,
+    response_description=(
+        "The CSV of issuance links (unit_path, unit_name, link, key_fingerprint, note), one "
+        "per person, for a mail merge. `Muster-Key-Fingerprint` is the key's short "
+        "fingerprint once the wave is open."
+    ),
+)
+async def create_links(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    wave_id: WaveIdParam,
+    data: JSONBody[LinksRequest],
+) -> Response[bytes]:
+    """Make one issuance link per person for a unit of a `links` wave (or for each unit
+    without children below it).
+
+    A link, `/t/<survey_key>#<ticket>`, lets one person get one blind-signed token; the
+    service cannot link the token to the link. The file is the only copy of the tickets:
+    the database keeps their hashes.
+    """
+    batch = await service.create_links(
+        conn, principal, wave_id, data.unit, data.count, include_subtree=data.include_subtree
+    )
+    return _attachment(
+        links.render_csv(batch, _base_url(request)).encode(),
+        links.MEDIA_TYPE,
+        links.file_name(batch),
+        {"Muster-Key-Fingerprint": batch.fingerprint or ""},
+    )
+
+
+@get(
+    f"{BASE}/{{wave_id:int}}/links",
+    guards=[require("admin", scope="read")],
+    tags=TAGS,
+    security=SECURITY,
+)
+async def list_link_counts(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam
+) -> list[UnitLinkCount]:
+    """Per unit of a `links` wave: links made and tokens issued, until the wave closes.
+
+    Staff-side numbers only: answers per unit are never counted here, only released as
+    noisy estimates.
+    """
+    return await service.list_link_counts(conn, principal, wave_id)
+
+
+routes: list[Any] = [generate_cards, create_open_links, create_links, list_link_counts]
