@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, get, post
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
 from service.db import Pool
@@ -67,7 +67,7 @@ async def wave_key(request: Request[Any, Any, Any], survey_key: SurveyKey) -> Wa
 
 @post("/s/{survey_key:str}/issue", status_code=200, **JSON_OPTIONS)
 async def issue(
-    request: Request[Any, Any, Any], survey_key: SurveyKey, data: IssueRequest
+    request: Request[Any, Any, Any], survey_key: SurveyKey, data: JSONBody[IssueRequest]
 ) -> IssuedSignature:
     """Sign a blinded message once per invitation ticket (RFC 9474 BlindSign).
 

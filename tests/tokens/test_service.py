@@ -142,7 +142,7 @@ async def test_issuance_refuses_unknown_tickets_and_bad_blinded_messages(
 
 async def test_a_closed_wave_issues_nothing(pool: Any, signer: Signer) -> None:
     seeded = await _seeded(pool, 1)
-    async with pool.acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn, db.transaction(conn):
         await waves.close_wave(conn, None, seeded.survey.wave_id, T0 + timedelta(days=1))
     with pytest.raises(WaveNotOpen):
         await get_token(pool, signer, seeded.survey.survey_key, seeded.tickets[0])
@@ -285,7 +285,9 @@ async def test_the_close_drops_the_key_the_tickets_and_the_spent_tokens(
             f"link_unit_w{survey.wave_id}",
             f"spent_invitation_w{survey.wave_id}",
         } <= before
-        async with conn.transaction():
+        # As every entry point closes: in db.transaction, whose commit lets the close drop
+        # the wave's relations.
+        async with db.transaction(conn):
             await waves.close_wave(conn, None, survey.wave_id, T0 + timedelta(days=1))
         after = await _relations(conn, survey.wave_id)
         for table in ("wave_signing_key", "link_ticket", "link_unit", "spent_invitation"):
