@@ -173,9 +173,8 @@ async def cmd_waves_open(conn: db.Conn, args: argparse.Namespace, settings: Sett
 async def cmd_waves_close(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
     from service.waves import service as waves
 
+    # Its relations are replaced once this commits (db.transaction in _run_command).
     emit(await waves.close_wave(conn, None, args.wave_id, _now()), args)
-    # The rows the close rewrote are vacuumed once it has committed (see _run_command).
-    args.vacuum_after = True
 
 
 async def cmd_release(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
@@ -450,12 +449,8 @@ async def _run_command(command: Command, args: argparse.Namespace, settings: Set
             await migrate.migrate(conn)
             async with conn.transaction():
                 await sync_instruments(conn, settings.surveys_path)
-        async with conn.transaction():
+        async with db.transaction(conn):
             await command(conn, args, settings)
-        if getattr(args, "vacuum_after", False):
-            from service.responses.service import vacuum_responses
-
-            await vacuum_responses(conn)
     finally:
         await conn.close()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import AsyncGenerator
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -138,10 +140,45 @@ async def connect(url: str) -> asyncpg.Connection[Any]:
     return conn
 
 
+AfterCommit = Callable[[Conn], Awaitable[object]]
+# Work registered by a transaction to run once it has committed, per raw connection.
+_after_commit: weakref.WeakKeyDictionary[Any, list[AfterCommit]] = weakref.WeakKeyDictionary()
+
+
+def _raw(conn: Conn) -> Any:
+    return getattr(conn, "_con", conn)
+
+
+async def after_commit(conn: Conn, action: AfterCommit) -> None:
+    """Run `action(conn)` once the transaction `conn` is in has committed, or now if it is in
+    none. Every entry point (a request, the CLI, the scheduler) runs its work in
+    `transaction`, which runs these actions after its commit and drops them on rollback."""
+    if not conn.is_in_transaction():
+        await action(conn)
+        return
+    _after_commit.setdefault(_raw(conn), []).append(action)
+
+
+@asynccontextmanager
+async def transaction(conn: Conn) -> AsyncIterator[Conn]:
+    """One top-level transaction; after it commits, the actions registered with
+    `after_commit` run in order, outside any transaction. An error in one propagates."""
+    key = _raw(conn)
+    _after_commit.pop(key, None)
+    try:
+        async with conn.transaction():
+            yield conn
+    except BaseException:
+        _after_commit.pop(key, None)
+        raise
+    for action in _after_commit.pop(key, []):
+        await action(conn)
+
+
 async def provide_connection(state: State) -> AsyncGenerator[Conn, None]:
     """One connection and one transaction per request; an exception rolls it back."""
     pool: Pool[Any] = state.pool
-    async with pool.acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn, transaction(conn):
         yield conn
 
 

@@ -285,7 +285,8 @@ async def run(settings: Settings, *, as_json: bool = False) -> DemoSummary:
     conn = await db.connect(url)
     try:
         await migrate.migrate(conn)
-        async with conn.transaction():
+        # Its closed waves' relations are replaced once this commits (db.transaction).
+        async with db.transaction(conn):
             summary = await seed(conn, settings, datetime.now(UTC))
     finally:
         await conn.close()

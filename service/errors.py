@@ -223,6 +223,13 @@ class WaveTransitionRefused(Conflict):
     title = "The wave cannot move to that state"
 
 
+class CloseWaiting(Conflict):
+    """A closed wave's codes cannot be erased yet: another transaction holds its tables."""
+
+    type_slug = "close-waiting"
+    title = "The close is waiting for another transaction"
+
+
 class NotReady(DomainError):
     status = 503
     type_slug = "not-ready"
