@@ -26,6 +26,7 @@ from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
 from service.config import Settings
 from service.console import controller as console_controller
+from service.console import links as console_links
 from service.dashboard import controller as dashboard_controller
 from service.errors import handle_exception
 from service.export import controller as export_controller
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> Litestar:
             *tokens_controller.routes,
             *pages.routes,
             *console_controller.routes,
+            *console_links.routes,
             *dashboard_controller.routes,
             *export_controller.routes,
             *metrics.routes,

@@ -48,10 +48,10 @@ async def _download(
     # Rendering 2,000 QR codes takes seconds of CPU: off the event loop, inside the request's
     # transaction, so a sheet that fails to render leaves no codes behind.
     content, media_type = await to_thread.run_sync(cards.cards_file, batch, fmt, paper, base_url)
-    return _attachment(content, media_type, cards.file_name(batch, fmt), headers)
+    return attachment(content, media_type, cards.file_name(batch, fmt), headers)
 
 
-def _attachment(
+def attachment(
     content: bytes, media_type: str, name: str, headers: dict[str, str]
 ) -> Response[bytes]:
     """A file holding plain codes or tickets: its only copy, kept by no cache or referrer."""
@@ -154,7 +154,7 @@ async def create_links(
     batch = await service.create_links(
         conn, principal, wave_id, data.unit, data.count, include_subtree=data.include_subtree
     )
-    return _attachment(
+    return attachment(
         links.render_csv(batch, _base_url(request)).encode(),
         links.MEDIA_TYPE,
         links.file_name(batch),
