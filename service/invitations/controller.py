@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
@@ -18,6 +19,7 @@ from service.auth.guards import require
 from service.auth.principal import Principal
 from service.config import Settings
 from service.db import Conn
+from service.export.schemas import problem_responses
 from service.invitations import cards, links, service
 from service.invitations.schemas import (
     CardsRequest,
@@ -131,11 +133,19 @@ async def create_open_links(
     tags=TAGS,
     security=SECURITY,
     status_code=HTTP_200_OK,
-    response_description=(
-        "The CSV of issuance links (unit_path, unit_name, link, key_fingerprint, note), one "
-        "per person, for a mail merge. `Muster-Key-Fingerprint` is the key's short "
-        "fingerprint once the wave is open."
-    ),
+    responses={
+        200: ResponseSpec(
+            data_container=bytes,
+            media_type=links.MEDIA_TYPE,
+            description=(
+                "The CSV of issuance links (unit_path, unit_name, link, key_fingerprint, note), "
+                "one per person, for a mail merge. `Muster-Key-Fingerprint` is the key's short "
+                "fingerprint once the wave is open."
+            ),
+            generate_examples=False,
+        ),
+        **problem_responses(400, 401, 403, 404, 409, 422),
+    },
 )
 async def create_links(
     request: Request[Any, Any, Any],
@@ -167,6 +177,7 @@ async def create_links(
     guards=[require("admin", scope="read")],
     tags=TAGS,
     security=SECURITY,
+    responses=problem_responses(400, 401, 403, 404),
 )
 async def list_link_counts(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam

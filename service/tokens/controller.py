@@ -28,8 +28,10 @@ from service.tokens.signing import signer_for
 
 SurveyKey = Annotated[str, PathParameter(description="The wave's survey key.")]
 Language = Annotated[str | None, QueryParameter(description="en or fr")]
-# JSON routes: the app's problem-document handler, and the same privacy headers.
-JSON_OPTIONS: dict[str, Any] = {"response_headers": RESPONDENT_HEADERS, "tags": ["tokens"]}
+# JSON routes: the app's problem-document handler, and the same privacy headers. Like every
+# respondent route they stay out of the staff API's document; docs/anonymity.md gives their
+# wire format.
+JSON_OPTIONS: dict[str, Any] = {"response_headers": RESPONDENT_HEADERS, "include_in_schema": False}
 
 
 def _pool(request: Request[Any, Any, Any]) -> Pool:
