@@ -40,9 +40,13 @@ CREATE TABLE spent_invitation (
 
 -- The answers: the wave, the unit, and one smallint per item in the wave's item order
 -- (0 = not answered). Nothing else, not even a key.
+-- No foreign keys: attaching the shuffled copy at close would then lock wave and unit
+-- ACCESS EXCLUSIVE, and wait for any reader of them. Rows get here only through the wave's
+-- partition (made for an existing wave) with the unit of a code, which has its keys; a
+-- unit with responses cannot be removed (units.queries.UNIT_USES).
 CREATE TABLE response (
-    wave_id bigint NOT NULL REFERENCES wave (wave_id),
-    unit_id bigint NOT NULL REFERENCES unit (unit_id),
+    wave_id bigint NOT NULL,
+    unit_id bigint NOT NULL,
     answers smallint[] NOT NULL CHECK (cardinality(answers) BETWEEN 1 AND 500)
 ) PARTITION BY LIST (wave_id);
 CREATE INDEX response_unit ON response (unit_id);

@@ -24,9 +24,9 @@ from service import db, metrics, migrate, ratelimit_tokens
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
+from service.auth.service import UnknownEmails
 from service.config import Settings
 from service.console import controller as console_controller
-from service.console import links as console_links
 from service.dashboard import controller as dashboard_controller
 from service.errors import handle_exception
 from service.export import controller as export_controller
@@ -39,7 +39,7 @@ from service.programs import controller as programs_controller
 from service.responses import controller as responses_controller
 from service.responses import pages as respondent_pages
 from service.responses.batching import SubmissionBatcher
-from service.security import install_respondent_privacy
+from service.responses.middleware import install_respondent_privacy
 from service.tokens import controller as tokens_controller
 from service.tokens.signing import Signer
 from service.units import controller as units_controller
@@ -70,13 +70,14 @@ def create_app(settings: Settings) -> Litestar:
         app.state.signer = Signer(settings.signing_processes)
         app.state.settings = settings
         app.state.secret_key = load_secret_key(settings.secret_key, settings.data_path)
-        task = None
+        app.state.unknown_emails = UnknownEmails()
+        tasks = [asyncio.create_task(metrics.report_respondent_failures(app.state))]
         if settings.scheduler_interval > 0:
-            task = asyncio.create_task(scheduler.run(pool, settings.scheduler_interval))
+            tasks.append(asyncio.create_task(scheduler.run(pool, settings.scheduler_interval)))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -98,7 +99,6 @@ def create_app(settings: Settings) -> Litestar:
             *tokens_controller.routes,
             *pages.routes,
             *console_controller.routes,
-            *console_links.routes,
             *dashboard_controller.routes,
             *export_controller.routes,
             *metrics.routes,
@@ -135,6 +135,10 @@ def create_app(settings: Settings) -> Litestar:
         response_cache_config=ResponseCacheConfig(),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            # asyncpg's pool logs a traceback each time it fails to reconnect (1 s, 2 s,
+            # 4 s ... apart); during an outage the failure reporter's one line a minute
+            # (service/metrics.py) says it instead.
+            loggers={"asyncpg.pool": {"level": "ERROR", "propagate": True}},
             log_exceptions="never",
             disable_stack_trace={Exception},
         ),

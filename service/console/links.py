@@ -17,14 +17,9 @@ from litestar.status_codes import HTTP_200_OK
 from service.auth.controller import STAFF_HEADERS
 from service.auth.principal import Principal
 from service.console import forms
-from service.console.controller import (
-    DOWNLOAD,
-    READ,
-    _base_url,
-    _page,
-    _wave_choices,
-)
 from service.console.forms import Errors
+from service.console.invitations import _base_url, _wave_choices
+from service.console.page import DOWNLOAD, READ, render
 from service.db import Conn
 from service.errors import (
     InvalidInput,
@@ -73,7 +68,7 @@ async def _links_page(
 ) -> Template:
     context.setdefault("values", {"count": "40", "include_subtree": False})
     waves = await _waves(conn, principal)
-    return _page(
+    return render(
         request,
         principal,
         "links.html",

@@ -1,5 +1,6 @@
 """The responder's token routes. HTTP only; like every survey route they set no cookie, log
-nothing about the request, and send the respondent privacy headers (service/security.py).
+nothing about the request, and send the respondent privacy headers
+(service/responses/middleware.py).
 
 - GET /t/<survey_key>: the issuance page. The ticket stays in the fragment (`#<ticket>`),
   which the browser never sends; the page's script reads it.
@@ -20,7 +21,7 @@ from service.db import Pool
 from service.errors import DomainError
 from service.responses import i18n
 from service.responses.controller import ROUTE_OPTIONS
-from service.security import RESPONDENT_HEADERS, TOKEN_PAGE_HEADERS
+from service.responses.middleware import RESPONDENT_HEADERS, TOKEN_PAGE_HEADERS
 from service.tokens import pages
 from service.tokens import service as tokens
 from service.tokens.schemas import IssuedSignature, IssueRequest, WaveKey

@@ -255,9 +255,9 @@ def _ident(name: str) -> str:
 
 async def create_shuffled_copy(conn: Conn, storage: StorageRow, wave_id: int) -> str:
     """A new relation holding the wave's rows in random order, ready to be attached in
-    place of its partition: the parent's columns and constraints, then its indexes and
-    foreign keys, built after the rows are in (and so without a scan at attach time).
-    Returns its name."""
+    place of its partition: the parent's columns and constraints, then its indexes, built
+    after the rows are in, and its partition bound as a constraint (so attaching needs no
+    scan). A 'shuffle' table has no foreign keys (see the migration). Returns its name."""
     copy = f"{storage.relation}_shuffled"
     parent, old, new = _ident(storage.parent), _ident(storage.relation), _ident(copy)
     await conn.execute(f"DROP TABLE IF EXISTS {new}")
@@ -279,16 +279,6 @@ async def create_shuffled_copy(conn: Conn, storage: StorageRow, wave_id: int) ->
         head, rest = row["definition"].split(" ON ONLY ", 1)
         unique = "UNIQUE " if head.startswith("CREATE UNIQUE ") else ""
         await conn.execute(f"CREATE {unique}INDEX ON {new} {rest.split(' ', 1)[1]}")
-    keys = await conn.fetch(
-        """
-        SELECT pg_get_constraintdef(c.oid) AS definition
-        FROM pg_constraint c WHERE c.conrelid = $1::regclass AND c.contype IN ('f', 'p', 'u')
-        """,
-        storage.parent,
-    )
-    for row in keys:
-        if row["definition"].startswith("FOREIGN KEY"):
-            await conn.execute(f"ALTER TABLE {new} ADD {row['definition']}")
     targets = await conn.fetch(
         """
         SELECT a.attname FROM pg_attribute a

@@ -16,7 +16,7 @@ import pytest
 from litestar.testing import TestClient
 
 from service.invitations.links import MAIL_NOTICE
-from service.security import RESPONDENT_HEADERS
+from service.responses.middleware import RESPONDENT_HEADERS
 from service.tokens import blindrsa
 from tests.conftest import ROOT, running_server
 from tests.factories import make_staff, make_token

@@ -1,5 +1,8 @@
 """Privacy of the responder's routes, enforced once for every response they send.
 
+It sits beside the routes it guards (`controller.py`) and renders its error pages with the
+same `pages.error` as their exception handler.
+
 `RespondentPrivacyMiddleware` is a pure ASGI middleware. For every response on a survey
 address (`/s/...`), on the token page of emailed links (`/t/...`, whose CSP also allows
 `connect-src 'self'` for its script) and on the files these pages load, whatever the
@@ -25,6 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
+
+from service.responses import i18n, pages
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -91,9 +96,6 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes:
 
 
 def _error_page(scope: Scope, status: int) -> bytes:
-    # Imported here: the pages import this module's headers.
-    from service.responses import i18n, pages
-
     headers = scope.get("headers") or []
     lang = i18n.negotiate(_header(list(headers), b"accept-language").decode("latin-1"))
     return pages.error(status, lang)
