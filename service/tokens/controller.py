@@ -13,12 +13,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import MediaType, Request, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
+from service import metrics
 from service.db import Pool
-from service.errors import DomainError
+from service.errors import (
+    INTERNAL_PROBLEM,
+    DomainError,
+    exception_to_problem,
+    problem_response,
+    status_of,
+)
 from service.responses import i18n
 from service.responses.controller import ROUTE_OPTIONS
 from service.responses.middleware import RESPONDENT_HEADERS, TOKEN_PAGE_HEADERS
@@ -29,10 +36,25 @@ from service.tokens.signing import signer_for
 
 SurveyKey = Annotated[str, PathParameter(description="The wave's survey key.")]
 Language = Annotated[str | None, QueryParameter(description="en or fr")]
-# JSON routes: the app's problem-document handler, and the same privacy headers. Like every
-# respondent route they stay out of the staff API's document; docs/anonymity.md gives their
-# wire format.
-JSON_OPTIONS: dict[str, Any] = {"response_headers": RESPONDENT_HEADERS, "include_in_schema": False}
+
+
+def token_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """Errors of the JSON routes are problem documents; a 500, like on every survey route,
+    is counted and never logged (service/metrics.py)."""
+    if status_of(exc) >= 500:
+        metrics.record_respondent_failure(request.app.state, exc)
+        return problem_response(INTERNAL_PROBLEM)
+    problem, headers = exception_to_problem(exc)
+    return problem_response(problem, headers)
+
+
+# JSON routes: problem documents, and the same privacy headers. Like every respondent route
+# they stay out of the staff API's document; docs/anonymity.md gives their wire format.
+JSON_OPTIONS: dict[str, Any] = {
+    "response_headers": RESPONDENT_HEADERS,
+    "include_in_schema": False,
+    "exception_handlers": {Exception: token_problem},
+}
 
 
 def _pool(request: Request[Any, Any, Any]) -> Pool:

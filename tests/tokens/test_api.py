@@ -194,3 +194,25 @@ def test_the_npm_package_interoperates_with_the_running_server(
         )
 
     assert [row["unit_id"] for row in seed(stored)] == [seeded.survey.unit_id]
+
+
+def test_a_failing_issuance_is_a_bare_500_problem_and_logs_nothing(
+    client: Any, seed: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from service.tokens import service as token_service
+
+    seeded = seed(links_survey)
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"database gone while signing {args[3]}")
+
+    monkeypatch.setattr(token_service, "issue_token", broken)
+    caplog.clear()
+    response = client.post(
+        f"/s/{seeded.survey.survey_key}/issue",
+        json={"ticket": seeded.tickets[0], "blinded_msg": "AAAA"},
+    )
+    assert response.status_code == 500
+    assert response.json()["type"].endswith("/internal")
+    assert seeded.tickets[0] not in response.text
+    assert [r for r in caplog.records if r.name == "muster"] == []
