@@ -6,16 +6,23 @@ stop the event loop, and with it every survey submission of the worker. So signa
 made in a small pool of processes (`MUSTER_SIGNING_PROCESSES` per worker), started on the
 first issuance. The private key is sent with each request and kept by no process: a
 signing process holds it only for the call that uses it.
+
+Signing processes run at a lower CPU priority (nice 10): on a busy machine the workers that
+store survey answers come first, and signatures take what CPU is left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from service.tokens import blindrsa
+
+# Added to the signing processes' niceness: answers are stored before tokens are signed.
+SIGNING_NICENESS = 10
 
 
 class Signer:
@@ -31,7 +38,9 @@ class Signer:
         if self._pool is None:
             # "spawn": a fresh interpreter, not a fork of a worker with threads and sockets.
             self._pool = ProcessPoolExecutor(
-                self._processes, mp_context=multiprocessing.get_context("spawn")
+                self._processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
             )
         return self._pool
 
@@ -47,6 +56,10 @@ class Signer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _lower_priority() -> None:
+    os.nice(SIGNING_NICENESS)
 
 
 def signer_for(state: Any) -> Signer:
