@@ -39,6 +39,8 @@ from service.responses import controller as responses_controller
 from service.responses import pages as respondent_pages
 from service.responses.batching import SubmissionBatcher
 from service.responses.middleware import install_respondent_privacy
+from service.tokens import controller as tokens_controller
+from service.tokens.signing import Signer
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
 from service.waves import scheduler
@@ -64,6 +66,7 @@ def create_app(settings: Settings) -> Litestar:
             log.info("applied migrations: %s", ", ".join(applied))
         app.state.pool = pool
         app.state.submissions = SubmissionBatcher(pool, settings.submit_writers)
+        app.state.signer = Signer(settings.signing_processes)
         app.state.settings = settings
         app.state.secret_key = load_secret_key(settings.secret_key, settings.data_path)
         app.state.unknown_emails = UnknownEmails()
@@ -78,6 +81,7 @@ def create_app(settings: Settings) -> Litestar:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await app.state.submissions.close()
+            app.state.signer.close()
             await pool.close()
 
     app = Litestar(
@@ -91,6 +95,7 @@ def create_app(settings: Settings) -> Litestar:
             *privacy_controller.routes,
             *invitations_controller.routes,
             *responses_controller.routes,
+            *tokens_controller.routes,
             *pages.routes,
             *console_controller.routes,
             *dashboard_controller.routes,

@@ -271,6 +271,16 @@ class InvitationSpent(Conflict):
     title = "This card has already been used"
 
 
+class TicketUnknown(NotFound):
+    type_slug = "ticket-unknown"
+    title = "This invitation link is not valid for this survey"
+
+
+class TicketSpent(Conflict):
+    type_slug = "ticket-spent"
+    title = "This invitation has already been used to get a token"
+
+
 class WaveNotOpen(Conflict):
     type_slug = "wave-not-open"
     title = "This survey is not open"
@@ -422,15 +432,16 @@ def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None
         return Problem(PROBLEM_BASE + slug, title, status, detail), headers or None
     # A 500 says nothing about what failed: no detail, no trace.
     log.error("unhandled %s", type(exc).__name__, exc_info=exc)
-    return (
-        Problem(
-            PROBLEM_BASE + "internal",
-            "Something went wrong on our side",
-            HTTP_500_INTERNAL_SERVER_ERROR,
-            "Try again in a moment; if it keeps happening, tell your administrator.",
-        ),
-        None,
-    )
+    return INTERNAL_PROBLEM, None
+
+
+# What every 500 says, whatever failed.
+INTERNAL_PROBLEM = Problem(
+    PROBLEM_BASE + "internal",
+    "Something went wrong on our side",
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    "Try again in a moment; if it keeps happening, tell your administrator.",
+)
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -60,6 +60,7 @@ SUBMISSION_OUTCOMES = frozenset(
         "accepted",  # a response was stored
         "invalid_answers",  # the form again: answers out of range or missing
         "code_malformed",  # the code is mistyped (characters, length, check symbol)
+        "token_invalid",  # links mode: no token, or malformed, forged or of another wave
         "code_unknown",  # well-formed but not one of the wave's codes
         "code_spent",  # the card was used already
         "wave_not_open",

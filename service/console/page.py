@@ -47,6 +47,7 @@ SECTIONS = (
     ("planner", "/console/planner", "Budget planner"),
     ("cards", "/console/cards", "Invitation cards"),
     ("open-links", "/console/open-links", "Open links"),
+    ("links", "/console/links", "Emailed links"),
     ("staff", "/console/staff", "Staff accounts"),
     ("tokens", "/console/tokens", "API tokens"),
     ("ledger", "/console/ledger", "Privacy ledger"),

@@ -13,7 +13,7 @@ from service.invitations.schemas import CardBatch, Format, Paper
 CSV_COLUMNS = ("unit_path", "unit_name", "code", "link")
 
 
-def _cell(text: str) -> str:
+def csv_cell(text: str) -> str:
     # A spreadsheet would run a cell that starts like a formula; unit names are typed by people.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
@@ -24,7 +24,7 @@ def render_csv(batch: Batch, base_url: str) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for face in cards.faces(batch, base_url):
-        writer.writerow((face.unit_path, _cell(face.unit_name), face.printed, face.link))
+        writer.writerow((face.unit_path, csv_cell(face.unit_name), face.printed, face.link))
     return out.getvalue()
 
 

@@ -26,6 +26,7 @@ from service.programs import queries as program_queries
 from service.programs import service as programs
 from service.programs.queries import ProgramRow
 from service.scope.rules import visible_root
+from service.tokens import service as tokens
 from service.waves import queries
 from service.waves.queries import WaveRow
 from service.waves.schemas import FrozenSettings, Wave
@@ -116,6 +117,9 @@ async def open_wave_row(conn: Conn, program: ProgramRow, wave: WaveRow, now: dat
     )
     if opened:
         await queries.insert_wave_instruments(conn, wave.wave_id, [p.instrument_id for p in pinned])
+        if program.mode == "links":
+            # The wave's own signing key, made now and dropped with the wave at its close.
+            await tokens.create_wave_key(conn, wave.wave_id)
     return opened
 
 
