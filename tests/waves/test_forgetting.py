@@ -272,3 +272,15 @@ async def test_relations_rewritten_at_close_have_no_foreign_keys(conn: Any) -> N
         """
     )
     assert keyed == []
+
+
+async def test_relations_rewritten_at_close_have_no_indexes(conn: Any) -> None:
+    # Attaching the copy would build them while holding the parent's lock.
+    indexed = await conn.fetch(
+        """
+        SELECT s.parent FROM wave_storage s
+        JOIN pg_index i ON i.indrelid = s.parent::regclass
+        WHERE s.at_close = 'shuffle'
+        """
+    )
+    assert indexed == []
