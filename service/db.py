@@ -146,9 +146,22 @@ def start_embedded(data_dir: Path) -> str:
     return url
 
 
+# Where the embedded database lived before it moved to one folder per user.
+OLD_DATA_DIR = Path(".muster")
+
+
 def resolve_database_url(database_url: str, data_dir: Path) -> str:
     if database_url:
         return database_url
+    old = OLD_DATA_DIR.resolve()
+    if (old / "pgdata").is_dir() and old != data_dir:
+        log.warning(
+            "a Muster database from an older version is in %s; this one uses %s. "
+            "To keep using the old one, set MUSTER_DATA_DIR=%s",
+            old,
+            data_dir,
+            old,
+        )
     url = start_embedded(data_dir)
     log.info("using the embedded PostgreSQL in %s", data_dir / "pgdata")
     return url

@@ -26,7 +26,12 @@ import msgspec.structs
 import msgspec.toml
 
 from service.db import Conn
-from service.errors import FieldError, InstrumentNotFound, InvalidInstrument
+from service.errors import (
+    FieldError,
+    InstrumentNotFound,
+    InvalidInstrument,
+    split_validation_message,
+)
 from service.instruments import queries
 from service.instruments.schemas import (
     IDENT_PATTERN,
@@ -153,8 +158,8 @@ def _invalid(path: Path, problems: list[FieldError]) -> InvalidInstrument:
 
 
 def _describe_validation_error(data: bytes, text: str) -> tuple[str, str]:
-    message, _, where = text.partition(" - at `")
-    field = where.rstrip("`") or "$"
+    message, where = split_validation_message(text)
+    field = where or "$"
     if field.startswith("key` in `"):
         field = field.removeprefix("key` in `")
         message = f"{message} (for a key)"

@@ -30,6 +30,7 @@ from service.errors import (
     ProgramFrozen,
     ProgramNotFound,
     UnitOutOfScope,
+    field_error,
 )
 from service.programs import queries
 from service.programs.schemas import (
@@ -181,11 +182,9 @@ def revalidate(data: S) -> S:
     try:
         return msgspec.convert(msgspec.to_builtins(data), type=type(data))
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        field = message.split("`$.", 1)[1].split("`", 1)[0] if "`$." in message else "body"
         raise InvalidInput(
             "Correct the fields listed under `errors` and send the request again.",
-            errors=[FieldError(field=field, message=message.split(" - at ", 1)[0])],
+            errors=[field_error(exc, "body")],
         ) from None
 
 

@@ -239,7 +239,9 @@ def _answer_value(raw: int | str) -> int | None:
     text = raw.strip()
     if text == "":
         return 0
-    if text.isdigit() and len(text) <= 5:
+    # ASCII digits only: str.isdigit() also accepts "²" (which int() refuses) and "٣" or
+    # "３" (which int() reads as 3), neither of which any form of ours sends.
+    if text.isascii() and text.isdigit() and len(text) <= 5:
         return int(text)
     return None
 

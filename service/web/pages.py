@@ -115,6 +115,7 @@ async def login_submit(
             datetime.now(UTC),
             auth.LoginPolicy.from_settings(settings),
             replaces=request.cookies.get(SESSION_COOKIE),
+            unknown=request.app.state.unknown_emails,
         )
     except (InvalidCredentials, TooManyAttempts, CsrfFailed) as exc:
         # The form comes back with the email kept and the reason beside the fields.
