@@ -231,6 +231,20 @@ async def list_wave_storage(conn: Conn, wave_id: int) -> list[StorageRow]:
     return [_to(row, StorageRow) for row in rows]
 
 
+FORGET_LOCK_KEY = 0x6D75_7374  # any constant, the same in every instance
+
+
+async def try_lock_wave_storage(conn: Conn, wave_id: int) -> bool:
+    """A transaction-level advisory lock on the wave's relations; False when another
+    session holds it. Wave ids beyond 2**31 share keys, which only serialises them."""
+    locked: bool = await conn.fetchval(
+        "SELECT pg_try_advisory_xact_lock($1, ($2 % 2147483647)::integer)",
+        FORGET_LOCK_KEY,
+        wave_id,
+    )
+    return locked
+
+
 async def list_waves_to_forget(conn: Conn) -> list[int]:
     """Closed waves whose collecting relations (codes, spent codes, links) still exist."""
     rows = await conn.fetch(

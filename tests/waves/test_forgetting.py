@@ -20,6 +20,7 @@ from litestar.testing import TestClient
 from service import db
 from service.auth.guards import SESSION_COOKIE
 from service.cli import main
+from service.waves import queries as wave_queries
 from service.waves import scheduler
 from service.waves import service as waves
 from tests import attacker
@@ -288,3 +289,23 @@ async def test_relations_rewritten_at_close_have_no_indexes(conn: Any) -> None:
         """
     )
     assert indexed == []
+
+
+async def test_a_wave_is_forgotten_by_one_session_at_a_time(database_url: str) -> None:
+    conn, other = await db.connect(database_url), await db.connect(database_url)
+    try:
+        survey = await make_survey(conn)
+        await make_cards(conn, survey.wave_id, survey.unit_id, 2)
+        async with conn.transaction():
+            # Closed, with its forgetting left to whoever comes next.
+            await waves.close_wave(conn, None, survey.wave_id, T0 + timedelta(days=1))
+        relation = f"invitation_w{survey.wave_id}"
+        async with other.transaction():
+            assert await wave_queries.try_lock_wave_storage(other, survey.wave_id)
+            assert await waves.forget_wave(conn, wave_id=survey.wave_id) is False
+            assert await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", relation)
+        assert await waves.forget_wave(conn, wave_id=survey.wave_id) is True
+        assert await conn.fetchval("SELECT to_regclass($1) IS NULL", relation)
+    finally:
+        await conn.close()
+        await other.close()
