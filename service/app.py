@@ -20,7 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from service import db, metrics, migrate, ratelimit_tokens
+from service import db, metrics, migrate, ratelimit_tokens, scheduler
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
@@ -42,7 +42,6 @@ from service.responses.batching import SubmissionBatcher
 from service.responses.middleware import install_respondent_privacy
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
-from service.waves import scheduler
 from service.web import pages
 
 WEB_DIR = Path(__file__).resolve().parent / "web"

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.waves import scheduler
+from service import scheduler
 from tests.factories import make_staff, make_token
 from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
 from tests.programs.conftest import T0

@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service import db
+from service import db, scheduler
 from service.auth.guards import SESSION_COOKIE
 from service.cli import main
 from service.waves import queries as wave_queries
-from service.waves import scheduler
 from service.waves import service as waves
 from tests import attacker
 from tests.factories import make_session, make_staff, make_token

@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from service import db
+from service import db, scheduler
 from service.errors import UnitOutOfScope, WaveNotFound, WaveTransitionRefused
-from service.waves import scheduler
 from service.waves import service as waves
 from tests.factories import make_staff, make_tree, make_unit, principal_for
 from tests.programs.conftest import T0, add_instrument, audit_rows, new_program

@@ -1,4 +1,8 @@
-"""The background task that opens and closes waves on time.
+"""The background task that opens and closes waves on time, releases what is due, and
+finishes closes that waited for another transaction.
+
+It orchestrates waves and privacy, so it sits above both (issue 13): waves never imports
+privacy.
 
 Several service instances may run it at once: each tick takes a transaction-level
 advisory lock and skips the tick when another instance holds it, and every transition
