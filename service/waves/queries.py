@@ -180,6 +180,21 @@ async def update_wave_opened(
     return bool(done)
 
 
+async def update_wave_released(conn: Conn, wave_id: int, at: datetime) -> bool:
+    """closed -> released (the release is recorded by privacy in the same transaction);
+    False when the wave was not closed."""
+    done = await conn.fetchval(
+        """
+        UPDATE wave SET status = 'released', released_at = $2
+        WHERE wave_id = $1 AND status = 'closed'
+        RETURNING true
+        """,
+        wave_id,
+        at,
+    )
+    return bool(done)
+
+
 async def insert_wave_instruments(conn: Conn, wave_id: int, instrument_ids: list[int]) -> None:
     await conn.executemany(
         "INSERT INTO wave_instrument (wave_id, position, instrument_id) VALUES ($1, $2, $3)",
