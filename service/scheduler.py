@@ -20,6 +20,7 @@ import asyncpg
 
 from service import db
 from service.db import Conn
+from service.errors import CloseWaiting
 from service.privacy import service as privacy
 from service.waves import service
 
@@ -44,7 +45,11 @@ async def run(pool: asyncpg.Pool[Any], interval: float) -> None:
     while True:
         try:
             async with pool.acquire() as conn:
-                await tick(conn, datetime.now(UTC))
+                try:
+                    await tick(conn, datetime.now(UTC))
+                except CloseWaiting as exc:
+                    # The wave is closed; its relations wait for another transaction.
+                    log.warning("%s", exc.detail)
                 # Closes that waited for another transaction (here or by hand) finish here.
                 await service.forget_closed_waves(conn)
         except asyncio.CancelledError:

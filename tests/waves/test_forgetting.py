@@ -8,6 +8,7 @@ Submissions go through the real HTTP path; the close comes from every entry poin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable, Iterator
@@ -308,3 +309,43 @@ async def test_a_wave_is_forgotten_by_one_session_at_a_time(database_url: str) -
     finally:
         await conn.close()
         await other.close()
+
+
+async def test_the_scheduler_says_whom_a_close_waits_for_and_finishes_it_later(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("service.waves.service.LOCK_ATTEMPTS", 1)
+    conn, holder = await db.connect(database_url), await db.connect(database_url)
+    pool = await db.create_pool(database_url, 1, 2)
+    try:
+        survey = await make_survey(conn)
+        await make_cards(conn, survey.wave_id, survey.unit_id, 2)
+        await conn.execute(
+            "UPDATE wave SET opens_at = now() - interval '2 hours',"
+            " closes_at = now() - interval '1 hour' WHERE wave_id = $1",
+            survey.wave_id,
+        )
+        await holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        await holder.fetchval("SELECT count(*) FROM invitation")
+        pid = await holder.fetchval("SELECT pg_backend_pid()")
+        running = asyncio.create_task(scheduler.run(pool, 0.05))
+        relation = f"invitation_w{survey.wave_id}"
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if f"(pid {pid})" in caplog.text:
+                break
+        assert f"waiting for a long-running transaction (pid {pid}) to finish" in caplog.text
+        assert await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", relation)
+        await holder.execute("COMMIT")
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if await conn.fetchval("SELECT to_regclass($1) IS NULL", relation):
+                break
+        assert await conn.fetchval("SELECT to_regclass($1) IS NULL", relation)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    finally:
+        await pool.close()
+        await conn.close()
+        await holder.close()
