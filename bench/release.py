@@ -300,8 +300,9 @@ async def open_program(conn: Any) -> tuple[int, int]:
 
 
 async def close_now(conn: Any, wave_id: int) -> None:
-    """The product's close_wave, in its own transaction (it shuffles the responses)."""
-    async with conn.transaction():
+    """The product's close_wave, in its own transaction; after it commits, the responses are
+    shuffled into a new relation (db.transaction runs that, as for every entry point)."""
+    async with db.transaction(conn):
         await waves.close_wave(conn, None, wave_id, T0 + timedelta(days=2))
 
 
