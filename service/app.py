@@ -8,7 +8,6 @@ import gc
 import logging
 from collections.abc import AsyncGenerator
 from pathlib import Path
-from typing import Any
 
 from litestar import Litestar
 from litestar.config.response_cache import ResponseCacheConfig
@@ -24,6 +23,7 @@ from service import db, metrics, migrate, ratelimit_tokens
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
+from service.auth.service import UnknownEmails
 from service.config import Settings
 from service.console import controller as console_controller
 from service.dashboard import controller as dashboard_controller
@@ -38,7 +38,7 @@ from service.programs import controller as programs_controller
 from service.responses import controller as responses_controller
 from service.responses import pages as respondent_pages
 from service.responses.batching import SubmissionBatcher
-from service.security import install_respondent_privacy
+from service.responses.middleware import install_respondent_privacy
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
 from service.waves import scheduler
@@ -66,13 +66,14 @@ def create_app(settings: Settings) -> Litestar:
         app.state.submissions = SubmissionBatcher(pool, settings.submit_writers)
         app.state.settings = settings
         app.state.secret_key = load_secret_key(settings.secret_key, settings.data_path)
-        task = None
+        app.state.unknown_emails = UnknownEmails()
+        tasks = [asyncio.create_task(metrics.report_respondent_failures(app.state))]
         if settings.scheduler_interval > 0:
-            task = asyncio.create_task(scheduler.run(pool, settings.scheduler_interval))
+            tasks.append(asyncio.create_task(scheduler.run(pool, settings.scheduler_interval)))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -128,6 +129,10 @@ def create_app(settings: Settings) -> Litestar:
         response_cache_config=ResponseCacheConfig(),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            # asyncpg's pool logs a traceback each time it fails to reconnect (1 s, 2 s,
+            # 4 s ... apart); during an outage the failure reporter's one line a minute
+            # (service/metrics.py) says it instead.
+            loggers={"asyncpg.pool": {"level": "ERROR", "propagate": True}},
             log_exceptions="never",
             disable_stack_trace={Exception},
         ),
@@ -159,9 +164,3 @@ def freeze_startup_heap() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def openapi_document(settings: Settings) -> dict[str, Any]:
-    app = create_app(settings)
-    schema: dict[str, Any] = app.openapi_schema.to_schema()
-    return schema

@@ -11,7 +11,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,14 @@ import msgspec
 
 from service import db, migrate
 from service.config import Settings, SettingsError
-from service.errors import PROBLEM_BASE, DomainError, FieldError, InvalidInput, Problem
+from service.errors import PROBLEM_BASE, DomainError, FieldError, InvalidInput, Problem, field_error
 from service.instruments.service import sync_instruments
 
 Command = Callable[[db.Conn, argparse.Namespace, Settings], Awaitable[Any]]
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
+# When `programs create` is not told when the first wave opens.
+FIRST_WAVE_LEAD = timedelta(days=7)
 
 
 def _now() -> datetime:
@@ -99,6 +101,57 @@ async def cmd_staff_add(conn: db.Conn, args: argparse.Namespace, settings: Setti
     emit(created, args)
 
 
+async def cmd_staff_password(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    """A new password for any account, an administrator's included: the way back in when
+    the only administrator forgot theirs. Lifts the sign-in delays; signs out everywhere."""
+    from service.auth import service as auth
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    generated = await auth.reset_password(conn, None, args.email, password)
+    emit({"email": args.email.strip().lower(), "password": generated}, args)
+
+
+async def cmd_instruments_list(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    from service.instruments.service import list_instruments
+
+    emit(
+        await list_instruments(conn),
+        args,
+        ["slug", "version", "item_count", "languages", "loaded_at"],
+    )
+
+
+async def cmd_instruments_sync(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    """Store the instruments of MUSTER_SURVEYS_DIR (or --dir) now, as a start-up does."""
+    folder: Path = args.dir or settings.surveys_path
+    rows = await sync_instruments(conn, folder)
+    emit(
+        [{"slug": r.slug, "version": r.version, "folder": str(folder)} for r in rows],
+        args,
+        ["slug", "version", "folder"],
+    )
+
+
+def cmd_instruments_validate(args: argparse.Namespace, settings: Settings) -> None:
+    """Check one instrument file as loading would, without a database."""
+    from service.instruments.service import load_instrument_file
+
+    loaded = load_instrument_file(Path(args.file))
+    instrument = loaded.instrument
+    emit(
+        {
+            "file": loaded.path,
+            "valid": True,
+            "slug": instrument.slug,
+            "version": loaded.version,
+            "languages": instrument.languages,
+            "items": len(instrument.items),
+            "scales": [scale.id for scale in instrument.scales],
+        },
+        args,
+    )
+
+
 async def cmd_units_import(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
     from service.units import service as units
 
@@ -133,15 +186,37 @@ async def cmd_programs_create(conn: db.Conn, args: argparse.Namespace, settings:
     for key, value in (
         ("epsilon_per_wave", args.epsilon),
         ("annual_epsilon_cap", args.annual_cap),
+        ("waves_per_year", args.waves_per_year),
         ("delta", args.delta),
+        ("level_shares", _shares(args.level_shares)),
     ):
         if value is not None:
             policy[key] = value
     if policy:
         raw["policy"] = policy
-    raw.setdefault("starts_at", _now().isoformat())
+    if raw.get("starts_at") == "now":
+        raw["starts_at"] = _now().isoformat()
+    # No wave opens by surprise: the first one opens a week from now unless told otherwise,
+    # time to print the cards (`muster waves open` opens it earlier).
+    raw.setdefault("starts_at", _first_wave_default().isoformat())
     program = await programs.create_program(conn, None, _convert(raw, ProgramCreate), _now())
     emit(program, args)
+
+
+def _shares(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise InvalidInput(
+            "Give one share per tree level, root first, separated by commas: 0.5,0.3,0.2.",
+            errors=[FieldError(field="level_shares", message="expected numbers")],
+        ) from None
+
+
+def _first_wave_default() -> datetime:
+    return (_now() + FIRST_WAVE_LEAD).replace(minute=0, second=0, microsecond=0)
 
 
 async def cmd_programs_list(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
@@ -173,9 +248,8 @@ async def cmd_waves_open(conn: db.Conn, args: argparse.Namespace, settings: Sett
 async def cmd_waves_close(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
     from service.waves import service as waves
 
+    # Its relations are replaced once this commits (db.transaction in _run_command).
     emit(await waves.close_wave(conn, None, args.wave_id, _now()), args)
-    # The rows the close rewrote are vacuumed once it has committed (see _run_command).
-    args.vacuum_after = True
 
 
 async def cmd_release(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
@@ -203,10 +277,10 @@ def cmd_invitations(kind: str) -> Command:
     """Cards (or open links) for a wave, written to --out; the codes exist only in that file."""
 
     async def run(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
-        from service.invitations import cards
+        from service.invitations import files
         from service.invitations import service as invitations
 
-        fmt = cards.format_for_name(args.out)
+        fmt = files.format_for_name(args.out)
         if fmt is None:
             raise InvalidInput(
                 "Name the output file .pdf, .html or .csv.",
@@ -221,7 +295,7 @@ def cmd_invitations(kind: str) -> Command:
                 conn, None, args.wave, args.unit, include_subtree=args.subtree
             )
         base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
-        content, _ = cards.cards_file(batch, fmt, args.paper, base)
+        content, _ = files.cards_file(batch, fmt, args.paper, base)
         # Written before the transaction commits: if the file cannot be written, no code
         # is stored that nobody holds.
         _write_file(args.out, content)
@@ -254,13 +328,16 @@ async def cmd_plan(conn: db.Conn, args: argparse.Namespace, settings: Settings) 
         if shares is None:
             continue
         print(
-            f"{title} {shares.level_shares}: {shares.publishable_units} units with "
-            f"publishable means, {shares.publishable_counts} with publishable counts"
+            f"{title} {shares.level_shares}: {shares.publishable_units} units with every "
+            f"scale mean each wave, {shares.publishable_headlines} with headline means each "
+            f"wave, {shares.publishable_pooled} with headline means pooled over 4 waves, "
+            f"{shares.publishable_counts} with publishable counts"
         )
         emit(
             shares.units, args,
             ["path", "headcount", "expected_responses", "count_half_width", "mean_half_width",
-             "publish_count", "publish_mean"],
+             "headline_half_width", "pooled_half_width", "publish_count", "publish_mean",
+             "publish_headline", "publish_pooled"],
         )  # fmt: skip
         print()
     for line in report.advice:
@@ -278,11 +355,9 @@ def _convert(raw: dict[str, Any], cls: type[Any]) -> Any:
     try:
         return msgspec.convert(raw, type=cls, strict=False)
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        field = message.split("`$.", 1)[1].split("`", 1)[0] if "`$." in message else "input"
         raise InvalidInput(
             "Correct the option and run the command again.",
-            errors=[FieldError(field=field, message=message.split(" - at ", 1)[0])],
+            errors=[field_error(exc, "input")],
         ) from None
 
 
@@ -298,13 +373,18 @@ def _text_file(path: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # --json before the command or after it. A subcommand's parser would otherwise reset
+    # what the main parser read (argparse applies a subparser's defaults last), so only
+    # the main parser has a default.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print JSON instead of text")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text"
+    )
     parser = argparse.ArgumentParser(
         prog="muster",
         description="Anonymous culture surveys with differentially private releases.",
-        parents=[common],
     )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", parents=[common], help="run the web service")
@@ -324,6 +404,33 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["admin", "leader", "researcher"])
     add.add_argument("--unit", help="unit path or slug that scopes a leader or researcher")
     add.set_defaults(run=cmd_staff_add)
+    pw = staff.add_parser(
+        "password", parents=[common], help="set a new password (generated unless given)"
+    )
+    pw.add_argument("email")
+    pw.add_argument(
+        "--password-stdin", action="store_true", help="read the new password from stdin"
+    )
+    pw.set_defaults(run=cmd_staff_password)
+
+    instruments = sub.add_parser("instruments", help="questionnaires").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    instruments.add_parser(
+        "list", parents=[common], help="the latest version of each stored instrument"
+    ).set_defaults(run=cmd_instruments_list)
+    check = instruments.add_parser(
+        "validate", parents=[common], help="check an instrument file (no database needed)"
+    )
+    check.add_argument("file", help="an instrument file, e.g. surveys/my-check-in.toml")
+    check.set_defaults(run=None, local=cmd_instruments_validate)
+    sync = instruments.add_parser(
+        "sync", parents=[common], help="store the instrument files' new versions now"
+    )
+    sync.add_argument(
+        "--dir", type=Path, help="folder of *.toml files (default: MUSTER_SURVEYS_DIR)"
+    )
+    sync.set_defaults(run=cmd_instruments_sync)
 
     units = sub.add_parser("units", help="the unit tree").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
@@ -349,10 +456,23 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--cadence", help="ISO 8601 duration between waves, e.g. P3M")
     create.add_argument("--window", help="ISO 8601 duration a wave stays open, e.g. P14D")
     create.add_argument("--mode", choices=["cards", "links", "open"])
-    create.add_argument("--epsilon", type=float, help="privacy loss per wave")
-    create.add_argument("--annual-cap", type=float, help="privacy loss cap per rolling year")
+    create.add_argument(
+        "--epsilon", type=float, help="privacy loss per wave (default: the year's over its waves)"
+    )
+    create.add_argument(
+        "--annual-cap", type=float, help="privacy loss per person per rolling year (the guarantee)"
+    )
+    create.add_argument("--waves-per-year", type=int, help="waves the yearly budget is split over")
     create.add_argument("--delta", type=float)
-    create.add_argument("--starts-at", help="ISO 8601 time the first wave opens (default now)")
+    create.add_argument(
+        "--level-shares",
+        help="share of each wave's budget per tree level, root first, e.g. 0.5,0.3,0.2 "
+        "(see `muster plan`; default: the planner's best for the tree's headcounts)",
+    )
+    create.add_argument(
+        "--starts-at",
+        help="ISO 8601 time the first wave opens, or 'now' (default: in 7 days, on the hour)",
+    )
     create.set_defaults(run=cmd_programs_create)
     programs.add_parser("list", parents=[common], help="list programs").set_defaults(
         run=cmd_programs_list
@@ -387,7 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", parents=[common], help="which units a budget makes publishable")
     pl.add_argument("program_id", type=int)
     pl.add_argument("--participation", type=float, default=0.6, help="expected response rate")
-    pl.add_argument("--epsilon", type=float, help="budget per wave to try (default: policy)")
+    pl.add_argument(
+        "--epsilon", type=float, help="budget per person per year to try (default: policy)"
+    )
     pl.set_defaults(run=cmd_plan)
     ex = sub.add_parser(
         "export", parents=[common], help="released aggregates with privacy metadata"
@@ -412,18 +534,24 @@ async def _run_command(command: Command, args: argparse.Namespace, settings: Set
             await migrate.migrate(conn)
             async with conn.transaction():
                 await sync_instruments(conn, settings.surveys_path)
-        async with conn.transaction():
+        async with db.transaction(conn):
             await command(conn, args, settings)
-        if getattr(args, "vacuum_after", False):
-            from service.responses.service import vacuum_responses
-
-            await vacuum_responses(conn)
     finally:
         await conn.close()
 
 
+# Seconds a worker gets to finish its requests and store waiting submissions when the
+# server stops or replaces it, before it is killed.
+WORKER_STOP_SECONDS = 30
+
+
 def serve(settings: Settings) -> None:
-    """Run the app under Granian, with access logs off: respondent requests leave no trace."""
+    """Run the app under Granian, with access logs off: respondent requests leave no trace.
+
+    A worker that dies (killed, out of memory) is replaced at once and the others go on
+    serving, so the server and the embedded PostgreSQL it started stay up. A submission
+    is acknowledged only once it is committed, so a dying worker loses none it thanked for.
+    """
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -438,6 +566,8 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         interface=Interfaces.ASGI,
         workers=settings.workers,
+        respawn_failed_workers=True,
+        workers_kill_timeout=WORKER_STOP_SECONDS,
         log_access=False,
     ).serve()
 
@@ -453,6 +583,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.run is not None:
             asyncio.run(_run_command(args.run, args, settings))
+        elif getattr(args, "local", None) is not None:
+            args.local(args, settings)
         elif args.action == "demo":
             from service import demo
 

@@ -9,10 +9,30 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from service.errors import field_error
+
 PREFIX = "MUSTER_"
 # Variables that belong to the tooling around the service, not to the service itself.
 NOT_SETTINGS = frozenset({"MUSTER_TEST_DATABASE_URL"})
 SHIPPED_SURVEYS = Path(__file__).resolve().parent.parent / "surveys"
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_data_dir() -> Path:
+    """This user's data folder: ~/.local/share/muster ($XDG_DATA_HOME/muster) on Linux,
+    ~/Library/Application Support/muster on macOS, %LOCALAPPDATA%\\muster on Windows."""
+    import platformdirs
+
+    return platformdirs.user_data_path("muster", appauthor=False)
+
+
+def default_workers() -> int:
+    """One worker per usable core, so that a crashed worker leaves another serving."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 class SettingsError(Exception):
@@ -22,15 +42,18 @@ class SettingsError(Exception):
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     # PostgreSQL to use; empty means an embedded server with its data under data_dir.
     database_url: str = ""
-    # Local state: the embedded database and the generated secret key.
-    data_dir: str = ".muster"
+    # Local state: the embedded database and the generated secret key. Empty: one folder
+    # per user (default_data_dir), whatever folder a command runs from.
+    data_dir: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     # The address responders reach the service at, printed on invitation cards and links,
     # e.g. https://survey.example.org. Empty: the address the request came to (API) or
     # http://{host}:{port} (command line). Set it behind a proxy or TLS terminator.
     public_url: str = ""
-    workers: int = 1
+    # Server worker processes; a worker that dies is replaced. Default: one per CPU core
+    # this process may use, at most MAX_DEFAULT_WORKERS.
+    workers: int = msgspec.field(default_factory=default_workers)
     # Key for the keyed hashes of API tokens; generated into data_dir when empty.
     secret_key: str = ""
     # Where instrument files are read from; empty means the instruments shipped with Muster.
@@ -46,10 +69,11 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     scheduler_interval: float = 30.0
     # Staff sessions expire after this many hours.
     session_hours: int = 12
-    # Failed logins allowed per account within login_window_minutes;
-    # past that the account is locked for that long.
+    # Failed sign-ins answered at once per account; after more, within login_window_minutes,
+    # each attempt waits a growing delay of at most login_max_delay_seconds (no lockout).
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    login_max_delay_seconds: int = 60
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
@@ -64,6 +88,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             "session_hours": self.session_hours >= 1,
             "login_max_failures": self.login_max_failures >= 1,
             "login_window_minutes": self.login_window_minutes >= 1,
+            "login_max_delay_seconds": 1 <= self.login_max_delay_seconds <= 3600,
             "log_level": self.log_level in {"DEBUG", "INFO", "WARNING", "ERROR"},
             "public_url": self.public_url == "" or _is_base_url(self.public_url),
         }
@@ -74,7 +99,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
     @property
     def data_path(self) -> Path:
-        return Path(self.data_dir).resolve()
+        return Path(self.data_dir).resolve() if self.data_dir else default_data_dir()
 
     @property
     def surveys_path(self) -> Path:
@@ -96,7 +121,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
         try:
             return msgspec.convert(raw, type=cls, strict=False)
         except msgspec.ValidationError as exc:
-            raise SettingsError(_name_variable(str(exc))) from None
+            raise SettingsError(_name_variable(exc)) from None
 
 
 def _is_base_url(url: str) -> bool:
@@ -109,9 +134,7 @@ def _is_base_url(url: str) -> bool:
     )
 
 
-def _name_variable(message: str) -> str:
+def _name_variable(exc: msgspec.ValidationError) -> str:
     # msgspec says "... - at `$.port`"; point at the variable instead.
-    if "`$." in message:
-        field = message.split("`$.", 1)[1].split("`", 1)[0]
-        return f"{PREFIX}{field.upper()}: {message.split(' - at ', 1)[0]}"
-    return message
+    problem = field_error(exc)
+    return f"{PREFIX}{problem.field.upper()}: {problem.message}" if problem.field else str(exc)

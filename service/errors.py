@@ -48,6 +48,9 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     type_slug: ClassVar[str] = "bad-request"
     title: ClassVar[str] = "The request cannot be carried out"
+    # The form input this error is about, on a page that has one by that name (the console
+    # shows the detail beside it); None when it is about the request as a whole.
+    form_field: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -141,12 +144,6 @@ class Forbidden(DomainError):
     title = "Your role does not allow this"
 
 
-class UnitOutOfScope(DomainError):
-    status = 403
-    type_slug = "unit-out-of-scope"
-    title = "This unit is outside your scope"
-
-
 class TooManyAttempts(DomainError):
     status = 429
     type_slug = "too-many-attempts"
@@ -165,6 +162,7 @@ class NotFound(DomainError):
 class UnitNotFound(NotFound):
     type_slug = "unit-not-found"
     title = "No such unit"
+    form_field = "unit"
 
 
 class ProgramNotFound(NotFound):
@@ -175,6 +173,7 @@ class ProgramNotFound(NotFound):
 class WaveNotFound(NotFound):
     type_slug = "wave-not-found"
     title = "No such wave"
+    form_field = "wave"
 
 
 class InstrumentNotFound(NotFound):
@@ -196,11 +195,13 @@ class Conflict(DomainError):
 class DuplicateUnit(Conflict):
     type_slug = "duplicate-unit"
     title = "A unit with this slug already exists here"
+    form_field = "slug"
 
 
 class UnitCycle(Conflict):
     type_slug = "unit-cycle"
     title = "A unit cannot be moved below itself"
+    form_field = "parent"
 
 
 class UnitInUse(Conflict):
@@ -211,6 +212,7 @@ class UnitInUse(Conflict):
 class DuplicateStaff(Conflict):
     type_slug = "duplicate-staff"
     title = "A staff account with this email already exists"
+    form_field = "email"
 
 
 class ProgramFrozen(Conflict):
@@ -221,6 +223,13 @@ class ProgramFrozen(Conflict):
 class WaveTransitionRefused(Conflict):
     type_slug = "wave-transition-refused"
     title = "The wave cannot move to that state"
+
+
+class CloseWaiting(Conflict):
+    """A closed wave's codes cannot be erased yet: another transaction holds its tables."""
+
+    type_slug = "close-waiting"
+    title = "The close is waiting for another transaction"
 
 
 class NotReady(DomainError):
@@ -237,11 +246,13 @@ class TokenNotFound(NotFound):
 class LastAdmin(Conflict):
     type_slug = "last-admin"
     title = "This would leave no administrator"
+    form_field = "role"
 
 
 class DuplicateProgram(Conflict):
     type_slug = "duplicate-program"
     title = "A program with this name already exists"
+    form_field = "name"
 
 
 class SurveyNotFound(NotFound):
@@ -268,11 +279,13 @@ class WaveNotOpen(Conflict):
 class WaveClosed(Conflict):
     type_slug = "wave-closed"
     title = "This wave has closed"
+    form_field = "wave"
 
 
 class WrongDistributionMode(Conflict):
     type_slug = "wrong-distribution-mode"
     title = "The wave uses another distribution mode"
+    form_field = "wave"
 
 
 class WaveAlreadyReleased(Conflict):
@@ -292,6 +305,40 @@ class RateLimited(DomainError):
 
 
 # --- the mapping ----------------------------------------------------------------------
+
+
+def status_of(exc: BaseException) -> int:
+    """The HTTP status an exception answers with, on every route: the one status mapping.
+
+    A DomainError says its own; Litestar's exceptions carry theirs (its "too large" 400 is a
+    413); anything else is a 500.
+    """
+    if isinstance(exc, DomainError):
+        return exc.status
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        if status == 400 and "too large" in str(exc.detail).lower():
+            return 413
+        return status
+    return HTTP_500_INTERNAL_SERVER_ERROR
+
+
+def split_validation_message(text: str) -> tuple[str, str]:
+    """msgspec's `Expected ... - at `$.a[0].b`` as ("Expected ...", "$.a[0].b").
+
+    The path is '' when the message names none; a dict key's path keeps msgspec's
+    "key` in `$.a" form for callers that say so.
+    """
+    message, _, where = text.partition(" - at `")
+    return message, where.removesuffix("`")
+
+
+def field_error(exc: msgspec.ValidationError, default: str = "") -> FieldError:
+    """The field (`a[0].b`, without msgspec's `$.`) and message of a validation error: the
+    one place msgspec's messages are taken apart. `default` names a value with no path."""
+    message, where = split_validation_message(str(exc))
+    path = where.removeprefix("key` in `").removeprefix("$").removeprefix(".")
+    return FieldError(field=path or default, message=message)
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
@@ -365,9 +412,7 @@ def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None
             None,
         )
     if isinstance(exc, HTTPException):
-        status = exc.status_code
-        if status == 400 and "too large" in str(exc.detail).lower():
-            status = 413
+        status = status_of(exc)
         slug, title, detail = _HTTP_TITLES.get(
             status, ("bad-request", "Bad request", "Correct the request and send it again.")
         )

@@ -18,22 +18,27 @@ The route is staff-protected: an admin session or an admin API token with scope 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.db import Conn
 from service.errors import PROBLEM_MEDIA_TYPE, Problem
 from service.privacy.schemas import LedgerEntry
 from service.privacy.service import YEAR, year_spent
+from service.programs.schemas import PrivacyPolicy
 from service.ratelimit_tokens import REFUSED_SCOPE_KEY
 
 if TYPE_CHECKING:
@@ -63,6 +68,13 @@ SUBMISSION_OUTCOMES = frozenset(
     }
 )
 NEAR_CAP = 0.8
+# What kind of fault made a survey page or submission fail (a 500). Nothing else is a label.
+FAILURE_KINDS = ("database", "timeout", "other")
+# At most one log line per this many seconds says that survey routes failed, and how often.
+FAILURE_REPORT_SECONDS = 60.0
+# How long the reporter gathers failures before its line, once the first one came.
+FAILURE_GATHER_SECONDS = 1.0
+log = logging.getLogger("muster")
 
 
 class Histogram:
@@ -87,6 +99,10 @@ class Registry:
         self.requests: dict[tuple[str, str, str], int] = {}
         self.latency: dict[tuple[str, str], Histogram] = {}
         self.submissions: dict[str, int] = dict.fromkeys(sorted(SUBMISSION_OUTCOMES), 0)
+        self.respondent_failures: dict[str, int] = dict.fromkeys(FAILURE_KINDS, 0)
+        # Failures since the reporter's last line, by exception class name.
+        self.unreported: Counter[str] = Counter()
+        self.failed = asyncio.Event()
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         method = method if method in METHODS else "OTHER"
@@ -99,6 +115,21 @@ class Registry:
         if outcome not in SUBMISSION_OUTCOMES:
             raise ValueError(f"unknown submission outcome {outcome!r}")
         self.submissions[outcome] += 1
+
+    def count_respondent_failure(self, exc: BaseException) -> None:
+        self.respondent_failures[failure_kind(exc)] += 1
+        self.unreported[type(exc).__name__] += 1
+        self.failed.set()
+
+
+def failure_kind(exc: BaseException) -> str:
+    import asyncpg
+
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
+        return "database"
+    return "other"
 
 
 def metrics_for(state: Any) -> Registry:
@@ -116,6 +147,41 @@ def record_submission(state: Any, outcome: str) -> None:
     beyond what the scrape interval already says.
     """
     metrics_for(state).count_submission(outcome)
+
+
+def record_respondent_failure(state: Any, exc: BaseException) -> None:
+    """Count a survey page or submission that failed (a 500), by kind of fault only.
+
+    Survey routes never log (DESIGN.md §4): a request's failure is a counter, and
+    `report_respondent_failures` turns the counters into at most one line a minute that
+    says nothing about any request.
+    """
+    metrics_for(state).count_respondent_failure(exc)
+
+
+async def report_respondent_failures(
+    state: Any,
+    every: float = FAILURE_REPORT_SECONDS,
+    gather: float = FAILURE_GATHER_SECONDS,
+) -> None:
+    """Log at most one line per `every` seconds while survey routes fail; runs for ever.
+
+    The line is written by this task, never by a request, and holds only how many
+    failures there were and of which exception classes.
+    """
+    registry = metrics_for(state)
+    while True:
+        await registry.failed.wait()
+        await asyncio.sleep(gather)
+        registry.failed.clear()
+        kinds, registry.unreported = registry.unreported, Counter()
+        log.error(
+            "survey routes failed %d times since the last report (%s); "
+            "see muster_respondent_failures_total",
+            sum(kinds.values()),
+            ", ".join(f"{name} {n}" for name, n in kinds.most_common()),
+        )
+        await asyncio.sleep(max(every - gather, 0.0))
 
 
 # --- the middleware ---------------------------------------------------------------------
@@ -235,14 +301,10 @@ async def _database_gauges(conn: Conn, out: Exposition, now: datetime) -> None:
         entries.setdefault(row["program_id"], []).append(LedgerEntry(**dict(row)))
     near = 0
     for program in programs:
-        policy = program["policy"] or {}
-        cap = float(policy.get("annual_epsilon_cap", 4.0))
-        spent = year_spent(
-            entries.get(program["program_id"], []),
-            str(policy.get("mechanism", "gaussian")),
-            float(policy.get("delta", 1e-7)),
-        )
-        near += spent >= NEAR_CAP * cap
+        # The stored policy with the schema's own defaults for what it leaves out.
+        policy = msgspec.convert(program["policy"] or {}, type=PrivacyPolicy)
+        spent = year_spent(entries.get(program["program_id"], []), policy.mechanism, policy.delta)
+        near += spent >= NEAR_CAP * policy.annual_epsilon_cap
     out.family("muster_programs", "gauge", "Programs.")
     out.sample("muster_programs", len(programs))
     out.family(
@@ -287,6 +349,13 @@ def render(registry: Registry) -> Exposition:
     )
     for outcome, n in sorted(registry.submissions.items()):
         out.sample("muster_submissions_total", n, [("outcome", outcome)])
+    out.family(
+        "muster_respondent_failures_total",
+        "counter",
+        "Survey pages and submissions that failed (500), by kind of fault (no wave, no unit).",
+    )
+    for kind, n in registry.respondent_failures.items():
+        out.sample("muster_respondent_failures_total", n, [("kind", kind)])
     return out
 
 
@@ -294,7 +363,7 @@ def render(registry: Registry) -> Exposition:
     "/metrics",
     guards=[require("admin", scope="read")],
     tags=["operations"],
-    security=[{"bearer": []}, {"session": []}],
+    security=SECURITY,
     media_type=CONTENT_TYPE,
     responses={
         200: ResponseSpec(

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from service.config import Settings, SettingsError
@@ -44,3 +47,25 @@ def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (3, 3), (16, 4)])
+def test_the_default_is_one_worker_per_core_so_a_crash_leaves_another_serving(
+    monkeypatch: pytest.MonkeyPatch, cores: int, workers: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cores)))
+    assert Settings.from_env({}).workers == workers
+
+
+def test_the_data_folder_is_one_per_user_whatever_the_working_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    paths = set()
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        paths.add(Settings.from_env({}).data_path)
+    assert paths == {tmp_path / "share" / "muster"}
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({"MUSTER_DATA_DIR": "here"}).data_path == tmp_path / "here"

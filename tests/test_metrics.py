@@ -94,8 +94,10 @@ def test_metrics_count_routes_by_template_and_say_nothing_per_person(
         assert not any(secret in value for value in values), secret
     routes = {labels["route"] for _, labels, _ in samples if "route" in labels}
     assert not any(part.isdigit() for route in routes for part in route.split("/"))
-    allowed = {"method", "route", "status", "le", "outcome"}
+    allowed = {"method", "route", "status", "le", "outcome", "kind"}
     assert {k for _, labels, _ in samples for k in labels} <= allowed
+    kinds = {labels["kind"] for _, labels, _ in samples if "kind" in labels}
+    assert kinds == set(metrics.FAILURE_KINDS)
 
 
 def test_latency_histograms_are_cumulative(client: Any, seed: Any) -> None:

@@ -143,6 +143,7 @@ async def create_session(
         now,
         service.LoginPolicy.from_settings(settings),
         replaces=request.cookies.get(SESSION_COOKIE),
+        unknown=request.app.state.unknown_emails,
     )
     body = SessionCreated(
         me=me_of(principal),

@@ -1,17 +1,25 @@
 """Staff accounts, sign-in, sessions and API tokens.
 
-Passwords are hashed with argon2id; hashing and verifying run in a worker thread so a
-sign-in never stalls the event loop. Sign-in failures are counted in the staff row, so
-the lockout holds across service instances.
+Passwords are hashed with argon2id in a small pool of threads of their own, so a sign-in
+never stalls the event loop and a flood of sign-ins cannot take more than those threads'
+cores. Sign-in failures are counted in the staff row, so the delays hold across service
+instances. No stranger can lock an account: past a few failures each further attempt waits
+a delay that grows to at most `LoginPolicy.max_delay`, after which the right password works.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import math
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -57,6 +65,8 @@ from service.errors import (
     TooManyAttempts,
     UnitNotFound,
 )
+from service.scope.queries import UnitRef
+from service.scope.service import resolve_unit
 
 WRONG_CREDENTIALS = "Check the email and password and try again."
 TOKEN_SCOPES = ("read", "write")
@@ -69,10 +79,20 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
 
 
 class LoginPolicy(msgspec.Struct, frozen=True, kw_only=True):
-    """How many failures lock an account, for how long, and how long a session lasts."""
+    """How sign-in failures slow an account down, and how long a session lasts.
+
+    The first `max_failures` failures are answered at once. After each further one, the
+    account answers nothing but "try again in N seconds" until the delay has passed: 10 s,
+    then twice as long each time, at most `max_delay`. A series of failures counts for
+    `window` from its first; after that the count starts again. Whoever guesses gets a
+    few tries a minute; the owner waits at most `max_delay` for the right password to
+    work, whatever a stranger did.
+    """
 
     max_failures: int = 5
     window: timedelta = timedelta(minutes=15)
+    first_delay: timedelta = timedelta(seconds=10)
+    max_delay: timedelta = timedelta(seconds=60)
     session_lifetime: timedelta = timedelta(hours=12)
 
     @classmethod
@@ -80,8 +100,89 @@ class LoginPolicy(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             max_failures=settings.login_max_failures,
             window=timedelta(minutes=settings.login_window_minutes),
+            max_delay=timedelta(seconds=settings.login_max_delay_seconds),
             session_lifetime=timedelta(hours=settings.session_hours),
         )
+
+    def delay(self, failures: int) -> timedelta:
+        """How long an account waits after its `failures`-th failure in a row."""
+        if failures < self.max_failures:
+            return timedelta(0)
+        doublings = min(failures - self.max_failures, 16)
+        grown: timedelta = self.first_delay * (1 << doublings)
+        return min(grown, self.max_delay)
+
+
+class _Failures(msgspec.Struct):
+    count: int
+    first: datetime
+    not_before: datetime | None
+
+
+class UnknownEmails:
+    """Failure counts for emails that have no account, in this process's memory, so that
+    they are slowed down exactly like an account: the answer never tells whether an email
+    has an account. Keyed by a hash of the email; the oldest are forgotten past `size`."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._seen: OrderedDict[bytes, _Failures] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(email: str) -> bytes:
+        return hashlib.sha256(email.strip().lower().encode()).digest()
+
+    def get(self, email: str) -> _Failures | None:
+        with self._lock:
+            return self._seen.get(self._key(email))
+
+    def put(self, email: str, failures: _Failures) -> None:
+        key = self._key(email)
+        with self._lock:
+            self._seen[key] = failures
+            self._seen.move_to_end(key)
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+
+
+T = TypeVar("T")
+
+
+class PasswordHashing:
+    """At most `threads` argon2id computations at once in this process, and at most `queue`
+    sign-ins waiting for one: past that a sign-in is refused before its email is looked up,
+    so the refusal says nothing about the account and costs nothing."""
+
+    def __init__(self, threads: int = 2, queue: int = 16) -> None:
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="argon2")
+        self._queue = queue
+        self._waiting = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def reserve(self) -> Iterator[None]:
+        with self._lock:
+            if self._waiting >= self._queue:
+                raise TooManyAttempts(
+                    "Many sign-ins are being checked right now. Try again in a few seconds.",
+                    retry_after=BUSY_RETRY_SECONDS,
+                    headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+                )
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+
+BUSY_RETRY_SECONDS = 5
+# One per process: argon2id takes about 0.7 s of a core and 64 MiB per computation.
+HASHING = PasswordHashing()
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -114,25 +215,25 @@ def _normal_email(email: str) -> str:
     return normal
 
 
-async def _unit_for(conn: Conn, role: Role, ref: str | None) -> queries.UnitRow | None:
+async def _unit_for(conn: Conn, role: Role, ref: str | None) -> UnitRef | None:
     if role == "leader" and not ref:
         raise _invalid("unit", "A leader needs a unit: the root of the subtree they may see.")
     if role == "admin" and ref:
         raise _invalid("unit", "Administrators see the whole organisation; leave the unit out.")
     if not ref:
         return None
-    unit = await queries.fetch_unit_by_ref(conn, ref)
-    if unit is None:
-        raise UnitNotFound(f"No unit has the path, slug or id {ref!r}.")
-    return unit
+    try:
+        return await resolve_unit(conn, None, ref)
+    except UnitNotFound:
+        raise UnitNotFound(f"No unit has the path, slug or id {ref!r}.") from None
 
 
 async def _hash(password: str) -> str:
-    return await asyncio.to_thread(hash_password, password)
+    return await HASHING.run(hash_password, password)
 
 
 async def _verify(stored: str, password: str) -> bool:
-    return await asyncio.to_thread(verify_password, stored, password)
+    return await HASHING.run(verify_password, stored, password)
 
 
 # --- staff accounts ---------------------------------------------------------------------
@@ -201,6 +302,20 @@ async def set_password(conn: Conn, actor: Principal | None, staff_id: int, passw
     )
 
 
+async def reset_password(
+    conn: Conn, actor: Principal | None, email: str, password: str | None = None
+) -> str | None:
+    """Set a new password for the account of `email` (generated when none is given, and
+    then returned once); lifts the sign-in delays and signs it out everywhere."""
+    _require_admin(actor)
+    row = await queries.fetch_login_for_update(conn, email.strip())
+    if row is None:
+        raise StaffNotFound(f"No staff account has the email {email.strip()!r}.")
+    generated = generate_password() if password is None else None
+    await set_password(conn, actor, row.staff_id, generated or password or "")
+    return generated
+
+
 async def update_staff(
     conn: Conn, actor: Principal | None, staff_id: int, data: StaffUpdate
 ) -> Staff:
@@ -258,58 +373,76 @@ async def login(
     policy: LoginPolicy,
     *,
     replaces: str | None = None,
+    unknown: UnknownEmails | None = None,
 ) -> tuple[str, str, Principal]:
     """Check the password and open a new session: (session id, CSRF token, principal).
 
     Every success opens a session with a new id and revokes `replaces`, the session the
     request came with. Failures are counted in the staff row; call this on a connection
     without an open transaction, so the count is committed although the call raises.
-    An unknown email, a wrong password and a disabled account give the same answer.
+    An unknown email, a wrong password and a disabled account give the same answer, cost
+    the same argon2id computation, and (with `unknown`, the app's) are slowed alike.
     """
     failure: DomainError | None = None
     result: tuple[str, str, Principal] | None = None
-    async with conn.transaction():
-        row = await queries.fetch_login_for_update(conn, email.strip())
-        if row is None:
-            await _verify(dummy_password_hash(), password)
-            failure = InvalidCredentials(WRONG_CREDENTIALS)
-        elif row.locked_until is not None and row.locked_until > now:
-            failure = _locked(row.locked_until, now)
-        elif not await _verify(row.password_hash, password):
-            await _count_failure(conn, row, now, policy)
-            failure = InvalidCredentials(WRONG_CREDENTIALS)
-        elif row.disabled:
-            failure = InvalidCredentials(WRONG_CREDENTIALS)
-        else:
-            result = await _open_session(conn, row, password, now, policy, replaces)
+    with HASHING.reserve():
+        async with conn.transaction():
+            row = await queries.fetch_login_for_update(conn, email.strip())
+            if row is None:
+                seen = unknown.get(email) if unknown is not None else None
+                if seen is not None and seen.not_before is not None and seen.not_before > now:
+                    failure = _wait(seen.not_before, now)
+                else:
+                    await _verify(dummy_password_hash(), password)
+                    if unknown is not None:
+                        unknown.put(email, _next_failures(seen, now, policy))
+                    failure = InvalidCredentials(WRONG_CREDENTIALS)
+            elif row.locked_until is not None and row.locked_until > now:
+                failure = _wait(row.locked_until, now)
+            elif not await _verify(row.password_hash, password):
+                await _count_failure(conn, row, now, policy)
+                failure = InvalidCredentials(WRONG_CREDENTIALS)
+            elif row.disabled:
+                failure = InvalidCredentials(WRONG_CREDENTIALS)
+            else:
+                result = await _open_session(conn, row, password, now, policy, replaces)
     if failure is not None:
         raise failure
     assert result is not None  # noqa: S101 (every branch above sets one of the two)
     return result
 
 
-def _locked(until: datetime, now: datetime) -> TooManyAttempts:
+def _wait(until: datetime, now: datetime) -> TooManyAttempts:
     seconds = max(1, math.ceil((until - now).total_seconds()))
-    minutes = math.ceil(seconds / 60)
     return TooManyAttempts(
-        f"Too many failed sign-ins for this account. Try again in {minutes} minute"
-        f"{'s' if minutes != 1 else ''}, or ask an administrator to set a new password.",
+        f"Too many failed sign-ins for this account. Try again in {seconds} second"
+        f"{'s' if seconds != 1 else ''}; if you forgot the password, ask an administrator "
+        "to set a new one (muster staff password EMAIL).",
         retry_after=seconds,
         headers={"Retry-After": str(seconds)},
     )
 
 
+def _next_failures(seen: _Failures | None, now: datetime, policy: LoginPolicy) -> _Failures:
+    """The failure count after one more failure now; older than the window starts again."""
+    if seen is None or seen.first <= now - policy.window:
+        count, first = 1, now
+    else:
+        count, first = seen.count + 1, seen.first
+    delay = policy.delay(count)
+    return _Failures(count=count, first=first, not_before=now + delay if delay else None)
+
+
 async def _count_failure(
     conn: Conn, row: queries.LoginRow, now: datetime, policy: LoginPolicy
 ) -> None:
-    if row.first_failed_at is None or row.first_failed_at <= now - policy.window:
-        count, first = 1, now
-    else:
-        count, first = row.failed_logins + 1, row.first_failed_at
-    if count >= policy.max_failures:
-        await queries.update_login_failures(conn, row.staff_id, 0, None, now + policy.window)
-    else:
-        await queries.update_login_failures(conn, row.staff_id, count, first, None)
+    seen = None
+    if row.first_failed_at is not None:
+        seen = _Failures(row.failed_logins, row.first_failed_at, row.locked_until)
+    after = _next_failures(seen, now, policy)
+    await queries.update_login_failures(
+        conn, row.staff_id, after.count, after.first, after.not_before
+    )
 
 
 async def _open_session(

@@ -11,28 +11,28 @@ import msgspec
 from service.db import Conn
 from service.privacy.plan import ItemSpec, ScaleSpec
 from service.privacy.schemas import LedgerEntry
+from service.scope.queries import subtree
 
 
 class UnitRow(msgspec.Struct, frozen=True):
     unit_id: int
     parent_id: int | None
     path: str
+    headcount: int = 0
 
 
 async def list_subtree_units(conn: Conn, root_id: int) -> list[UnitRow]:
     """The complete public list of units under the root: every one gets noise, data or not."""
     rows = await conn.fetch(
-        """
-        SELECT u.unit_id, u.parent_id, u.path
+        f"""
+        SELECT u.unit_id, u.parent_id, u.path, u.headcount
         FROM unit u, unit r
-        WHERE r.unit_id = $1
-          AND (u.unit_id = r.unit_id
-               OR (u.path ~>=~ (r.path || '/') AND u.path ~<~ (r.path || '0')))
+        WHERE r.unit_id = $1 AND {subtree("u.path", "r.path")}
         ORDER BY u.depth, u.path
-        """,
+        """,  # noqa: S608 - only constant fragments are interpolated
         root_id,
     )
-    return [UnitRow(r["unit_id"], r["parent_id"], r["path"]) for r in rows]
+    return [UnitRow(r["unit_id"], r["parent_id"], r["path"], r["headcount"]) for r in rows]
 
 
 # --- the aggregation pass -------------------------------------------------------------------
@@ -308,6 +308,34 @@ async def list_ledger(
         since,
     )
     return [LedgerEntry(**dict(row)) for row in rows]
+
+
+class CoverCharge(msgspec.Struct, frozen=True):
+    """A ledger entry with the path of the unit its program covers (all of that subtree)."""
+
+    root_path: str
+    mechanism: str
+    rho: float | None
+    epsilon: float
+
+
+async def list_overlapping_charges(conn: Conn, root_id: int, since: datetime) -> list[CoverCharge]:
+    """Charges since `since` of every program whose subtree overlaps the one at root_id."""
+    rows = await conn.fetch(
+        """
+        SELECT u.path AS root_path, l.mechanism, l.rho, l.epsilon
+        FROM ledger l
+        JOIN program p USING (program_id)
+        JOIN unit u ON u.unit_id = p.root_unit_id
+        JOIN unit r ON r.unit_id = $1
+        WHERE l.at > $2
+          AND (u.path = r.path OR starts_with(r.path, u.path || '/')
+               OR starts_with(u.path, r.path || '/'))
+        """,
+        root_id,
+        since,
+    )
+    return [CoverCharge(**dict(row)) for row in rows]
 
 
 async def insert_ledger(

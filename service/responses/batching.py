@@ -20,7 +20,6 @@ failure reaches only the submission that caused it (a lost connection fails them
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -29,7 +28,6 @@ from service.db import Conn, Pool
 from service.responses import queries
 from service.responses.queries import Submission, SubmitRow
 
-log = logging.getLogger("muster")
 # More than this many submissions in one statement would only lengthen the wait of the first.
 MAX_BATCH = 64
 
@@ -133,7 +131,7 @@ class SubmissionBatcher:
                     while batch := self._take():
                         await self._store_batch(conn, batch)
             except Exception as exc:
-                log.error("a submission writer has no connection: %s", type(exc).__name__)
+                # Not logged: each waiting submission fails with it, and its route counts it.
                 self._fail_waiting(exc)
 
     def _fail_waiting(self, exc: Exception) -> None:

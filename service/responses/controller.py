@@ -13,7 +13,6 @@ with whatever else is waiting; the POST holds no pool connection while it waits.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
@@ -21,7 +20,6 @@ from urllib.parse import unquote_to_bytes
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
-from litestar.exceptions import HTTPException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
@@ -34,14 +32,14 @@ from service.errors import (
     InvitationUnknown,
     SurveyNotFound,
     WaveNotOpen,
+    status_of,
 )
 from service.responses import i18n, pages
 from service.responses import service as responses
 from service.responses.batching import batcher_for
+from service.responses.middleware import RESPONDENT_HEADERS
 from service.responses.ratelimit import limiter_for
-from service.security import RESPONDENT_HEADERS
 
-log = logging.getLogger("muster")
 # Form fields that are not answers.
 CONTROL_FIELDS = frozenset({"code", "form_key", "lang"})
 # Longer than any code or open-link value; the rest of a longer field is ignored.
@@ -76,18 +74,12 @@ def _page(body: bytes, status: int = 200, headers: dict[str, str] | None = None)
 
 
 def respondent_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    """Any failure on a survey route is a plain page; a 500 logs the error's type only."""
-    if isinstance(exc, DomainError):
-        status = exc.status
-    elif isinstance(exc, HTTPException):
-        status = exc.status_code
-        if status == 400 and "too large" in str(exc.detail).lower():
-            status = 413
-    else:
-        status = 500
+    """Any failure on a survey route is a plain page; a 500 is counted, never logged here."""
+    status = status_of(exc)
     if status >= 500:
-        # Not the message: a database error can quote a query's arguments.
-        log.error("a survey page failed: %s", type(exc).__name__)
+        # A responder's request writes no log line, not even during an outage: a counter,
+        # reported by a request-free line at most once a minute (service/metrics.py).
+        metrics.record_respondent_failure(request.app.state, exc)
     lang = i18n.negotiate(request.headers.get("accept-language"))
     return _html(pages.error(status, lang), status)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -289,20 +291,109 @@ async def test_unknown_email_and_wrong_password_give_the_same_problem(
     assert problems[0] == problems[1]
 
 
-async def test_the_account_locks_after_too_many_failures_and_opens_after_the_window(
+async def test_past_the_free_failures_each_attempt_waits_a_growing_but_bounded_delay(
+    conn: Any, policy: service.LoginPolicy
+) -> None:
+    # Issue 12 replaced the 15-minute lock (which anyone could impose) with these delays.
+    staff = await make_staff(conn)
+    at, waits = T0, []
+    for failures in range(1, policy.max_failures + 7):
+        with pytest.raises(InvalidCredentials):
+            await service.login(conn, staff["email"], "wrong", at, policy)
+        delay = policy.delay(failures)
+        if delay:
+            with pytest.raises(TooManyAttempts) as caught:
+                # Even the right password is refused while the account waits.
+                await service.login(conn, staff["email"], staff["password"], at, policy)
+            waits.append(caught.value.extra["retry_after"])
+        at += delay
+    assert waits == [10, 20, 40, 60, 60, 60, 60]
+    await service.login(conn, staff["email"], staff["password"], at, policy)
+
+
+async def test_a_stranger_cannot_keep_the_sole_admin_out_for_more_than_the_longest_delay(
+    conn: Any, policy: service.LoginPolicy
+) -> None:
+    admin = await make_staff(conn, role="admin")
+    at = T0
+    for _ in range(60):  # as fast as the delays allow, for an hour
+        with pytest.raises(InvalidCredentials):
+            await service.login(conn, admin["email"], "guess", at, policy)
+        at += policy.delay(policy.max_failures + 60)
+    with pytest.raises(TooManyAttempts) as caught:
+        await service.login(
+            conn, admin["email"], admin["password"], at - timedelta(seconds=1), policy
+        )
+    assert caught.value.extra["retry_after"] <= policy.max_delay.total_seconds()
+    await service.login(conn, admin["email"], admin["password"], at, policy)
+
+
+async def test_an_unknown_email_is_answered_and_slowed_exactly_like_an_account(
     conn: Any, policy: service.LoginPolicy
 ) -> None:
     staff = await make_staff(conn)
-    for i in range(policy.max_failures):
+    unknown = service.UnknownEmails()
+    answers: dict[str, list[Any]] = {}
+    for email in (staff["email"], "nobody.here@example.org"):
+        at, seen = T0, []
+        for failures in range(1, policy.max_failures + 4):
+            for _ in range(2):  # a guess, then another one straight away
+                try:
+                    await service.login(conn, email, "wrong", at, policy, unknown=unknown)
+                except (InvalidCredentials, TooManyAttempts) as exc:
+                    seen.append(exc.to_problem())
+            at += policy.delay(failures)
+        answers[email] = seen
+    assert answers[staff["email"]] == answers["nobody.here@example.org"]
+    assert any(problem.status == 429 for problem in answers[staff["email"]])
+
+
+async def test_password_hashing_runs_a_bounded_number_at_once_and_refuses_past_its_queue() -> None:
+    hashing = service.PasswordHashing(threads=2, queue=5)
+    running, most = 0, 0
+    lock = threading.Lock()
+    release = threading.Event()
+
+    def work() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        release.wait(10)
+        with lock:
+            running -= 1
+
+    async def sign_in() -> None:
+        with hashing.reserve():
+            await hashing.run(work)
+
+    tasks = [asyncio.create_task(sign_in()) for _ in range(5)]
+    await asyncio.sleep(0.2)
+    with pytest.raises(TooManyAttempts) as caught, hashing.reserve():
+        pass
+    assert caught.value.extra["retry_after"] > 0
+    release.set()
+    await asyncio.gather(*tasks)
+    assert most == 2
+    with hashing.reserve():  # room again
+        pass
+
+
+async def test_the_command_line_sets_a_new_password_for_an_admin_and_lifts_the_delays(
+    conn: Any, policy: service.LoginPolicy
+) -> None:
+    admin = await make_staff(conn, role="admin")
+    for _ in range(policy.max_failures):
         with pytest.raises(InvalidCredentials):
-            await service.login(conn, staff["email"], "wrong", T0 + timedelta(minutes=i), policy)
-    locked_at = T0 + timedelta(minutes=policy.max_failures - 1)
-    with pytest.raises(TooManyAttempts) as caught:
-        # Even the right password is refused while the account is locked.
-        await service.login(conn, staff["email"], staff["password"], locked_at, policy)
-    assert caught.value.extra["retry_after"] == policy.window.total_seconds()
-    after = locked_at + policy.window + timedelta(seconds=1)
-    await service.login(conn, staff["email"], staff["password"], after, policy)
+            await service.login(conn, admin["email"], "wrong", T0, policy)
+    generated = await service.reset_password(conn, None, admin["email"].upper())
+    assert generated is not None and generated not in await everything_stored(conn)
+    await service.login(conn, admin["email"], generated, T0, policy)
+    with pytest.raises(StaffNotFound):
+        await service.reset_password(conn, None, "nobody@example.org")
+    researcher = principal_for(await make_staff(conn, role="researcher"))
+    with pytest.raises(Forbidden):
+        await service.reset_password(conn, researcher, admin["email"], "x" * 12)
 
 
 async def test_failures_older_than_the_window_do_not_count(
