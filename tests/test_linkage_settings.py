@@ -60,3 +60,44 @@ def test_docker_compose_configures_postgres_safely() -> None:
     compose = (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
     for name, safe, _ in db.LINKAGE_SETTINGS:
         assert any(f"{name}={value}" in compose for value in safe), name
+
+
+async def test_a_role_that_cannot_checkpoint_is_named_with_the_grants_to_make(conn: Any) -> None:
+    await _set(conn, SAFE)
+    role = f"muster_probe_{await conn.fetchval('SELECT pg_backend_pid()')}"
+    await conn.execute(f"CREATE ROLE {role}")
+    await conn.execute(f"SET ROLE {role}")
+    try:
+        warnings = await db.linkage_warnings(conn)
+    finally:
+        await conn.execute("RESET ROLE")
+    assert len(warnings) == 1
+    assert f"GRANT pg_checkpoint TO {role}" in warnings[0]
+    assert f"GRANT EXECUTE ON FUNCTION pg_switch_wal() TO {role}" in warnings[0]
+
+
+async def test_a_replication_slot_is_named_as_keeping_wal(conn: Any) -> None:
+    await _set(conn, SAFE)
+    slot = f"muster_probe_{await conn.fetchval('SELECT pg_backend_pid()')}"
+    # Temporary, and reserving no WAL: it goes with this session whatever happens.
+    await conn.execute("SELECT pg_create_physical_replication_slot($1, false, true)", slot)
+    try:
+        warnings = await db.linkage_warnings(conn)
+    finally:
+        await conn.execute("SELECT pg_drop_replication_slot($1)", slot)
+    assert [w for w in warnings if slot in w] == [
+        next(w for w in warnings if f"pg_drop_replication_slot('{slot}')" in w)
+    ]
+
+
+def test_the_embedded_server_deletes_wal_instead_of_recycling_it() -> None:
+    lines = [line.replace(" ", "") for line in db.EMBEDDED_CONF.splitlines()]
+    assert "wal_recycle=off" in lines and "archive_mode=off" in lines and "wal_keep_size=0" in lines
+
+
+def test_docker_compose_deletes_wal_instead_of_recycling_it() -> None:
+    from pathlib import Path
+
+    compose = (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
+    for setting in ("wal_recycle=off", "archive_mode=off", "wal_keep_size=0", "min_wal_size="):
+        assert setting in compose, setting

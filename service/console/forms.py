@@ -17,13 +17,12 @@ from typing import Any
 
 import msgspec
 
-from service.errors import DomainError, FieldError
+from service.errors import DomainError, FieldError, field_error, split_validation_message
 
 # A form's values as the handler read them; lists for the fields that repeat (checkboxes).
 FormValues = dict[str, Any]
 Errors = dict[str, str]
 
-_PATH = re.compile(r"`\$((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)`")
 _BOUND = re.compile(r"Expected `(int|float)` (>=|>|<=|<) (\S+)")
 _LENGTH = re.compile(r"Expected `(str|array)` of length (>=|<=) (\d+)")
 _BOUND_WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
@@ -76,7 +75,7 @@ def utc_datetime(raw: str, field: str, errors: Errors) -> datetime | None:
 
 def friendly(message: str) -> str:
     """msgspec's constraint messages in plain words."""
-    message = message.split(" - at ", 1)[0]
+    message = split_validation_message(message)[0]
     bound = _BOUND.fullmatch(message)
     if bound:
         kind, op, limit = bound.groups()
@@ -98,8 +97,7 @@ def friendly(message: str) -> str:
 
 def path_of(exc: msgspec.ValidationError) -> str:
     """The `$.a[0].b` path in a msgspec message, as `a[0].b` ('' for the value itself)."""
-    match = _PATH.search(str(exc))
-    return match.group(1).lstrip(".") if match else ""
+    return field_error(exc).field
 
 
 def check_fields(

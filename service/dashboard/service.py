@@ -44,6 +44,7 @@ from service.errors import (
 )
 from service.instruments.schemas import Instrument
 from service.instruments.service import fetch_instrument, option_range
+from service.privacy.mechanisms import wave_epsilon
 from service.programs.service import sees_root
 from service.units.schemas import Unit
 from service.units.service import visible_root
@@ -115,8 +116,9 @@ def _wave_info(row: ReleasedWaveRow) -> WaveInfo:
         released_at=row.released_at,
         unverified=frozen.mode == "open",
         mechanism=frozen.policy.mechanism,
-        epsilon_per_wave=frozen.policy.epsilon_per_wave,
+        epsilon_per_wave=wave_epsilon(frozen.policy),
         annual_epsilon_cap=frozen.policy.annual_epsilon_cap,
+        waves_per_year=frozen.policy.waves_per_year,
         instruments=[(i.slug, i.version) for i in frozen.instruments],
     )
 
@@ -242,6 +244,18 @@ async def _context(
 # --- released values --------------------------------------------------------------------
 
 
+def _display_count(stat: Stat) -> Stat:
+    """Counts are stored unclamped (unbiased); a reader sees them clamped at 0."""
+    if stat.value is None:
+        return stat
+    return msgspec.structs.replace(
+        stat,
+        value=max(stat.value, 0.0),
+        lower=None if stat.lower is None else max(stat.lower, 0.0),
+        upper=None if stat.upper is None else max(stat.upper, 0.0),
+    )
+
+
 def _unit_stats(unit: Unit, wave_id: int, rows: Iterable[ReleaseRow]) -> UnitStats:
     responses: Stat = UNPUBLISHED
     means: dict[str, Stat] = {}
@@ -251,7 +265,7 @@ def _unit_stats(unit: Unit, wave_id: int, rows: Iterable[ReleaseRow]) -> UnitSta
     bands: dict[str, dict[str, Stat]] = {}
     for row in rows:
         if row.statistic == "responses":
-            responses = stat_of(row)
+            responses = _display_count(stat_of(row))
             continue
         if not row.statistic.startswith("scale:"):
             continue
@@ -263,7 +277,7 @@ def _unit_stats(unit: Unit, wave_id: int, rows: Iterable[ReleaseRow]) -> UnitSta
         elif kind.startswith("rolling"):
             rolling[key] = stat_of(row)
         elif kind == "count":
-            counts[key] = stat_of(row)
+            counts[key] = _display_count(stat_of(row))
         elif kind.startswith("band:"):
             bands.setdefault(key, {})[kind.removeprefix("band:")] = stat_of(row)
     return UnitStats(

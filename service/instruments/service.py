@@ -26,7 +26,12 @@ import msgspec.structs
 import msgspec.toml
 
 from service.db import Conn
-from service.errors import FieldError, InstrumentNotFound, InvalidInstrument
+from service.errors import (
+    FieldError,
+    InstrumentNotFound,
+    InvalidInstrument,
+    split_validation_message,
+)
 from service.instruments import queries
 from service.instruments.schemas import (
     IDENT_PATTERN,
@@ -51,6 +56,8 @@ _PATTERN_HINTS = {
     LANGUAGE_PATTERN: "a language code such as `en` or `fr`",
 }
 _SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+|\.\.\.)\]")
+# Scales an instrument may mark as headline (measured at the smallest units).
+MAX_HEADLINE_SCALES = 2
 
 
 # --- loading files ------------------------------------------------------------------------
@@ -153,8 +160,8 @@ def _invalid(path: Path, problems: list[FieldError]) -> InvalidInstrument:
 
 
 def _describe_validation_error(data: bytes, text: str) -> tuple[str, str]:
-    message, _, where = text.partition(" - at `")
-    field = where.rstrip("`") or "$"
+    message, where = split_validation_message(text)
+    field = where or "$"
     if field.startswith("key` in `"):
         field = field.removeprefix("key` in `")
         message = f"{message} (for a key)"
@@ -391,6 +398,13 @@ def _check_scales(
     check_text: Callable[[str, Text], None],
     problem: Problem,
 ) -> None:
+    headlines = sum(1 for scale in instrument.scales if scale.headline)
+    if instrument.scales and not 1 <= headlines <= MAX_HEADLINE_SCALES:
+        problem(
+            "$.scales",
+            f"{headlines} scales are marked `headline = true`; expected 1 or 2: the scales "
+            "leaders read first, measured even at the smallest units",
+        )
     seen: set[str] = set()
     for i, scale in enumerate(instrument.scales):
         base = f"$.scales[{i}]"

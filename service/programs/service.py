@@ -30,6 +30,7 @@ from service.errors import (
     ProgramFrozen,
     ProgramNotFound,
     UnitOutOfScope,
+    field_error,
 )
 from service.programs import queries
 from service.programs.schemas import (
@@ -181,11 +182,9 @@ def revalidate(data: S) -> S:
     try:
         return msgspec.convert(msgspec.to_builtins(data), type=type(data))
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        field = message.split("`$.", 1)[1].split("`", 1)[0] if "`$." in message else "body"
         raise InvalidInput(
             "Correct the fields listed under `errors` and send the request again.",
-            errors=[FieldError(field=field, message=message.split(" - at ", 1)[0])],
+            errors=[field_error(exc, "body")],
         ) from None
 
 
@@ -270,7 +269,7 @@ async def _check_program(
             )
         if starts_at > now + timedelta(days=MAX_DURATION_DAYS):
             errors.append(FieldError(field="starts_at", message="start within the next ten years"))
-    if policy.annual_epsilon_cap < policy.epsilon_per_wave:
+    if policy.epsilon_per_wave is not None and policy.annual_epsilon_cap < policy.epsilon_per_wave:
         errors.append(
             FieldError(
                 field="policy.annual_epsilon_cap",
@@ -280,20 +279,21 @@ async def _check_program(
                 ),
             )
         )
-    if policy.level_shares is not None:
-        if abs(sum(policy.level_shares) - 1.0) > 1e-9:
-            errors.append(
-                FieldError(field="policy.level_shares", message="the shares must add up to 1")
+    if policy.level_shares is not None and abs(sum(policy.level_shares) - 1.0) > 1e-9:
+        errors.append(
+            FieldError(field="policy.level_shares", message="the shares must add up to 1")
+        )
+    per_level = {"level_shares": policy.level_shares, "level_statistics": policy.level_statistics}
+    if unit is not None and any(v is not None for v in per_level.values()):
+        levels = await queries.count_subtree_levels(conn, unit.path)
+        errors.extend(
+            FieldError(
+                field=f"policy.{name}",
+                message=f"give one entry per level of the tree below the root: {levels}",
             )
-        if unit is not None:
-            levels = await queries.count_subtree_levels(conn, unit.path)
-            if len(policy.level_shares) != levels:
-                errors.append(
-                    FieldError(
-                        field="policy.level_shares",
-                        message=f"give one share per level of the tree below the root: {levels}",
-                    )
-                )
+            for name, given in per_level.items()
+            if given is not None and len(given) != levels
+        )
     if errors:
         raise InvalidInput(
             "Correct the fields listed under `errors` and send the request again.", errors=errors
@@ -429,6 +429,12 @@ async def create_program(
     if actor is not None and not sees_root(actor, checked.unit.path):
         raise UnitOutOfScope("The root unit is outside your scope.")
     await _check_name_free(conn, name)
+    # The planner imports this module: imported here, at the one call that needs it.
+    from service.privacy.planner import planned_policy
+
+    policy = await planned_policy(
+        conn, checked.unit.unit_id, [i.instrument_id for i in checked.instruments], data.policy
+    )
     try:
         async with conn.transaction():
             program_id = await queries.insert_program(
@@ -438,7 +444,7 @@ async def create_program(
                 cadence=data.cadence,
                 open_window=data.window,
                 mode=data.mode,
-                policy=msgspec.to_builtins(data.policy),
+                policy=msgspec.to_builtins(policy),
                 resources=_resources(data.resources),
                 starts_at=data.starts_at,
             )

@@ -20,7 +20,6 @@ from urllib.parse import unquote_to_bytes
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
-from litestar.exceptions import HTTPException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
@@ -33,12 +32,13 @@ from service.errors import (
     InvitationUnknown,
     SurveyNotFound,
     WaveNotOpen,
+    status_of,
 )
 from service.responses import i18n, pages
 from service.responses import service as responses
 from service.responses.batching import batcher_for
+from service.responses.middleware import RESPONDENT_HEADERS
 from service.responses.ratelimit import limiter_for
-from service.security import RESPONDENT_HEADERS
 
 # Form fields that are not answers.
 CONTROL_FIELDS = frozenset({"code", "form_key", "lang"})
@@ -75,14 +75,7 @@ def _page(body: bytes, status: int = 200, headers: dict[str, str] | None = None)
 
 def respondent_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     """Any failure on a survey route is a plain page; a 500 is counted, never logged here."""
-    if isinstance(exc, DomainError):
-        status = exc.status
-    elif isinstance(exc, HTTPException):
-        status = exc.status_code
-        if status == 400 and "too large" in str(exc.detail).lower():
-            status = 413
-    else:
-        status = 500
+    status = status_of(exc)
     if status >= 500:
         # A responder's request writes no log line, not even during an outage: a counter,
         # reported by a request-free line at most once a minute (service/metrics.py).

@@ -1,10 +1,10 @@
 """SQL for the responder's side: read a survey, spend an invitation and store the answers in
-one statement, and scrub a wave when it closes.
+one statement.
 
 Every statement that stores a response also locks the wave row FOR SHARE and checks
 `status = 'open'` on the row it locked. Closing a wave UPDATEs that row, which waits for
 every submission holding the lock and makes later ones wait until the close commits, when
-they see `closed` and store nothing. So no response can land in a wave after its scrub.
+they see `closed` and store nothing. So no response can land in a wave after its close.
 """
 
 from __future__ import annotations
@@ -110,7 +110,8 @@ def _credential(kind: _Kind, lookup: str) -> str:
     `target`, while that wave is open and in this kind's mode."""
     return f"""
         {kind.table} x JOIN target t ON t.wave_id = x.wave_id
-        WHERE x.{kind.column} = {lookup} AND t.status = 'open' AND t.mode = '{kind.mode}'
+        WHERE x.wave_id = $1 AND x.{kind.column} = {lookup}
+          AND t.status = 'open' AND t.mode = '{kind.mode}'
     """
 
 
@@ -167,7 +168,7 @@ async def insert_responses(
         spent AS (
             INSERT INTO spent_invitation (code_hash, wave_id, submission)
             SELECT c.spent_key, $1, c.submission FROM credential c ORDER BY c.spent_key
-            ON CONFLICT (code_hash) DO NOTHING
+            ON CONFLICT (wave_id, code_hash) DO NOTHING
             RETURNING code_hash
         ),
         stored AS (
@@ -182,7 +183,7 @@ async def insert_responses(
                -- A probe of the primary key per row, whatever the statistics say: as a
                -- join, a spent table not yet analysed was read whole for every group.
                (SELECT e.submission FROM spent_invitation e
-                WHERE e.code_hash = i.{credential.spent}) AS earlier
+                WHERE e.wave_id = $1 AND e.code_hash = i.{credential.spent}) AS earlier
         FROM input i
         CROSS JOIN target t
         LEFT JOIN credential c ON c.n = i.n
@@ -204,7 +205,8 @@ _RESULT = """
     SELECT t.status, t.opens_at, t.closes_at, t.program_name, t.resources,
            EXISTS (SELECT 1 FROM credential) AS known,
            EXISTS (SELECT 1 FROM stored) AS stored,
-           (SELECT s.submission FROM spent_invitation s WHERE s.code_hash = {spent_key})
+           (SELECT s.submission FROM spent_invitation s
+            WHERE s.wave_id = $1 AND s.code_hash = {spent_key})
                AS earlier
     FROM target t
 """
@@ -230,7 +232,7 @@ async def _insert_response(
         spent AS (
             INSERT INTO spent_invitation (code_hash, wave_id, submission)
             SELECT {spent_key}, $1, $3 FROM credential
-            ON CONFLICT (code_hash) DO NOTHING
+            ON CONFLICT (wave_id, code_hash) DO NOTHING
             RETURNING code_hash
         ),
         stored AS (
@@ -249,10 +251,12 @@ async def _insert_response(
     return None if row is None else _to(row, SubmitRow)
 
 
-async def fetch_spent_submission(conn: Conn, code_hash: bytes) -> bytes | None:
+async def fetch_spent_submission(conn: Conn, wave_id: int, code_hash: bytes) -> bytes | None:
     """The form-key hash a code was spent with (read with a fresh snapshot)."""
     value: bytes | None = await conn.fetchval(
-        "SELECT submission FROM spent_invitation WHERE code_hash = $1", code_hash
+        "SELECT submission FROM spent_invitation WHERE wave_id = $1 AND code_hash = $2",
+        wave_id,
+        code_hash,
     )
     return value
 
@@ -260,52 +264,3 @@ async def fetch_spent_submission(conn: Conn, code_hash: bytes) -> bytes | None:
 async def fetch_wave_status(conn: Conn, wave_id: int) -> str | None:
     value: str | None = await conn.fetchval("SELECT status FROM wave WHERE wave_id = $1", wave_id)
     return value
-
-
-# --- scrubbing a closed wave ----------------------------------------------------------------
-
-
-async def fetch_isolation_level(conn: Conn) -> str:
-    value: str = await conn.fetchval("SELECT current_setting('transaction_isolation')")
-    return value
-
-
-async def update_responses_shuffled(conn: Conn, wave_id: int) -> int:
-    """Rewrite the wave's responses in random order; returns how many were rewritten.
-
-    One statement: the old row versions are deleted and new ones inserted in the order of
-    a random sort, so every surviving row carries this transaction's xmin and its physical
-    place (ctid) follows the shuffle, not the order of arrival.
-    """
-    count: int = await conn.fetchval(
-        """
-        WITH gone AS (
-            DELETE FROM response WHERE wave_id = $1 RETURNING unit_id, answers
-        ),
-        shuffled AS (
-            INSERT INTO response (wave_id, unit_id, answers)
-            SELECT $1, unit_id, answers FROM gone ORDER BY gen_random_uuid()
-            RETURNING 1
-        )
-        SELECT count(*) FROM shuffled
-        """,
-        wave_id,
-    )
-    return count
-
-
-async def delete_spent_invitations(conn: Conn, wave_id: int) -> int:
-    return _count(await conn.execute("DELETE FROM spent_invitation WHERE wave_id = $1", wave_id))
-
-
-async def delete_invitations(conn: Conn, wave_id: int) -> int:
-    return _count(await conn.execute("DELETE FROM invitation WHERE wave_id = $1", wave_id))
-
-
-async def delete_open_links(conn: Conn, wave_id: int) -> int:
-    return _count(await conn.execute("DELETE FROM open_link WHERE wave_id = $1", wave_id))
-
-
-def _count(status: str) -> int:
-    # asyncpg returns the command tag, e.g. "DELETE 12".
-    return int(status.rsplit(" ", 1)[-1])

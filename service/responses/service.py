@@ -6,10 +6,9 @@
   process's SubmissionBatcher; see batching.py). The code (or open-link token) and the
   form key never leave this call: they are hashed here, are not logged, and appear in no
   error message.
-- `scrub_wave`: called by `waves.service.close_wave_rows` in the closing transaction, so that
-  neither xmin nor physical order links a spent code to its response.
-- `vacuum_responses`: removes the dead row versions the scrub leaves behind; run it after
-  the close has committed.
+
+Closing a wave (dropping its codes, shuffling its answers into a new relation) belongs to
+`waves.service.forget_wave`.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import secrets
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from service.db import Conn
@@ -395,59 +393,7 @@ async def submit_response(
     if earlier is None:
         # Spent by a submission that committed while this statement ran: read it now.
         async with _reading(target) as conn:
-            earlier = await queries.fetch_spent_submission(conn, credential.lookup)
+            earlier = await queries.fetch_spent_submission(conn, layout.wave_id, credential.lookup)
     if earlier == submission:
         return msgspec.structs.replace(result, outcome="repeated")
     raise InvitationSpent("Each card can be used once; this one has been.")
-
-
-# --- closing --------------------------------------------------------------------------------
-
-
-class ScrubReport(msgspec.Struct, frozen=True, kw_only=True):
-    responses: int
-    spent_invitations: int
-    invitations: int
-    open_links: int
-
-
-async def scrub_wave(conn: Conn, wave_id: int) -> ScrubReport:
-    """Remove every trace that could link a response to the code that was spent for it.
-
-    Runs inside the transaction that closes the wave, after the wave row was updated (that
-    UPDATE waited for every submission in flight and keeps new ones out). Rewrites the
-    wave's responses in random order (one xmin for all, physical order shuffled), and
-    deletes its spent codes, its unspent codes and its open links. The old row versions
-    stay on disk as dead tuples until VACUUM: call `vacuum_responses` after the commit.
-
-    Needs READ COMMITTED (PostgreSQL's default): each statement must see the submissions
-    that committed while the closing UPDATE waited for them, which an older snapshot
-    would miss.
-    """
-    isolation = await queries.fetch_isolation_level(conn)
-    if isolation != "read committed":
-        raise RuntimeError(f"scrub_wave needs READ COMMITTED, not {isolation}")
-    return ScrubReport(
-        responses=await queries.update_responses_shuffled(conn, wave_id),
-        spent_invitations=await queries.delete_spent_invitations(conn, wave_id),
-        invitations=await queries.delete_invitations(conn, wave_id),
-        open_links=await queries.delete_open_links(conn, wave_id),
-    )
-
-
-VACUUM_TABLES = "response, spent_invitation, invitation, open_link"
-
-
-async def vacuum_responses(target: asyncpg.Pool[Any] | Conn) -> None:
-    """VACUUM the collection tables, so the row versions a scrub replaced are gone.
-
-    VACUUM cannot run inside a transaction: pass the pool, or a connection that is not in
-    one, after the closing transaction has committed.
-    """
-    if isinstance(target, asyncpg.Pool):
-        async with target.acquire() as conn:
-            await conn.execute(f"VACUUM {VACUUM_TABLES}")
-        return
-    if target.is_in_transaction():
-        raise RuntimeError("vacuum_responses needs a connection outside a transaction")
-    await target.execute(f"VACUUM {VACUUM_TABLES}")

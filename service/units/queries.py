@@ -265,6 +265,7 @@ class UnitUse(NamedTuple):
     table: str
     column: str
     sql: str
+    counted: bool = True  # False: only whether it holds may be shown, not its count
 
 
 # The one place to add a new reason. Every table that refers to a unit belongs here.
@@ -309,30 +310,30 @@ UNIT_USES: tuple[UnitUse, ...] = (
           )
         """,
     ),
+    # Whether a unit has responses is never said on its own, let alone how many: an admin
+    # polling this during an open wave would watch answers arrive (DESIGN.md §7). It is
+    # one reason with the wave's other traces of the unit, which exist without anyone
+    # answering (cards and links from the start, released results for every unit the
+    # release covers), and only whether it holds, never a count.
     UnitUse(
-        "it has invitations",
-        "invitation",
-        "unit_id",
-        "SELECT count(*), '{}'::text[] FROM invitation i, t WHERE i.unit_id = t.unit_id",
-    ),
-    UnitUse(
-        "it has responses",
+        "survey waves hold its cards, links, answers or released results",
         "response",
         "unit_id",
-        "SELECT count(*), '{}'::text[] FROM response r, t WHERE r.unit_id = t.unit_id",
-    ),
-    UnitUse(
-        "it has released results",
-        "release",
-        "unit_id",
-        "SELECT count(*), '{}'::text[] FROM release r, t WHERE r.unit_id = t.unit_id",
+        """
+        SELECT (EXISTS (SELECT 1 FROM invitation i, t WHERE i.unit_id = t.unit_id)
+                OR EXISTS (SELECT 1 FROM open_link o, t WHERE o.unit_id = t.unit_id)
+                OR EXISTS (SELECT 1 FROM response r, t WHERE r.unit_id = t.unit_id)
+                OR EXISTS (SELECT 1 FROM release r, t WHERE r.unit_id = t.unit_id))::int,
+               '{}'::text[]
+        """,
+        counted=False,
     ),
 )
 
 
 class UnitUseFound(NamedTuple):
     reason: str
-    n: int
+    n: int | None  # None: the use may not be counted in the open
     examples: list[str]
 
 
@@ -355,5 +356,6 @@ async def list_unit_uses(conn: Conn, unit_id: int, path: str) -> list[UnitUseFou
             "WITH t AS (SELECT $1::bigint AS unit_id, $2::text AS path) " + use.sql, unit_id, path
         )
         if row is not None and row[0] > 0:
-            found.append(UnitUseFound(use.reason, int(row[0]), list(row[1] or [])))
+            n = int(row[0]) if use.counted else None
+            found.append(UnitUseFound(use.reason, n, list(row[1] or [])))
     return found

@@ -291,7 +291,9 @@ async def delete_unit(conn: Conn, actor: Principal | None, unit_id: int) -> None
             raise UnitInUse(
                 f"'{unit.path}' cannot be deleted: {'; '.join(reasons)}.",
                 reasons=[
-                    {"reason": use.reason, "count": use.n, "examples": use.examples} for use in uses
+                    {"reason": use.reason, "examples": use.examples}
+                    | ({"count": use.n} if use.n is not None else {})
+                    for use in uses
                 ],
             )
         try:
@@ -306,6 +308,8 @@ async def delete_unit(conn: Conn, actor: Principal | None, unit_id: int) -> None
 
 
 def _describe(use: queries.UnitUseFound) -> str:
+    if use.n is None:
+        return use.reason
     if not use.examples:
         return f"{use.reason} ({use.n})"
     more = use.n - len(use.examples)

@@ -4,7 +4,7 @@ one twice changes nothing the second time."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import msgspec
@@ -203,3 +203,142 @@ async def update_wave_closed(conn: Conn, wave_id: int, now: datetime) -> bool:
         now,
     )
     return bool(done)
+
+
+# --- each wave's own relations (migrations/0005_partition_collection.sql) ----------------------
+
+
+class StorageRow(msgspec.Struct, frozen=True, kw_only=True):
+    # The partitioned table, and what becomes of the wave's partition of it at close.
+    parent: str
+    at_close: Literal["drop", "shuffle"]
+    # The wave's partition of it, <parent>_w<wave_id>, and whether it exists now.
+    relation: str
+    exists: bool
+
+
+async def list_wave_storage(conn: Conn, wave_id: int) -> list[StorageRow]:
+    """The wave's relation in every per-wave table of wave_storage, by parent name."""
+    rows = await conn.fetch(
+        """
+        SELECT s.parent, s.at_close, s.parent || '_w' || $1::bigint AS relation,
+               to_regclass(quote_ident(s.parent || '_w' || $1::bigint)) IS NOT NULL AS exists
+        FROM wave_storage s
+        ORDER BY s.parent
+        """,
+        wave_id,
+    )
+    return [_to(row, StorageRow) for row in rows]
+
+
+async def list_waves_to_forget(conn: Conn) -> list[int]:
+    """Closed waves whose collecting relations (codes, spent codes, links) still exist."""
+    rows = await conn.fetch(
+        """
+        SELECT w.wave_id FROM wave w
+        WHERE w.status IN ('closed', 'released')
+          AND EXISTS (
+              SELECT 1 FROM wave_storage s
+              WHERE s.at_close = 'drop'
+                AND to_regclass(quote_ident(s.parent || '_w' || w.wave_id)) IS NOT NULL
+          )
+        ORDER BY w.wave_id
+        """
+    )
+    return [row["wave_id"] for row in rows]
+
+
+def _ident(name: str) -> str:
+    # Relation names come from wave_storage and a wave id, never from a request.
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def create_shuffled_copy(conn: Conn, storage: StorageRow, wave_id: int) -> str:
+    """A new relation holding the wave's rows in random order, ready to be attached in
+    place of its partition: the parent's columns and constraints, then its indexes, built
+    after the rows are in, and its partition bound as a constraint (so attaching needs no
+    scan). A 'shuffle' table has no foreign keys (see the migration). Returns its name."""
+    copy = f"{storage.relation}_shuffled"
+    parent, old, new = _ident(storage.parent), _ident(storage.relation), _ident(copy)
+    await conn.execute(f"DROP TABLE IF EXISTS {new}")
+    await conn.execute(
+        f"CREATE TABLE {new} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+    )
+    await conn.execute(f"INSERT INTO {new} SELECT * FROM {old} ORDER BY random()")  # noqa: S608
+    # The partition bound as a constraint: ATTACH then needs no scan to prove it.
+    await conn.execute(f"ALTER TABLE {new} ADD CHECK (wave_id = {int(wave_id)})")
+    indexes = await conn.fetch(
+        """
+        SELECT pg_get_indexdef(i.indexrelid) AS definition
+        FROM pg_index i WHERE i.indrelid = $1::regclass
+        """,
+        storage.parent,
+    )
+    for row in indexes:
+        # "CREATE [UNIQUE] INDEX name ON ONLY public.parent USING ..." -> the same on the copy.
+        head, rest = row["definition"].split(" ON ONLY ", 1)
+        unique = "UNIQUE " if head.startswith("CREATE UNIQUE ") else ""
+        await conn.execute(f"CREATE {unique}INDEX ON {new} {rest.split(' ', 1)[1]}")
+    targets = await conn.fetch(
+        """
+        SELECT a.attname FROM pg_attribute a
+        WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attstattarget = 0
+        """,
+        storage.parent,
+    )
+    for row in targets:
+        await conn.execute(
+            f"ALTER TABLE {new} ALTER COLUMN {_ident(row['attname'])} SET STATISTICS 0"
+        )
+    return copy
+
+
+async def set_local_lock_timeout(conn: Conn, milliseconds: int) -> None:
+    await conn.execute("SELECT set_config('lock_timeout', $1, true)", f"{int(milliseconds)}ms")
+
+
+async def replace_wave_storage(
+    conn: Conn, wave_id: int, storage: list[StorageRow], copies: dict[str, str]
+) -> None:
+    """Drop the wave's relations and attach its shuffled copies in their place.
+
+    Dropping a partition locks its parent ACCESS EXCLUSIVE until commit: keep the rest of
+    the transaction short. PostgreSQL removes the dropped relations' files at commit.
+    """
+    for row in storage:
+        if row.exists:
+            await conn.execute(f"DROP TABLE {_ident(row.relation)}")
+    for row in storage:
+        copy = copies.get(row.parent)
+        if copy is not None:
+            await conn.execute(
+                f"ALTER TABLE {_ident(row.parent)} ATTACH PARTITION {_ident(copy)} "
+                f"FOR VALUES IN ({int(wave_id)})"
+            )
+            await conn.execute(f"ALTER TABLE {_ident(copy)} RENAME TO {_ident(row.relation)}")
+
+
+async def list_lock_holders(conn: Conn, relations: list[str]) -> list[int]:
+    """Other sessions holding a lock on any of these relations, longest-running first."""
+    rows = await conn.fetch(
+        """
+        SELECT l.pid FROM pg_locks l
+        LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+          AND l.relation = ANY (
+              SELECT to_regclass(quote_ident(r))::oid FROM unnest($1::text[]) AS r
+          )
+        GROUP BY l.pid
+        ORDER BY min(a.xact_start) NULLS LAST, l.pid
+        """,
+        relations,
+    )
+    return [row["pid"] for row in rows]
+
+
+async def remove_old_wal(conn: Conn) -> None:
+    """End the current WAL segment and checkpoint, so that the segments written before it
+    (and the files of dropped relations) can be removed. Outside a transaction."""
+    await conn.execute("SELECT pg_switch_wal()")
+    await conn.execute("CHECKPOINT")

@@ -14,9 +14,9 @@ from typing import Any
 
 import asyncpg
 
+from service import db
 from service.db import Conn
 from service.privacy import service as privacy
-from service.responses.service import vacuum_responses
 from service.waves import service
 
 log = logging.getLogger("muster")
@@ -24,8 +24,11 @@ LOCK_KEY = 0x6D75_7374_7363  # any constant, the same in every instance
 
 
 async def tick(conn: Conn, now: datetime) -> bool:
-    """One round of transitions at `now`; False when another instance is running one."""
-    async with conn.transaction():
+    """One round of transitions at `now`; False when another instance is running one.
+
+    The waves it closes are forgotten once it commits (waves.service.forget_wave).
+    """
+    async with db.transaction(conn):
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", LOCK_KEY):
             return False
         await service.advance_waves(conn, now)
@@ -33,25 +36,13 @@ async def tick(conn: Conn, now: datetime) -> bool:
     return True
 
 
-async def count_closed(conn: Conn) -> int:
-    count: int = await conn.fetchval(
-        "SELECT count(*) FROM wave WHERE status IN ('closed', 'released')"
-    )
-    return count
-
-
 async def run(pool: asyncpg.Pool[Any], interval: float) -> None:
-    vacuumed_at = -1
     while True:
         try:
             async with pool.acquire() as conn:
                 await tick(conn, datetime.now(UTC))
-                closed = await count_closed(conn)
-            if closed != vacuumed_at:
-                # A wave closed (here, by hand, or in another instance): clear the row
-                # versions its scrub replaced (docs/anonymity.md).
-                await vacuum_responses(pool)
-                vacuumed_at = closed
+                # Closes that waited for another transaction (here or by hand) finish here.
+                await service.forget_closed_waves(conn)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -8,20 +8,23 @@ running in several instances, or next to a coordinator's click, applies each cha
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import msgspec
 
+from service import db
 from service.audit import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
-from service.errors import WaveNotFound, WaveTransitionRefused
+from service.errors import CloseWaiting, WaveNotFound, WaveTransitionRefused
 from service.programs import queries as program_queries
 from service.programs import service as programs
 from service.programs.queries import ProgramRow
-from service.responses.service import scrub_wave
 from service.waves import queries
 from service.waves.queries import WaveRow
 from service.waves.schemas import FrozenSettings, Wave
@@ -30,6 +33,12 @@ log = logging.getLogger("muster")
 # A safety net against a bug looping forever; catching up after years of downtime with
 # the shortest cadence (P2D) takes about 3 steps per missed wave.
 MAX_STEPS_PER_PROGRAM = 10_000
+# Replacing a wave's relations locks their parent tables, which every submission uses, so
+# it waits at most this long for each attempt (and submissions wait at most as long behind
+# it), below deadlock_timeout (1 s by default) so that no deadlock error reaches anyone.
+LOCK_TIMEOUT_MS = 200
+LOCK_ATTEMPTS = 15
+LOCK_PAUSE_S = 0.2
 
 
 def _wave(row: WaveRow) -> Wave:
@@ -106,19 +115,87 @@ async def open_wave_row(conn: Conn, program: ProgramRow, wave: WaveRow, now: dat
 async def close_wave_rows(conn: Conn, wave_id: int, now: datetime) -> bool:
     """open -> closed: THE single place where a wave closes.
 
-    Both the scheduler (advance_waves) and a coordinator (close_wave) close waves through
-    this function, inside the caller's transaction and under the program's row lock.
-    The anonymity work that must happen exactly when a wave closes belongs here, in the
-    same transaction as the status change (DESIGN.md §4): rewrite the wave's responses
-    in random order and drop its spent-invitation rows, so that neither xmin nor insertion
-    order can link a spent code to its response. `closes_at` becomes min(closes_at, now).
+    Both the scheduler (advance_waves) and a coordinator (close_wave, from the API, the
+    console or the CLI) close waves through this function, inside the caller's transaction
+    and under the program's row lock. The UPDATE waits for every submission in flight and
+    turns later ones away. Once that transaction commits, `forget_wave` replaces the wave's
+    relations (DESIGN.md §4): registered here, it runs after the commit whatever the entry
+    point (db.transaction). `closes_at` becomes min(closes_at, now).
     Returns False (and changes nothing) when the wave was not open.
     """
     closed = await queries.update_wave_closed(conn, wave_id, now)
     if closed:
-        # After the UPDATE: it waited for submissions in flight and holds later ones off.
-        await scrub_wave(conn, wave_id)
+        await db.after_commit(conn, functools.partial(forget_wave, wave_id=wave_id))
     return closed
+
+
+async def forget_wave(conn: Conn, *, wave_id: int) -> bool:
+    """Leave nothing of a closed wave that links or dates an answer; False if nothing to do.
+
+    In one transaction, outside any other: write the wave's responses into a new relation
+    in random order, drop its response, code, spent-code and link relations, and attach the
+    new one in their place; PostgreSQL removes the dropped files at commit. Then end the
+    WAL segment and checkpoint, so the segments that held its submissions can be removed.
+    The parents' locks are taken with a short lock_timeout and retried; when another
+    transaction keeps them longer, raises CloseWaiting naming it, and changes nothing (the
+    scheduler tries again on its next tick). Idempotent.
+    """
+    if conn.is_in_transaction():
+        raise RuntimeError("forget_wave runs outside any transaction, after the close commits")
+    async with conn.transaction():
+        wave = await queries.fetch_wave(conn, wave_id)
+        storage = await queries.list_wave_storage(conn, wave_id)
+        if wave is None or wave.status not in ("closed", "released"):
+            return False
+        if not any(row.exists and row.at_close == "drop" for row in storage):
+            return False
+        copies = {
+            row.parent: await queries.create_shuffled_copy(conn, row, wave_id)
+            for row in storage
+            if row.exists and row.at_close == "shuffle"
+        }
+        await _replace_storage(conn, wave, storage, copies)
+    try:
+        await queries.remove_old_wal(conn)
+    except asyncpg.InsufficientPrivilegeError:
+        # The start-up linkage check says which grant is missing.
+        log.warning("wave closed; this role cannot checkpoint, so old WAL stays until the next")
+    return True
+
+
+async def _replace_storage(
+    conn: Conn, wave: WaveRow, storage: list[queries.StorageRow], copies: dict[str, str]
+) -> None:
+    holders: list[int] = []
+    for attempt in range(LOCK_ATTEMPTS):
+        try:
+            async with conn.transaction():
+                await queries.set_local_lock_timeout(conn, LOCK_TIMEOUT_MS)
+                await queries.replace_wave_storage(conn, wave.wave_id, storage, copies)
+            return
+        except asyncpg.LockNotAvailableError:
+            holders = await queries.list_lock_holders(
+                conn, [row.parent for row in storage] + [row.relation for row in storage]
+            )
+            if attempt + 1 < LOCK_ATTEMPTS:
+                await asyncio.sleep(LOCK_PAUSE_S)
+    who = f"pid {holders[0]}" if holders else "another session"
+    raise CloseWaiting(
+        f"Wave {wave.seq} of '{wave.program_name}' is closed and takes no more answers, but "
+        f"erasing its codes is waiting for a long-running transaction ({who}) to finish. "
+        "End that transaction or let it finish: the scheduler finishes the close on its "
+        "next tick.",
+        pids=holders,
+    )
+
+
+async def forget_closed_waves(conn: Conn) -> None:
+    """Finish every close whose relations are still there (the scheduler, every tick)."""
+    for wave_id in await queries.list_waves_to_forget(conn):
+        try:
+            await forget_wave(conn, wave_id=wave_id)
+        except CloseWaiting as exc:
+            log.warning("%s", exc.detail)
 
 
 async def _ensure_next_wave(conn: Conn, program: ProgramRow) -> bool:

@@ -24,6 +24,7 @@ def _form(root: str, **overrides: Any) -> dict[str, Any]:
         "mode": "cards",
         "policy.epsilon_per_wave": "1",
         "policy.annual_epsilon_cap": "4",
+        "policy.waves_per_year": "4",
         "policy.delta": "1e-7",
         "policy.min_publish_count": "10",
         "policy.max_half_width": "0.25",

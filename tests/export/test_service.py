@@ -210,7 +210,7 @@ async def test_metadata_says_everything_a_researcher_needs(conn: Any) -> None:
             entry["rho"], entry["epsilon"], entry["delta"],
         )  # fmt: skip
         assert wave.policy.epsilon_per_wave == 8.0
-        assert wave.plan_versions == ["1"]
+        assert wave.plan_versions == ["2"]  # issue 11: statistics per level, plan 2
         assert wave.rows > 0
     # Rolling-year totals grow with each release within the year (rho adds up under zCDP).
     first, second = (w.charge for w in metadata.waves)

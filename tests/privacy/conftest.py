@@ -64,7 +64,14 @@ async def open_wave_on(
                 "cadence": "P3M",
                 "window": "P14D",
                 "starts_at": T0.isoformat(),
-                "policy": {"epsilon_per_wave": 1.0, "annual_epsilon_cap": 4.0, **policy},
+                # Every level measured (an even split), not the planner's choice for the
+                # tree: these tests are about what the engine does at every level.
+                "policy": {
+                    "epsilon_per_wave": 1.0,
+                    "annual_epsilon_cap": 4.0,
+                    "level_shares": [1 / (len(shape) + 1)] * (len(shape) + 1),
+                    **policy,
+                },
             },
             ProgramCreate,
         ),

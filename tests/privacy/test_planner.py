@@ -75,7 +75,14 @@ async def program_on(conn: Conn, root: dict[str, Any], **policy: Any) -> int:
                 "cadence": "P3M",
                 "window": "P14D",
                 "starts_at": T0.isoformat(),
-                "policy": {"epsilon_per_wave": 1.0, "annual_epsilon_cap": 4.0, **policy},
+                # Issue 11: a what-if ε is per person per year; with one wave a year it is
+                # the wave's ε, as these tests were written for.
+                "policy": {
+                    "epsilon_per_wave": 1.0,
+                    "annual_epsilon_cap": 4.0,
+                    "waves_per_year": 1,
+                    **policy,
+                },
             },
             ProgramCreate,
         ),
@@ -207,7 +214,8 @@ async def test_the_optimiser_never_does_worse_than_the_current_shares(
 async def test_the_optimiser_finds_more_than_even_shares_on_a_deep_tree(conn: Conn) -> None:
     units = await headcount_tree(conn, (3, 4, 3), SHIFT_SIZES)
     program_id = await program_on(conn, units[0], max_half_width=0.5)
-    report = await plan_program(conn, None, program_id, epsilon=4.0)
+    # Issue 11: a new program starts from the planner's shares; compare with an even split.
+    report = await plan_program(conn, None, program_id, epsilon=4.0, level_shares=[0.25] * 4)
     assert report.best is not None
     assert report.best.publishable_units > report.current.publishable_units
     assert any("Spend nothing on level 3" in line for line in report.advice)
@@ -272,7 +280,7 @@ async def test_a_leader_outside_the_program_is_refused(conn: Conn) -> None:
         {"participation": 1.5},
         {"participation": float("nan")},
         {"epsilon": 0.0},
-        {"epsilon": 11.0},
+        {"epsilon": 41.0},  # issue 11: the what-if is ε per year now (at most 40),
         {"level_shares": [0.5, 0.5, 0.0]},  # one share too many
         {"level_shares": [0.0, 0.0]},
         {"level_shares": [1.5, -0.5]},

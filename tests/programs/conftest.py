@@ -13,11 +13,14 @@ from typing import Any
 
 import msgspec
 
+from service.config import Settings
 from service.db import Conn
+from service.instruments.service import load_instrument_file
 from service.programs import service as programs
 from service.programs.schemas import Program, ProgramCreate
 
 _counter = itertools.count(1)
+_SHIPPED_BODY = load_instrument_file(Settings().surveys_path / "openness.toml").body
 # The tests' clock: a Monday in a year far from the real one, so a slip to the wall clock shows.
 T0 = datetime(2031, 1, 6, 9, 0, tzinfo=UTC)
 
@@ -35,7 +38,9 @@ async def add_instrument(conn: Conn, slug: str, *, title: str | None = None) -> 
         digest[:12],
         digest,
         title or slug.replace("-", " ").title(),
-        {"items": [], "slug": slug},
+        # A real body (the shipped openness instrument under this slug): a new program's
+        # planner reads its scales (issue 11).
+        {**_SHIPPED_BODY, "slug": slug},
     )
     assert row is not None
     return dict(row)

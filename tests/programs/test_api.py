@@ -69,7 +69,10 @@ def test_an_admin_creates_and_reads_a_program(
     assert created.status_code == 201, created.text
     program = created.json()
     assert program["instruments"][0]["slug"] == "stigma"
-    assert program["policy"]["epsilon_per_wave"] == 1.0
+    # Issue 11: the default policy states a year (ε = 4, 4 waves), not a per-wave ε.
+    assert program["policy"]["annual_epsilon_cap"] == 4.0
+    assert program["policy"]["waves_per_year"] == 4
+    assert program["policy"]["epsilon_per_wave"] is None
     assert program["policy"]["mechanism"] == "gaussian"
     assert program["mode"] == "cards"
     assert program["frozen"] is False

@@ -17,7 +17,7 @@ from service.db import Conn
 from service.instruments.service import sync_instruments
 from service.invitations.codes import hash_code, new_code, normalise
 from service.responses import controller
-from service.security import install_respondent_privacy
+from service.responses.middleware import install_respondent_privacy
 from service.waves import service as waves
 from tests.factories import make_unit
 from tests.programs.conftest import T0, new_program

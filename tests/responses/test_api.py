@@ -6,6 +6,7 @@ import re
 import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,10 +17,12 @@ from service.invitations.codes import group, normalise
 from service.responses import queries
 from service.responses import service as responses
 from service.responses.controller import parse_urlencoded
+from service.responses.middleware import RESPONDENT_HEADERS, RespondentPrivacyMiddleware
 from service.responses.ratelimit import FailureLimiter
-from service.security import RESPONDENT_HEADERS, RespondentPrivacyMiddleware
+from service.waves import service as waves
 from tests.factories import make_session, make_staff
 from tests.responses.conftest import (
+    T0,
     Survey,
     make_cards,
     make_open_link,
@@ -33,9 +36,16 @@ FORM_KEY = re.compile(r'name="form_key" value="([A-Za-z0-9_-]{43})"')
 
 
 def seeded(seed: Any, count: int = 1, **options: Any) -> tuple[Survey, list[str], list[str]]:
+    # A closed wave keeps no code relation: its cards are printed while it is open.
+    closed = options.get("state") == "closed"
+    if closed:
+        options["state"] = "open"
+
     async def go(conn: Any) -> tuple[Survey, list[str], list[str]]:
         survey = await make_survey(conn, **options)
         codes = await make_cards(conn, survey.wave_id, survey.unit_id, count)
+        if closed:
+            await waves.close_wave(conn, None, survey.wave_id, T0 + timedelta(days=1))
         return survey, codes, await wave_keys(conn, survey.wave_id)
 
     result: tuple[Survey, list[str], list[str]] = seed(go)

@@ -338,7 +338,7 @@ async def test_a_close_waits_for_a_submission_in_flight_and_scrubs_it(database_u
         await responses.submit_response(submitter, survey.survey_key, codes[1], key(), {})
 
         async def close() -> None:
-            async with closer.transaction():
+            async with db.transaction(closer):
                 await waves.close_wave(closer, None, survey.wave_id, T0 + timedelta(days=1))
 
         closing = asyncio.ensure_future(close())
@@ -401,7 +401,7 @@ async def test_closing_a_wave_leaves_nothing_that_tells_the_order_of_arrival(
         # Without the scrub, physical order IS arrival order: the check below could fail.
         assert spearman(arrival, list(range(n))) > 0.99
 
-        async with conn.transaction():
+        async with db.transaction(conn):
             await waves.close_wave(conn, None, survey.wave_id, T0 + timedelta(days=1))
 
         after = await conn.fetch(
@@ -428,40 +428,46 @@ async def test_closing_a_wave_leaves_nothing_that_tells_the_order_of_arrival(
         await conn.close()
 
 
-async def test_a_scrub_touches_only_its_own_wave(conn: Any) -> None:
-    closing = await make_survey(conn)
-    staying = await make_survey(conn)
-    for survey in (closing, staying):
-        code, _unused = await make_cards(conn, survey.wave_id, survey.unit_id, 2)
-        await responses.submit_response(conn, survey.survey_key, code, key(), {})
-    report = await responses.scrub_wave(conn, closing.wave_id)
-    assert (report.responses, report.spent_invitations, report.invitations) == (1, 1, 2)
-    assert (
-        await conn.fetchval("SELECT count(*) FROM invitation WHERE wave_id = $1", staying.wave_id)
-        == 2
-    )
-    assert (
-        await conn.fetchval(
-            "SELECT count(*) FROM spent_invitation WHERE wave_id = $1", staying.wave_id
-        )
-        == 1
-    )
-
-
-async def test_a_scrub_refuses_a_snapshot_that_could_miss_late_submissions(
-    database_url: str,
-) -> None:
+async def test_closing_a_wave_touches_only_its_own_relations(database_url: str) -> None:
     conn = await db.connect(database_url)
     try:
-        for isolation in ("repeatable_read", "serializable"):
-            async with conn.transaction(isolation=isolation):
-                with pytest.raises(RuntimeError, match="READ COMMITTED"):
-                    await responses.scrub_wave(conn, 1)
+        closing = await make_survey(conn)
+        staying = await make_survey(conn)
+        for survey in (closing, staying):
+            code, _unused = await make_cards(conn, survey.wave_id, survey.unit_id, 2)
+            await responses.submit_response(conn, survey.survey_key, code, key(), {})
+        async with db.transaction(conn):
+            await waves.close_wave(conn, None, closing.wave_id, T0 + timedelta(days=1))
+        counts = """
+            SELECT (SELECT count(*) FROM response WHERE wave_id = $1),
+                   (SELECT count(*) FROM spent_invitation WHERE wave_id = $1),
+                   (SELECT count(*) FROM invitation WHERE wave_id = $1)
+        """
+        assert tuple(await conn.fetchrow(counts, closing.wave_id)) == (1, 0, 0)
+        assert tuple(await conn.fetchrow(counts, staying.wave_id)) == (1, 1, 2)
+        relations = await conn.fetch(
+            "SELECT relname FROM pg_class WHERE relname ~ $1 ORDER BY relname",
+            f"_w{closing.wave_id}$",
+        )
+        assert [r["relname"] for r in relations] == [f"response_w{closing.wave_id}"]
     finally:
         await conn.close()
 
 
-async def test_vacuum_removes_the_row_versions_a_scrub_replaced(database_url: str) -> None:
+async def test_forgetting_a_wave_refuses_to_run_inside_another_transaction(
+    database_url: str,
+) -> None:
+    # Its locks would be held, and its files kept, until that other transaction ended.
+    conn = await db.connect(database_url)
+    try:
+        async with conn.transaction():
+            with pytest.raises(RuntimeError, match="outside"):
+                await waves.forget_wave(conn, wave_id=1)
+    finally:
+        await conn.close()
+
+
+async def test_closing_leaves_no_row_version_that_arrived_while_open(database_url: str) -> None:
     survey, codes = await _seeded(database_url, 20)
     conn = await db.connect(database_url)
     try:
@@ -471,19 +477,19 @@ async def test_vacuum_removes_the_row_versions_a_scrub_replaced(database_url: st
             pytest.skip("pageinspect is not available on this PostgreSQL server")
         for code in codes:
             await responses.submit_response(conn, survey.survey_key, code, key(), {})
-        async with conn.transaction():
+        relation = f"response_w{survey.wave_id}"
+        before = await conn.fetchval("SELECT pg_relation_filenode($1::regclass)", relation)
+        async with db.transaction(conn):
             await waves.close_wave(conn, None, survey.wave_id, T0 + timedelta(days=1))
-        count_versions = """
-            SELECT count(*) FROM heap_page_items(get_raw_page('response', 0))
-            WHERE t_xmin IS NOT NULL
-        """
-        # The 20 dead versions (each with its arrival's xmin) and the 20 live ones.
-        assert await conn.fetchval(count_versions) == 40
-        with pytest.raises(RuntimeError):
-            async with conn.transaction():
-                await responses.vacuum_responses(conn)
-        await responses.vacuum_responses(conn)
-        assert await conn.fetchval(count_versions) == 20
+        # A new relation with the 20 live versions only, all from one transaction.
+        assert await conn.fetchval("SELECT pg_relation_filenode($1::regclass)", relation) != before
+        versions = await conn.fetch(
+            "SELECT t_xmin::text AS xmin FROM heap_page_items(get_raw_page($1, 0))"
+            " WHERE t_xmin IS NOT NULL",
+            relation,
+        )
+        assert len(versions) == 20
+        assert len({v["xmin"] for v in versions}) == 1
     finally:
         await conn.close()
 

@@ -379,3 +379,38 @@ def test_a_unit_in_use_says_every_reason(
     body = problem(response, 409, "unit-in-use")
     assert "Pulse" in body["detail"]
     assert body["extra"]["reasons"][0]["examples"] == ["Pulse"]
+
+
+@pytest.mark.parametrize("answers", [1, 7])
+def test_deleting_a_unit_with_responses_says_nothing_of_how_many(
+    client: TestClient[Any], seed: Seed, tree: dict[str, dict[str, Any]], answers: int
+) -> None:
+    # The station answered in a wave of a program over battalion-1, then moved out from
+    # under it, so the program's reason no longer names it: only its responses hold it.
+    async def use(conn: Any) -> None:
+        wave = await add_wave(conn, await add_program(conn, tree["battalion-1"]), status="open")
+        await conn.executemany(
+            "INSERT INTO response (wave_id, unit_id, answers) VALUES ($1, $2, '{3,4}')",
+            [(wave, tree["station-1"]["unit_id"])] * answers,
+        )
+        await conn.execute(
+            "UPDATE unit SET parent_id = $1, path = $2 WHERE unit_id = $3",
+            tree["battalion-2"]["unit_id"],
+            tree["battalion-2"]["path"] + "/station-1",
+            tree["station-1"]["unit_id"],
+        )
+
+    seed(use)
+    sign_in(client, seed, "admin")
+
+    response = client.delete(f"/api/v1/units/{tree['station-1']['unit_id']}")
+
+    body = problem(response, 409, "unit-in-use")
+    assert body["detail"] == (
+        "'county/battalion-2/station-1' cannot be deleted: survey waves hold its cards, "
+        "links, answers or released results."
+    )
+    assert body["extra"]["reasons"] == [
+        {"reason": "survey waves hold its cards, links, answers or released results",
+         "examples": []}
+    ]  # fmt: skip

@@ -58,7 +58,8 @@ def test_an_admin_opens_and_closes_a_wave_by_hand(
     assert opened.status_code == 200, opened.text
     assert opened.json()["status"] == "open"
     assert opened.json()["frozen"]["mode"] == "cards"
-    assert opened.json()["frozen"]["policy"]["epsilon_per_wave"] == 1.0
+    # Issue 11: the default policy freezes a yearly budget over 4 waves, no per-wave ε.
+    assert opened.json()["frozen"]["policy"]["waves_per_year"] == 4
 
     again = client.post(url + "/open")
     assert again.status_code == 409

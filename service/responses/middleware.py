@@ -1,5 +1,8 @@
 """Privacy of the responder's routes, enforced once for every response they send.
 
+It sits beside the routes it guards (`controller.py`) and renders its error pages with the
+same `pages.error` as their exception handler.
+
 `RespondentPrivacyMiddleware` is a pure ASGI middleware. For every response on a survey
 address (`/s/...`) and on the two files its page loads (`/static/respond.js`,
 `/static/respond.css`), whatever the status (200, 404, 405, 413, 429, 500), it:
@@ -22,6 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
+
+from service.responses import i18n, pages
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -69,9 +74,6 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes:
 
 
 def _error_page(scope: Scope, status: int) -> bytes:
-    # Imported here: the pages import this module's headers.
-    from service.responses import i18n, pages
-
     headers = scope.get("headers") or []
     lang = i18n.negotiate(_header(list(headers), b"accept-language").decode("latin-1"))
     return pages.error(status, lang)

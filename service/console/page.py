@@ -1,0 +1,122 @@
+"""What every console page shares: route options, the section menu, fixed flash messages,
+and the helpers that render a page or redirect after a change that worked."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.params import PathParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
+
+from service.auth.controller import STAFF_HEADERS
+from service.auth.guards import require
+from service.auth.principal import Principal
+from service.web.pages import PAGE_OPT
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+_COMMON: dict[str, Any] = {"opt": PAGE_OPT, "include_in_schema": False}
+READ: dict[str, Any] = {
+    **_COMMON,
+    "guards": [require("admin", scope="read")],
+    "response_headers": STAFF_HEADERS,
+}
+WRITE: dict[str, Any] = {
+    **_COMMON,
+    "guards": [require("admin", scope="write")],
+    "response_headers": STAFF_HEADERS,
+    "status_code": HTTP_200_OK,
+}
+# Downloads set their own headers: the codes must not be kept by any cache or referrer.
+DOWNLOAD: dict[str, Any] = {
+    **_COMMON,
+    "guards": [require("admin", scope="write")],
+    "status_code": HTTP_200_OK,
+}
+
+SECTIONS = (
+    ("overview", "/console", "Overview"),
+    ("units", "/console/units", "Units"),
+    ("programs", "/console/programs", "Programs"),
+    ("waves", "/console/waves", "Waves"),
+    ("planner", "/console/planner", "Budget planner"),
+    ("cards", "/console/cards", "Invitation cards"),
+    ("open-links", "/console/open-links", "Open links"),
+    ("staff", "/console/staff", "Staff accounts"),
+    ("tokens", "/console/tokens", "API tokens"),
+    ("ledger", "/console/ledger", "Privacy ledger"),
+    ("audit", "/console/audit", "Audit log"),
+)
+
+# The only messages a redirect can ask a page to show: nobody can put words in its mouth.
+FLASH = {
+    "unit-created": "The unit was created.",
+    "unit-updated": "The unit was saved.",
+    "unit-moved": "The unit was moved.",
+    "unit-deleted": "The unit was deleted.",
+    "units-imported": (
+        "The import was applied: {created} created, {updated} updated, {unchanged} unchanged."
+    ),
+    "program-created": "The program was created and its first wave is scheduled.",
+    "program-updated": "The program was saved.",
+    "wave-opened": "The wave is open.",
+    "wave-closed": "The wave is closed: its responses were shuffled and spent codes dropped.",
+    "wave-released": "The wave was released: leaders and researchers can now see its results.",
+    "staff-updated": "The account was saved.",
+    "staff-disabled": "The account was disabled: its sessions and tokens no longer work.",
+    "staff-enabled": "The account was enabled again. Old sessions and tokens stay revoked.",
+    "token-revoked": "The token was revoked.",
+}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+CONFIRM_MESSAGE = "Tick the box to confirm that you understand, then try again."
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _flash(request: Request[Any, Any, Any]) -> str | None:
+    message = FLASH.get(request.query_params.get("done") or "")
+    if message is None:
+        return None
+
+    def count(match: re.Match[str]) -> str:
+        raw = request.query_params.get(match.group(1)) or "0"
+        return str(int(raw)) if raw.isdigit() and len(raw) < 9 else "0"
+
+    return _PLACEHOLDER.sub(count, message)
+
+
+def render(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    template: str,
+    section: str,
+    status: int = HTTP_200_OK,
+    **context: Any,
+) -> Template:
+    return Template(
+        template_name=f"console/{template}",
+        context={
+            "viewer": principal,
+            "section": section,
+            "sections": SECTIONS,
+            "flash": _flash(request),
+            "errors": {},
+            "values": {},
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def redirect(path: str, done: str | None = None, **counts: int) -> Redirect:
+    query = f"?done={done}" if done else ""
+    for key, value in counts.items():
+        query += f"&{key}={value}"
+    return Redirect(path + query, status_code=HTTP_303_SEE_OTHER)

@@ -1,0 +1,202 @@
+"""Console pages for programs: list, create (with instrument previews) and edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
+
+from service.auth.principal import Principal
+from service.console import forms, program_form
+from service.console import service as console
+from service.console.page import READ, WRITE, Id, redirect, render, utc_now
+from service.db import Conn
+from service.errors import (
+    DomainError,
+    DuplicateProgram,
+    InvalidInput,
+    UnitOutOfScope,
+)
+from service.programs import service as programs
+from service.programs.schemas import (
+    ProgramCreate,
+    ProgramUpdate,
+)
+from service.units import service as units
+from service.waves import service as waves
+
+# --- programs ----------------------------------------------------------------------------
+
+
+async def _program_form_context(conn: Conn, principal: Principal) -> dict[str, Any]:
+    return {
+        "instrument_choices": await console.instrument_choices(conn),
+        "unit_choices": await units.list_units(conn, principal),
+        "modes": program_form.MODES,
+        "resource_kinds": program_form.RESOURCE_KINDS,
+        "resource_rows": range(program_form.RESOURCE_ROWS),
+    }
+
+
+async def _previews(conn: Conn, slugs: list[str]) -> list[Any]:
+    return [
+        (row, console.option_labels(row.instrument))
+        for row in await console.instrument_previews(conn, slugs)
+    ]
+
+
+@get("/console/programs", **READ)
+async def programs_page(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+) -> Template:
+    return render(
+        request,
+        principal,
+        "programs.html",
+        "programs",
+        programs=await programs.list_programs(conn, principal),
+    )
+
+
+@get("/console/programs/new", **READ)
+async def new_program_page(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+) -> Template:
+    return render(
+        request,
+        principal,
+        "program_new.html",
+        "programs",
+        values=program_form.program_values(None),
+        previews=[],
+        frozen=False,
+        **await _program_form_context(conn, principal),
+    )
+
+
+@post("/console/programs/new", **WRITE)
+async def create_program(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+) -> Response[Any]:
+    form = await request.form()
+    result = program_form.read_program_form(form, frozen=False)
+    previewing = forms.text(form, "action") != "create"
+    if not result.errors and not previewing:
+        try:
+            data = msgspec.convert(result.raw, type=ProgramCreate)
+            created = await programs.create_program(conn, principal, data, utc_now())
+        except msgspec.ValidationError as exc:
+            result.errors["form"] = forms.sentence(forms.friendly(str(exc)))
+        except (InvalidInput, DuplicateProgram, UnitOutOfScope) as exc:
+            result.errors.update(program_form.program_problem(exc, result))
+        else:
+            return redirect(f"/console/programs/{created.program_id}", "program-created")
+    status = 422 if result.errors else HTTP_200_OK
+    return render(
+        request,
+        principal,
+        "program_new.html",
+        "programs",
+        status,
+        values=result.values,
+        errors=result.errors,
+        previews=await _previews(conn, result.values["instruments"]) if previewing else [],
+        frozen=False,
+        **await _program_form_context(conn, principal),
+    )
+
+
+async def _program_page(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    principal: Principal,
+    program_id: int,
+    status: int = HTTP_200_OK,
+    **context: Any,
+) -> Template:
+    program = await programs.fetch_program(conn, principal, program_id)
+    program_waves = await waves.list_waves(conn, principal, program_id)
+    first_open = next((w for w in program_waves if w.opened_at is not None), None)
+    context.setdefault("values", program_form.program_values(program))
+    context.setdefault("previews", [])
+    return render(
+        request,
+        principal,
+        "program.html",
+        "programs",
+        status,
+        program=program,
+        waves=program_waves,
+        open_in_program=any(w.status == "open" for w in program_waves),
+        first_open=first_open,
+        frozen=program.frozen,
+        **await _program_form_context(conn, principal),
+        **context,
+    )
+
+
+@get("/console/programs/{program_id:int}", **READ)
+async def program_page(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    program_id: Id,
+) -> Template:
+    return await _program_page(request, conn, principal, program_id)
+
+
+@post("/console/programs/{program_id:int}", **WRITE)
+async def update_program(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    program_id: Id,
+) -> Response[Any]:
+    program = await programs.fetch_program(conn, principal, program_id)
+    form = await request.form()
+    result = program_form.read_program_form(form, frozen=program.frozen)
+    previewing = forms.text(form, "action") == "preview"
+    if not result.errors and not previewing:
+        try:
+            data = msgspec.convert(result.raw, type=ProgramUpdate)
+            await programs.update_program(conn, principal, program_id, data, utc_now())
+        except msgspec.ValidationError as exc:
+            result.errors["form"] = forms.sentence(forms.friendly(str(exc)))
+        except DomainError as exc:
+            if not isinstance(exc, InvalidInput | DuplicateProgram | UnitOutOfScope):
+                # ProgramFrozen: a wave opened since the page was shown.
+                result.errors["form"] = exc.detail
+            else:
+                result.errors.update(program_form.program_problem(exc, result))
+        else:
+            return redirect(f"/console/programs/{program_id}", "program-updated")
+    values = {**program_form.program_values(program), **result.values}
+    return await _program_page(
+        request,
+        conn,
+        principal,
+        program_id,
+        422 if result.errors else HTTP_200_OK,
+        values=values,
+        errors=result.errors,
+        previews=await _previews(conn, values.get("instruments", [])) if previewing else [],
+    )
+
+
+routes: list[Any] = [
+    programs_page,
+    new_program_page,
+    create_program,
+    program_page,
+    update_program,
+]

@@ -1,0 +1,377 @@
+"""Console pages for the unit tree: list, create, edit, move, delete, CSV import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
+
+from service.auth.principal import Principal
+from service.console import forms
+from service.console import service as console
+from service.console.forms import Errors
+from service.console.page import CONFIRM_MESSAGE, READ, WRITE, Id, redirect, render
+from service.db import Conn
+from service.errors import (
+    DomainError,
+    DuplicateUnit,
+    FieldError,
+    InvalidCsv,
+    InvalidInput,
+    UnitCycle,
+    UnitInUse,
+    UnitNotFound,
+    UnitOutOfScope,
+)
+from service.units import service as units
+from service.units.schemas import UnitCreate, UnitUpdate
+
+# --- units -------------------------------------------------------------------------------
+
+
+UNIT_FIELDS = ("slug", "name", "headcount", "parent")
+
+
+def _unit_values(form: Any) -> dict[str, str]:
+    return {name: forms.text(form, name, 1000) for name in UNIT_FIELDS}
+
+
+def _unit_problem(exc: DomainError) -> Errors:
+    if isinstance(exc, DuplicateUnit):
+        return {"slug": exc.detail}
+    if isinstance(exc, UnitCycle | UnitNotFound | UnitOutOfScope):
+        return {"parent": exc.detail}
+    return forms.problem_errors(exc, UNIT_FIELDS)
+
+
+async def _units_page(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    principal: Principal,
+    status: int = HTTP_200_OK,
+    **context: Any,
+) -> Template:
+    listed = await units.list_units(conn, principal)
+    return render(
+        request,
+        principal,
+        "units.html",
+        "units",
+        status,
+        tree=console.unit_tree(listed),
+        all_units=listed,
+        total_headcount=sum(u.headcount for u in listed if u.parent_id is None),
+        **context,
+    )
+
+
+@get("/console/units", **READ)
+async def units_page(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+) -> Template:
+    return await _units_page(request, conn, principal, values={"headcount": "0"})
+
+
+@post("/console/units", **WRITE)
+async def create_unit(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+) -> Response[Any]:
+    form = await request.form()
+    values = _unit_values(form)
+    errors: Errors = {}
+    headcount = forms.number(values["headcount"] or "0", "headcount", errors, whole=True)
+    raw: dict[str, Any] = {
+        "slug": values["slug"],
+        "name": values["name"],
+        "headcount": headcount,
+        "parent": values["parent"] or None,
+    }
+    errors.update(
+        forms.errors_of(
+            forms.check_fields(UnitCreate, {k: v for k, v in raw.items() if k not in errors}),
+            UNIT_FIELDS,
+        )
+    )
+    if not errors:
+        try:
+            data = msgspec.convert(raw, type=UnitCreate)
+            unit = await units.create_unit(conn, principal, data)
+        except msgspec.ValidationError as exc:
+            errors = {"slug": forms.sentence(forms.friendly(str(exc)))}
+        except (InvalidInput, DuplicateUnit, UnitNotFound, UnitOutOfScope) as exc:
+            errors = _unit_problem(exc)
+        else:
+            return redirect(f"/console/units/{unit.unit_id}", "unit-created")
+    return await _units_page(request, conn, principal, 422, values=values, errors=errors)
+
+
+async def _unit_page(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    principal: Principal,
+    unit_id: int,
+    status: int = HTTP_200_OK,
+    **context: Any,
+) -> Template:
+    unit = await units.fetch_unit(conn, principal, unit_id)
+    subtree = await units.list_units(conn, principal, str(unit.unit_id))
+    parent = await units.fetch_unit(conn, principal, unit.parent_id) if unit.parent_id else None
+    values = {"name": unit.name, "slug": unit.slug, "headcount": str(unit.headcount)}
+    values["parent"] = parent.path if parent else ""
+    context["values"] = {**values, **context.get("values", {})}
+    return render(
+        request,
+        principal,
+        "unit.html",
+        "units",
+        status,
+        unit=unit,
+        parent=parent,
+        children=[u for u in subtree if u.parent_id == unit.unit_id],
+        subtree_size=len(subtree),
+        **{k: v for k, v in context.items() if k != "values"},
+        values=context["values"],
+    )
+
+
+@get("/console/units/{unit_id:int}", **READ)
+async def unit_page(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    unit_id: Id,
+) -> Template:
+    return await _unit_page(request, conn, principal, unit_id)
+
+
+@post("/console/units/{unit_id:int}", **WRITE)
+async def update_unit(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    unit_id: Id,
+) -> Response[Any]:
+    await units.fetch_unit(conn, principal, unit_id)
+    form = await request.form()
+    values = _unit_values(form)
+    errors: Errors = {}
+    headcount = forms.number(values["headcount"], "headcount", errors, whole=True)
+    raw = {"name": values["name"], "slug": values["slug"], "headcount": headcount}
+    errors.update(
+        forms.errors_of(
+            forms.check_fields(UnitUpdate, {k: v for k, v in raw.items() if k not in errors}),
+            UNIT_FIELDS,
+        )
+    )
+    if not errors:
+        try:
+            data = msgspec.convert(raw, type=UnitUpdate)
+            await units.rename_unit(conn, principal, unit_id, data)
+        except msgspec.ValidationError as exc:
+            errors = {"name": forms.sentence(forms.friendly(str(exc)))}
+        except (InvalidInput, DuplicateUnit) as exc:
+            errors = _unit_problem(exc)
+        else:
+            return redirect(f"/console/units/{unit_id}", "unit-updated")
+    values.pop("parent")
+    return await _unit_page(request, conn, principal, unit_id, 422, values=values, errors=errors)
+
+
+@post("/console/units/{unit_id:int}/move", **WRITE)
+async def move_unit(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    unit_id: Id,
+) -> Response[Any]:
+    await units.fetch_unit(conn, principal, unit_id)
+    form = await request.form()
+    parent = forms.text(form, "parent", 4000)
+    try:
+        await units.move_unit(conn, principal, unit_id, parent or None)
+    except (InvalidInput, DuplicateUnit, UnitCycle, UnitNotFound, UnitOutOfScope) as exc:
+        errors = {"parent": exc.detail}
+        if isinstance(exc, InvalidInput):
+            errors = {"parent": forms.problem_errors(exc, ()).get("form", exc.detail)}
+        return await _unit_page(
+            request, conn, principal, unit_id, exc.status, values={"parent": parent}, errors=errors
+        )
+    return redirect(f"/console/units/{unit_id}", "unit-moved")
+
+
+@get("/console/units/{unit_id:int}/delete", **READ)
+async def delete_unit_page(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    unit_id: Id,
+) -> Template:
+    unit = await units.fetch_unit(conn, principal, unit_id)
+    return render(request, principal, "unit_delete.html", "units", unit=unit, reasons=[])
+
+
+@post("/console/units/{unit_id:int}/delete", **WRITE)
+async def delete_unit(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+    unit_id: Id,
+) -> Response[Any]:
+    unit = await units.fetch_unit(conn, principal, unit_id)
+    form = await request.form()
+    if not forms.checked(form, "confirm"):
+        return render(
+            request,
+            principal,
+            "unit_delete.html",
+            "units",
+            422,
+            unit=unit,
+            reasons=[],
+            errors={"confirm": CONFIRM_MESSAGE},
+        )
+    try:
+        await units.delete_unit(conn, principal, unit_id)
+    except UnitInUse as exc:
+        return render(
+            request,
+            principal,
+            "unit_delete.html",
+            "units",
+            exc.status,
+            unit=unit,
+            refused=exc.detail,
+            reasons=exc.extra.get("reasons", []),
+        )
+    return redirect("/console/units", "unit-deleted")
+
+
+# --- unit import -------------------------------------------------------------------------
+
+
+async def _read_csv(form: Any) -> str:
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read()
+        try:
+            return str(data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise InvalidCsv(
+                "The file is not UTF-8 text. Save it as CSV UTF-8 and choose it again.",
+                errors=[FieldError(field="file", message="is not UTF-8 text")],
+            ) from None
+    value = form.get("csv")
+    return value if isinstance(value, str) else ""
+
+
+@get("/console/units/import", **READ)
+async def import_page(
+    request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+) -> Template:
+    return render(request, principal, "units_import.html", "units", csv_text="", problems=[])
+
+
+@post("/console/units/import", **WRITE)
+async def import_preview(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+) -> Template:
+    """Check the file and show what it would change; nothing is written here."""
+    form = await request.form()
+    text = ""
+    try:
+        text = await _read_csv(form)
+        if not text.strip():
+            return render(
+                request,
+                principal,
+                "units_import.html",
+                "units",
+                422,
+                csv_text="",
+                problems=[],
+                errors={"csv": "Choose a CSV file or paste its lines here."},
+            )
+        report = await units.import_units_csv(conn, principal, text, dry_run=True)
+    except InvalidCsv as exc:
+        return render(
+            request,
+            principal,
+            "units_import.html",
+            "units",
+            exc.status,
+            csv_text=text,
+            problems=exc.errors or [],
+            errors={"csv": exc.detail},
+        )
+    existing = await units.list_units(conn, principal)
+    return render(
+        request,
+        principal,
+        "units_preview.html",
+        "units",
+        report=report,
+        csv_text=text,
+        created=console.import_changes(text, report.created, existing),
+        updated=console.import_changes(text, report.updated, existing),
+    )
+
+
+@post("/console/units/import/confirm", **WRITE)
+async def import_apply(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    principal: NamedDependency[Principal],
+) -> Response[Any]:
+    form = await request.form()
+    text = forms.text(form, "csv", 10_000_000)
+    try:
+        if not text:
+            raise InvalidCsv(
+                "There was nothing to import. Choose the file again.",
+                errors=[FieldError(field="file", message="is empty")],
+            )
+        report = await units.import_units_csv(conn, principal, text)
+    except InvalidCsv as exc:
+        # The tree changed since the preview, or the form was tampered with.
+        return render(
+            request,
+            principal,
+            "units_import.html",
+            "units",
+            exc.status,
+            csv_text=text,
+            problems=exc.errors or [],
+            errors={"csv": exc.detail},
+        )
+    return redirect(
+        "/console/units",
+        "units-imported",
+        created=len(report.created),
+        updated=len(report.updated),
+        unchanged=len(report.unchanged),
+    )
+
+
+routes: list[Any] = [
+    units_page,
+    create_unit,
+    unit_page,
+    update_unit,
+    move_unit,
+    delete_unit_page,
+    delete_unit,
+    import_page,
+    import_preview,
+    import_apply,
+]
