@@ -8,7 +8,6 @@ import gc
 import logging
 from collections.abc import AsyncGenerator
 from pathlib import Path
-from typing import Any
 
 from litestar import Litestar
 from litestar.config.response_cache import ResponseCacheConfig
@@ -170,9 +169,3 @@ def freeze_startup_heap() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def openapi_document(settings: Settings) -> dict[str, Any]:
-    app = create_app(settings)
-    schema: dict[str, Any] = app.openapi_schema.to_schema()
-    return schema

@@ -18,20 +18,19 @@ from service.auth.controller import STAFF_HEADERS
 from service.auth.principal import Principal
 from service.console import forms
 from service.console.forms import Errors
-from service.console.invitations import _base_url, _wave_choices
+from service.console.invitations import _wave_choices
 from service.console.page import DOWNLOAD, READ, render
 from service.db import Conn
 from service.errors import (
     InvalidInput,
     UnitNotFound,
-    UnitOutOfScope,
     WaveClosed,
     WaveNotFound,
     WrongDistributionMode,
 )
 from service.invitations import links
 from service.invitations import service as invitations
-from service.invitations.controller import attachment
+from service.invitations.controller import _base_url, attachment
 from service.invitations.schemas import MAX_CARDS_PER_UNIT
 from service.tokens import blindrsa
 from service.tokens import queries as token_queries
@@ -124,7 +123,7 @@ async def links_download(
             )
         except (WaveNotFound, WaveClosed, WrongDistributionMode) as exc:
             errors["wave"] = exc.detail
-        except (UnitNotFound, UnitOutOfScope) as exc:
+        except UnitNotFound as exc:
             errors["unit"] = exc.detail
         except InvalidInput as exc:
             errors = forms.problem_errors(exc, FIELDS)

@@ -15,12 +15,12 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.config import Settings
-from service.db import Conn
+from service.db import MAX_ID, Conn
 from service.export.schemas import problem_responses
-from service.invitations import cards, links, service
+from service.invitations import cards, files, links, service
 from service.invitations.schemas import (
     CardsRequest,
     Format,
@@ -32,9 +32,7 @@ from service.invitations.schemas import (
 
 BASE = "/api/v1/waves"
 TAGS = ["invitations"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 WRITE = [require("admin", scope="write")]
-MAX_ID = 2**63 - 1
 
 WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wave's id.")]
 
@@ -44,13 +42,20 @@ def _base_url(request: Request[Any, Any, Any]) -> str:
     return service.public_base_url(settings, f"{request.url.scheme}://{request.url.netloc}")
 
 
-async def _download(
-    batch: cards.Batch, fmt: Format, paper: Paper, base_url: str, headers: dict[str, str]
+async def download(
+    request: Request[Any, Any, Any],
+    batch: cards.Batch,
+    fmt: Format,
+    paper: Paper,
+    headers: dict[str, str] | None = None,
 ) -> Response[bytes]:
+    """The card or link file as a download, for the API and the console alike. The body is
+    the codes' only copy: no cache or referrer may keep it."""
     # Rendering 2,000 QR codes takes seconds of CPU: off the event loop, inside the request's
     # transaction, so a sheet that fails to render leaves no codes behind.
-    content, media_type = await to_thread.run_sync(cards.cards_file, batch, fmt, paper, base_url)
-    return attachment(content, media_type, cards.file_name(batch, fmt), headers)
+    base_url = _base_url(request)
+    content, media_type = await to_thread.run_sync(files.cards_file, batch, fmt, paper, base_url)
+    return attachment(content, media_type, files.file_name(batch, fmt), headers or {})
 
 
 def attachment(
@@ -94,7 +99,7 @@ async def generate_cards(
     batch = await service.generate_cards(
         conn, principal, wave_id, data.unit, data.count, include_subtree=data.include_subtree
     )
-    return await _download(batch, data.format, data.paper, _base_url(request), {})
+    return await download(request, batch, data.format, data.paper)
 
 
 @post(
@@ -124,7 +129,7 @@ async def create_open_links(
         conn, principal, wave_id, data.unit, include_subtree=data.include_subtree
     )
     replaced = {"Muster-Replaced-Units": str(len(batch.replaced_paths))}
-    return await _download(batch, data.format, data.paper, _base_url(request), replaced)
+    return await download(request, batch, data.format, data.paper, replaced)
 
 
 @post(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-from service.invitations.cards import csv_cell
+from service.invitations.files import csv_cell
 from service.invitations.schemas import LinkBatch
 
 # The one sentence the export gives about the mail administrator (docs/anonymity.md).

@@ -21,7 +21,6 @@ from service.errors import (
     FieldError,
     InvalidInput,
     UnitNotFound,
-    UnitOutOfScope,
     WaveClosed,
     WaveNotFound,
     WrongDistributionMode,
@@ -41,7 +40,8 @@ from service.invitations.schemas import (
     UnitLinkCount,
 )
 from service.programs.schemas import Mode
-from service.programs.service import resolve_unit
+from service.scope.rules import in_subtree, sees_unit
+from service.scope.service import resolve_unit
 from service.tokens import blindrsa
 from service.tokens import queries as token_queries
 from service.tokens import service as tokens
@@ -133,22 +133,22 @@ async def _targets(
     include_subtree: bool,
 ) -> tuple[str, list[TargetUnitRow]]:
     """The units to make cards or links for: the unit itself, or the leaves below it."""
-    unit = await resolve_unit(conn, unit_ref)
-    if unit is None:
+    try:
+        # Outside the actor's scope is the same answer as no such unit.
+        unit = await resolve_unit(conn, actor, unit_ref)
+    except UnitNotFound:
         raise UnitNotFound(
             f"No unit has the path, id or unique slug {unit_ref!r}. "
             "Use the full path, e.g. county-fire/battalion-1/station-7."
-        )
+        ) from None
     root = wave.root_path
-    if unit.path != root and not unit.path.startswith(root + "/"):
+    if not in_subtree(unit.path, root):
         raise InvalidInput(
             f"{unit.path} is not part of {wave.program_name}, which covers {root}.",
             errors=[
                 FieldError(field="unit", message=f"pick a unit at or below {root}"),
             ],
         )
-    if actor is not None and not actor.sees_path(unit.path):
-        raise UnitOutOfScope("This unit is outside your part of the organisation.")
     units = await queries.list_target_units(conn, unit.path, leaves_only=include_subtree)
     return unit.path, units
 
@@ -354,7 +354,7 @@ async def list_link_counts(
     return [
         UnitLinkCount(unit_path=r.path, unit_name=r.name, links=r.links, tokens_issued=r.issued)
         for r in rows
-        if actor is None or actor.sees_path(r.path)
+        if sees_unit(actor, r.path)
     ]
 
 

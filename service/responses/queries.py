@@ -271,8 +271,3 @@ async def fetch_spent_submission(conn: Conn, wave_id: int, code_hash: bytes) -> 
         code_hash,
     )
     return value
-
-
-async def fetch_wave_status(conn: Conn, wave_id: int) -> str | None:
-    value: str | None = await conn.fetchval("SELECT status FROM wave WHERE wave_id = $1", wave_id)
-    return value

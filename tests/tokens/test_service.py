@@ -26,7 +26,7 @@ from service.tokens import blindrsa
 from service.tokens import service as tokens
 from service.tokens.signing import Signer
 from service.waves import service as waves
-from tests.programs.conftest import T0
+from tests.factories import T0
 from tests.responses.conftest import make_survey, responses_of
 from tests.tokens import client
 from tests.tokens.conftest import get_token, links_survey, public_key
