@@ -11,9 +11,12 @@ close_wave (which shuffles the responses), and the response table is VACUUM ANAL
 
 Then, in one run, it prints:
 
-- the bare GROUPING SETS scan (the release's own aggregation SQL through fetch_aggregates)
-  and the full release_wave (inside a transaction rolled back afterwards), alternated over
-  several rounds, medians and their ratio (target: release <= 1.5x the scan);
+- a bare count(*) over the wave's rows, a pass reading every answers array, the release's
+  aggregation (fetch_aggregates: one pass per unit in PostgreSQL, rolled up the tree) and
+  the full release_wave (inside a transaction rolled back afterwards), in rotating order
+  over several rounds; medians and the ratios the issue sets (aggregation <= 8x the bare
+  count(*), release <= 2x the aggregation); with --before, the former GROUPING SETS pass
+  once;
 - where a release spends its time (the same release_wave, with timers around the steps
   it calls);
 - the peak RSS of this process (target < 300 MB: only aggregates come into Python);
@@ -95,6 +98,73 @@ GENERATE = """
              generate_series(1, s.n)
     ) AS p
 """
+
+
+# The floor: a bare count over the wave's rows (PostgreSQL may answer it from the index),
+# and a pass that reads every row's answers array.
+BARE = "SELECT count(*) FROM response WHERE wave_id = $1"
+HEAP = "SELECT count(answers) FROM response WHERE wave_id = $1"
+
+
+def before_sql(depth: int, plan: Plan) -> str:
+    """The GROUPING SETS pass the release ran before (commit 0bdb9dc), for --before only.
+
+    $1 = wave_id, $2 = root unit_id.
+    """
+    scales, items = plan.scales, plan.items
+    levels = [f"l{i}" for i in range(depth + 1)]
+    lateral: list[str] = []
+    scored: list[str] = []
+    aggregates = ["count(*) AS n"]
+    for k, s in enumerate(scales):
+        answered = " + ".join(f"(a[{p}] > 0)::int" for p in s.positions)
+        total = " + ".join(
+            f"CASE WHEN a[{p}] > 0 THEN {s.low + s.high} - a[{p}] ELSE 0 END"
+            if reverse
+            else f"CASE WHEN a[{p}] > 0 THEN a[{p}] ELSE 0 END"
+            for p, reverse in zip(s.positions, s.reverse, strict=True)
+        )
+        lateral.append(f"{answered} AS n{k}, {total} AS t{k}")
+        bands = " ".join(
+            f"WHEN t{k}::float8 / n{k} < {upper!r} THEN {j}"
+            for j, (_, _, upper) in enumerate(s.bands[:-1])
+        )
+        scored.append(
+            f"CASE WHEN n{k} >= {s.required} THEN "
+            f"round(100.0 * t{k} / n{k})::int - {s.midpoint_hundredths} END AS q{k}"
+        )
+        scored.append(
+            f"CASE WHEN n{k} >= {s.required} THEN CASE {bands} ELSE {len(s.bands) - 1} END "
+            f"END AS b{k}"
+        )
+        aggregates.append(f"coalesce(sum(q{k}), 0)::bigint AS sum{k}")
+        aggregates.extend(
+            f"count(*) FILTER (WHERE b{k} = {j}) AS band{k}_{j}" for j in range(len(s.bands))
+        )
+    for k, item in enumerate(items):
+        aggregates.extend(
+            f"count(*) FILTER (WHERE a[{item.position}] = {v}) AS item{k}_{v}" for v in item.values
+        )
+    ancestors = ", ".join(f"s.anc[{i + 1}] AS {name}" for i, name in enumerate(levels))
+    sets = ", ".join(f"({', '.join(levels[: i + 1])})" for i in range(depth + 1))
+    lateral_sql = ", ".join(lateral) if lateral else "1 AS unused"
+    scored_sql = "".join(f", {expression}" for expression in scored)
+    return f"""
+        WITH RECURSIVE sub AS (
+            SELECT unit_id, ARRAY[unit_id] AS anc FROM unit WHERE unit_id = $2
+            UNION ALL
+            SELECT u.unit_id, sub.anc || u.unit_id FROM unit u JOIN sub ON u.parent_id = sub.unit_id
+        ),
+        scored AS (
+            SELECT {ancestors}, a{scored_sql}
+            FROM (SELECT unit_id, answers AS a FROM response WHERE wave_id = $1) r
+            JOIN sub s ON s.unit_id = r.unit_id
+            CROSS JOIN LATERAL (SELECT {lateral_sql}) t
+        )
+        SELECT GROUPING({", ".join(levels)}) AS g, {", ".join(levels)}, {", ".join(aggregates)}
+        FROM scored
+        GROUP BY GROUPING SETS ({sets})
+    """
 
 
 def with_database(url: str, name: str) -> str:
@@ -230,8 +300,9 @@ async def open_program(conn: Any) -> tuple[int, int]:
 
 
 async def close_now(conn: Any, wave_id: int) -> None:
-    """The product's close_wave, in its own transaction (it shuffles the responses)."""
-    async with conn.transaction():
+    """The product's close_wave, in its own transaction; after it commits, the responses are
+    shuffled into a new relation (db.transaction runs that, as for every entry point)."""
+    async with db.transaction(conn):
         await waves.close_wave(conn, None, wave_id, T0 + timedelta(days=2))
 
 
@@ -326,7 +397,7 @@ STEPS: list[tuple[str, str, Any, str]] = [
      "release_measurement"),
     ("charge", "charge (privacy map, zCDP -> epsilon)", mechanisms, "charge"),
     ("ledger_read", "list_ledger (the rolling year)", queries, "list_ledger"),
-    ("scan", "fetch_aggregates (GROUPING SETS scan)", queries, "fetch_aggregates"),
+    ("scan", "fetch_aggregates (per-unit pass, tree roll-up)", queries, "fetch_aggregates"),
     ("vectors", "vectors_from_rows (records -> block vectors)", engine, "vectors_from_rows"),
     ("noise", "measure (OpenDP noise)", mechanisms, "measure"),
     ("derive", "derive_rows (GLS + means, shares, flags)", engine, "derive_rows"),
@@ -386,7 +457,7 @@ def statistic_kind(statistic: str) -> str | None:
 
 
 async def utility(
-    conn: Any, wave: Any, plan: Plan, sizes: list[int], sql: str, repeats: int
+    conn: Any, wave: Any, plan: Plan, sizes: list[int], aggregation: Any, repeats: int
 ) -> tuple[dict[tuple[int, str], Errors], dict[str, float], dict[int, float]]:
     """Errors of released counts and means against the truth, GLS and independent levels.
 
@@ -395,7 +466,7 @@ async def utility(
     depth = plan.levels - 1
     frozen = wave.frozen.policy
     policy = Policy(frozen.min_publish_count, frozen.max_half_width)
-    records = await queries.fetch_aggregates(conn, sql, wave.wave_id, wave.root_unit_id)
+    records = await queries.fetch_aggregates(conn, aggregation, wave.wave_id, wave.root_unit_id)
     aggregates = engine.vectors_from_rows(plan, records, depth)
     del records
     # With (almost) no noise variance, the derived values are the true ones.
@@ -484,7 +555,10 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
     close_s, _ = await timed(lambda: close_now(conn, wave_id))
     say(f"close_wave (shuffles the responses): {close_s:.1f} s")
     vacuum_s, _ = await timed(lambda: conn.execute("VACUUM ANALYZE response"))
-    size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('response'))")
+    size = await conn.fetchval(  # the response table is partitioned by wave (0005)
+        "SELECT pg_size_pretty(sum(pg_total_relation_size(relid))) "
+        "FROM pg_partition_tree('response')"
+    )
     say(f"VACUUM ANALYZE response: {vacuum_s:.1f} s; response table with index: {size}")
     summary.update(
         responses=written,
@@ -497,11 +571,19 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
     wave = await engine._fetch_wave(conn, wave_id)
     plan, sizes = await engine.build_plan(conn, wave)
     depth = plan.levels - 1
-    sql = queries.aggregation_sql(depth, plan.scales, plan.items)
+    aggregation = queries.aggregation_sql(depth, plan.scales, plan.items)
     now = T0 + timedelta(days=3)
 
+    async def bare() -> int:
+        count: int = await conn.fetchval(BARE, wave_id)
+        return count
+
+    async def heap() -> int:
+        count: int = await conn.fetchval(HEAP, wave_id)
+        return count
+
     async def scan() -> int:
-        return len(await queries.fetch_aggregates(conn, sql, wave_id, root_id))
+        return len(await queries.fetch_aggregates(conn, aggregation, wave_id, root_id))
 
     async def full_release() -> ReleaseSummary:
         done: ReleaseSummary = await rolled_back(
@@ -509,24 +591,31 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
         )
         return done
 
-    say(f"\nscan vs release: 1 warm-up scan, then {args.rounds} rounds, alternating order")
+    say(
+        f"\nbare pass vs aggregation vs release: 1 warm-up each, then {args.rounds} rounds, "
+        "order rotating"
+    )
+    await timed(bare)
+    await timed(heap)
     warm_scan, groups = await timed(scan)
-    say(f"  warm-up scan {warm_scan:.2f} s ({groups} aggregate rows)")
-    scans: list[float] = []
-    releases: list[float] = []
+    say(f"  warm-up aggregation {warm_scan:.2f} s ({groups} aggregate rows)")
+    seconds_of: dict[str, list[float]] = {"bare": [], "heap": [], "scan": [], "release": []}
+    steps_of: dict[str, Callable[[], Awaitable[Any]]] = {
+        "bare": bare, "heap": heap, "scan": scan, "release": full_release,
+    }  # fmt: skip
     outcome: ReleaseSummary | None = None
     for round_ in range(args.rounds):
-        order = ["scan", "release"] if round_ % 2 == 0 else ["release", "scan"]
+        order = list(seconds_of)
+        order = order[round_ % len(order) :] + order[: round_ % len(order)]
         for label in order:
-            if label == "scan":
-                seconds, _ = await timed(scan)
-                scans.append(seconds)
-            else:
-                seconds, outcome = await timed(full_release)
-                releases.append(seconds)
+            seconds, result = await timed(steps_of[label])
+            seconds_of[label].append(seconds)
+            if label == "release":
+                outcome = result
         say(
-            f"  round {round_ + 1} ({' then '.join(order)}): scan {scans[-1]:7.2f} s   "
-            f"release {releases[-1]:7.2f} s"
+            f"  round {round_ + 1}: count(*) {seconds_of['bare'][-1]:6.3f} s   heap pass "
+            f"{seconds_of['heap'][-1]:6.3f} s   aggregation {seconds_of['scan'][-1]:7.2f} s   "
+            f"release {seconds_of['release'][-1]:7.2f} s"
         )
     assert outcome is not None  # at least one round ran
     say(
@@ -534,31 +623,51 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
         f"{outcome.units} units with a published count, epsilon {outcome.epsilon:.4f} "
         f"(rho {outcome.rho:.5f}) charged, then rolled back"
     )
-    scan_s, release_s = statistics.median(scans), statistics.median(releases)
-    ratio = release_s / scan_s
-    say(f"\n  {'bare GROUPING SETS scan (median)':<44} {scan_s:8.2f} s")
-    say(f"  {'full release_wave, rolled back (median)':<44} {release_s:8.2f} s")
+    bare_s, heap_s, scan_s, release_s = (statistics.median(seconds_of[k]) for k in seconds_of)
+    scan_ratio, release_ratio = scan_s / bare_s, release_s / scan_s
+    say(f"\n  {'bare count(*) over the wave (median)':<44} {bare_s:8.3f} s")
+    say(f"  {'pass reading every answers array (median)':<44} {heap_s:8.3f} s")
+    say(f"  {'aggregation, fetch_aggregates (median)':<44} {scan_s:8.3f} s")
+    say(f"  {'full release_wave, rolled back (median)':<44} {release_s:8.3f} s")
     say(
-        f"  {'ratio release / scan':<44} {ratio:8.2f}x   "
-        f"{'PASS' if ratio <= 1.5 else 'FAIL'} (target <= 1.5)"
+        f"  {'ratio aggregation / count(*)':<44} {scan_ratio:8.2f}x   "
+        f"{'PASS' if scan_ratio <= 8 else 'FAIL'} (target <= 8)"
+    )
+    say(f"  {'ratio aggregation / answers pass':<44} {scan_s / heap_s:8.2f}x")
+    say(
+        f"  {'ratio release / aggregation':<44} {release_ratio:8.2f}x   "
+        f"{'PASS' if release_ratio <= 2 else 'FAIL'} (target <= 2)"
     )
     summary.update(
+        bare_s=round(bare_s, 4),
+        heap_s=round(heap_s, 4),
         scan_s=round(scan_s, 3),
         release_s=round(release_s, 3),
-        ratio=round(ratio, 3),
-        ratio_pass=ratio <= 1.5,
-        scans_s=[round(x, 3) for x in scans],
-        releases_s=[round(x, 3) for x in releases],
+        scan_over_bare=round(scan_ratio, 2),
+        scan_over_heap=round(scan_s / heap_s, 2),
+        release_over_scan=round(release_ratio, 3),
+        scan_pass=scan_ratio <= 8,
+        release_pass=release_ratio <= 2,
+        rounds_s={k: [round(x, 3) for x in v] for k, v in seconds_of.items()},
         release_rows=outcome.rows,
         aggregate_rows=groups,
         published_units=outcome.published_units,
     )
 
+    if args.before:
+        # The GROUPING SETS pass this one replaced, once, for the record.
+        before_s, _ = await timed(lambda: conn.fetch(before_sql(depth, plan), wave_id, root_id))
+        say(
+            f"  {'the former GROUPING SETS pass (once)':<44} {before_s:8.2f} s   "
+            f"{before_s / bare_s:.0f}x count(*), {before_s / scan_s:.1f}x this aggregation"
+        )
+        summary.update(before_s=round(before_s, 2))
+
     if args.explain:
         # The same SQL with the values inlined: EXPLAIN cannot take asyncpg's parameters.
-        explained = sql.replace("$1", str(int(wave_id))).replace("$2", str(int(root_id)))
+        explained = aggregation.sql.replace("$1", str(int(wave_id)))
         plan_lines = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {explained}")
-        say("\nEXPLAIN ANALYZE of the scan (values inlined, so a custom plan):")
+        say("\nEXPLAIN ANALYZE of the aggregation (wave inlined, so a custom plan):")
         for line in plan_lines:
             say("  " + line[0])
 
@@ -604,7 +713,7 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
         f"{args.repeats} noisings of the same true aggregates"
     )
     utility_s, (errors, per_repeat, expected) = await timed(
-        lambda: utility(conn, wave, plan, sizes, sql, args.repeats)
+        lambda: utility(conn, wave, plan, sizes, aggregation, args.repeats)
     )
     say(
         f"  per noising: measure {per_repeat['measure']:.3f} s, derive_rows with GLS "
@@ -675,11 +784,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=20, help="noisings for the utility table")
-    parser.add_argument("--rounds", type=int, default=3, help="timed scan/release rounds")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="timed bare/aggregation/release rounds"
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the tree and tendencies")
     parser.add_argument("--profile", action="store_true", help="cProfile one more release")
     parser.add_argument(
-        "--explain", action="store_true", help="EXPLAIN ANALYZE the scan once more (JIT, sort)"
+        "--explain", action="store_true", help="EXPLAIN ANALYZE the aggregation once more"
+    )
+    parser.add_argument(
+        "--before", action="store_true", help="time the former GROUPING SETS pass once"
     )
     args = parser.parse_args()
     args.rounds = max(1, min(args.rounds, MAX_ROUNDS))

@@ -186,6 +186,7 @@ async def cmd_programs_create(conn: db.Conn, args: argparse.Namespace, settings:
     for key, value in (
         ("epsilon_per_wave", args.epsilon),
         ("annual_epsilon_cap", args.annual_cap),
+        ("waves_per_year", args.waves_per_year),
         ("delta", args.delta),
         ("level_shares", _shares(args.level_shares)),
     ):
@@ -276,10 +277,13 @@ def cmd_invitations(kind: str) -> Command:
     """Cards (or open links) for a wave, written to --out; the codes exist only in that file."""
 
     async def run(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
-        from service.invitations import cards
+        from service.invitations import files
         from service.invitations import service as invitations
 
-        fmt = cards.format_for_name(args.out)
+        if kind == "links" and args.count is not None:
+            await _issuance_links(conn, args, settings)
+            return
+        fmt = files.format_for_name(args.out)
         if fmt is None:
             raise InvalidInput(
                 "Name the output file .pdf, .html or .csv.",
@@ -294,7 +298,7 @@ def cmd_invitations(kind: str) -> Command:
                 conn, None, args.wave, args.unit, include_subtree=args.subtree
             )
         base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
-        content, _ = cards.cards_file(batch, fmt, args.paper, base)
+        content, _ = files.cards_file(batch, fmt, args.paper, base)
         # Written before the transaction commits: if the file cannot be written, no code
         # is stored that nobody holds.
         _write_file(args.out, content)
@@ -307,6 +311,34 @@ def cmd_invitations(kind: str) -> Command:
         emit(summary, args)
 
     return run
+
+
+async def _issuance_links(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    """One issuance link per person of a links wave, as CSV (the tickets' only copy)."""
+    from service.invitations import links
+    from service.invitations import service as invitations
+
+    if not args.out.lower().endswith(".csv"):
+        raise InvalidInput(
+            "Issuance links are exported as CSV: name the output file .csv.",
+            errors=[FieldError(field="out", message="must end in .csv")],
+        )
+    batch = await invitations.create_links(
+        conn, None, args.wave, args.unit, args.count, include_subtree=args.subtree
+    )
+    base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
+    _write_file(args.out, links.render_csv(batch, base).encode())
+    emit(
+        {
+            "out": args.out,
+            "format": "csv",
+            "links": len(batch.links),
+            "key_fingerprint": batch.fingerprint,
+            "mail_administrator": links.MAIL_NOTICE,
+            "notice_board": links.FINGERPRINT_NOTICE,
+        },
+        args,
+    )
 
 
 def _write_file(path: str, content: bytes) -> None:
@@ -327,13 +359,16 @@ async def cmd_plan(conn: db.Conn, args: argparse.Namespace, settings: Settings) 
         if shares is None:
             continue
         print(
-            f"{title} {shares.level_shares}: {shares.publishable_units} units with "
-            f"publishable means, {shares.publishable_counts} with publishable counts"
+            f"{title} {shares.level_shares}: {shares.publishable_units} units with every "
+            f"scale mean each wave, {shares.publishable_headlines} with headline means each "
+            f"wave, {shares.publishable_pooled} with headline means pooled over 4 waves, "
+            f"{shares.publishable_counts} with publishable counts"
         )
         emit(
             shares.units, args,
             ["path", "headcount", "expected_responses", "count_half_width", "mean_half_width",
-             "publish_count", "publish_mean"],
+             "headline_half_width", "pooled_half_width", "publish_count", "publish_mean",
+             "publish_headline", "publish_pooled"],
         )  # fmt: skip
         print()
     for line in report.advice:
@@ -452,13 +487,18 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--cadence", help="ISO 8601 duration between waves, e.g. P3M")
     create.add_argument("--window", help="ISO 8601 duration a wave stays open, e.g. P14D")
     create.add_argument("--mode", choices=["cards", "links", "open"])
-    create.add_argument("--epsilon", type=float, help="privacy loss per wave")
-    create.add_argument("--annual-cap", type=float, help="privacy loss cap per rolling year")
+    create.add_argument(
+        "--epsilon", type=float, help="privacy loss per wave (default: the year's over its waves)"
+    )
+    create.add_argument(
+        "--annual-cap", type=float, help="privacy loss per person per rolling year (the guarantee)"
+    )
+    create.add_argument("--waves-per-year", type=int, help="waves the yearly budget is split over")
     create.add_argument("--delta", type=float)
     create.add_argument(
         "--level-shares",
         help="share of each wave's budget per tree level, root first, e.g. 0.5,0.3,0.2 "
-        "(see `muster plan`; default: even)",
+        "(see `muster plan`; default: the planner's best for the tree's headcounts)",
     )
     create.add_argument(
         "--starts-at",
@@ -482,12 +522,19 @@ def build_parser() -> argparse.ArgumentParser:
     inv = sub.add_parser("invitations", help="cards and open links").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
     )
-    for kind, help_text in (("cards", "print single-use cards"), ("links", "open-mode links")):
+    for kind, help_text in (
+        ("cards", "print single-use cards"),
+        ("links", "links mode: one issuance link per person (--count); open mode: one per unit"),
+    ):
         cmd = inv.add_parser(kind, parents=[common], help=help_text)
         cmd.add_argument("--wave", type=int, required=True)
         cmd.add_argument("--unit", required=True, help="unit path or slug")
         if kind == "cards":
             cmd.add_argument("--count", type=int, required=True, help="cards per unit")
+        else:
+            cmd.add_argument(
+                "--count", type=int, help="links mode: issuance links per unit (CSV only)"
+            )
         cmd.add_argument("--subtree", action="store_true", help="for every leaf unit below")
         cmd.add_argument("--paper", choices=["a4", "letter"], default="a4")
         cmd.add_argument("--out", required=True, help="cards.pdf, cards.html or links.csv")
@@ -498,7 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", parents=[common], help="which units a budget makes publishable")
     pl.add_argument("program_id", type=int)
     pl.add_argument("--participation", type=float, default=0.6, help="expected response rate")
-    pl.add_argument("--epsilon", type=float, help="budget per wave to try (default: policy)")
+    pl.add_argument(
+        "--epsilon", type=float, help="budget per person per year to try (default: policy)"
+    )
     pl.set_defaults(run=cmd_plan)
     ex = sub.add_parser(
         "export", parents=[common], help="released aggregates with privacy metadata"

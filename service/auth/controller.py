@@ -14,7 +14,7 @@ from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from service.auth import service
-from service.auth.guards import SESSION_COOKIE, require
+from service.auth.guards import SECURITY, SESSION_COOKIE, require
 from service.auth.principal import ROLES, Principal
 from service.auth.schemas import (
     Me,
@@ -29,9 +29,9 @@ from service.auth.schemas import (
     TokenCreated,
 )
 from service.config import Settings
-from service.db import Conn, Pool
+from service.db import MAX_ID, Conn, Pool
 from service.errors import CsrfFailed
-from service.web.openapi import MAX_ID, SECURITY, api_problems
+from service.web.openapi import api_problems
 
 # Sent with every staff response: nothing cached, framed, sniffed or leaked in a Referer.
 STAFF_HEADERS: dict[str, str] = {

@@ -11,11 +11,13 @@ from typing import Any
 
 from service.console import forms
 from service.console.forms import Errors
-from service.errors import DomainError, DuplicateProgram, FieldError, UnitOutOfScope
+from service.errors import DomainError, FieldError
 from service.programs.schemas import PrivacyPolicy, Program, ProgramCreate, Resource
 
-POLICY_FLOATS = ("epsilon_per_wave", "delta", "annual_epsilon_cap", "max_half_width")
-POLICY_INTS = ("min_publish_count", "histogram_levels")
+POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width")
+POLICY_INTS = ("waves_per_year", "min_publish_count", "histogram_levels")
+# Optional: empty means the year's budget divided by its waves.
+POLICY_OVERRIDES = ("epsilon_per_wave",)
 RESOURCE_ROWS = 3
 RESOURCE_FIELDS = ("name", "kind", "contact", "url")
 PROGRAM_FIELDS = (
@@ -26,7 +28,7 @@ PROGRAM_FIELDS = (
     "window",
     "starts_at",
     "mode",
-    *(f"policy.{n}" for n in (*POLICY_FLOATS, *POLICY_INTS)),
+    *(f"policy.{n}" for n in (*POLICY_FLOATS, *POLICY_INTS, *POLICY_OVERRIDES)),
     "policy.mechanism",
     "policy.level_shares",
     "policy.release_on_close",
@@ -86,8 +88,9 @@ def program_values(program: Program | None) -> dict[str, Any]:
             ", ".join(fmt(s) for s in policy.level_shares) if policy.level_shares else ""
         ),
     }
-    for name in (*POLICY_FLOATS, *POLICY_INTS):
-        values[f"policy.{name}"] = fmt(getattr(policy, name))
+    for name in (*POLICY_FLOATS, *POLICY_INTS, *POLICY_OVERRIDES):
+        value = getattr(policy, name)
+        values[f"policy.{name}"] = "" if value is None else fmt(value)
     resources = program.resources if program else []
     for i in range(RESOURCE_ROWS):
         resource = resources[i] if i < len(resources) else None
@@ -159,6 +162,10 @@ def read_program_form(form: Any, *, frozen: bool) -> ProgramForm:
     for name in POLICY_INTS:
         values[f"policy.{name}"] = forms.text(form, f"policy.{name}", 100)
         policy[name] = forms.number(values[f"policy.{name}"], f"policy.{name}", errors, whole=True)
+    for name in POLICY_OVERRIDES:
+        values[f"policy.{name}"] = forms.text(form, f"policy.{name}", 100)
+        if values[f"policy.{name}"]:
+            policy[name] = forms.number(values[f"policy.{name}"], f"policy.{name}", errors)
     values["policy.mechanism"] = forms.text(form, "policy.mechanism", 20) or "gaussian"
     policy["mechanism"] = values["policy.mechanism"]
     values["policy.release_on_close"] = forms.checked(form, "policy.release_on_close")
@@ -195,10 +202,8 @@ def read_shares(text: str, errors: Errors) -> list[float] | None:
 
 def program_problem(exc: DomainError, result: ProgramForm) -> Errors:
     """A service's field errors beside the inputs (resource rows mapped to the form's rows)."""
-    if isinstance(exc, DuplicateProgram):
-        return {"name": exc.detail}
-    if isinstance(exc, UnitOutOfScope):
-        return {"root_unit": exc.detail}
+    if exc.form_field in PROGRAM_FIELDS:
+        return {exc.form_field: exc.detail}
     problems = []
     for problem in exc.errors or []:
         match = re.match(r"resources\[(\d+)\](.*)", problem.field)

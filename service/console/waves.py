@@ -204,8 +204,8 @@ async def planner_page(
     if share is not None and not 0 < share <= 100:
         errors["participation"] = "Enter a percentage above 0 and at most 100."
     eps = forms.number(values["epsilon"], "epsilon", errors) if values["epsilon"] else None
-    if eps is not None and not 0 < eps <= 10:
-        errors["epsilon"] = "Enter an ε above 0 and at most 10, or leave it empty."
+    if eps is not None and not 0 < eps <= 40:
+        errors["epsilon"] = "Enter an ε per year above 0 and at most 40, or leave it empty."
     report: PlanReport | None = None
     if chosen is not None and not errors and share is not None:
         try:

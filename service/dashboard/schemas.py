@@ -91,8 +91,11 @@ class WaveInfo(msgspec.Struct, frozen=True, kw_only=True):
     # An open-link wave cannot rule out repeated answers: every row of it is unverified.
     unverified: bool
     mechanism: str
+    # The epsilon of one wave's release on its own (derived from the yearly budget).
     epsilon_per_wave: float
+    # The guarantee: epsilon per person over any 365 days, planned as waves_per_year waves.
     annual_epsilon_cap: float
+    waves_per_year: int = 4
     # (slug, version) of each instrument the wave asked, in order.
     instruments: list[tuple[str, str]]
 

@@ -24,7 +24,7 @@ import msgspec
 
 from service.auth.principal import Principal
 from service.db import Conn, Pool
-from service.errors import FieldError, InvalidInput, UnitOutOfScope, WaveNotFound
+from service.errors import FieldError, InvalidInput, WaveNotFound
 from service.export import formats, queries
 from service.export.queries import EXPORT_COLUMNS, Filter
 from service.export.schemas import (
@@ -53,9 +53,10 @@ from service.export.schemas import (
 from service.instruments.service import fetch_instruments_by_ids, option_range, required_answers
 from service.privacy.estimates import Z95
 from service.privacy.schemas import LedgerEntry
-from service.privacy.service import YEAR, ledger_report, year_spent
+from service.privacy.service import PER_RESPONSE, YEAR, ledger_report, year_spent
 from service.programs.service import fetch_program
-from service.units.service import fetch_unit_by_ref, visible_root
+from service.scope.rules import visible_root
+from service.scope.service import resolve_unit
 from service.waves.schemas import FrozenSettings
 
 DEFAULT_PAGE = 1_000
@@ -108,32 +109,33 @@ STATISTICS = [
     StatisticInfo(
         pattern="responses",
         meaning="Noisy number of responses in the unit's subtree.",
-        clamping="[0, +inf)",
-        budget="responses block (15% of the wave's budget, split over levels)",
+        clamping="none: stored unbiased, may be below 0 (the dashboard shows it clamped at 0)",
+        budget="responses block (5% of each measured level's share)",
     ),
     StatisticInfo(
         pattern="scale:<instrument>/<scale>:mean",
         meaning="Mean scale score of the unit's respondents counted in the scale.",
         clamping="[low, high] of the scale (instruments[].scales[].low/high, e.g. [1, 5])",
-        budget="scale sum block (45%), with the scale's count from its band blocks",
+        budget="the scale's sum and count blocks (2:1), at the levels that measure it: "
+        "headline scales at every measured level, the others above the headline level",
     ),
     StatisticInfo(
         pattern="scale:<instrument>/<scale>:count",
         meaning="Noisy number of respondents who answered enough items to count in the scale.",
-        clamping="[0, +inf)",
-        budget="sum of the scale's band blocks (25%); no budget of its own",
+        clamping="none: stored unbiased, may be below 0",
+        budget="the scale's count block (a third of the scale's part of its level)",
     ),
     StatisticInfo(
         pattern="scale:<instrument>/<scale>:band:<band>",
         meaning="Share of the scale's respondents whose score lies in the band.",
         clamping="[0, 1]",
-        budget="band blocks (25%)",
+        budget="band blocks (15% of a level measuring bands)",
     ),
     StatisticInfo(
         pattern="item:<instrument>/<item>:<option value>",
         meaning="Noisy number of respondents who chose the option (top histogram_levels only).",
-        clamping="[0, +inf)",
-        budget="item blocks (15%)",
+        clamping="none: stored unbiased, may be below 0",
+        budget="item blocks (15% of a level measuring histograms)",
     ),
     StatisticInfo(
         pattern="scale:<instrument>/<scale>:trend",
@@ -144,7 +146,8 @@ STATISTICS = [
     ),
     StatisticInfo(
         pattern="scale:<instrument>/<scale>:rolling4",
-        meaning="Mean of the published means of the last (up to) 4 released waves.",
+        meaning="Pooled mean: the mean of this and the previous (up to 3) released waves' "
+        "means, published on its own predicted precision, whether or not a wave's mean was.",
         clamping="none",
         budget="none: post-processing of stored means",
     ),
@@ -161,10 +164,13 @@ CONSISTENCY = (
     "delta method). Post-processing: costs no privacy."
 )
 PUBLISH_RULE = (
-    "Decided from released values only, never from true counts. A count is published when "
-    "the noisy count is at least min_publish_count and its 95% half-width is at most a third "
-    "of it; a mean or share when its scale's count is published and its half-width is at "
-    "most max_half_width. Item counts follow the unit's responses count. Unpublished units "
+    "Decided without selecting on the noise of what is published, never from true counts. "
+    "A count is published when the unit's public headcount is at least min_publish_count "
+    "and the count's 95% half-width (fixed by the plan before any data) is at most a sixth "
+    "of the headcount; a mean or band share when the unit's noisy response count (a "
+    "separate measurement) is at least min_publish_count and the plan's predicted "
+    "half-width at that count is at most max_half_width; a pooled (rolling4) mean likewise "
+    "on its pooled precision. Published values cover at the stated 95%. Unpublished units "
     "still count in their parents."
 )
 UNPUBLISHED = (
@@ -200,8 +206,8 @@ async def prepare_export(
 ) -> Filter:
     """Check the program, wave and unit against the viewer; the rows to export.
 
-    Raises ProgramNotFound / UnitOutOfScope (program outside the viewer's scope),
-    WaveNotFound (no such wave in this program), UnitNotFound / UnitOutOfScope (`unit`),
+    Raises ProgramNotFound (no such program, or outside the viewer's scope), WaveNotFound
+    (no such wave in this program), UnitNotFound (`unit` unknown or outside the scope),
     InvalidInput (`scale` or `level` malformed).
     """
     await fetch_program(conn, viewer, program_id)
@@ -213,13 +219,8 @@ async def prepare_export(
     scope = visible_root(viewer)
     unit_path = None
     if unit is not None:
-        found = await fetch_unit_by_ref(conn, unit)
-        if scope is not None and not (found.path == scope or found.path.startswith(scope + "/")):
-            raise UnitOutOfScope(
-                "That unit is outside your part of the organisation. "
-                f"Ask for a unit under '{scope}'."
-            )
-        unit_path = found.path
+        # A unit outside the viewer's scope is the same UnitNotFound as an unknown one.
+        unit_path = (await resolve_unit(conn, viewer, unit)).path
     if scale is not None and not _SCALE_RE.fullmatch(scale):
         raise _invalid("scale", "Name a scale as <instrument>/<scale>, e.g. openness/psych_safety.")
     if level is not None and not 0 <= level <= MAX_LEVEL:
@@ -376,17 +377,22 @@ def _mechanism(name: str) -> Mechanism:
 
 
 def _guarantee(mechanism: str, cap: float, delta: float) -> str:
+    people = (
+        " Every release charges every unit it covers, and for every unit the releases of all "
+        "programs covering it over any 365 days (a Laplace charge counted as ρ = ε²/2) stay "
+        f"within ε = {cap:g} at δ = {delta:g}."
+    )
     if mechanism == "laplace":
         return (
             f"Each wave's release is ε-DP with the ε in waves[].charge; over any 365 days a "
             f"program's releases together are ε-DP with ε ≤ {cap:g}, for the privacy unit "
-            "above. Everything in this export is post-processing of those releases."
+            "above." + people + " Everything in this export is post-processing of those releases."
         )
     return (
         "Each wave's release is ρ-zCDP with the ρ in waves[].charge, hence (ε, δ)-DP with the "
         f"ε and δ listed; over any 365 days a program's releases together are "
-        f"(ε ≤ {cap:g}, δ = {delta:g})-DP, for the privacy unit above. Everything in this "
-        "export is post-processing of those releases."
+        f"(ε ≤ {cap:g}, δ = {delta:g})-DP, for the privacy unit above." + people + " Everything "
+        "in this export is post-processing of those releases."
     )
 
 
@@ -466,8 +472,9 @@ async def build_metadata(
     )
     citation = (
         f"{program.name} ({program.root_unit_path}), {span}: differentially private release "
-        f"({policy.mechanism} mechanism, ε = {policy.epsilon_per_wave:g} and "
-        f"δ = {policy.delta:g} per wave), exported from Muster on {now:%Y-%m-%d} "
+        f"({policy.mechanism} mechanism, ε = {policy.annual_epsilon_cap:g} and "
+        f"δ = {policy.delta:g} per person per rolling year over {policy.waves_per_year} waves), "
+        f"exported from Muster on {now:%Y-%m-%d} "
         f"(export format {FORMAT_VERSION})."
     )
     return ExportMetadata(
@@ -486,7 +493,12 @@ async def build_metadata(
             wave_id=flt.wave_id, unit=unit, scale=scale, level=flt.level, scope=flt.scope_path
         ),
         privacy_unit=PRIVACY_UNIT,
-        guarantee=_guarantee(policy.mechanism, policy.annual_epsilon_cap, policy.delta),
+        guarantee=_guarantee(policy.mechanism, policy.annual_epsilon_cap, policy.delta)
+        + (
+            f" Open-link waves: the guarantee holds {PER_RESPONSE}."
+            if program.mode == "open"
+            else ""
+        ),
         privacy_policy=policy,
         mechanism=_mechanism(policy.mechanism),
         consistency=CONSISTENCY,

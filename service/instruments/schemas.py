@@ -93,6 +93,9 @@ class Scale(_Strict, frozen=True, kw_only=True):
     min_answered: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.8
     # Contiguous, in increasing order, covering exactly [lowest, highest] option value.
     bands: Annotated[list[Band], msgspec.Meta(min_length=1, max_length=10)]
+    # A headline scale is measured at the smallest units a release covers (the others only
+    # higher up): an instrument with scales marks one or two.
+    headline: bool = False
 
 
 class Instrument(_Strict, frozen=True, kw_only=True):

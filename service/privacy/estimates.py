@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from service.privacy import gls
-from service.privacy.plan import Block, Plan, Q
+from service.privacy.plan import ASSUMED_CENTRED_MEAN, Block, Plan, Q
 
 Z95 = 1.959963984540054
 
@@ -44,6 +44,9 @@ class Row(msgspec.Struct, frozen=True):
     noise_scale: float | None
     privacy_share: float | None
     instrument_version: str | None
+    # For a mean: the plan's standard error of the mean times its respondents, public
+    # (predicted_mean_std_error at n = 1); pooled means are decided with it.
+    planned: float | None = None
 
 
 def consistent_columns(
@@ -106,29 +109,56 @@ def interval(estimate: Estimate, low: float = -math.inf, high: float = math.inf)
     return clamp, max(estimate.value - half, low), min(estimate.value + half, high)
 
 
-# A count is shown only when its 95% interval is within a third of the count itself, so a
-# unit with no responses shows up only by a noise draw of about six standard deviations.
-COUNT_RELATIVE_HALF_WIDTH = 1 / 3
+# Publication never selects on the noise of what it publishes (a value shown because its
+# own noise made it look precise under-covers: station counts covered 70-75%, station means
+# 82% under the old rules). Every decision reads only public facts (the plan's noise
+# variances, the unit's public headcount) and, for ratios, the unit's noisy response count,
+# a separate measurement whose noise is independent of the sums, counts and bands it gates.
+# So the published values cover at the stated rate (tests/privacy/test_coverage.py).
+
+# A count is shown when its interval (known before any data: GLS variances depend on the
+# plan only) is within a sixth of the unit's public headcount.
+COUNT_RELATIVE_HALF_WIDTH = 1 / 6
 
 
-def publish_count(count: Estimate, policy: Policy) -> bool:
-    """A count is shown when the noisy count reaches the threshold and is precise enough.
+def predicted_mean_std_error(
+    n: float, sum_variance: float, count_variance: float, centred: float = ASSUMED_CENTRED_MEAN
+) -> float:
+    """The standard error of a scale mean over n respondents as the plan predicts it.
 
-    The function sees released values only: it cannot look at a true count.
+    sum_variance is the post-GLS variance of the scale's sum (hundredths squared),
+    count_variance that of its count; the delta method of `ratio` at a centred mean of
+    `centred` points. Public: n is a count, the variances come from the plan.
+    """
+    if n < 1 or not (math.isfinite(sum_variance) and math.isfinite(count_variance)):
+        return math.inf
+    return math.sqrt(sum_variance / Q**2 + centred * centred * count_variance) / n
+
+
+def publish_count(headcount: int, std_error: float | None, policy: Policy) -> bool:
+    """A count is shown when the unit is big enough and the count's interval tight enough.
+
+    Both are public before the wave opens: the decision does not depend on any response.
     """
     return (
-        count.value is not None
-        and count.value >= policy.min_publish_count
-        and count.half_width <= COUNT_RELATIVE_HALF_WIDTH * count.value
+        std_error is not None
+        and headcount >= policy.min_publish_count
+        and Z95 * std_error <= COUNT_RELATIVE_HALF_WIDTH * headcount
     )
 
 
-def publish_ratio(count: Estimate, value: Estimate, policy: Policy) -> bool:
-    """A mean or share is shown when its noisy count is large enough and its interval tight.
+def publish_ratio(responses: Estimate, predicted_se: float, policy: Policy) -> bool:
+    """A mean or share is shown when, at the unit's noisy response count, the plan predicts
+    an interval within the policy's half-width.
 
-    The function sees released values only: it cannot look at a true count.
+    The response count's noise is independent of the ratio's: the choice does not select
+    the ratio's noise.
     """
-    return publish_count(count, policy) and value.half_width <= policy.max_half_width
+    return (
+        responses.value is not None
+        and responses.value >= policy.min_publish_count
+        and Z95 * predicted_se <= policy.max_half_width
+    )
 
 
 def derive_rows(
@@ -147,31 +177,36 @@ def derive_rows(
         block = scale_at.get((kind, key, level))
         return (block.scale, block.share) if block is not None else (None, None)
 
-    def total(kind: str, key: str, node: int, column: int = 0) -> Estimate:
+    def variance(kind: str, key: str, node: int) -> float:
         if (kind, key) not in columns:
+            return math.inf
+        return columns[(kind, key)][0].variance[node]
+
+    def total(kind: str, key: str, node: int, column: int = 0) -> Estimate:
+        if not math.isfinite(variance(kind, key, node)):
             return Estimate(None, None)
         pattern, values = columns[(kind, key)]
-        variance = pattern.variance[node]
-        if not math.isfinite(variance):
-            return Estimate(None, None)
-        return Estimate(values[column][node], math.sqrt(variance))
+        return Estimate(values[column][node], math.sqrt(pattern.variance[node]))
 
     for index, node in enumerate(plan.nodes):
         if node.direct:
             continue
         count = total("responses", "responses", index)
         scale, share = block_meta("responses", "responses", node.level)
-        value, lower, upper = interval(count, low=0.0)
+        # Counts are stored unclamped (a noisy count below 0 is unbiased); readers clamp.
+        value, lower, upper = interval(count)
         rows.append(
             Row(node.unit_id, "responses", value, count.std_error, lower, upper,
-                publish_count(count, policy), scale, share, None)
+                publish_count(node.headcount, count.std_error, policy), scale, share, None)
         )  # fmt: skip
         for s in plan.scales:
             bands = [total("bands", s.key, index, j) for j in range(len(s.bands))]
             known = all(b.value is not None and b.std_error is not None for b in bands)
             band_var = [b.std_error**2 for b in bands if b.std_error is not None]
-            n_value = sum(b.value for b in bands if b.value is not None) if known else None
-            n_scale = Estimate(n_value, math.sqrt(sum(band_var)) if known else None)
+            band_total = sum(b.value for b in bands if b.value is not None) if known else None
+            bands_n = Estimate(band_total, math.sqrt(sum(band_var)) if known else None)
+            # The scale's count is measured on its own (the mean's denominator).
+            n_scale = total("count", s.key, index)
             summed = total("sum", s.key, index)
             scale, share = block_meta("sum", s.key, node.level)
             if n_scale.value is not None and summed.value is not None and summed.std_error:
@@ -186,31 +221,47 @@ def derive_rows(
                 centred.std_error,
             )
             value, lower, upper = interval(mean, float(s.low), float(s.high))
+            predicted = predicted_mean_std_error(
+                count.value if count.value is not None else 0.0,
+                variance("sum", s.key, index), variance("count", s.key, index),
+            )  # fmt: skip
+            planned = predicted_mean_std_error(
+                1.0, variance("sum", s.key, index), variance("count", s.key, index)
+            )
             rows.append(
                 Row(node.unit_id, f"scale:{s.key}:mean", value, mean.std_error, lower, upper,
-                    publish_ratio(n_scale, mean, policy), scale, share, s.version)
+                    mean.value is not None and publish_ratio(count, predicted, policy),
+                    scale, share, s.version, planned if math.isfinite(planned) else None)
             )  # fmt: skip
-            value, lower, upper = interval(n_scale, low=0.0)
+            value, lower, upper = interval(n_scale)
             rows.append(
                 Row(node.unit_id, f"scale:{s.key}:count", value, n_scale.std_error, lower, upper,
-                    publish_count(n_scale, policy), *block_meta("bands", s.key, node.level),
-                    s.version)
+                    publish_count(node.headcount, n_scale.std_error, policy),
+                    *block_meta("count", s.key, node.level), s.version)
             )  # fmt: skip
             for j, (band_id, _, _) in enumerate(s.bands):
                 band = bands[j]
-                if known and n_scale.value is not None and band.value is not None:
-                    # The band is part of the count: Cov(band, count) = Var(band).
+                if known and bands_n.value is not None and band.value is not None:
+                    # A band's share is of the bands' total, which it is part of:
+                    # Cov(band, total) = Var(band).
                     var_band = (band.std_error or 0.0) ** 2
-                    var_count = (n_scale.std_error or 0.0) ** 2
+                    var_count = (bands_n.std_error or 0.0) ** 2
                     shared = ratio(
-                        band.value, var_band, n_scale.value, var_count, covariance=var_band
+                        band.value, var_band, bands_n.value, var_count, covariance=var_band
                     )
                 else:
                     shared = Estimate(None, None)
                 value, lower, upper = interval(shared, 0.0, 1.0)
+                # At most a band's own noise over the unit's respondents (public variances).
+                band_se = (
+                    math.sqrt(variance("bands", s.key, index)) / count.value
+                    if count.value is not None and count.value >= 1
+                    else math.inf
+                )
                 rows.append(
                     Row(node.unit_id, f"scale:{s.key}:band:{band_id}", value, shared.std_error,
-                        lower, upper, publish_ratio(n_scale, shared, policy),
+                        lower, upper,
+                        shared.value is not None and publish_ratio(count, band_se, policy),
                         *block_meta("bands", s.key, node.level), s.version)
                 )  # fmt: skip
         for item in plan.items:
@@ -220,10 +271,10 @@ def derive_rows(
                 answers = total("item", item.key, index, j)
                 if answers.value is None:
                     continue
-                value, lower, upper = interval(answers, low=0.0)
+                value, lower, upper = interval(answers)
                 rows.append(
                     Row(node.unit_id, f"item:{item.key}:{option}", value, answers.std_error,
-                        lower, upper, publish_count(count, policy),
+                        lower, upper, publish_count(node.headcount, answers.std_error, policy),
                         *block_meta("item", item.key, node.level), item.version)
                 )  # fmt: skip
     return rows

@@ -8,7 +8,8 @@ found in two passes (Hay et al., 2010, generalised to a different variance per n
 
 - up: z_v combines y_v with the sum of the children's z, weighting by precision;
 - down: the root keeps z; each child takes its z plus its share (proportional to its
-  variance) of the parent's discrepancy x_v - sum(z_c).
+  variance) of the parent's discrepancy x_v - sum(z_c). When a sibling is unknown
+  (infinite variance), it takes the whole discrepancy and the others keep their z.
 
 The exact variance of every final estimate follows the same passes:
 Var(x_c) = P_c (1 - P_c / P_S) + (P_c / P_S)^2 Var(x_v), where P_c is the child's
@@ -91,6 +92,11 @@ def pattern(tree: Tree, variance: Sequence[float]) -> Pattern:
             k = up[v] / sum_var
             share[v] = k
             final[v] = up[v] * (1.0 - k) + k * k * final[parent]
+        elif up[v] < INF:
+            # A sibling nothing measured says anything about (a "direct" node on a level
+            # given no budget) takes all of the parent's discrepancy: its share is 1 in the
+            # limit, every other sibling's is 0 and it keeps its own up-pass estimate.
+            share[v], final[v] = 0.0, up[v]
     return Pattern(tree=tree, children=children, own_weight=own, share=share, variance=final)
 
 

@@ -19,6 +19,7 @@ import msgspec
 import opendp.prelude as dp
 
 from service.privacy.plan import Block
+from service.programs.schemas import PrivacyPolicy
 
 dp.enable_features("contrib", "honest-but-curious")
 
@@ -52,14 +53,53 @@ def _reference_gaussian(scale: float) -> Any:
 
 @cache
 def rho_for(epsilon: float, delta: float) -> float:
-    """The largest zCDP rho whose OpenDP conversion stays within (epsilon, delta)."""
+    """The largest zCDP rho whose OpenDP conversion stays within (epsilon, delta).
+
+    The binary search and the conversion round differently: the result is stepped down
+    until `epsilon_of_rho` of it is within epsilon, so a charge of exactly this rho never
+    reads as a hair above the policy.
+    """
     scale = dp.binary_search_param(
         lambda s: dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(_reference_gaussian(s)), delta),
         d_in=1.0,
         d_out=(epsilon, delta),
     )
     rho: float = _reference_gaussian(scale).map(1.0)
+    while epsilon_of_rho(rho, delta) > epsilon:
+        rho *= 1.0 - 1e-12
     return rho
+
+
+def split_evenly(total: float, parts: int) -> float:
+    """The largest x with x + x + ... (parts times, summed in floating point) <= total."""
+    x = total / parts
+    while sum([x] * parts) > total:
+        x = math.nextafter(x, 0.0)
+    return x
+
+
+def wave_budget(policy: PrivacyPolicy) -> float:
+    """What one wave's release may spend: zCDP rho (gaussian) or epsilon (laplace).
+
+    The policy's guarantee is per person per rolling year; a wave spends 1/waves_per_year
+    of it. Under zCDP the waves' rho add up exactly, so waves_per_year waves spend the
+    year's rho and no more (the old per-wave epsilon left most of the cap unspent).
+    """
+    gaussian = policy.mechanism == "gaussian"
+    if policy.epsilon_per_wave is not None:
+        return (
+            rho_for(policy.epsilon_per_wave, policy.delta) if gaussian else policy.epsilon_per_wave
+        )
+    year = (
+        rho_for(policy.annual_epsilon_cap, policy.delta) if gaussian else policy.annual_epsilon_cap
+    )
+    return split_evenly(year, policy.waves_per_year)
+
+
+def wave_epsilon(policy: PrivacyPolicy) -> float:
+    """The epsilon (at the policy's delta) of one wave's release on its own."""
+    budget = wave_budget(policy)
+    return epsilon_of_rho(budget, policy.delta) if policy.mechanism == "gaussian" else budget
 
 
 def epsilon_of_rho(rho: float, delta: float) -> float:
@@ -73,10 +113,14 @@ def epsilon_of_rho(rho: float, delta: float) -> float:
 
 
 def with_scales(blocks: list[Block], mechanism: str, budget: float) -> list[Block]:
-    """Noise scales that spend each block's share of `budget` (rho or epsilon)."""
+    """Noise scales that spend each block's share of `budget` (rho or epsilon).
+
+    Each part is a billionth short of its share: OpenDP's privacy maps round up, and the
+    composition's charge must never read above the budget (the ledger compares exactly).
+    """
     out = []
     for block in blocks:
-        part = budget * block.share
+        part = budget * block.share * (1.0 - 1e-9)
         if mechanism == "gaussian":
             scale = block.sensitivity / math.sqrt(2.0 * part)
         else:

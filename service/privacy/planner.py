@@ -51,11 +51,24 @@ from service.db import Conn
 from service.errors import FieldError, InvalidInput
 from service.instruments.service import fetch_instruments_by_ids
 from service.privacy import gls, mechanisms, plan
-from service.privacy.estimates import Estimate, Policy, publish_count, publish_ratio, ratio
-from service.programs.service import fetch_program, viewer_scope
+from service.privacy.estimates import (
+    Z95,
+    Estimate,
+    Policy,
+    predicted_mean_std_error,
+    publish_count,
+    publish_ratio,
+)
+from service.privacy.trends import ROLLING_WAVES
+from service.programs.schemas import PrivacyPolicy
+from service.programs.service import fetch_program
+from service.scope.queries import subtree
+from service.scope.rules import in_subtree, visible_root
 
 # The centred scale mean the predictions assume (in scale points).
-ASSUMED_CENTRED_MEAN = 1.0
+ASSUMED_CENTRED_MEAN = plan.ASSUMED_CENTRED_MEAN
+# The participation a new program's plan assumes until the coordinator says otherwise.
+EXPECTED_PARTICIPATION = 0.6
 # The share grid is the finest of these steps whose grid has at most MAX_CANDIDATES points.
 GRID_STEPS = (10, 5, 4, 2, 1)
 MAX_CANDIDATES = 1500
@@ -78,6 +91,12 @@ class UnitPlan(msgspec.Struct, frozen=True, kw_only=True):
     publish_count: bool
     # True when the mean of every scale would be published.
     publish_mean: bool
+    # The widest predicted half-width over the headline scales, one wave and pooled over
+    # ROLLING_WAVES waves, and whether each would be published.
+    headline_half_width: float | None = None
+    publish_headline: bool = False
+    pooled_half_width: float | None = None
+    publish_pooled: bool = False
 
 
 class LevelPlan(msgspec.Struct, kw_only=True):
@@ -86,21 +105,28 @@ class LevelPlan(msgspec.Struct, kw_only=True):
     units: int = 0
     publishable_counts: int = 0
     publishable_means: int = 0
+    publishable_headlines: int = 0
+    publishable_pooled: int = 0
 
 
 class SharesPlan(msgspec.Struct, frozen=True, kw_only=True):
     # Share of the wave's budget per level, root level first (they add up to 1).
     level_shares: list[float]
-    # Units whose scale means would be published (the number the search maximises).
+    # Units whose scale means would all be published each wave.
     publishable_units: int
     publishable_counts: int
+    # Units whose headline means would be published each wave, and pooled.
+    publishable_headlines: int = 0
+    publishable_pooled: int = 0
     levels: list[LevelPlan]
     units: list[UnitPlan]
 
 
 class PlanReport(msgspec.Struct, frozen=True, kw_only=True):
     program_id: int
+    # epsilon per person per rolling year, spent over waves_per_year waves.
     epsilon: float
+    waves_per_year: int
     delta: float
     mechanism: str
     # What a release spends: zCDP rho (gaussian) or epsilon (laplace).
@@ -127,14 +153,12 @@ class HeadcountRow(msgspec.Struct, frozen=True):
 async def list_subtree_headcounts(conn: Conn, root_id: int) -> list[HeadcountRow]:
     """The public list of units under the root with their headcounts (no response data)."""
     rows = await conn.fetch(
-        """
+        f"""
         SELECT u.unit_id, u.parent_id, u.path, u.headcount
         FROM unit u, unit r
-        WHERE r.unit_id = $1
-          AND (u.unit_id = r.unit_id
-               OR (u.path ~>=~ (r.path || '/') AND u.path ~<~ (r.path || '0')))
+        WHERE r.unit_id = $1 AND {subtree("u.path", "r.path")}
         ORDER BY u.depth, u.path
-        """,
+        """,  # noqa: S608 - only constant fragments are interpolated
         root_id,
     )
     return [HeadcountRow(r["unit_id"], r["parent_id"], r["path"], r["headcount"]) for r in rows]
@@ -145,7 +169,9 @@ class _Setup(msgspec.Struct, frozen=True):
     tree: gls.Tree
     levels: int
     scales: list[plan.ScaleSpec]
-    blocks: list[plan.Block]  # unsplit: shares and scales are set per candidate
+    items: list[plan.ItemSpec]
+    histogram_levels: int
+    level_statistics: list[plan.Tier] | None
     mechanism: str
     budget: float
     policy: Policy
@@ -179,11 +205,13 @@ async def plan_program(
     """
     if not (math.isfinite(participation) and 0 < participation <= 1):
         raise _invalid("participation", "Expected a share of the headcount in (0, 1].")
-    if epsilon is not None and not (math.isfinite(epsilon) and 0 < epsilon <= 10):
-        raise _invalid("epsilon", "Expected an ε per wave in (0, 10].")
+    if epsilon is not None and not (math.isfinite(epsilon) and 0 < epsilon <= 40):
+        raise _invalid("epsilon", "Expected an ε per person per year in (0, 40].")
     program = await fetch_program(conn, viewer, program_id)
     policy = program.policy
-    epsilon = policy.epsilon_per_wave if epsilon is None else epsilon
+    if epsilon is not None:
+        policy = msgspec.structs.replace(policy, annual_epsilon_cap=epsilon, epsilon_per_wave=None)
+    epsilon = policy.annual_epsilon_cap
     instruments = await fetch_instruments_by_ids(
         conn, [i.instrument_id for i in program.instruments]
     )
@@ -191,35 +219,10 @@ async def plan_program(
         [(r.slug, r.version, r.instrument) for r in instruments]
     )
     units = await list_subtree_headcounts(conn, program.root_unit_id)
-    nodes = plan.build_nodes(
-        [(u.unit_id, u.parent_id, u.path) for u in units], program.root_unit_id
+    setup = make_setup(
+        units, program.root_unit_id, scales, items, policy, participation, visible_root(viewer)
     )
-    levels = max(node.level for node in nodes) + 1
-    budget = (
-        mechanisms.rho_for(epsilon, policy.delta) if policy.mechanism == "gaussian" else epsilon
-    )
-    scope = viewer_scope(viewer)
-    by_id = {u.unit_id: u for u in units}
-    visible = [
-        (index, by_id[node.unit_id])
-        for index, node in enumerate(nodes)
-        if not node.direct
-        and (scope is None or node.path == scope or node.path.startswith(scope + "/"))
-    ]
-    setup = _Setup(
-        nodes=nodes,
-        tree=gls.Tree(parent=[node.parent for node in nodes]),
-        levels=levels,
-        scales=scales,
-        blocks=plan.blocks_for(levels, scales, items, policy.histogram_levels),
-        mechanism=policy.mechanism,
-        budget=budget,
-        policy=Policy(
-            min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
-        ),
-        participation=participation,
-        visible=visible,
-    )
+    levels, budget = setup.levels, setup.budget
     if level_shares is not None and not (
         len(level_shares) == levels
         and all(math.isfinite(s) and s >= 0 for s in level_shares)
@@ -234,6 +237,7 @@ async def plan_program(
     return PlanReport(
         program_id=program.program_id,
         epsilon=epsilon,
+        waves_per_year=policy.waves_per_year,
         delta=policy.delta if policy.mechanism == "gaussian" else 0.0,
         mechanism=policy.mechanism,
         budget=budget,
@@ -254,6 +258,65 @@ async def plan_program(
     )
 
 
+def make_setup(
+    units: list[HeadcountRow], root_id: int, scales: list[plan.ScaleSpec],
+    items: list[plan.ItemSpec], policy: PrivacyPolicy, participation: float,
+    scope: str | None = None,
+) -> _Setup:  # fmt: skip
+    """Everything the predictions need, from public information only."""
+    nodes = plan.build_nodes(
+        [(u.unit_id, u.parent_id, u.path) for u in units],
+        root_id,
+        {u.unit_id: u.headcount for u in units},
+    )
+    by_id = {u.unit_id: u for u in units}
+    return _Setup(
+        nodes=nodes,
+        tree=gls.Tree(parent=[node.parent for node in nodes]),
+        levels=max(node.level for node in nodes) + 1,
+        scales=scales,
+        items=items,
+        histogram_levels=policy.histogram_levels,
+        level_statistics=policy.level_statistics,
+        mechanism=policy.mechanism,
+        budget=mechanisms.wave_budget(policy),
+        policy=Policy(
+            min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
+        ),
+        participation=participation,
+        visible=[
+            (index, by_id[node.unit_id])
+            for index, node in enumerate(nodes)
+            if not node.direct and (scope is None or in_subtree(node.path, scope))
+        ],
+    )
+
+
+def best_shares(setup: _Setup) -> list[float]:
+    """The level shares the search finds best, starting from an even split."""
+    return _search(setup, plan.level_shares(setup.levels, None))
+
+
+async def planned_policy(
+    conn: Conn, root_unit_id: int, instrument_ids: list[int], policy: PrivacyPolicy
+) -> PrivacyPolicy:
+    """The policy with the planner's best level shares for the tree's public headcounts at
+    EXPECTED_PARTICIPATION, when it gives none: a new program starts from the optimum,
+    which the coordinator sees (and may edit) before the first wave opens."""
+    if policy.level_shares is not None:
+        return policy
+    units = await list_subtree_headcounts(conn, root_unit_id)
+    if len(units) == 1 or not any(u.headcount for u in units):
+        # One level, or no headcounts to plan with: every level gets an even share.
+        return policy
+    rows = await fetch_instruments_by_ids(conn, instrument_ids)
+    scales, items = plan.describe_instruments([(r.slug, r.version, r.instrument) for r in rows])
+    setup = make_setup(units, root_unit_id, scales, items, policy, EXPECTED_PARTICIPATION)
+    shares = [round(s, 4) for s in best_shares(setup)]
+    # Rounded to the grid; they add up to 1 within the program's own check.
+    return msgspec.structs.replace(policy, level_shares=shares)
+
+
 # --- predictions ------------------------------------------------------------------------
 
 
@@ -261,7 +324,7 @@ def _level_variances(setup: _Setup, blocks: list[plan.Block]) -> dict[tuple[str,
     """The noise variance of every block kind and key at every level (inf: not measured)."""
     out: dict[tuple[str, str], list[float]] = {}
     for block in blocks:
-        if block.kind == "item":
+        if block.kind in ("item", "bands"):
             continue
         per_level = out.setdefault((block.kind, block.key), [math.inf] * setup.levels)
         per_level[block.level] = mechanisms.noise_variance(setup.mechanism, block.scale)
@@ -322,74 +385,82 @@ class _Outcome(NamedTuple):
     mean_half_width: float  # the widest over the scales
     publish_count: bool
     publish_mean: bool
+    headline_half_width: float  # the widest over the headline scales
+    publish_headline: bool
+    pooled_half_width: float
+    publish_pooled: bool
 
 
 def _outcomes(setup: _Setup, shares: list[float]) -> list[_Outcome]:
     """What the release rules would decide for every visible unit, with these level shares."""
-    blocks = plan.split_budget(setup.blocks, 1.0, shares)
+    tiers = plan.level_tiers(shares, setup.histogram_levels, setup.level_statistics)
+    blocks = plan.split_budget(plan.blocks_for(setup.scales, setup.items, tiers), 1.0, shares)
     blocks = mechanisms.with_scales(blocks, setup.mechanism, setup.budget)
     variances = _patterns(setup, _level_variances(setup, blocks))
     missing = [math.inf] * len(setup.nodes)
     responses = variances.get(("responses", "responses"), missing)
-    # Scales with the same variance patterns, bands and midpoint get the same predictions.
-    groups: dict[tuple[int, int, int, float], tuple[list[float], list[float], int, float]] = {}
-    for s in setup.scales:
-        sums = variances.get(("sum", s.key), missing)
-        bands = variances.get(("bands", s.key), missing)
-        midpoint = (s.low + s.high) / 2
-        groups[(id(sums), id(bands), len(s.bands), midpoint)] = (
-            sums, bands, len(s.bands), midpoint
-        )  # fmt: skip
+    scales = [
+        (variances.get(("sum", s.key), missing), variances.get(("count", s.key), missing),
+         s.headline)
+        for s in setup.scales
+    ]  # fmt: skip
     # Units of the same size in the same position of the tree get the same predictions.
     seen: dict[tuple[float, ...], _Outcome] = {}
     out: list[_Outcome] = []
-    for index, unit in setup.visible:
-        n = setup.participation * unit.headcount
-        key = (
-            n,
-            responses[index],
-            *(v for g in groups.values() for v in (g[0][index], g[1][index])),
-        )
+    for index, _ in setup.visible:
+        # The node's headcount: at least its children's total (plan.build_nodes).
+        headcount = setup.nodes[index].headcount
+        noise = (v for sums, counts, _ in scales for v in (sums[index], counts[index]))
+        key = (headcount, responses[index], *noise)
         outcome = seen.get(key)
         if outcome is None:
-            outcome = seen[key] = _predict_unit(setup, n, responses[index], index, groups)
+            outcome = seen[key] = _predict_unit(setup, headcount, responses[index], index, scales)
         out.append(outcome)
     return out
 
 
 def _predict_unit(
     setup: _Setup,
-    n: float,
+    headcount: int,
     count_variance: float,
     index: int,
-    groups: dict[tuple[int, int, int, float], tuple[list[float], list[float], int, float]],
+    scales: list[tuple[list[float], list[float], bool]],
 ) -> _Outcome:
-    count = (
-        Estimate(n, math.sqrt(count_variance))
-        if math.isfinite(count_variance)
-        else Estimate(None, None)
-    )
-    worst = 0.0 if groups else math.inf
-    means_published = bool(groups)
-    for sums, bands, n_bands, midpoint in groups.values():
-        mean, n_scale = _predict_mean(n, sums[index], n_bands * bands[index], midpoint)
-        worst = max(worst, mean.half_width)
-        means_published = means_published and publish_ratio(n_scale, mean, setup.policy)
+    """The release's rules (estimates.publish_count, publish_ratio) at the expected count."""
+    n = setup.participation * headcount
+    count_se = math.sqrt(count_variance) if math.isfinite(count_variance) else None
+    count = Estimate(n, count_se) if count_se is not None else Estimate(None, None)
+    worst = headline = 0.0 if scales else math.inf
+    for sums, counts, is_headline in scales:
+        se = predicted_mean_std_error(n, sums[index], counts[index])
+        worst = max(worst, se)
+        if is_headline:
+            headline = max(headline, se)
+    pooled = headline / math.sqrt(ROLLING_WAVES)
+
+    def shown(se: float) -> bool:
+        return bool(scales) and publish_ratio(count, se, setup.policy)
+
     return _Outcome(
-        count.std_error,
-        count.half_width,
-        worst,
-        publish_count(count, setup.policy),
-        means_published,
+        count_se,
+        Z95 * count_se if count_se is not None else math.inf,
+        Z95 * worst,
+        publish_count(headcount, count_se, setup.policy),
+        shown(worst),
+        Z95 * headline,
+        shown(headline),
+        Z95 * pooled,
+        shown(pooled),
     )
 
 
 def _score(setup: _Setup, outcomes: list[_Outcome]) -> tuple[int, int, float]:
-    """More publishable means, then more publishable counts, then a narrower top interval."""
+    """More means shown (all scales each wave, headline each wave, headline pooled: each
+    counts), then more publishable counts, then a narrower top interval."""
     # Units are in the plan's breadth-first order: the first is the top one the viewer sees.
     width = outcomes[0].mean_half_width if outcomes else math.inf
     return (
-        sum(1 for o in outcomes if o.publish_mean),
+        sum(o.publish_mean + o.publish_headline + o.publish_pooled for o in outcomes),
         sum(1 for o in outcomes if o.publish_count),
         -width,
     )
@@ -403,12 +474,16 @@ def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
             path=unit.path,
             level=setup.nodes[index].level,
             headcount=unit.headcount,
-            expected_responses=setup.participation * unit.headcount,
+            expected_responses=setup.participation * setup.nodes[index].headcount,
             count_std_error=o.count_std_error,
             count_half_width=_finite(o.count_half_width),
             mean_half_width=_finite(o.mean_half_width),
             publish_count=o.publish_count,
             publish_mean=o.publish_mean,
+            headline_half_width=_finite(o.headline_half_width),
+            publish_headline=o.publish_headline,
+            pooled_half_width=_finite(o.pooled_half_width),
+            publish_pooled=o.publish_pooled,
         )
         for (index, unit), o in zip(setup.visible, outcomes, strict=True)
     ]
@@ -418,31 +493,17 @@ def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
         at.units += 1
         at.publishable_counts += u.publish_count
         at.publishable_means += u.publish_mean
+        at.publishable_headlines += u.publish_headline
+        at.publishable_pooled += u.publish_pooled
     return SharesPlan(
         level_shares=list(shares),
         publishable_units=sum(1 for u in units if u.publish_mean),
         publishable_counts=sum(1 for u in units if u.publish_count),
+        publishable_headlines=sum(1 for u in units if u.publish_headline),
+        publishable_pooled=sum(1 for u in units if u.publish_pooled),
         levels=per_level,
         units=units,
     )
-
-
-def _predict_mean(
-    n: float, sum_variance: float, count_variance: float, midpoint: float
-) -> tuple[Estimate, Estimate]:
-    """(scale mean, scale count) as the release would derive them, for the assumed values.
-
-    The sum's variance is in hundredths of a point squared, as the release measures it.
-    """
-    if not (math.isfinite(sum_variance) and math.isfinite(count_variance)):
-        return Estimate(None, None), Estimate(None, None)
-    n_scale = Estimate(n, math.sqrt(count_variance))
-    centred = ratio(
-        ASSUMED_CENTRED_MEAN * n, sum_variance / plan.Q**2, n, count_variance
-    )  # fmt: skip
-    if centred.value is None:
-        return Estimate(None, None), n_scale
-    return Estimate(centred.value + midpoint, centred.std_error), n_scale
 
 
 # --- the search over level shares ---------------------------------------------------------
@@ -498,7 +559,8 @@ def _advice(
         if lv.units and lv.share > 0 and lv.publishable_means == 0:
             advice.append(
                 f"With {given}, no unit at {name(lv.level)} would have publishable "
-                f"scale means at ε = {epsilon:g} and {setup.participation:.0%} participation."
+                f"scale means at ε = {epsilon:g} per year and {setup.participation:.0%} "
+                "participation."
             )
     if best is None:
         return advice

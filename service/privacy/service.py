@@ -8,7 +8,6 @@ rows in the caller's transaction, so a wave is released (and charged) exactly on
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,17 +18,18 @@ from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveNotFound, WaveTransitionRefused
 from service.instruments.service import fetch_instruments_by_ids
-from service.privacy import mechanisms, plan, queries
+from service.privacy import mechanisms, plan, queries, trends
 from service.privacy.estimates import Policy, Row, derive_rows
 from service.privacy.schemas import LedgerEntry, LedgerReport, ReleaseSummary
+from service.programs.schemas import PrivacyPolicy
 from service.programs.service import fetch_program
+from service.waves import queries as wave_queries
 from service.waves.schemas import FrozenSettings
 
 YEAR = timedelta(days=365)
 log = logging.getLogger("muster")
 # Waves whose automatic release was refused, reported once per process, not every tick.
 _reported: set[int] = set()
-ROLLING_WAVES = 4
 
 
 class WaveForRelease(msgspec.Struct, frozen=True):
@@ -71,20 +71,29 @@ async def build_plan(conn: Conn, wave: WaveForRelease) -> tuple[plan.Plan, list[
     rows = await fetch_instruments_by_ids(conn, [f.instrument_id for f in frozen])
     scales, items = plan.describe_instruments([(r.slug, r.version, r.instrument) for r in rows])
     units = await queries.list_subtree_units(conn, wave.root_unit_id)
-    nodes = plan.build_nodes([(u.unit_id, u.parent_id, u.path) for u in units], wave.root_unit_id)
-    levels = max(node.level for node in nodes) + 1
-    blocks = plan.blocks_for(levels, scales, items, policy.histogram_levels)
-    blocks = plan.split_budget(blocks, 1.0, plan.level_shares(levels, policy.level_shares))
-    budget = (
-        mechanisms.rho_for(policy.epsilon_per_wave, policy.delta)
-        if policy.mechanism == "gaussian"
-        else policy.epsilon_per_wave
+    nodes = plan.build_nodes(
+        [(u.unit_id, u.parent_id, u.path) for u in units],
+        wave.root_unit_id,
+        {u.unit_id: u.headcount for u in units},
     )
+    return plan_for(policy, scales, items, nodes)
+
+
+def plan_for(
+    policy: PrivacyPolicy, scales: list[plan.ScaleSpec], items: list[plan.ItemSpec],
+    nodes: list[plan.Node],
+) -> tuple[plan.Plan, list[int]]:  # fmt: skip
+    """The plan of a release under `policy` (pure: the bench and the planner use it too)."""
+    levels = max(node.level for node in nodes) + 1
+    shares = plan.level_shares(levels, policy.level_shares)
+    tiers = plan.level_tiers(shares, policy.histogram_levels, policy.level_statistics)
+    blocks = plan.split_budget(plan.blocks_for(scales, items, tiers), 1.0, shares)
+    budget = mechanisms.wave_budget(policy)
     blocks = mechanisms.with_scales(blocks, policy.mechanism, budget)
     release_plan = plan.Plan(
         version=plan.PLAN_VERSION,
         mechanism=policy.mechanism,
-        epsilon=policy.epsilon_per_wave,
+        epsilon=mechanisms.wave_epsilon(policy),
         delta=policy.delta,
         budget=budget,
         nodes=nodes,
@@ -134,6 +143,11 @@ def vectors_from_rows(
             elif block.kind == "bands":
                 k = scale_index[block.key]
                 values = [record[f"band{k}_{j}"] for j in range(width)]
+            elif block.kind == "count":
+                # Every scored respondent falls in exactly one band of the scale.
+                k = scale_index[block.key]
+                bands = len(release_plan.scales[k].bands)
+                values = [sum(record[f"band{k}_{j}"] for j in range(bands))]
             else:
                 k = item_index[block.key]
                 values = [record[f"item{k}_{v}"] for v in block.columns]
@@ -168,7 +182,7 @@ async def release_wave(
                                     charge.epsilon, charge.delta, now)],
         policy.mechanism, policy.delta,
     )  # fmt: skip
-    if after > policy.annual_epsilon_cap + 1e-12:
+    if after > policy.annual_epsilon_cap:
         raise BudgetExhausted(
             f"Releasing wave {wave_id} would bring this program's privacy loss over the last "
             f"365 days to ε = {after:.3f}, above its cap of {policy.annual_epsilon_cap:g}. "
@@ -179,16 +193,17 @@ async def release_wave(
             needed=charge.epsilon,
             cap=policy.annual_epsilon_cap,
         )
+    await _check_people_cap(conn, wave, release_plan, charge, now)
     depth = release_plan.levels - 1
     sql = queries.aggregation_sql(depth, release_plan.scales, release_plan.items)
     records = await queries.fetch_aggregates(conn, sql, wave_id, wave.root_unit_id)
     noisy = mechanisms.measure(measurement, vectors_from_rows(release_plan, records, depth))
     variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
-    rows = derive_rows(
-        release_plan, noisy, variance_of,
-        Policy(min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width),
-    )  # fmt: skip
-    rows += await _trend_rows(conn, wave, rows, policy.max_half_width)
+    publish = Policy(
+        min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
+    )
+    rows = derive_rows(release_plan, noisy, variance_of, publish)
+    rows += await _trend_rows(conn, wave, rows, publish)
     unverified = wave.frozen.mode == "open"
     await queries.insert_release_rows(
         conn,
@@ -200,10 +215,11 @@ async def release_wave(
         ],
     )  # fmt: skip
     await queries.insert_ledger(
-        conn, wave.program_id, wave_id, charge, release_plan.describe(),
+        conn, wave.program_id, wave_id, charge,
+        {**release_plan.describe(), "guarantee": guarantee_of(wave.frozen.mode)},
         actor.staff_id if actor else None, now,
     )  # fmt: skip
-    await queries.update_wave_released(conn, wave_id, now)
+    await wave_queries.update_wave_released(conn, wave_id, now)
     await insert_audit(
         conn, actor, "wave.released",
         {"wave_id": wave_id, "epsilon": charge.epsilon, "rho": charge.rho},
@@ -222,6 +238,67 @@ async def release_wave(
         year_epsilon=after,
         annual_epsilon_cap=policy.annual_epsilon_cap,
     )
+
+
+# What a charge protects: in card and link waves a person answers at most once; an open
+# link lets anyone answer again, so its charge holds per response, not per person.
+PER_PERSON = "per person: one response per person per wave (single-use card or link)"
+PER_RESPONSE = (
+    "per response only: an open link accepts repeated answers, so a person who answers k "
+    "times is protected at k^2 times this rho (k times this epsilon under Laplace)"
+)
+
+
+def guarantee_of(mode: str) -> str:
+    return PER_RESPONSE if mode == "open" else PER_PERSON
+
+
+def charge_rho(mechanism: str, rho: float | None, epsilon: float) -> float:
+    """A charge as zCDP rho: a Laplace (pure epsilon-DP) entry counts as epsilon^2 / 2."""
+    return (rho or 0.0) if mechanism == "gaussian" else epsilon * epsilon / 2.0
+
+
+async def _check_people_cap(
+    conn: Conn, wave: WaveForRelease, release_plan: plan.Plan, charge: mechanisms.Charge,
+    now: datetime,
+) -> None:  # fmt: skip
+    """The cap holds per person, across programs: a release charges every unit it covers.
+
+    For every unit this release covers, the rho of every release over the last 365 days,
+    of any program whose subtree contains the unit, plus this one's, converted to epsilon
+    at this policy's delta, may not exceed this policy's annual cap.
+    """
+    assert wave.frozen is not None  # noqa: S101 - checked by release_wave
+    policy = wave.frozen.policy
+    charges = await queries.list_overlapping_charges(conn, wave.root_unit_id, now - YEAR)
+    if not charges:
+        return
+    this = charge_rho(charge.mechanism, charge.rho, charge.epsilon)
+    worst, worst_path = 0.0, ""
+    for node in release_plan.nodes:
+        if node.direct:
+            continue
+        total = this + sum(
+            charge_rho(c.mechanism, c.rho, c.epsilon)
+            for c in charges
+            if node.path == c.root_path or node.path.startswith(c.root_path + "/")
+        )
+        if total > worst:
+            worst, worst_path = total, node.path
+    after = mechanisms.epsilon_of_rho(worst, policy.delta)
+    if after > policy.annual_epsilon_cap:
+        spent = mechanisms.epsilon_of_rho(worst - this, policy.delta)
+        raise BudgetExhausted(
+            f"Releasing wave {wave.wave_id} would bring the privacy loss of the people in "
+            f"{worst_path} over the last 365 days, from every program that covers them, to "
+            f"ε = {after:.3f}, above this program's cap of {policy.annual_epsilon_cap:g}. "
+            "Wait until older releases leave the 365-day window, or release fewer programs "
+            "over the same people.",
+            spent=spent,
+            remaining=max(policy.annual_epsilon_cap - spent, 0.0),
+            needed=charge.epsilon,
+            cap=policy.annual_epsilon_cap,
+        )
 
 
 async def release_due_waves(conn: Conn, now: datetime) -> list[int]:
@@ -244,52 +321,30 @@ async def release_due_waves(conn: Conn, now: datetime) -> list[int]:
 
 
 async def _trend_rows(
-    conn: Conn, wave: WaveForRelease, rows: list[Row], max_half_width: float
+    conn: Conn, wave: WaveForRelease, rows: list[Row], policy: Policy
 ) -> list[Row]:
-    """Change against the previous released wave, and the mean over the last four releases.
-
-    Both are computed from stored noisy values only: post-processing, no extra budget.
-    """
+    """Change against the previous released wave and the pooled mean (trends.py)."""
     previous = await queries.list_previous_released_waves(
-        conn, wave.program_id, wave.seq, ROLLING_WAVES - 1
+        conn, wave.program_id, wave.seq, trends.ROLLING_WAVES - 1
     )
     if not previous:
         return []
-    stored = await queries.list_released_values(conn, previous, ":mean")
-    history: dict[tuple[int, str], list[tuple[int, float, float]]] = {}
-    for value in stored:
-        if value.value is not None and value.std_error is not None and value.published:
-            history.setdefault((value.unit_id, value.statistic), []).append(
-                (previous.index(value.wave_id), value.value, value.std_error)
+    means: dict[tuple[int, str], list[trends.Stored]] = {}
+    published_before: set[tuple[int, str]] = set()
+    for value in await queries.list_released_values(conn, previous, ":mean"):
+        if value.value is not None and value.std_error is not None:
+            means.setdefault((value.unit_id, value.statistic), []).append(
+                trends.Stored(previous.index(value.wave_id), value.value, value.std_error)
             )
-    out: list[Row] = []
-    for row in rows:
-        if not row.statistic.endswith(":mean") or row.value is None or row.std_error is None:
-            continue
-        past = sorted(history.get((row.unit_id, row.statistic), []))
-        base = row.statistic.removesuffix(":mean")
-        if past and past[0][0] == 0 and row.published:
-            _, before, before_se = past[0]
-            change = row.value - before
-            se = math.sqrt(row.std_error**2 + before_se**2)
-            half = 1.959963984540054 * se
-            # Shown when both means are; a change counts as real only when its interval
-            # excludes zero, which readers see from lower and upper.
-            out.append(
-                Row(row.unit_id, f"{base}:trend", change, se, change - half, change + half,
-                    True, None, None, row.instrument_version)
-            )  # fmt: skip
-        if row.published:
-            values = [(row.value, row.std_error)] + [(v, s) for _, v, s in past]
-            k = len(values)
-            mean = sum(v for v, _ in values) / k
-            se = math.sqrt(sum(s * s for _, s in values)) / k
-            half = 1.959963984540054 * se
-            out.append(
-                Row(row.unit_id, f"{base}:rolling{ROLLING_WAVES}", mean, se, mean - half,
-                    mean + half, half <= max_half_width, None, None, row.instrument_version)
-            )  # fmt: skip
-    return out
+            if value.published and previous.index(value.wave_id) == 0:
+                published_before.add((value.unit_id, value.statistic))
+    responses: dict[int, list[trends.Stored]] = {}
+    for value in await queries.list_released_values(conn, previous, "responses"):
+        if value.statistic == "responses" and value.value is not None:
+            responses.setdefault(value.unit_id, []).append(
+                trends.Stored(previous.index(value.wave_id), value.value, value.std_error or 0.0)
+            )
+    return trends.trend_rows(rows, means, responses, published_before, policy)
 
 
 async def ledger_report(

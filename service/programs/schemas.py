@@ -73,18 +73,27 @@ class Resource(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     description: LocalizedText | None = None
 
 
+LevelStatistics = Literal["headline", "means", "bands", "histograms"]
+
+
 class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """How much privacy each wave may spend and what a release may show.
 
     Fixed for a wave when it opens: later changes to the program cannot weaken it.
     """
 
-    # Budget one wave's release may spend, as (ε, δ); with the gaussian mechanism the release
-    # spends the largest zCDP ρ that OpenDP's conversion keeps within (ε, δ).
-    epsilon_per_wave: Annotated[float, msgspec.Meta(gt=0, le=10)] = 1.0
-    delta: Annotated[float, msgspec.Meta(gt=0, le=1e-5)] = 1e-7
-    # Total ε the releases of one program may spend in any rolling year.
+    # The guarantee: ε per person over any rolling year (with δ). Every release is charged
+    # to every unit it covers, and the releases over a unit, from any program, may not
+    # spend more than this in 365 days.
     annual_epsilon_cap: Annotated[float, msgspec.Meta(gt=0, le=40)] = 4.0
+    delta: Annotated[float, msgspec.Meta(gt=0, le=1e-5)] = 1e-7
+    # The waves a year is planned for: each wave spends 1/waves_per_year of the year's
+    # budget (of its zCDP ρ with the gaussian mechanism, which adds up exactly).
+    waves_per_year: Annotated[int, msgspec.Meta(ge=1, le=52)] = 4
+    # An override kept for programs made before the yearly budget: one wave spends the
+    # largest ρ that OpenDP's conversion keeps within (ε, δ). Left out (the default): the
+    # year's budget divided by waves_per_year.
+    epsilon_per_wave: Annotated[float, msgspec.Meta(gt=0, le=10)] | None = None
     # "gaussian": zero-concentrated DP; "laplace": pure DP.
     mechanism: Mechanism = "gaussian"
     # A unit's estimate is shown only when its noisy count reaches this.
@@ -96,6 +105,13 @@ class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     # Share of each wave's budget per tree level, root level first; they add up to 1.
     # A zero share measures nothing at that level: its units are reported through their
     # parents (`muster plan` proposes shares). Left out: split evenly.
+    # What each level measures, root level first: "headline" (headline scale means),
+    # "means" (every scale's mean), "bands" (means and bands), "histograms" (and item
+    # histograms). Left out: the deepest level given budget measures headline means, the
+    # top histogram_levels levels histograms, the others bands.
+    level_statistics: (
+        Annotated[list[LevelStatistics], msgspec.Meta(min_length=1, max_length=20)] | None
+    ) = None
     # Release each wave as soon as it closes (the scheduler does it within one tick).
     release_on_close: bool = False
     level_shares: (

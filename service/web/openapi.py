@@ -2,7 +2,7 @@
 
 Every operation declares the problem responses it can send (RFC 9457,
 application/problem+json) and the security it needs; service/errors.py makes the
-documents themselves.
+documents themselves; service/auth/guards.py has SECURITY, service/db.py MAX_ID.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from service.errors import PROBLEM_MEDIA_TYPE, Problem
 
-# The largest id a path or query parameter accepts: PostgreSQL bigint.
-MAX_ID = 2**63 - 1
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 # What any staff operation can answer: an unreadable request, no or a bad credential, a
 # role or scope that does not allow it, an invalid field, a token over its rate limit.
 COMMON = (400, 401, 403, 422, 429)
@@ -22,10 +19,9 @@ _PROBLEM_WHEN: dict[int, str] = {
     400: "The request could not be read (problem document).",
     401: "No valid session or API token: `not-authenticated` or `token-invalid` "
     "(revoked or expired token).",
-    403: "The role, the token scope or the unit scope does not allow this "
-    "(`forbidden`, `unit-out-of-scope`).",
-    404: "No such program, wave, unit, instrument, staff account or token "
-    "(the problem's `type` says which).",
+    403: "The role or the token scope does not allow this (`forbidden`).",
+    404: "No such program, wave, unit, instrument, staff account or token, or one outside "
+    "your scope (the same answer; the problem's `type` says which).",
     409: "The request conflicts with the current state (the problem's `type` says how).",
     413: "The request body is too large (`body-too-large`).",
     422: "A query parameter or field is not valid; `errors` names it.",

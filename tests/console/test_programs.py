@@ -8,8 +8,8 @@ from typing import Any
 
 from service.config import Settings
 from service.instruments.service import sync_instruments
-from tests.console.conftest import Seed, Signed, World
-from tests.factories import make_tree
+from tests.factories import World, make_tree
+from tests.http import Seed, Signed
 
 
 def _form(root: str, **overrides: Any) -> dict[str, Any]:
@@ -24,6 +24,7 @@ def _form(root: str, **overrides: Any) -> dict[str, Any]:
         "mode": "cards",
         "policy.epsilon_per_wave": "1",
         "policy.annual_epsilon_cap": "4",
+        "policy.waves_per_year": "4",
         "policy.delta": "1e-7",
         "policy.min_publish_count": "10",
         "policy.max_half_width": "0.25",

@@ -7,8 +7,8 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.console.conftest import Seed, Signed, World
-from tests.privacy.conftest import add_responses, random_answers, wave_items
+from tests.factories import World, add_responses, random_answers, wave_items
+from tests.http import Seed, Signed
 
 
 def _status(seed: Seed, wave_id: int) -> str:
@@ -103,7 +103,8 @@ def test_the_planner_predicts_each_unit_before_a_wave_opens(admin: Signed, world
     page = admin.get(f"/console/planner?program={world['program']}&participation=80&epsilon=3")
     assert page.status_code == 200
     assert "What the planner advises" in page.text
-    assert "With ε = 3.0 per wave" in page.text and "80% participation" in page.text
+    # Issue 11: the what-if ε is per person per year.
+    assert "With ε = 3.0 per person per year" in page.text and "80% participation" in page.text
     for unit in world["units"]:
         assert f"<code>{unit['path']}</code>" in page.text
 

@@ -57,6 +57,7 @@ text = { en = "Third?", fr = "Troisième?" }
 
 [[scales]]
 id = "main"
+headline = true
 name = { en = "Main", fr = "Principal" }
 items = ["first", "second"]
 scoring = "mean"
@@ -257,6 +258,13 @@ BROKEN = [
         "is missing; this field is required",
     ),
     # semantic errors, found after decoding
+    (
+        "no headline scale",
+        "headline = true\n",
+        "",
+        "$.scales",
+        "0 scales are marked `headline = true`; expected 1 or 2",
+    ),
     (
         "slug not the file name",
         'slug = "sample"',

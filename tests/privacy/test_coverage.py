@@ -9,15 +9,29 @@ unlucky noise.
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
 from service.privacy import mechanisms, queries
 from service.privacy import service as release
 from service.privacy.estimates import Policy, derive_rows
-from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
+from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
 
 RUNS = 400
+# Coverage of published values is checked per level, the root being one unit: 1600 releases
+# give it a standard error of 0.55%, so the 95% +- 2% bounds are 3.7 standard errors wide.
+PUBLISHED_RUNS = 1600
+
+
+async def _true_aggregates(conn: Any, wave_id: int) -> tuple[Any, list[int], Any]:
+    """The wave's plan, block sizes and true aggregates, through the release's own SQL."""
+    wave = await release._fetch_wave(conn, wave_id)
+    plan, sizes = await release.build_plan(conn, wave)
+    depth = plan.levels - 1
+    sql = queries.aggregation_sql(depth, plan.scales, plan.items)
+    records = await queries.fetch_aggregates(conn, sql, wave_id, wave.root_unit_id)
+    return plan, sizes, release.vectors_from_rows(plan, records, depth)
 
 
 async def test_intervals_cover_the_true_values_at_the_stated_rate(conn: Any) -> None:
@@ -32,12 +46,7 @@ async def test_intervals_cover_the_true_values_at_the_stated_rate(conn: Any) -> 
         await add_responses(conn, wave_id, leaf["unit_id"], answers)
     await close(conn, wave_id)
 
-    wave = await release._fetch_wave(conn, wave_id)
-    plan, sizes = await release.build_plan(conn, wave)
-    depth = plan.levels - 1
-    sql = queries.aggregation_sql(depth, plan.scales, plan.items)
-    records = await queries.fetch_aggregates(conn, sql, wave_id, wave.root_unit_id)
-    aggregates = release.vectors_from_rows(plan, records, depth)
+    plan, sizes, aggregates = await _true_aggregates(conn, wave_id)
     truth = derive_rows(plan, aggregates.vectors, lambda s: 1e-18, Policy(10, 0.25))
     true_value = {(r.unit_id, r.statistic): r.value for r in truth}
     measurement = mechanisms.release_measurement(plan.blocks, sizes, "gaussian")
@@ -62,3 +71,74 @@ async def test_intervals_cover_the_true_values_at_the_stated_rate(conn: Any) -> 
     assert 0.93 <= counts <= 0.975, counts
     # Means are ratios of two noisy totals; the delta method is close at these counts.
     assert 0.92 <= means <= 0.98, means
+
+
+async def test_published_values_cover_at_the_stated_rate_at_every_level(conn: Any) -> None:
+    """Coverage CONDITIONAL ON PUBLICATION (issue 11): publish decisions read public
+    variances, headcounts and the noisy response count, never the noise of what they
+    publish, so what is shown covers like everything else: 95% +- 2% at every level."""
+    _, wave_id, units = await open_wave_on(
+        conn, shape=(2, 3), annual_epsilon_cap=8.0, waves_per_year=1, epsilon_per_wave=None,
+        histogram_levels=0, max_half_width=0.5,
+    )  # fmt: skip
+    items = await wave_items(conn, wave_id)
+    rng = random.Random(5)
+    leaves = [u for u in units if u["depth"] == 2]
+    # Leaves from 8 to 90 respondents: some means are published, some are not.
+    for k, leaf in enumerate(leaves):
+        people = 8 + 16 * k
+        await conn.execute(
+            "UPDATE unit SET headcount = $2 WHERE unit_id = $1", leaf["unit_id"], people * 10 // 7
+        )
+        await add_responses(
+            conn,
+            wave_id,
+            leaf["unit_id"],
+            [random_answers(rng, items, 0.05) for _ in range(people)],
+        )
+    await conn.execute(
+        "UPDATE unit p SET headcount = (SELECT sum(c.headcount) FROM unit c WHERE c.parent_id = "
+        "p.unit_id) WHERE p.depth = 1 AND p.path LIKE $1 || '/%'", units[0]["path"]
+    )  # fmt: skip
+    await conn.execute(
+        "UPDATE unit SET headcount = (SELECT sum(headcount) FROM unit WHERE depth = 1 AND "
+        "parent_id = $1) WHERE unit_id = $1", units[0]["unit_id"]
+    )  # fmt: skip
+    await close(conn, wave_id)
+
+    plan, sizes, aggregates = await _true_aggregates(conn, wave_id)
+    policy = Policy(10, 0.5)
+    truth = derive_rows(plan, aggregates.vectors, lambda s: 1e-18, policy)
+    true_value = {(r.unit_id, r.statistic): r.value for r in truth}
+    level = {n.unit_id: n.level for n in plan.nodes if not n.direct}
+    measurement = mechanisms.release_measurement(plan.blocks, sizes, "gaussian")
+    covered: dict[tuple[str, int], list[int]] = {}
+    published_means = unpublished_means = 0
+    for _ in range(PUBLISHED_RUNS):
+        noisy = mechanisms.measure(measurement, aggregates)
+        rows = derive_rows(plan, noisy, lambda s: mechanisms.noise_variance("gaussian", s), policy)
+        for row in rows:
+            kind = "count" if row.statistic == "responses" else "mean"
+            if kind == "mean" and not row.statistic.endswith(":mean"):
+                continue
+            if kind == "mean" and row.value is not None:
+                published_means += row.published
+                unpublished_means += not row.published
+            if not row.published or row.lower is None or row.upper is None:
+                continue
+            slot = covered.setdefault((kind, level[row.unit_id]), [0, 0])
+            slot[0] += row.lower <= true_value[(row.unit_id, row.statistic)] <= row.upper
+            slot[1] += 1
+    # The test means something: some means are published and some are not.
+    assert published_means > 0 and unpublished_means > 0
+    assert {key for key, (_, n) in covered.items() if n >= PUBLISHED_RUNS} >= {
+        ("count", 0),
+        ("count", 1),
+        ("mean", 0),
+        ("mean", 1),
+        ("mean", 2),
+    }
+    for key, (hit, n) in covered.items():
+        # 95% +- 2%; a cell with few published values gets 4 of its standard errors.
+        slack = max(0.02, 4 * math.sqrt(0.95 * 0.05 / n))
+        assert abs(hit / n - 0.95) <= slack, (key, hit / n, n)

@@ -102,3 +102,27 @@ def test_the_variance_does_not_depend_on_the_values() -> None:
     # Measured root and two children with the same variance, leaves noisier.
     assert p.variance[0] < 4.0
     assert p.variance[3] == p.variance[4] < 9.0
+
+
+def test_an_unknown_sibling_leaves_the_measured_subtrees_known() -> None:
+    # The demo's shape with shares [0, 0, .3, .7]: root (unmeasured) -> battalions a, b
+    # (unmeasured) and the root's "direct" node d (unmeasured, no children); stations below.
+    # root=0, a=1, b=2, d=3, a1=4, a2=5, b1=6, b2=7, leaves of a1..b2 = 8..15.
+    parent = [-1, 0, 0, 0, 1, 1, 2, 2, 4, 4, 5, 5, 6, 6, 7, 7]
+    level = [0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3]
+    var = [[math.inf, math.inf, 3.0, 1.5][d] for d in level]
+    rng = random.Random(4)
+    y = [rng.uniform(-20, 20) if math.isfinite(s) else 0.0 for s in var]
+    p = pattern(Tree(parent=parent), var)
+    x = estimate(p, y)
+    # The root and its direct node stay unknown; everything under a and b is known ...
+    assert p.variance[0] == math.inf and p.variance[3] == math.inf
+    assert all(math.isfinite(p.variance[v]) for v in [1, 2, *range(4, 16)])
+    # ... and equals the dense solve of the tree without the unknown node.
+    kept = [v for v in range(16) if v != 3]
+    renumber = {v: i for i, v in enumerate(kept)}
+    sub = Tree(parent=[renumber[parent[v]] if parent[v] >= 0 else -1 for v in kept])
+    expected_x, expected_var = dense_wls(sub, [y[v] for v in kept], [var[v] for v in kept])
+    for v in kept[1:]:
+        assert x[v] == pytest.approx(expected_x[renumber[v]], abs=1e-9)
+        assert p.variance[v] == pytest.approx(expected_var[renumber[v]], rel=1e-9)

@@ -12,13 +12,15 @@ import math
 import random
 from typing import Any
 
+import asyncpg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service import db
 from service.privacy import queries
 from service.privacy import service as release
-from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
+from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
 
 
 async def _vectors(conn: Any, wave_id: int) -> tuple[Any, list[list[int]]]:
@@ -80,3 +82,43 @@ def test_adding_or_removing_one_response_stays_within_every_sensitivity(
             await conn.close()
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+async def test_a_stored_answer_outside_the_instruments_bounds_stays_within_every_sensitivity(
+    conn: Any, seed: int
+) -> None:
+    # The database check lets any positive smallint through; the release clamps it.
+    rng = random.Random(seed)
+    _, wave_id, units = await open_wave_on(conn, shape=(2, 2), histogram_levels=9)
+    items = await wave_items(conn, wave_id)
+    for unit in units:
+        answers = [random_answers(rng, items, 0.2) for _ in range(rng.randint(0, 3))]
+        await add_responses(conn, wave_id, unit["unit_id"], answers)
+    await close(conn, wave_id)
+    plan, before = await _vectors(conn, wave_id)
+    wild = [rng.choice([0, 1, high + 1, 32767]) for _, high in items]
+    await add_responses(conn, wave_id, rng.choice(units)["unit_id"], [wild])
+    _, after = await _vectors(conn, wave_id)
+    _assert_within_sensitivity(plan, before, after)
+
+
+@pytest.mark.parametrize(
+    "answers", [[1, -1, 3], [1, None, 3], [[1, 2], [3, 4]]], ids=["negative", "null", "2-d"]
+)
+async def test_a_response_with_an_impossible_answer_cannot_be_stored(
+    conn: Any, answers: list[Any]
+) -> None:
+    _, wave_id, units = await open_wave_on(conn, shape=(1,))
+    with pytest.raises(asyncpg.CheckViolationError, match="response_answers_in_range"):
+        await add_responses(conn, wave_id, units[1]["unit_id"], [answers])
+
+
+async def test_answers_numbered_from_other_than_1_cannot_be_stored(conn: Any) -> None:
+    _, wave_id, units = await open_wave_on(conn, shape=(1,))
+    with pytest.raises(asyncpg.CheckViolationError, match="response_answers_in_range"):
+        await conn.execute(
+            "INSERT INTO response (wave_id, unit_id, answers) VALUES ($1, $2, '[0:1]={1,2}')",
+            wave_id,
+            units[1]["unit_id"],
+        )

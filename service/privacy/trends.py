@@ -1,0 +1,85 @@
+"""Change against the previous wave and the pooled mean over the last ROLLING_WAVES waves.
+
+Both are computed from stored noisy values only: post-processing, no extra budget.
+
+The pooled mean stands on its own precision: it is published when ITS predicted interval
+is within the policy's half-width, whether or not any wave's own mean was (the old rule
+showed it only where this wave's mean already was, so it added nothing). The decision
+reads public variances and the noisy response counts of the waves, whose noise is
+independent of the means': it does not select on the means' noise.
+"""
+
+from __future__ import annotations
+
+import math
+
+from service.privacy.estimates import Z95, Policy, Row
+
+ROLLING_WAVES = 4
+
+
+class Stored:
+    """A released value of an earlier wave (a mean or a response count)."""
+
+    __slots__ = ("order", "std_error", "value")
+
+    def __init__(self, order: int, value: float, std_error: float) -> None:
+        self.order, self.value, self.std_error = order, value, std_error
+
+
+def trend_rows(
+    rows: list[Row],
+    means: dict[tuple[int, str], list[Stored]],
+    responses: dict[int, list[Stored]],
+    published_before: set[tuple[int, str]],
+    policy: Policy,
+) -> list[Row]:
+    """Trend and pooled rows for this wave's mean rows.
+
+    `means` and `responses` hold the earlier waves' stored values per (unit, statistic) and
+    per unit, `order` 0 for the wave just before this one; `published_before` the means
+    the previous wave published.
+    """
+    count_now = {r.unit_id: r.value for r in rows if r.statistic == "responses"}
+    out: list[Row] = []
+    for row in rows:
+        if not row.statistic.endswith(":mean") or row.value is None or row.std_error is None:
+            continue
+        base = row.statistic.removesuffix(":mean")
+        past = sorted(means.get((row.unit_id, row.statistic), []), key=lambda s: s.order)
+        if (
+            past
+            and past[0].order == 0
+            and row.published
+            and ((row.unit_id, row.statistic) in published_before)
+        ):
+            change = row.value - past[0].value
+            se = math.sqrt(row.std_error**2 + past[0].std_error ** 2)
+            # Shown when both means are; a change counts as real only when its interval
+            # excludes zero, which readers see from lower and upper.
+            out.append(
+                Row(row.unit_id, f"{base}:trend", change, se, change - Z95 * se,
+                    change + Z95 * se, True, None, None, row.instrument_version)
+            )  # fmt: skip
+        if not past:
+            continue
+        values = [(row.value, row.std_error)] + [(s.value, s.std_error) for s in past]
+        k = len(values)
+        mean = sum(v for v, _ in values) / k
+        se = math.sqrt(sum(s * s for _, s in values)) / k
+        # The plan's precision at each wave's noisy response count (public variances).
+        counts = {s.order: s.value for s in responses.get(row.unit_id, [])}
+        ns = [count_now.get(row.unit_id)] + [counts.get(s.order) for s in past]
+        published = False
+        if row.planned is not None and all(n is not None and n >= 1 for n in ns):
+            known = [n for n in ns if n is not None]
+            predicted = math.sqrt(sum((row.planned / n) ** 2 for n in known)) / k
+            published = (
+                sum(known) / k >= policy.min_publish_count
+                and Z95 * predicted <= policy.max_half_width
+            )
+        out.append(
+            Row(row.unit_id, f"{base}:rolling{ROLLING_WAVES}", mean, se, mean - Z95 * se,
+                mean + Z95 * se, published, None, None, row.instrument_version)
+        )  # fmt: skip
+    return out
