@@ -26,3 +26,22 @@ def test_readme_links_to_every_doc() -> None:
     readme = (DOCS.parent / "README.md").read_text()
     for doc in sorted(DOCS.glob("*.md")):
         assert f"docs/{doc.name}" in readme, doc.name
+
+
+def test_operations_has_the_backup_section_the_readme_promises() -> None:
+    readme = (DOCS.parent / "README.md").read_text()
+    assert "backups and what they hold" in readme
+    ops = (DOCS / "operations.md").read_text()
+    section = ops.split("## Backups and what they hold", 1)[1]
+    for needed in (
+        "pgdata",
+        "secret_key",
+        "pg_dump",
+        "while a wave is open",
+        "after a wave's close",
+    ):
+        assert needed in section, needed
+    anchor = "#after-a-wave-closes-what-remains-where-and-for-how-long"
+    assert anchor in section
+    heading = "## After a wave closes: what remains, where, and for how long"
+    assert heading in (DOCS / "anonymity.md").read_text()
