@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+import re
 from pathlib import Path
 
 import pytest
 
+from service.cli import build_parser
 from service.config import Settings
 from service.errors import problem_types
 
@@ -45,3 +48,23 @@ def test_operations_has_the_backup_section_the_readme_promises() -> None:
     assert anchor in section
     heading = "## After a wave closes: what remains, where, and for how long"
     assert heading in (DOCS / "anonymity.md").read_text()
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:  # argparse keeps its subcommands only here
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+@pytest.mark.parametrize("doc", [*sorted(p.name for p in DOCS.glob("*.md")), "../README.md"])
+def test_every_muster_command_a_doc_names_exists(doc: str) -> None:
+    text = (DOCS / doc).read_text()
+    commands = _subcommands(build_parser())
+    for first, second in re.findall(
+        r"`muster (?:--json )?([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", text
+    ):
+        assert first in commands, f"{doc}: muster {first}"
+        below = _subcommands(commands[first])
+        if below:
+            assert second in below, f"{doc}: muster {first} {second}"
