@@ -19,6 +19,7 @@ from service.auth.guards import require
 from service.auth.principal import Principal
 from service.dashboard import service, views
 from service.db import MAX_ID, Conn
+from service.programs.service import list_programs
 from service.web.pages import PAGE_OPT
 
 # Everyone with a staff role reads the dashboard within their scope: leaders and
@@ -105,9 +106,13 @@ async def questions_page(
     response_headers=STAFF_HEADERS,
     include_in_schema=False,
 )
-async def about_page(principal: NamedDependency[Principal]) -> Response[Any]:
-    """What the numbers mean, for a chief: noise, ranges, small units, the privacy budget."""
-    return _page("dashboard/about.html", principal)
+async def about_page(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal]
+) -> Response[Any]:
+    """What the numbers mean, for a chief: noise, ranges, small units, the privacy budget
+    (each visible program's own ε per person per year and waves a year)."""
+    programs = await list_programs(conn, principal)
+    return _page("dashboard/about.html", principal, programs=programs)
 
 
 routes: list[Any] = [overview_page, unit_page, questions_page, about_page]

@@ -348,3 +348,22 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client: TestClient[An
     response = client.get("/dashboard", headers=HTML, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login"
     assert client.get("/dashboard").status_code == 401
+
+
+def test_the_about_page_quotes_each_programs_own_epsilon_and_waves_a_year(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    async def set_policy(conn: Any) -> str:
+        await conn.execute(
+            "UPDATE program SET policy = policy || "
+            '\'{"annual_epsilon_cap": 2.5, "waves_per_year": 2}\'::jsonb'
+        )
+        name: str = await conn.fetchval("SELECT name FROM program ORDER BY program_id LIMIT 1")
+        return name
+
+    name = seed(set_policy)
+    sign_in(client, seed, None, "admin")
+    about = client.get("/dashboard/about", headers=HTML).text
+    assert f"<strong>{name}</strong>: at most ε = 2.5" in about
+    assert "planned as 2 waves a year" in about
+    assert "by default" not in about
