@@ -19,7 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from service import db, metrics, migrate, ratelimit_tokens
+from service import db, metrics, migrate, ratelimit_tokens, scheduler
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
@@ -43,7 +43,6 @@ from service.responses.middleware import install_respondent_privacy
 from service.tokens.signing import Signer
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
-from service.waves import scheduler
 from service.web import pages
 
 WEB_DIR = Path(__file__).resolve().parent / "web"

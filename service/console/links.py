@@ -30,7 +30,7 @@ from service.errors import (
 )
 from service.invitations import links
 from service.invitations import service as invitations
-from service.invitations.controller import _base_url, attachment
+from service.invitations.controller import attachment, request_base_url
 from service.invitations.schemas import MAX_CARDS_PER_UNIT
 from service.tokens import blindrsa
 from service.tokens import queries as token_queries
@@ -43,15 +43,14 @@ async def _waves(conn: Conn, principal: Principal) -> list[dict[str, Any]]:
     """Each scheduled or open links wave with its key fingerprint and per-unit counts."""
     out = []
     for wave, label in await _wave_choices(conn, principal, "links"):
-        row = await conn.fetchval("SELECT survey_key FROM wave WHERE wave_id = $1", wave.wave_id)
-        key = await token_queries.fetch_token_wave(conn, row)
+        public_key = await token_queries.fetch_public_key(conn, wave.wave_id)
         out.append(
             {
                 "label": label,
                 "status": wave.status,
                 "fingerprint": None
-                if key is None or key.public_key is None
-                else blindrsa.short_fingerprint(key.public_key),
+                if public_key is None
+                else blindrsa.short_fingerprint(public_key),
                 "units": await invitations.list_link_counts(conn, principal, wave.wave_id),
             }
         )
@@ -129,7 +128,7 @@ async def links_download(
             errors = forms.problem_errors(exc, FIELDS)
         else:
             return attachment(
-                links.render_csv(batch, _base_url(request)).encode(),
+                links.render_csv(batch, request_base_url(request)).encode(),
                 links.MEDIA_TYPE,
                 links.file_name(batch),
                 {},

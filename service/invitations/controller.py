@@ -37,7 +37,7 @@ WRITE = [require("admin", scope="write")]
 WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wave's id.")]
 
 
-def _base_url(request: Request[Any, Any, Any]) -> str:
+def request_base_url(request: Request[Any, Any, Any]) -> str:
     settings: Settings = request.app.state.settings
     return service.public_base_url(settings, f"{request.url.scheme}://{request.url.netloc}")
 
@@ -53,13 +53,13 @@ async def download(
     the codes' only copy: no cache or referrer may keep it."""
     # Rendering 2,000 QR codes takes seconds of CPU: off the event loop, inside the request's
     # transaction, so a sheet that fails to render leaves no codes behind.
-    base_url = _base_url(request)
+    base_url = request_base_url(request)
     content, media_type = await to_thread.run_sync(files.cards_file, batch, fmt, paper, base_url)
-    return attachment(content, media_type, files.file_name(batch, fmt), headers or {})
+    return attachment(content, media_type, files.file_name(batch, fmt), headers)
 
 
 def attachment(
-    content: bytes, media_type: str, name: str, headers: dict[str, str]
+    content: bytes, media_type: str, name: str, headers: dict[str, str] | None = None
 ) -> Response[bytes]:
     """A file holding plain codes or tickets: its only copy, kept by no cache or referrer."""
     return Response(
@@ -71,7 +71,7 @@ def attachment(
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
-            **headers,
+            **(headers or {}),
         },
     )
 
@@ -170,7 +170,7 @@ async def create_links(
         conn, principal, wave_id, data.unit, data.count, include_subtree=data.include_subtree
     )
     return attachment(
-        links.render_csv(batch, _base_url(request)).encode(),
+        links.render_csv(batch, request_base_url(request)).encode(),
         links.MEDIA_TYPE,
         links.file_name(batch),
         {"Muster-Key-Fingerprint": batch.fingerprint or ""},

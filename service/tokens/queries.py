@@ -49,6 +49,14 @@ async def fetch_token_wave(conn: Conn, survey_key: str) -> TokenWaveRow | None:
     return None if row is None else msgspec.convert(dict(row), type=TokenWaveRow)
 
 
+async def fetch_public_key(conn: Conn, wave_id: int) -> bytes | None:
+    """The wave's public key (DER), or None before the wave has one."""
+    value: bytes | None = await conn.fetchval(
+        "SELECT public_key FROM wave WHERE wave_id = $1", wave_id
+    )
+    return value
+
+
 async def insert_signing_key(
     conn: Conn, wave_id: int, private_key: bytes, public_key: bytes
 ) -> None:
