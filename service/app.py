@@ -37,9 +37,9 @@ from service.privacy import controller as privacy_controller
 from service.programs import controller as programs_controller
 from service.responses import controller as responses_controller
 from service.responses import pages as respondent_pages
+from service.responses import token_routes
 from service.responses.batching import SubmissionBatcher
 from service.responses.middleware import install_respondent_privacy
-from service.tokens import controller as tokens_controller
 from service.tokens.signing import Signer
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
@@ -95,7 +95,7 @@ def create_app(settings: Settings) -> Litestar:
             *privacy_controller.routes,
             *invitations_controller.routes,
             *responses_controller.routes,
-            *tokens_controller.routes,
+            *token_routes.routes,
             *pages.routes,
             *console_controller.routes,
             *dashboard_controller.routes,
