@@ -147,6 +147,28 @@ def test_the_document_covers_every_api_route() -> None:
     assert not any(path.startswith("/s/") for path in DOCUMENT["paths"])
 
 
+def _parameters() -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (f"{method.upper()} {path}", p["name"]): p["schema"]
+        for path, item in DOCUMENT["paths"].items()
+        for method, op in item.items()
+        if path.startswith("/api/v1/") and isinstance(op, dict)
+        for p in op.get("parameters", [])
+    }
+
+
+def test_id_parameters_and_zero_bounds_are_in_the_document() -> None:
+    parameters = _parameters()
+    ids = {key: schema for key, schema in parameters.items() if key[1].endswith("_id")}
+    assert len(ids) > 15
+    for key, schema in ids.items():
+        assert schema.get("minimum") == 1 and schema.get("maximum"), key
+    # Litestar drops a bound of 0 from an optional parameter; the routes say it again.
+    assert parameters[("GET /api/v1/releases", "level")]["minimum"] == 0
+    plan = "GET /api/v1/programs/{program_id}/plan"
+    assert parameters[(plan, "epsilon")]["exclusiveMinimum"] == 0
+
+
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
 def test_operation_conforms_to_its_schema(fuzz_client: TestClient[Any], label: str) -> None:
     operation = OPERATIONS[label]

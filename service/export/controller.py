@@ -62,7 +62,13 @@ ScaleQuery = Annotated[
 ]
 LevelQuery = Annotated[
     int | None,
-    QueryParameter(ge=0, le=MAX_LEVEL, description="Only units this deep below the root (0)."),
+    QueryParameter(
+        ge=0,
+        le=MAX_LEVEL,
+        description="Only units this deep below the root (0).",
+        # Litestar leaves a bound of 0 out of an optional parameter's schema: said again.
+        schema_extra={"minimum": 0},
+    ),
 ]
 LimitQuery = Annotated[
     int, QueryParameter(ge=1, le=MAX_PAGE, description="Rows per page (at most 10,000).")

@@ -70,7 +70,14 @@ async def plan(
         float, QueryParameter(gt=0, le=1, description="Expected share of people who answer.")
     ] = 0.6,
     epsilon: Annotated[
-        float | None, QueryParameter(gt=0, le=10, description="Budget per wave to try.")
+        float | None,
+        QueryParameter(
+            gt=0,
+            le=10,
+            description="Budget per wave to try.",
+            # Litestar leaves a bound of 0 out of an optional parameter's schema: said again.
+            schema_extra={"exclusiveMinimum": 0},
+        ),
     ] = None,
 ) -> PlanReport:
     """Before a wave opens: which units will be publishable with this budget? Predicted from
