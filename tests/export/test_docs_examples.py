@@ -66,5 +66,9 @@ async def test_the_columns_the_doc_says_are_null_for_trend_and_rolling4_are_null
     assert derived.any()
     for column in ("noise_scale", "privacy_share"):
         line = next(line for line in table.splitlines() if line.startswith(f"| `{column}` |"))
-        assert "null for trend and rolling4" in line
-        assert (rows[column].is_null() == derived).all(), column
+        assert "null for trend and rolling4" in line and "not measured at that unit" in line
+        null = rows[column].is_null()
+        # Derived rows are null; any other null is a statistic not measured, never published.
+        assert (null.filter(derived)).all(), column
+        assert not rows.filter(null & ~derived)["published"].any(), column
+        assert not null.filter(rows["published"] & ~derived).any(), column
