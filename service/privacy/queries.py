@@ -322,16 +322,15 @@ class CoverCharge(msgspec.Struct, frozen=True):
 async def list_overlapping_charges(conn: Conn, root_id: int, since: datetime) -> list[CoverCharge]:
     """Charges since `since` of every program whose subtree overlaps the one at root_id."""
     rows = await conn.fetch(
-        """
+        f"""
         SELECT u.path AS root_path, l.mechanism, l.rho, l.epsilon
         FROM ledger l
         JOIN program p USING (program_id)
         JOIN unit u ON u.unit_id = p.root_unit_id
         JOIN unit r ON r.unit_id = $1
         WHERE l.at > $2
-          AND (u.path = r.path OR starts_with(r.path, u.path || '/')
-               OR starts_with(u.path, r.path || '/'))
-        """,
+          AND ({subtree("r.path", "u.path")} OR {subtree("u.path", "r.path")})
+        """,  # noqa: S608 - only constant fragments are interpolated
         root_id,
         since,
     )

@@ -23,6 +23,7 @@ from service.privacy.estimates import Policy, Row, derive_rows
 from service.privacy.schemas import LedgerEntry, LedgerReport, ReleaseSummary
 from service.programs.schemas import PrivacyPolicy
 from service.programs.service import fetch_program
+from service.scope.rules import in_subtree
 from service.waves.schemas import FrozenSettings
 
 YEAR = timedelta(days=365)
@@ -280,7 +281,7 @@ async def _check_people_cap(
         total = this + sum(
             charge_rho(c.mechanism, c.rho, c.epsilon)
             for c in charges
-            if node.path == c.root_path or node.path.startswith(c.root_path + "/")
+            if in_subtree(node.path, c.root_path)
         )
         if total > worst:
             worst, worst_path = total, node.path
