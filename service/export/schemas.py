@@ -9,7 +9,7 @@ import msgspec
 from litestar.openapi.datastructures import ResponseSpec
 
 from service.errors import PROBLEM_MEDIA_TYPE, Problem
-from service.programs.schemas import PrivacyPolicy
+from service.privacy.schemas import PrivacyPolicy
 
 Format = Literal["csv", "json", "parquet"]
 FORMAT_VERSION = 1

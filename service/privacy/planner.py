@@ -61,10 +61,9 @@ from service.privacy.estimates import (
     publish_count,
     publish_ratio,
 )
-from service.privacy.schemas import LevelPlan, PlanReport, SharesPlan, UnitPlan
+from service.privacy.schemas import LevelPlan, PlanReport, PrivacyPolicy, SharesPlan, UnitPlan
+from service.privacy.service import fetch_visible_program
 from service.privacy.trends import ROLLING_WAVES
-from service.programs.schemas import PrivacyPolicy
-from service.programs.service import fetch_program
 from service.scope.queries import subtree
 from service.scope.rules import in_subtree, visible_root
 
@@ -141,14 +140,11 @@ async def plan_program(
         raise _invalid("participation", "Expected a share of the headcount in (0, 1].")
     if epsilon is not None and not (math.isfinite(epsilon) and 0 < epsilon <= 40):
         raise _invalid("epsilon", "Expected an ε per person per year in (0, 40].")
-    program = await fetch_program(conn, viewer, program_id)
-    policy = program.policy
+    program, policy = await fetch_visible_program(conn, viewer, program_id)
     if epsilon is not None:
         policy = msgspec.structs.replace(policy, annual_epsilon_cap=epsilon, epsilon_per_wave=None)
     epsilon = policy.annual_epsilon_cap
-    instruments = await fetch_instruments_by_ids(
-        conn, [i.instrument_id for i in program.instruments]
-    )
+    instruments = await fetch_instruments_by_ids(conn, program.instrument_ids)
     scales, items = plan.describe_instruments(
         [(r.slug, r.version, r.instrument) for r in instruments]
     )

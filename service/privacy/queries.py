@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from service.db import Conn
+from service.db import Conn, to_struct
 from service.privacy.plan import ItemSpec, ScaleSpec
 from service.privacy.schemas import LedgerEntry
 from service.scope.queries import subtree
@@ -287,6 +287,33 @@ def roll_up(
 
 
 # --- ledger -----------------------------------------------------------------------------
+
+
+class ProgramPolicyRow(msgspec.Struct, frozen=True, kw_only=True):
+    """What privacy reads of a program: its root, its policy and its pinned instruments."""
+
+    program_id: int
+    root_unit_id: int
+    root_unit_path: str
+    policy: dict[str, Any]
+    # In the order they were pinned.
+    instrument_ids: list[int]
+
+
+async def fetch_program_policy(conn: Conn, program_id: int) -> ProgramPolicyRow | None:
+    row = await conn.fetchrow(
+        """
+        SELECT p.program_id, p.root_unit_id, u.path AS root_unit_path, p.policy,
+               ARRAY(
+                   SELECT pi.instrument_id FROM program_instrument pi
+                   WHERE pi.program_id = p.program_id ORDER BY pi.position
+               ) AS instrument_ids
+        FROM program p JOIN unit u ON u.unit_id = p.root_unit_id
+        WHERE p.program_id = $1
+        """,
+        program_id,
+    )
+    return None if row is None else to_struct(row, ProgramPolicyRow)
 
 
 async def lock_program(conn: Conn, program_id: int) -> None:
