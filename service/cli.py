@@ -2,13 +2,13 @@
 
 Every command takes `--json` to print machine-readable output. Errors print the
 problem's title and detail (or the problem document with --json) and exit non-zero.
+What they print is written by service/terminal.py; `muster serve` runs service/server.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -21,6 +21,8 @@ from service import db, migrate
 from service.config import Settings, SettingsError
 from service.errors import PROBLEM_BASE, DomainError, FieldError, InvalidInput, Problem, field_error
 from service.instruments.service import sync_instruments
+from service.server import serve
+from service.terminal import emit, emit_problem
 
 Command = Callable[[db.Conn, argparse.Namespace, Settings], Awaitable[Any]]
 EXIT_PROBLEM = 1
@@ -31,57 +33,6 @@ FIRST_WAVE_LEAD = timedelta(days=7)
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-# --- rendering --------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    return msgspec.to_builtins(value)
-
-
-def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    if not rows:
-        return "(none)"
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return ",".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return ",".join(f"{k}={_cell(v)}" for k, v in value.items())
-    return str(value)
-
-
-def emit(value: Any, args: argparse.Namespace, columns: Sequence[str] | None = None) -> None:
-    data = _plain(value)
-    if args.json:
-        sys.stdout.write(msgspec.json.encode(data).decode() + "\n")
-    elif isinstance(data, list) and columns:
-        print(_table(data, columns))
-    elif isinstance(data, dict):
-        width = max((len(k) for k in data), default=0)
-        for key, item in data.items():
-            print(f"{key.ljust(width)}  {_cell(item)}")
-    elif data is not None:
-        print(data)
-
-
-def emit_problem(problem: Problem, as_json: bool) -> None:
-    if as_json:
-        sys.stdout.write(msgspec.json.encode(problem).decode() + "\n")
-        return
-    print(f"error: {problem.title}", file=sys.stderr)
-    print(f"  {problem.detail}", file=sys.stderr)
-    for error in problem.errors or []:
-        print(f"  - {error.field}: {error.message}", file=sys.stderr)
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -566,38 +517,6 @@ async def _run_command(command: Command, args: argparse.Namespace, settings: Set
             await command(conn, args, settings)
     finally:
         await conn.close()
-
-
-# Seconds a worker gets to finish its requests and store waiting submissions when the
-# server stops or replaces it, before it is killed.
-WORKER_STOP_SECONDS = 30
-
-
-def serve(settings: Settings) -> None:
-    """Run the app under Granian, with access logs off: respondent requests leave no trace.
-
-    A worker that dies (killed, out of memory) is replaced at once and the others go on
-    serving, so the server and the embedded PostgreSQL it started stay up. A submission
-    is acknowledged only once it is committed, so a dying worker loses none it thanked for.
-    """
-    from granian import Granian
-    from granian.constants import Interfaces
-
-    url = db.resolve_database_url(settings.database_url, settings.data_path)
-    # Workers are separate processes; they find the same database through the environment.
-    os.environ["MUSTER_DATABASE_URL"] = url
-    print(f"Muster is serving on http://{settings.host}:{settings.port}", flush=True)
-    Granian(
-        "service.app:app_from_env",
-        factory=True,
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.ASGI,
-        workers=settings.workers,
-        respawn_failed_workers=True,
-        workers_kill_timeout=WORKER_STOP_SECONDS,
-        log_access=False,
-    ).serve()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

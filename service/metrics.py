@@ -36,9 +36,8 @@ from litestar.response import Response
 from service.auth.guards import SECURITY, require
 from service.db import Conn
 from service.errors import PROBLEM_MEDIA_TYPE, Problem
-from service.privacy.schemas import LedgerEntry
+from service.privacy.schemas import LedgerEntry, PrivacyPolicy
 from service.privacy.service import YEAR, year_spent
-from service.programs.schemas import PrivacyPolicy
 from service.ratelimit_tokens import REFUSED_SCOPE_KEY
 
 if TYPE_CHECKING:

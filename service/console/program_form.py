@@ -12,7 +12,8 @@ from typing import Any
 from service.console import forms
 from service.console.forms import Errors
 from service.errors import DomainError, FieldError
-from service.programs.schemas import PrivacyPolicy, Program, ProgramCreate, Resource
+from service.privacy.schemas import PrivacyPolicy
+from service.programs.schemas import Program, ProgramCreate, Resource
 
 POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width")
 POLICY_INTS = ("waves_per_year", "min_publish_count", "histogram_levels")

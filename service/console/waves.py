@@ -24,7 +24,8 @@ from service.errors import (
     WaveTransitionRefused,
 )
 from service.privacy import service as privacy
-from service.privacy.planner import PlanReport, plan_program
+from service.privacy.planner import plan_program
+from service.privacy.schemas import PlanReport
 from service.programs import service as programs
 from service.waves import service as waves
 

@@ -16,6 +16,7 @@ from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
 from service.export import formats, service
+from service.export.metadata import build_metadata
 from service.export.schemas import ExportMetadata, Format, ReleasePage
 from service.export.service import DEFAULT_PAGE, MAX_LEVEL, MAX_PAGE, SCALE_PATTERN
 from service.web.openapi import problem_responses
@@ -97,9 +98,7 @@ async def _download(
     flt = await service.prepare_export(
         conn, principal, program, wave_id=wave, unit=unit, scale=scale, level=level
     )
-    metadata = await service.build_metadata(
-        conn, principal, flt, datetime.now(UTC), unit=unit, scale=scale
-    )
+    metadata = await build_metadata(conn, principal, flt, datetime.now(UTC), unit=unit, scale=scale)
     name = service.export_filename(flt, fmt)
     return Stream(
         service.stream_export(request.app.state.pool, flt, fmt, metadata),
@@ -228,7 +227,7 @@ async def release_metadata(
     ρ per wave and over the rolling year, mechanism, consistency, publish rule, intervals,
     the instruments with their items and scoring, the columns, and a citation line."""
     flt = await service.prepare_export(conn, principal, program, wave_id=wave)
-    return await service.build_metadata(conn, principal, flt, datetime.now(UTC))
+    return await build_metadata(conn, principal, flt, datetime.now(UTC))
 
 
 routes: list[Any] = [list_releases, download_csv, download_parquet, release_metadata]

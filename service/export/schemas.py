@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from service.programs.schemas import PrivacyPolicy
+from service.privacy.schemas import PrivacyPolicy
 
 Format = Literal["csv", "json", "parquet"]
 FORMAT_VERSION = 1

@@ -14,8 +14,7 @@ from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
 from service.privacy import planner, service
-from service.privacy.planner import PlanReport
-from service.privacy.schemas import LedgerReport, ReleaseSummary
+from service.privacy.schemas import LedgerReport, PlanReport, ReleaseSummary
 from service.web.openapi import api_problems
 
 TAGS = ["releases"]

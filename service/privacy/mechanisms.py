@@ -19,7 +19,7 @@ import msgspec
 import opendp.prelude as dp
 
 from service.privacy.plan import Block
-from service.programs.schemas import PrivacyPolicy
+from service.privacy.schemas import PrivacyPolicy
 
 dp.enable_features("contrib", "honest-but-curious")
 

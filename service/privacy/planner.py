@@ -36,6 +36,8 @@ is never worse than the current one.
 
 Leaders see their own subtree only: the units they are shown, and the units the search
 counts, are those inside their scope.
+
+The report's wire shapes (PlanReport, SharesPlan, LevelPlan, UnitPlan) live in schemas.py.
 """
 
 from __future__ import annotations
@@ -59,9 +61,9 @@ from service.privacy.estimates import (
     publish_count,
     publish_ratio,
 )
+from service.privacy.schemas import LevelPlan, PlanReport, PrivacyPolicy, SharesPlan, UnitPlan
+from service.privacy.service import fetch_visible_program
 from service.privacy.trends import ROLLING_WAVES
-from service.programs.schemas import PrivacyPolicy
-from service.programs.service import fetch_program
 from service.scope.queries import subtree
 from service.scope.rules import in_subtree, visible_root
 
@@ -72,75 +74,6 @@ EXPECTED_PARTICIPATION = 0.6
 # The share grid is the finest of these steps whose grid has at most MAX_CANDIDATES points.
 GRID_STEPS = (10, 5, 4, 2, 1)
 MAX_CANDIDATES = 1500
-
-
-class UnitPlan(msgspec.Struct, frozen=True, kw_only=True):
-    unit_id: int
-    path: str
-    # Levels below the program's root (0 = the root): the index into level_shares.
-    level: int
-    headcount: int
-    # participation x headcount.
-    expected_responses: float
-    # The standard error the release will store for the unit's response count (exact: it
-    # does not depend on the data); None when nothing measured can say anything about it.
-    count_std_error: float | None
-    count_half_width: float | None
-    # The widest predicted 95% half-width over the program's scales, in scale points.
-    mean_half_width: float | None
-    publish_count: bool
-    # True when the mean of every scale would be published.
-    publish_mean: bool
-    # The widest predicted half-width over the headline scales, one wave and pooled over
-    # ROLLING_WAVES waves, and whether each would be published.
-    headline_half_width: float | None = None
-    publish_headline: bool = False
-    pooled_half_width: float | None = None
-    publish_pooled: bool = False
-
-
-class LevelPlan(msgspec.Struct, kw_only=True):
-    level: int
-    share: float
-    units: int = 0
-    publishable_counts: int = 0
-    publishable_means: int = 0
-    publishable_headlines: int = 0
-    publishable_pooled: int = 0
-
-
-class SharesPlan(msgspec.Struct, frozen=True, kw_only=True):
-    # Share of the wave's budget per level, root level first (they add up to 1).
-    level_shares: list[float]
-    # Units whose scale means would all be published each wave.
-    publishable_units: int
-    publishable_counts: int
-    # Units whose headline means would be published each wave, and pooled.
-    publishable_headlines: int = 0
-    publishable_pooled: int = 0
-    levels: list[LevelPlan]
-    units: list[UnitPlan]
-
-
-class PlanReport(msgspec.Struct, frozen=True, kw_only=True):
-    program_id: int
-    # epsilon per person per rolling year, spent over waves_per_year waves.
-    epsilon: float
-    waves_per_year: int
-    delta: float
-    mechanism: str
-    # What a release spends: zCDP rho (gaussian) or epsilon (laplace).
-    budget: float
-    participation: float
-    levels: int
-    min_publish_count: int
-    max_half_width: float
-    assumed_centred_mean: float
-    # The policy's own level shares, and the best ones found (None when not searched).
-    current: SharesPlan
-    best: SharesPlan | None
-    # Plain sentences for a coordinator.
-    advice: list[str]
 
 
 class HeadcountRow(msgspec.Struct, frozen=True):
@@ -207,14 +140,11 @@ async def plan_program(
         raise _invalid("participation", "Expected a share of the headcount in (0, 1].")
     if epsilon is not None and not (math.isfinite(epsilon) and 0 < epsilon <= 40):
         raise _invalid("epsilon", "Expected an ε per person per year in (0, 40].")
-    program = await fetch_program(conn, viewer, program_id)
-    policy = program.policy
+    program, policy = await fetch_visible_program(conn, viewer, program_id)
     if epsilon is not None:
         policy = msgspec.structs.replace(policy, annual_epsilon_cap=epsilon, epsilon_per_wave=None)
     epsilon = policy.annual_epsilon_cap
-    instruments = await fetch_instruments_by_ids(
-        conn, [i.instrument_id for i in program.instruments]
-    )
+    instruments = await fetch_instruments_by_ids(conn, program.instrument_ids)
     scales, items = plan.describe_instruments(
         [(r.slug, r.version, r.instrument) for r in instruments]
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from service.db import Conn
+from service.db import Conn, to_struct
 from service.privacy.plan import ItemSpec, ScaleSpec
 from service.privacy.schemas import LedgerEntry
 from service.scope.queries import subtree
@@ -289,6 +289,33 @@ def roll_up(
 # --- ledger -----------------------------------------------------------------------------
 
 
+class ProgramPolicyRow(msgspec.Struct, frozen=True, kw_only=True):
+    """What privacy reads of a program: its root, its policy and its pinned instruments."""
+
+    program_id: int
+    root_unit_id: int
+    root_unit_path: str
+    policy: dict[str, Any]
+    # In the order they were pinned.
+    instrument_ids: list[int]
+
+
+async def fetch_program_policy(conn: Conn, program_id: int) -> ProgramPolicyRow | None:
+    row = await conn.fetchrow(
+        """
+        SELECT p.program_id, p.root_unit_id, u.path AS root_unit_path, p.policy,
+               ARRAY(
+                   SELECT pi.instrument_id FROM program_instrument pi
+                   WHERE pi.program_id = p.program_id ORDER BY pi.position
+               ) AS instrument_ids
+        FROM program p JOIN unit u ON u.unit_id = p.root_unit_id
+        WHERE p.program_id = $1
+        """,
+        program_id,
+    )
+    return None if row is None else to_struct(row, ProgramPolicyRow)
+
+
 async def lock_program(conn: Conn, program_id: int) -> None:
     """Serialise everything that spends a program's budget: one release at a time."""
     await conn.execute("SELECT 1 FROM program WHERE program_id = $1 FOR UPDATE", program_id)
@@ -322,16 +349,15 @@ class CoverCharge(msgspec.Struct, frozen=True):
 async def list_overlapping_charges(conn: Conn, root_id: int, since: datetime) -> list[CoverCharge]:
     """Charges since `since` of every program whose subtree overlaps the one at root_id."""
     rows = await conn.fetch(
-        """
+        f"""
         SELECT u.path AS root_path, l.mechanism, l.rho, l.epsilon
         FROM ledger l
         JOIN program p USING (program_id)
         JOIN unit u ON u.unit_id = p.root_unit_id
         JOIN unit r ON r.unit_id = $1
         WHERE l.at > $2
-          AND (u.path = r.path OR starts_with(r.path, u.path || '/')
-               OR starts_with(u.path, r.path || '/'))
-        """,
+          AND ({subtree("r.path", "u.path")} OR {subtree("u.path", "r.path")})
+        """,  # noqa: S608 - only constant fragments are interpolated
         root_id,
         since,
     )

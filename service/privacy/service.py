@@ -20,9 +20,9 @@ from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveNotFound, W
 from service.instruments.service import fetch_instruments_by_ids
 from service.privacy import mechanisms, plan, queries, trends
 from service.privacy.estimates import Policy, Row, derive_rows
-from service.privacy.schemas import LedgerEntry, LedgerReport, ReleaseSummary
-from service.programs.schemas import PrivacyPolicy
-from service.programs.service import fetch_program
+from service.privacy.schemas import LedgerEntry, LedgerReport, PrivacyPolicy, ReleaseSummary
+from service.scope.rules import in_subtree, sees_program
+from service.scope.service import program_not_found
 from service.waves import queries as wave_queries
 from service.waves.schemas import FrozenSettings
 
@@ -281,7 +281,7 @@ async def _check_people_cap(
         total = this + sum(
             charge_rho(c.mechanism, c.rho, c.epsilon)
             for c in charges
-            if node.path == c.root_path or node.path.startswith(c.root_path + "/")
+            if in_subtree(node.path, c.root_path)
         )
         if total > worst:
             worst, worst_path = total, node.path
@@ -347,12 +347,21 @@ async def _trend_rows(
     return trends.trend_rows(rows, means, responses, published_before, policy)
 
 
+async def fetch_visible_program(
+    conn: Conn, viewer: Principal | None, program_id: int
+) -> tuple[queries.ProgramPolicyRow, PrivacyPolicy]:
+    """A program the viewer may see, with its policy; else the answer for no such program."""
+    row = await queries.fetch_program_policy(conn, program_id)
+    if row is None or not sees_program(viewer, row.root_unit_path):
+        raise program_not_found(program_id)
+    return row, msgspec.convert(row.policy, type=PrivacyPolicy)
+
+
 async def ledger_report(
     conn: Conn, viewer: Principal | None, program_id: int, now: datetime
 ) -> LedgerReport:
     """Every charge of a program, and what its rolling year has spent and has left."""
-    program = await fetch_program(conn, viewer, program_id)
-    policy = program.policy
+    _, policy = await fetch_visible_program(conn, viewer, program_id)
     entries = await queries.list_ledger(conn, program_id)
     year = [e for e in entries if e.at > now - YEAR]
     spent = year_spent(year, policy.mechanism, policy.delta)

@@ -28,22 +28,22 @@ from service.errors import (
     FieldError,
     InvalidInput,
     ProgramFrozen,
-    ProgramNotFound,
     UnitNotFound,
     field_error,
 )
+from service.privacy.planner import planned_policy
+from service.privacy.schemas import PrivacyPolicy
 from service.programs import queries
 from service.programs.schemas import (
     NextWave,
     PinnedInstrument,
-    PrivacyPolicy,
     Program,
     ProgramCreate,
     ProgramUpdate,
     Resource,
 )
 from service.scope.rules import sees_program, visible_root
-from service.scope.service import resolve_unit
+from service.scope.service import program_not_found, resolve_unit
 from service.waves import queries as wave_queries
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -153,7 +153,7 @@ async def fetch_visible_program_row(
     row = await queries.fetch_program(conn, program_id, for_update=for_update)
     if row is None or not sees_program(viewer, row.root_unit_path):
         # Outside the viewer's scope is the same answer as no such program.
-        raise ProgramNotFound(f"There is no program {program_id}. List programs to find its id.")
+        raise program_not_found(program_id)
     return row
 
 
@@ -412,9 +412,6 @@ async def create_program(
         check_start=True,
     )
     await _check_name_free(conn, name)
-    # The planner imports this module: imported here, at the one call that needs it.
-    from service.privacy.planner import planned_policy
-
     policy = await planned_policy(
         conn, checked.unit.unit_id, [i.instrument_id for i in checked.instruments], data.policy
     )

@@ -9,7 +9,7 @@ units the viewer may see.
 from __future__ import annotations
 
 from service.db import MAX_ID, Conn
-from service.errors import UnitNotFound
+from service.errors import ProgramNotFound, UnitNotFound
 from service.scope import queries
 from service.scope.queries import UnitRef
 from service.scope.rules import Viewer, is_slug, visible_root
@@ -17,6 +17,12 @@ from service.scope.rules import Viewer, is_slug, visible_root
 # A path is stored in a btree index, whose entries must stay well under 2,700 bytes.
 MAX_PATH_LENGTH = 1000
 LIST_HINT = "Run `muster units list` or GET /api/v1/units to see the paths."
+
+
+def program_not_found(program_id: int) -> ProgramNotFound:
+    """The answer for a program that does not exist or lies outside the viewer's scope: the
+    same for both (check with rules.sees_program)."""
+    return ProgramNotFound(f"There is no program {program_id}. List programs to find its id.")
 
 
 def short(ref: str) -> str:

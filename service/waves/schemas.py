@@ -7,7 +7,8 @@ from typing import Literal
 
 import msgspec
 
-from service.programs.schemas import Mode, PrivacyPolicy
+from service.privacy.schemas import PrivacyPolicy
+from service.programs.schemas import Mode
 
 WaveStatus = Literal["scheduled", "open", "closed", "released"]
 
