@@ -31,7 +31,7 @@ from service.auth.schemas import (
 from service.config import Settings
 from service.db import MAX_ID, Conn, Pool
 from service.errors import CsrfFailed
-from service.web.openapi import api_problems
+from service.openapi import api_problems
 
 # Sent with every staff response: nothing cached, framed, sniffed or leaked in a Referer.
 STAFF_HEADERS: dict[str, str] = {

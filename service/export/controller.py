@@ -19,7 +19,7 @@ from service.export import formats, service
 from service.export.metadata import build_metadata
 from service.export.schemas import ExportMetadata, Format, ReleasePage
 from service.export.service import DEFAULT_PAGE, MAX_LEVEL, MAX_PAGE, SCALE_PATTERN
-from service.web.openapi import problem_responses
+from service.openapi import problem_responses
 
 BASE = "/api/v1/releases"
 TAGS = ["export"]

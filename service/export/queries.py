@@ -218,13 +218,13 @@ async def fetch_deepest_level(conn: Conn, program_id: int) -> int:
     The tree is public structure, not a count of anything anyone answered.
     """
     deepest: int = await conn.fetchval(
-        """
+        f"""
         SELECT coalesce(max(u.depth - root.depth), 0)
         FROM program p
         JOIN unit root ON root.unit_id = p.root_unit_id
-        JOIN unit u ON u.path = root.path OR starts_with(u.path, root.path || '/')
+        JOIN unit u ON {subtree("u.path", "root.path")}
         WHERE p.program_id = $1
-        """,
+        """,  # noqa: S608 - only constant fragments are interpolated
         program_id,
     )
     return deepest

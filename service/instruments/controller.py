@@ -12,7 +12,7 @@ from service.auth.guards import SECURITY, require
 from service.db import Conn
 from service.instruments import service
 from service.instruments.schemas import VERSION_PATTERN, InstrumentRow, InstrumentSummary
-from service.web.openapi import api_problems
+from service.openapi import api_problems
 
 READERS = require("admin", "leader", "researcher", scope="read")
 

@@ -28,7 +28,7 @@ from service.invitations.schemas import (
     Paper,
     UnitLinkCount,
 )
-from service.web.openapi import api_problems, problem_responses
+from service.openapi import api_problems, problem_responses
 
 BASE = "/api/v1/waves"
 TAGS = ["invitations"]

@@ -13,9 +13,9 @@ from litestar.status_codes import HTTP_201_CREATED
 from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
+from service.openapi import api_problems
 from service.privacy import planner, service
 from service.privacy.schemas import LedgerReport, PlanReport, ReleaseSummary
-from service.web.openapi import api_problems
 
 TAGS = ["releases"]
 

@@ -13,9 +13,9 @@ from litestar.status_codes import HTTP_201_CREATED
 from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
+from service.openapi import api_problems
 from service.programs import service
 from service.programs.schemas import Program, ProgramCreate, ProgramUpdate
-from service.web.openapi import api_problems
 
 BASE = "/api/v1/programs"
 TAGS = ["programs"]

@@ -13,9 +13,9 @@ from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
 from service.errors import InvalidCsv
+from service.openapi import api_problems
 from service.units import service
 from service.units.schemas import ImportReport, Unit, UnitCreate, UnitMove, UnitUpdate
-from service.web.openapi import api_problems
 
 BASE = "/api/v1/units"
 TAGS = ["units"]

@@ -13,9 +13,9 @@ from litestar.status_codes import HTTP_200_OK
 from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
+from service.openapi import api_problems
 from service.waves import service
 from service.waves.schemas import Wave
-from service.web.openapi import api_problems
 
 BASE = "/api/v1/waves"
 TAGS = ["waves"]

@@ -23,7 +23,7 @@ _PROBLEM_WHEN: dict[int, str] = {
     404: "No such program, wave, unit, instrument, staff account or token, or one outside "
     "your scope (the same answer; the problem's `type` says which).",
     409: "The request conflicts with the current state (the problem's `type` says how).",
-    413: "The request body is too large (`body-too-large`).",
+    413: "The request body is over the size limit (`body-too-large`).",
     422: "A query parameter or field is not valid; `errors` names it.",
     429: "The API token sent too many requests (`rate-limited`); see `Retry-After` "
     "and the `RateLimit` headers.",
