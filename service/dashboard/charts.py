@@ -40,6 +40,9 @@ CIVIDIS = (
 )  # fmt: skip
 # Ordered bands (e.g. low / moderate / high): light to dark blue.
 BAND_COLOURS = ("#deebf7", "#9ecae1", "#4292c6", "#08519c", "#08306b")
+# Bands by favourability, least to most favourable: ColorBrewer PuOr (5 classes), a
+# diverging scale that stays distinct with every common colour-vision deficiency.
+FAVOUR_COLOURS = ("#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99")
 
 
 # --- colour ---------------------------------------------------------------------------
@@ -68,24 +71,37 @@ def text_on(background: str) -> str:
     )
 
 
+def heat_step(t: float) -> int:
+    """The cividis step (0..9) of a position from 0 to 1 (least to most favourable)."""
+    return max(0, min(len(CIVIDIS) - 1, math.floor(t * len(CIVIDIS))))
+
+
 def heat_bin(value: float, low: float, high: float) -> int:
     """The cividis step (0..9) of a value on a scale from low to high."""
     if high <= low:
         return 0
-    t = (value - low) / (high - low)
-    return max(0, min(len(CIVIDIS) - 1, math.floor(t * len(CIVIDIS))))
+    return heat_step((value - low) / (high - low))
 
 
-def heat_bounds(step: int, low: float, high: float) -> tuple[float, float]:
-    width = (high - low) / len(CIVIDIS)
-    return low + step * width, low + (step + 1) * width
+def _spread(palette: Sequence[str], count: int) -> list[str]:
+    if count <= len(palette):
+        picks = [round(i * (len(palette) - 1) / max(count - 1, 1)) for i in range(count)]
+        return [palette[i] for i in picks]
+    return [palette[i % len(palette)] for i in range(count)]
 
 
 def band_colours(count: int) -> list[str]:
-    if count <= len(BAND_COLOURS):
-        picks = [round(i * (len(BAND_COLOURS) - 1) / max(count - 1, 1)) for i in range(count)]
-        return [BAND_COLOURS[i] for i in picks]
-    return [BAND_COLOURS[i % len(BAND_COLOURS)] for i in range(count)]
+    return _spread(BAND_COLOURS, count)
+
+
+def favour_colours(count: int, higher_is: str | None) -> list[str]:
+    """Colours of a scale's bands, lowest band first, by how favourable each band is:
+    orange for the least favourable, purple for the most. Without a stated direction,
+    the sequential blues of BAND_COLOURS."""
+    if higher_is is None:
+        return band_colours(count)
+    colours = _spread(FAVOUR_COLOURS, count)
+    return colours if higher_is == "better" else colours[::-1]
 
 
 # --- pieces -----------------------------------------------------------------------------
@@ -345,10 +361,12 @@ class BandRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[BandRow],
-                  labelledby: str, describedby: str) -> Markup:  # fmt: skip
+                  labelledby: str, describedby: str, *, colours: Sequence[str] | None = None,
+                  favourable: bool = False) -> Markup:  # fmt: skip
     """Share of respondents in each band, one stacked bar per row. The whisker at the end
-    of a segment spans that band's 95% interval: where the boundary could lie."""
-    colours = band_colours(len(band_labels))
+    of a segment spans that band's 95% interval: where the boundary could lie. With
+    `favourable`, the colours run from less to more favourable and the legend says so."""
+    colours = list(colours) if colours is not None else band_colours(len(band_labels))
     left, right, row_h = 64.0, WIDTH - 8.0, 30.0
     body: list[str] = []
     # Legend, wrapped onto as many lines as it needs.
@@ -362,6 +380,10 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
             f'stroke="{INK}" stroke-width="0.5"/>' + _text(lx + 22, ly, label, size=12)
         )
         lx += width
+    if favourable:
+        ly += 20
+        body.append(_text(8, ly, "orange: less favourable · purple: more favourable",
+                          size=12, fill=MUTED))  # fmt: skip
     top = ly + 16
     height = top + row_h * len(rows) + 6
     for i, row in enumerate(rows):
@@ -380,7 +402,7 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
             w = value * span
             body.append(
                 f'<rect x="{x0:.1f}" y="{y + 5:.1f}" width="{w:.1f}" height="{row_h - 10:.1f}" '
-                f'fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
+                f'fill="{colour}" stroke="{MUTED}" stroke-width="0.5"/>'
             )
             if w >= 34:
                 body.append(

@@ -67,6 +67,17 @@ class ScaleInfo(msgspec.Struct, frozen=True, kw_only=True):
     low: float
     high: float
     bands: list[BandInfo]
+    # "better" when a higher score is good news, "worse" when bad news; None for an
+    # instrument version stored before every scale had to state it.
+    higher_is: str | None = None
+
+    def favourability(self, value: float) -> float:
+        """Where a score lies from least (0) to most (1) favourable; raw position if the
+        direction is unknown."""
+        if self.high <= self.low:
+            return 0.0
+        t = (value - self.low) / (self.high - self.low)
+        return 1.0 - t if self.higher_is == "worse" else t
 
 
 class OptionInfo(msgspec.Struct, frozen=True, kw_only=True):

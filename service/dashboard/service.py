@@ -146,6 +146,7 @@ async def _scales(conn: Conn, waves: list[WaveInfo]) -> list[ScaleInfo]:
                         BandInfo(id=b.id, label=_text(b.label), lower=b.lower, upper=b.upper)
                         for b in scale.bands
                     ],
+                    higher_is=scale.higher_is,
                 )
     return list(found.values())
 

@@ -78,13 +78,41 @@ def fmt_change(stat: Stat | None, previous: WaveInfo | None) -> str:
     return f"{_signed(stat.value)} ({_signed(stat.lower)} to {_signed(stat.upper)})"
 
 
-def change_verdict(stat: Stat | None) -> str:
-    """Plain words for a change: flagged only when its interval excludes zero."""
+def change_direction(stat: Stat | None, higher_is: str | None) -> str:
+    """ "better" / "worse" for a change larger than the noise, by the scale's direction
+    ("up" / "down" when the instrument did not state one); "" within the noise."""
+    if stat is None or not stat.real_change or stat.value is None:
+        return ""
+    rising = stat.value > 0
+    if higher_is is None:
+        return "up" if rising else "down"
+    return "better" if rising == (higher_is == "better") else "worse"
+
+
+def change_arrow(stat: Stat | None) -> str:
+    """▲ for a rise, ▼ for a fall larger than the noise; the words say better or worse."""
+    if stat is None or not stat.real_change or stat.value is None:
+        return ""
+    return "▲" if stat.value > 0 else "▼"
+
+
+def change_verdict(stat: Stat | None, higher_is: str | None) -> str:
+    """Plain words for a change: flagged only when its interval excludes zero, read as
+    better or worse by the scale's direction, never by colour alone."""
     if stat is None or not stat.shown or stat.value is None:
         return ""
     if not stat.real_change:
         return "within the noise"
-    return "up, larger than the noise" if stat.value > 0 else "down, larger than the noise"
+    return f"{change_direction(stat, higher_is)}, larger than the noise"
+
+
+def direction_words(scale: ScaleInfo) -> str:
+    """What a higher score means for this scale, in a few words."""
+    if scale.higher_is == "better":
+        return "higher is better"
+    if scale.higher_is == "worse":
+        return "higher is worse"
+    return ""
 
 
 def fmt_se(stat: Stat, digits: int = 2) -> str:
@@ -120,6 +148,14 @@ def wave_label(wave: WaveInfo) -> str:
 
 def wave_date(wave: WaveInfo) -> str:
     return wave.closes_at.strftime("%-d %b %Y")
+
+
+def meaning(scale: ScaleInfo) -> str:
+    """The scale's one-line meaning ("Higher scores mean …"), ready to start a summary."""
+    if scale.description:
+        return scale.description.rstrip() + " "
+    words = direction_words(scale)
+    return f"For this scale, {words}. " if words else ""
 
 
 # --- links ------------------------------------------------------------------------------
@@ -275,17 +311,21 @@ def trend_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
     if shown:
         last_wave, last = shown[-1]
         summary = (
-            f"{scale.name} in {page.unit.name} over {len(page.history)} released wave(s). "
+            f"{meaning(scale)}{scale.name} in {page.unit.name} over "
+            f"{len(page.history)} released wave(s). "
             f"Latest shown, {wave_label(last_wave)}: {fmt_mean(last.mean(scale.key))}."
         )
         change = last.trend(scale.key)
         if change is not None and change.shown:
             summary += (
                 f" Change since the wave before: {fmt_change(change, None)}, "
-                f"{change_verdict(change)}."
+                f"{change_verdict(change, scale.higher_is)}."
             )
     else:
-        summary = f"{scale.name} in {page.unit.name}: no wave had enough responses to show it."
+        summary = (
+            f"{meaning(scale)}{scale.name} in {page.unit.name}: "
+            "no wave had enough responses to show it."
+        )
     if missing:
         summary += f" Wave(s) {', '.join(missing)}: {NOT_ENOUGH}."
     return Figure(
@@ -315,9 +355,11 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
         return [found.get(b.id, Stat(published=False)) for b in scale.bands]
 
     rows = [BandRow(label=wave_label(w), shares=shares(s)) for w, s in page.history]
+    colours = charts.favour_colours(len(scale.bands), scale.higher_is)
     current = page.current
     if current is not None and all(s.shown for s in shares(current)):
         summary = (
+            f"{meaning(scale)}"
             f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
             f"{wave_label(page.context.wave) if page.context.wave else 'This wave'}: "
             + "; ".join(
@@ -328,6 +370,7 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
         )
     else:
         summary = (
+            f"{meaning(scale)}"
             f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
             f"The selected wave: {NOT_ENOUGH}."
         )
@@ -335,7 +378,15 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
         id=chart_id,
         title=f"{scale.name}: bands",
         summary=summary,
-        svg=charts.stacked_bands(chart_id, labels, rows, title_id, summary_id),
+        svg=charts.stacked_bands(
+            chart_id,
+            labels,
+            rows,
+            title_id,
+            summary_id,
+            colours=colours,
+            favourable=scale.higher_is is not None,
+        ),
         columns=["Wave", *[f"{b.label} ({b.lower:g}–{b.upper:g})" for b in scale.bands]],
         rows=[[wave_label(w), *[fmt_share(x) for x in shares(s)]] for w, s in page.history],
     )
@@ -406,8 +457,11 @@ class ScoreLine(msgspec.Struct, frozen=True, kw_only=True):
     mean: str
     change: str
     verdict: str
-    # "up" / "down" when the change is larger than the noise, else "".
+    # "better" / "worse" ("up" / "down" without a stated direction) when the change is
+    # larger than the noise, else "".
     flag: str
+    # ▲ / ▼ beside the flag's words.
+    arrow: str
     rolling: str
 
 
@@ -417,9 +471,6 @@ def score_lines(
     out = []
     for scale in scales:
         change = stats.trend(scale.key)
-        flag = ""
-        if change is not None and change.real_change and change.value is not None:
-            flag = "up" if change.value > 0 else "down"
         rolling = stats.rolling.get(scale.key)
         mean = stats.mean(scale.key)
         if not mean.shown:
@@ -433,8 +484,9 @@ def score_lines(
                 scale=scale,
                 mean=fmt_mean(mean),
                 change=change_text,
-                verdict=change_verdict(change),
-                flag=flag,
+                verdict=change_verdict(change, scale.higher_is),
+                flag=change_direction(change, scale.higher_is),
+                arrow=change_arrow(change),
                 rolling=fmt_mean(rolling) if rolling is not None else "—",
             )
         )
@@ -472,7 +524,7 @@ def heatmap(context: Context, parent: UnitStats, children: list[UnitStats]) -> H
         stat = stats.mean(scale.key)
         if not stat.shown or stat.value is None:
             return HeatCell(shown=False, text=NOT_ENOUGH, range="", css="heat-none")
-        step = charts.heat_bin(stat.value, scale.low, scale.high)
+        step = charts.heat_step(scale.favourability(stat.value))
         interval = (
             f"{_plain(stat.lower)}–{_plain(stat.upper)}"
             if stat.lower is not None and stat.upper is not None
@@ -489,16 +541,15 @@ def heatmap(context: Context, parent: UnitStats, children: list[UnitStats]) -> H
     ]  # fmt: skip
     total = len(children) * len(scales)
     shown = sum(1 for r in rows[1:] for c in r.cells if c.shown)
-    low = min((s.low for s in scales), default=1.0)
-    high = max((s.high for s in scales), default=5.0)
-    legend = []
-    for step in range(len(charts.CIVIDIS)):
-        a, b = charts.heat_bounds(step, low, high)
-        legend.append((f"heat-{step}", f"{a:.1f}–{b:.1f}"))
+    legend = [
+        (f"heat-{step}", f"step {step + 1} of {len(charts.CIVIDIS)} towards more favourable")
+        for step in range(len(charts.CIVIDIS))
+    ]
     summary = (
         f"Mean score of each unit under {parent.unit.name} (rows) on each scale (columns), "
-        "darker for lower scores and lighter for higher ones; the number is printed in every "
-        f"cell. {shown} of {total} cells had enough responses"
+        "coloured by how favourable it is: darker for less favourable scores, lighter for more "
+        "favourable ones (a lower score is the favourable one where higher is worse); the "
+        f"number is printed in every cell. {shown} of {total} cells had enough responses"
     )
     if shown < total:
         summary += (

@@ -9,7 +9,7 @@ import pytest
 
 from service.dashboard import charts
 from service.dashboard.charts import BandRow, CountRow, DotRow, TrendPoint
-from service.dashboard.schemas import Stat
+from service.dashboard.schemas import ScaleInfo, Stat
 
 CSS = Path(__file__).resolve().parents[2] / "service" / "web" / "static" / "dashboard.css"
 HIDDEN = Stat(published=False)
@@ -32,9 +32,29 @@ def test_every_heat_colour_has_its_stylesheet_rule_with_readable_text(step: int)
     assert rule.groups() == (colour, text)
 
 
-@pytest.mark.parametrize("colour", charts.BAND_COLOURS)
+@pytest.mark.parametrize("colour", charts.BAND_COLOURS + charts.FAVOUR_COLOURS)
 def test_percentages_printed_on_band_colours_are_readable(colour: str) -> None:
     assert charts.contrast(colour, charts.text_on(colour)) >= 4.5
+
+
+def test_bands_are_coloured_by_favourability_not_by_raw_value() -> None:
+    least, most = charts.FAVOUR_COLOURS[0], charts.FAVOUR_COLOURS[-1]
+    # Low / moderate / high: for trust the high band is the favourable one, for stigma the low.
+    assert charts.favour_colours(3, "better")[::2] == [least, most]
+    assert charts.favour_colours(3, "worse")[::2] == [most, least]
+    svg = charts.stacked_bands(
+        "c", ["Low", "High"], [BandRow(label="Wave 1", shares=[shown(0.4), shown(0.6)])],
+        "t", "s", colours=charts.favour_colours(2, "worse"), favourable=True,
+    )  # fmt: skip
+    assert "more favourable" in svg
+    assert svg.index(f'fill="{most}"') < svg.index(f'fill="{least}"')
+
+
+@pytest.mark.parametrize(("higher_is", "step"), [("better", 9), ("worse", 0), (None, 9)])
+def test_the_heat_step_follows_favourability(higher_is: str | None, step: int) -> None:
+    scale = ScaleInfo(key="i/s", instrument_title="I", name="S", description=None, low=1.0,
+                      high=5.0, bands=[], higher_is=higher_is)  # fmt: skip
+    assert charts.heat_step(scale.favourability(4.9)) == step
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,10 @@ from tests.dashboard.conftest import (
     HIDDEN_STRINGS,
     NAMES,
     SAFETY,
+    STRESS,
     World,
     leader_session,
+    put_rows,
     small_world,
 )
 from tests.factories import make_unit
@@ -90,12 +92,52 @@ def test_published_values_show_with_their_interval_and_a_real_change_is_flagged(
     safety = re.search(r"Team psychological safety<span.*?</tr>", page, re.S)
     stress = re.search(r"Organizational stress<span.*?</tr>", page, re.S)
     assert safety is not None and stress is not None
-    assert "larger than the noise" in safety.group(0) and "flag-up" in safety.group(0)
+    # Higher psychological safety is good news: the rise reads "better", in words.
+    assert "▲</span> better, larger than the noise" in safety.group(0)
+    assert "flag-better" in safety.group(0)
     # −0.16 with a range from −0.36 to +0.04 includes zero: no flag.
     assert "within the noise" in stress.group(0) and "flag-" not in stress.group(0)
     assert "131 (122–140) of 200 staff, about 66%" in page
     # The heatmap: each published cell on the colour scale, its value printed in it.
     assert re.search(r'heat-cell heat-\d"><span class="heat-value">3.61</span>', page)
+
+
+@pytest.mark.parametrize(
+    ("key", "stress_change", "safety_change", "stress_reads", "safety_reads"),
+    [
+        # A rise in stress (higher is worse) is bad news, a fall in safety too.
+        ("north", 0.18, -0.25, "▲</span> worse, larger", "▼</span> worse, larger"),
+        ("south", -0.18, 0.25, "▼</span> better, larger", "▲</span> better, larger"),
+    ],
+)
+def test_a_change_reads_better_or_worse_by_the_direction_of_its_scale(
+    client: TestClient[Any], seed: Any, world: World, key: str, stress_change: float,
+    safety_change: float, stress_reads: str, safety_reads: str,
+) -> None:  # fmt: skip
+    async def changes(conn: Any) -> None:
+        await put_rows(conn, world.org.wave_ids[1], world.id(key), {
+            f"scale:{STRESS}:trend": (stress_change, 0.1, True),
+            f"scale:{SAFETY}:trend": (safety_change, 0.1, True),
+        })  # fmt: skip
+
+    seed(changes)
+    sign_in(client, seed, None, "admin")
+    page = client.get(f"/dashboard/units/{world.id(key)}", headers=HTML).text
+    safety = re.search(r"Team psychological safety<span.*?</tr>", page, re.S)
+    stress = re.search(r"Organizational stress<span.*?</tr>", page, re.S)
+    assert safety is not None and stress is not None
+    assert stress_reads in stress.group(0) and safety_reads in safety.group(0)
+    worse, better = ("flag-worse", "flag-better")
+    assert (worse if "worse" in stress_reads else better) in stress.group(0)
+    # The scale's meaning is shown where it is named.
+    assert "Higher scores mean more strain" in stress.group(0)
+    # The trend chart says it in words too; the heatmap legend speaks of favourability.
+    assert (
+        "worse, larger than the noise"
+        if "worse" in stress_reads
+        else "better, larger than the noise"
+    ) in page.split("Organizational stress over time")[1]
+    assert "More favourable" in client.get("/dashboard", headers=HTML).text
 
 
 # --- scope ----------------------------------------------------------------------------------
