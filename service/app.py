@@ -8,7 +8,6 @@ import gc
 import logging
 from collections.abc import AsyncGenerator
 from pathlib import Path
-from typing import Any
 
 from litestar import Litestar
 from litestar.config.response_cache import ResponseCacheConfig
@@ -40,6 +39,8 @@ from service.responses import controller as responses_controller
 from service.responses import pages as respondent_pages
 from service.responses.batching import SubmissionBatcher
 from service.responses.middleware import install_respondent_privacy
+from service.tokens import controller as tokens_controller
+from service.tokens.signing import Signer
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
 from service.waves import scheduler
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> Litestar:
             log.info("applied migrations: %s", ", ".join(applied))
         app.state.pool = pool
         app.state.submissions = SubmissionBatcher(pool, settings.submit_writers)
+        app.state.signer = Signer(settings.signing_processes)
         app.state.settings = settings
         app.state.secret_key = load_secret_key(settings.secret_key, settings.data_path)
         app.state.unknown_emails = UnknownEmails()
@@ -79,6 +81,7 @@ def create_app(settings: Settings) -> Litestar:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await app.state.submissions.close()
+            app.state.signer.close()
             await pool.close()
 
     app = Litestar(
@@ -92,6 +95,7 @@ def create_app(settings: Settings) -> Litestar:
             *privacy_controller.routes,
             *invitations_controller.routes,
             *responses_controller.routes,
+            *tokens_controller.routes,
             *pages.routes,
             *console_controller.routes,
             *dashboard_controller.routes,
@@ -165,9 +169,3 @@ def freeze_startup_heap() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def openapi_document(settings: Settings) -> dict[str, Any]:
-    app = create_app(settings)
-    schema: dict[str, Any] = app.openapi_schema.to_schema()
-    return schema

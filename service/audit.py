@@ -6,14 +6,24 @@ operator at the command line.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from service.auth.principal import Principal
 from service.db import Conn
 
 
+class Actor(Protocol):
+    """What the trail records of who acted (an auth Principal), without importing auth,
+    which records its own actions here."""
+
+    @property
+    def staff_id(self) -> int: ...
+
+    @property
+    def via(self) -> str: ...
+
+
 async def insert_audit(
-    conn: Conn, actor: Principal | None, action: str, subject: dict[str, Any]
+    conn: Conn, actor: Actor | None, action: str, subject: dict[str, Any]
 ) -> None:
     await conn.execute(
         "INSERT INTO audit (staff_id, action, subject) VALUES ($1, $2, $3)",

@@ -277,10 +277,13 @@ def cmd_invitations(kind: str) -> Command:
     """Cards (or open links) for a wave, written to --out; the codes exist only in that file."""
 
     async def run(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
-        from service.invitations import cards
+        from service.invitations import files
         from service.invitations import service as invitations
 
-        fmt = cards.format_for_name(args.out)
+        if kind == "links" and args.count is not None:
+            await _issuance_links(conn, args, settings)
+            return
+        fmt = files.format_for_name(args.out)
         if fmt is None:
             raise InvalidInput(
                 "Name the output file .pdf, .html or .csv.",
@@ -295,7 +298,7 @@ def cmd_invitations(kind: str) -> Command:
                 conn, None, args.wave, args.unit, include_subtree=args.subtree
             )
         base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
-        content, _ = cards.cards_file(batch, fmt, args.paper, base)
+        content, _ = files.cards_file(batch, fmt, args.paper, base)
         # Written before the transaction commits: if the file cannot be written, no code
         # is stored that nobody holds.
         _write_file(args.out, content)
@@ -308,6 +311,34 @@ def cmd_invitations(kind: str) -> Command:
         emit(summary, args)
 
     return run
+
+
+async def _issuance_links(conn: db.Conn, args: argparse.Namespace, settings: Settings) -> None:
+    """One issuance link per person of a links wave, as CSV (the tickets' only copy)."""
+    from service.invitations import links
+    from service.invitations import service as invitations
+
+    if not args.out.lower().endswith(".csv"):
+        raise InvalidInput(
+            "Issuance links are exported as CSV: name the output file .csv.",
+            errors=[FieldError(field="out", message="must end in .csv")],
+        )
+    batch = await invitations.create_links(
+        conn, None, args.wave, args.unit, args.count, include_subtree=args.subtree
+    )
+    base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
+    _write_file(args.out, links.render_csv(batch, base).encode())
+    emit(
+        {
+            "out": args.out,
+            "format": "csv",
+            "links": len(batch.links),
+            "key_fingerprint": batch.fingerprint,
+            "mail_administrator": links.MAIL_NOTICE,
+            "notice_board": links.FINGERPRINT_NOTICE,
+        },
+        args,
+    )
 
 
 def _write_file(path: str, content: bytes) -> None:
@@ -491,12 +522,19 @@ def build_parser() -> argparse.ArgumentParser:
     inv = sub.add_parser("invitations", help="cards and open links").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
     )
-    for kind, help_text in (("cards", "print single-use cards"), ("links", "open-mode links")):
+    for kind, help_text in (
+        ("cards", "print single-use cards"),
+        ("links", "links mode: one issuance link per person (--count); open mode: one per unit"),
+    ):
         cmd = inv.add_parser(kind, parents=[common], help=help_text)
         cmd.add_argument("--wave", type=int, required=True)
         cmd.add_argument("--unit", required=True, help="unit path or slug")
         if kind == "cards":
             cmd.add_argument("--count", type=int, required=True, help="cards per unit")
+        else:
+            cmd.add_argument(
+                "--count", type=int, help="links mode: issuance links per unit (CSV only)"
+            )
         cmd.add_argument("--subtree", action="store_true", help="for every leaf unit below")
         cmd.add_argument("--paper", choices=["a4", "letter"], default="a4")
         cmd.add_argument("--out", required=True, help="cards.pdf, cards.html or links.csv")

@@ -65,6 +65,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     # Connections per worker that store submissions in groups (service/responses/batching.py);
     # they come out of the pool while there is work.
     submit_writers: int = 2
+    # Processes per worker that make blind signatures for emailed links (service/tokens):
+    # signing is CPU work that must not stop the worker's event loop.
+    signing_processes: int = 1
     # How often the wave scheduler looks for waves to open or close, in seconds; 0 turns it off.
     scheduler_interval: float = 30.0
     # Staff sessions expire after this many hours.
@@ -84,6 +87,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             "pool_min_size": self.pool_min_size >= 1,
             "pool_max_size": self.pool_max_size >= self.pool_min_size,
             "submit_writers": 1 <= self.submit_writers < self.pool_max_size,
+            "signing_processes": 1 <= self.signing_processes <= 64,
             "scheduler_interval": self.scheduler_interval >= 0,
             "session_hours": self.session_hours >= 1,
             "login_max_failures": self.login_max_failures >= 1,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
@@ -19,6 +18,15 @@ from litestar.datastructures import State
 log = logging.getLogger("muster")
 
 Pool = asyncpg.Pool
+
+
+def to_struct(row: asyncpg.Record, kind: type[Any]) -> Any:
+    """A row as a struct of `kind`, by column name: the one way queries map rows."""
+    return msgspec.convert(dict(row), type=kind)
+
+
+# Every id is a PostgreSQL bigint: the largest one a path, a query or a body may name.
+MAX_ID = 2**63 - 1
 # A connection straight from asyncpg or one lent by the pool: queries take either.
 if TYPE_CHECKING:
     Conn: TypeAlias = asyncpg.Connection[Any] | PoolConnectionProxy[Any]
@@ -242,10 +250,3 @@ async def provide_connection(state: State) -> AsyncGenerator[Conn, None]:
     pool: Pool[Any] = state.pool
     async with pool.acquire() as conn, transaction(conn):
         yield conn
-
-
-def env_with_database(url: str) -> dict[str, str]:
-    """The environment for a child process (a server worker) that must use the same database."""
-    env = dict(os.environ)
-    env["MUSTER_DATABASE_URL"] = url
-    return env

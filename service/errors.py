@@ -48,6 +48,9 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     type_slug: ClassVar[str] = "bad-request"
     title: ClassVar[str] = "The request cannot be carried out"
+    # The form input this error is about, on a page that has one by that name (the console
+    # shows the detail beside it); None when it is about the request as a whole.
+    form_field: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -141,12 +144,6 @@ class Forbidden(DomainError):
     title = "Your role does not allow this"
 
 
-class UnitOutOfScope(DomainError):
-    status = 403
-    type_slug = "unit-out-of-scope"
-    title = "This unit is outside your scope"
-
-
 class TooManyAttempts(DomainError):
     status = 429
     type_slug = "too-many-attempts"
@@ -165,6 +162,7 @@ class NotFound(DomainError):
 class UnitNotFound(NotFound):
     type_slug = "unit-not-found"
     title = "No such unit"
+    form_field = "unit"
 
 
 class ProgramNotFound(NotFound):
@@ -175,6 +173,7 @@ class ProgramNotFound(NotFound):
 class WaveNotFound(NotFound):
     type_slug = "wave-not-found"
     title = "No such wave"
+    form_field = "wave"
 
 
 class InstrumentNotFound(NotFound):
@@ -196,11 +195,13 @@ class Conflict(DomainError):
 class DuplicateUnit(Conflict):
     type_slug = "duplicate-unit"
     title = "A unit with this slug already exists here"
+    form_field = "slug"
 
 
 class UnitCycle(Conflict):
     type_slug = "unit-cycle"
     title = "A unit cannot be moved below itself"
+    form_field = "parent"
 
 
 class UnitInUse(Conflict):
@@ -211,6 +212,7 @@ class UnitInUse(Conflict):
 class DuplicateStaff(Conflict):
     type_slug = "duplicate-staff"
     title = "A staff account with this email already exists"
+    form_field = "email"
 
 
 class ProgramFrozen(Conflict):
@@ -244,11 +246,13 @@ class TokenNotFound(NotFound):
 class LastAdmin(Conflict):
     type_slug = "last-admin"
     title = "This would leave no administrator"
+    form_field = "role"
 
 
 class DuplicateProgram(Conflict):
     type_slug = "duplicate-program"
     title = "A program with this name already exists"
+    form_field = "name"
 
 
 class SurveyNotFound(NotFound):
@@ -267,6 +271,16 @@ class InvitationSpent(Conflict):
     title = "This card has already been used"
 
 
+class TicketUnknown(NotFound):
+    type_slug = "ticket-unknown"
+    title = "This invitation link is not valid for this survey"
+
+
+class TicketSpent(Conflict):
+    type_slug = "ticket-spent"
+    title = "This invitation has already been used to get a token"
+
+
 class WaveNotOpen(Conflict):
     type_slug = "wave-not-open"
     title = "This survey is not open"
@@ -275,11 +289,13 @@ class WaveNotOpen(Conflict):
 class WaveClosed(Conflict):
     type_slug = "wave-closed"
     title = "This wave has closed"
+    form_field = "wave"
 
 
 class WrongDistributionMode(Conflict):
     type_slug = "wrong-distribution-mode"
     title = "The wave uses another distribution mode"
+    form_field = "wave"
 
 
 class WaveAlreadyReleased(Conflict):
@@ -416,15 +432,16 @@ def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None
         return Problem(PROBLEM_BASE + slug, title, status, detail), headers or None
     # A 500 says nothing about what failed: no detail, no trace.
     log.error("unhandled %s", type(exc).__name__, exc_info=exc)
-    return (
-        Problem(
-            PROBLEM_BASE + "internal",
-            "Something went wrong on our side",
-            HTTP_500_INTERNAL_SERVER_ERROR,
-            "Try again in a moment; if it keeps happening, tell your administrator.",
-        ),
-        None,
-    )
+    return INTERNAL_PROBLEM, None
+
+
+# What every 500 says, whatever failed.
+INTERNAL_PROBLEM = Problem(
+    PROBLEM_BASE + "internal",
+    "Something went wrong on our side",
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    "Try again in a moment; if it keeps happening, tell your administrator.",
+)
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

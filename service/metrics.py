@@ -27,16 +27,18 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.db import Conn
 from service.errors import PROBLEM_MEDIA_TYPE, Problem
 from service.privacy.schemas import LedgerEntry
 from service.privacy.service import YEAR, year_spent
+from service.programs.schemas import PrivacyPolicy
 from service.ratelimit_tokens import REFUSED_SCOPE_KEY
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ SUBMISSION_OUTCOMES = frozenset(
         "accepted",  # a response was stored
         "invalid_answers",  # the form again: answers out of range or missing
         "code_malformed",  # the code is mistyped (characters, length, check symbol)
+        "token_invalid",  # links mode: no token, or malformed, forged or of another wave
         "code_unknown",  # well-formed but not one of the wave's codes
         "code_spent",  # the card was used already
         "wave_not_open",
@@ -299,14 +302,10 @@ async def _database_gauges(conn: Conn, out: Exposition, now: datetime) -> None:
         entries.setdefault(row["program_id"], []).append(LedgerEntry(**dict(row)))
     near = 0
     for program in programs:
-        policy = program["policy"] or {}
-        cap = float(policy.get("annual_epsilon_cap", 4.0))
-        spent = year_spent(
-            entries.get(program["program_id"], []),
-            str(policy.get("mechanism", "gaussian")),
-            float(policy.get("delta", 1e-7)),
-        )
-        near += spent >= NEAR_CAP * cap
+        # The stored policy with the schema's own defaults for what it leaves out.
+        policy = msgspec.convert(program["policy"] or {}, type=PrivacyPolicy)
+        spent = year_spent(entries.get(program["program_id"], []), policy.mechanism, policy.delta)
+        near += spent >= NEAR_CAP * policy.annual_epsilon_cap
     out.family("muster_programs", "gauge", "Programs.")
     out.sample("muster_programs", len(programs))
     out.family(
@@ -365,7 +364,7 @@ def render(registry: Registry) -> Exposition:
     "/metrics",
     guards=[require("admin", scope="read")],
     tags=["operations"],
-    security=[{"bearer": []}, {"session": []}],
+    security=SECURITY,
     media_type=CONTENT_TYPE,
     responses={
         200: ResponseSpec(

@@ -231,3 +231,26 @@ def test_the_planner_prints_a_table_of_units(muster: Any, tmp_path: Path, capsys
         "fire", "fire/north", "fire/north/st-1", "fire/south"
     }  # fmt: skip
     assert report["epsilon"] == 2
+
+
+def test_issuance_links_are_exported_as_csv_for_a_links_wave(muster: Any, tmp_path: Path) -> None:
+    _import(muster, tmp_path)
+    code, _, err = muster(
+        "programs", "create", "--name", "Links", "--root", "fire",
+        "--instruments", "openness", "--mode", "links", "--cadence", "P3M", "--window", "P14D",
+    )  # fmt: skip
+    assert code == 0, err
+    wave_id = str(muster("waves", "list")[1][0]["wave_id"])
+    assert muster("waves", "open", wave_id)[0] == 0
+    out = tmp_path / "links.csv"
+    code, summary, err = muster(
+        "invitations", "links", "--wave", wave_id, "--unit", "fire/north/st-1",
+        "--count", "3", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    assert summary["links"] == 3
+    assert len(summary["key_fingerprint"]) == 24
+    assert "never what anyone answered" in summary["mail_administrator"]
+    lines = out.read_text().strip().splitlines()
+    assert lines[0] == "unit_path,unit_name,link,key_fingerprint,note"
+    assert len(lines) == 4 and "/t/" in lines[1]

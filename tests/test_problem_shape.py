@@ -9,21 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from service.errors import PROBLEM_BASE, DomainError, exception_to_problem, problem_types
-
-KEYS = {"type", "title", "status", "detail"}
-
-
-def assert_problem(response: Any, status: int, slug: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert KEYS <= body.keys()
-    assert body["status"] == status
-    assert body["type"].startswith(PROBLEM_BASE)
-    assert body["detail"].strip()
-    if slug is not None:
-        assert body["type"] == PROBLEM_BASE + slug
-    return body
+from tests.http import KEYS, assert_problem
 
 
 @pytest.mark.parametrize("cls", problem_types(), ids=lambda cls: cls.__name__)

@@ -19,7 +19,7 @@ from bench import workers
 from service.app import app_from_env
 from service.invitations import service as invitations
 from tests.conftest import _admin, run_sync, running_server
-from tests.privacy.conftest import open_wave_on, open_wave_with_card
+from tests.factories import open_wave_on, open_wave_with_card
 
 
 def _request(base: str, method: str, path: str, body: str | None = None) -> tuple[int, Any, str]:

@@ -27,6 +27,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Coroutine[Any, Any, None]]
 
+# The OpenAPI security requirement of every staff route: a bearer token or a session.
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+
 
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """Resolve the caller from a bearer token or the session cookie; None when neither is sent."""

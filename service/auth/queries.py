@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -11,11 +10,7 @@ import msgspec
 from service.auth.principal import Role
 from service.auth.schemas import Staff, Token
 from service.db import Conn
-
-
-class UnitRow(msgspec.Struct, frozen=True, kw_only=True):
-    unit_id: int
-    path: str
+from service.db import to_struct as _to
 
 
 class LoginRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,10 +34,6 @@ class SessionOwner(msgspec.Struct, frozen=True, kw_only=True):
     role: Role
     unit_id: int | None
     unit_path: str | None
-
-
-def _to(row: asyncpg.Record, kind: type[Any]) -> Any:
-    return msgspec.convert(dict(row), type=kind)
 
 
 # --- principals (used by the guards on every request) -----------------------------------
@@ -84,25 +75,6 @@ async def fetch_token_principal(
         token_hash,
         now,
     )
-
-
-# --- units ------------------------------------------------------------------------------
-
-
-async def fetch_unit_by_ref(conn: Conn, ref: str) -> UnitRow | None:
-    """A unit by path, by slug when exactly one unit has it, or by id (in that order)."""
-    row = await conn.fetchrow(
-        """
-        SELECT unit_id, path FROM unit
-        WHERE path = $1
-           OR (slug = $1 AND (SELECT count(*) FROM unit WHERE slug = $1) = 1)
-           OR unit_id::text = $1
-        ORDER BY (path = $1) DESC, (slug = $1) DESC
-        LIMIT 1
-        """,
-        ref,
-    )
-    return None if row is None else _to(row, UnitRow)
 
 
 # --- staff ------------------------------------------------------------------------------

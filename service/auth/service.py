@@ -65,6 +65,8 @@ from service.errors import (
     TooManyAttempts,
     UnitNotFound,
 )
+from service.scope.queries import UnitRef
+from service.scope.service import resolve_unit
 
 WRONG_CREDENTIALS = "Check the email and password and try again."
 TOKEN_SCOPES = ("read", "write")
@@ -213,17 +215,17 @@ def _normal_email(email: str) -> str:
     return normal
 
 
-async def _unit_for(conn: Conn, role: Role, ref: str | None) -> queries.UnitRow | None:
+async def _unit_for(conn: Conn, role: Role, ref: str | None) -> UnitRef | None:
     if role == "leader" and not ref:
         raise _invalid("unit", "A leader needs a unit: the root of the subtree they may see.")
     if role == "admin" and ref:
         raise _invalid("unit", "Administrators see the whole organisation; leave the unit out.")
     if not ref:
         return None
-    unit = await queries.fetch_unit_by_ref(conn, ref)
-    if unit is None:
-        raise UnitNotFound(f"No unit has the path, slug or id {ref!r}.")
-    return unit
+    try:
+        return await resolve_unit(conn, None, ref)
+    except UnitNotFound:
+        raise UnitNotFound(f"No unit has the path, slug or id {ref!r}.") from None
 
 
 async def _hash(password: str) -> str:

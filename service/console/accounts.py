@@ -20,7 +20,6 @@ from service.console.forms import Errors
 from service.console.page import CONFIRM_MESSAGE, READ, WRITE, Id, redirect, render, utc_now
 from service.db import Conn
 from service.errors import (
-    DomainError,
     DuplicateStaff,
     InvalidInput,
     LastAdmin,
@@ -32,16 +31,6 @@ from service.units import service as units
 
 
 STAFF_FIELDS = ("email", "role", "unit")
-
-
-def _staff_problem(exc: DomainError) -> Errors:
-    if isinstance(exc, DuplicateStaff):
-        return {"email": exc.detail}
-    if isinstance(exc, UnitNotFound):
-        return {"unit": exc.detail}
-    if isinstance(exc, LastAdmin):
-        return {"role": exc.detail}
-    return forms.problem_errors(exc, STAFF_FIELDS)
 
 
 async def _staff_page(
@@ -89,7 +78,7 @@ async def add_staff(
         try:
             created = await auth.add_staff(conn, principal, msgspec.convert(raw, type=StaffCreate))
         except (InvalidInput, DuplicateStaff, UnitNotFound) as exc:
-            errors = _staff_problem(exc)
+            errors = forms.place(exc, STAFF_FIELDS)
         else:
             return render(request, principal, "staff_created.html", "staff", created=created)
     return await _staff_page(request, conn, principal, 422, values=values, errors=errors)
@@ -146,7 +135,7 @@ async def update_staff(
                 conn, principal, staff_id, msgspec.convert(raw, type=StaffUpdate)
             )
         except (InvalidInput, UnitNotFound, LastAdmin) as exc:
-            errors = _staff_problem(exc)
+            errors = forms.place(exc, STAFF_FIELDS)
         else:
             return redirect(f"/console/staff/{staff_id}", "staff-updated")
     return await _member_page(request, conn, principal, staff_id, 422, values=values, errors=errors)

@@ -10,7 +10,7 @@ Destructive actions first show a confirmation page with a required "I understand
 
 This module holds the overview and the audit log and gathers every section's routes; each
 section has its own module (`units`, `programs`, `waves` with the planner and the ledger,
-`invitations`, `accounts`), and `page` holds what they share.
+`invitations`, `links`, `accounts`), and `page` holds what they share.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from service.auth import service as auth
 from service.auth.principal import Principal
 from service.console import accounts
 from service.console import invitations as invitation_pages
+from service.console import links as link_pages
 from service.console import programs as program_pages
 from service.console import service as console
 from service.console import units as unit_pages
@@ -88,6 +89,7 @@ routes: list[Any] = [
     *program_pages.routes,
     *wave_pages.routes,
     *invitation_pages.routes,
+    *link_pages.routes,
     *accounts.routes,
     audit_page,
 ]

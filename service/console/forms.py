@@ -159,6 +159,25 @@ def problem_errors(
     return out
 
 
+def place(
+    exc: DomainError,
+    known: Iterable[str],
+    *,
+    rename: Mapping[str, str] | None = None,
+    lists: Iterable[str] = (),
+) -> Errors:
+    """Any DomainError's messages on the page: beside the input the error names
+    (`form_field`, or the page's own name for it in `rename`) when the page has it, else
+    its field errors beside theirs and its detail for the form."""
+    names = tuple(known)
+    field = exc.form_field
+    if field is not None and rename:
+        field = rename.get(field, field)
+    if field is not None and field in names:
+        return {field: exc.detail}
+    return problem_errors(exc, names, lists=lists)
+
+
 def sentence(message: str) -> str:
     message = message.strip()
     if not message:

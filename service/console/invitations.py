@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
@@ -12,7 +11,6 @@ from litestar.status_codes import HTTP_200_OK
 
 from service.auth.controller import STAFF_HEADERS
 from service.auth.principal import Principal
-from service.config import Settings
 from service.console import forms
 from service.console.forms import Errors
 from service.console.page import DOWNLOAD, READ, render
@@ -20,13 +18,13 @@ from service.db import Conn
 from service.errors import (
     InvalidInput,
     UnitNotFound,
-    UnitOutOfScope,
     WaveClosed,
     WaveNotFound,
     WrongDistributionMode,
 )
 from service.invitations import cards
 from service.invitations import service as invitations
+from service.invitations.controller import download
 from service.invitations.schemas import MAX_CARDS_PER_UNIT, CardBatch, OpenLinkBatch
 from service.programs import service as programs
 from service.units import service as units
@@ -77,31 +75,6 @@ async def _invitations_page(
     )
 
 
-def _base_url(request: Request[Any, Any, Any]) -> str:
-    settings: Settings = request.app.state.settings
-    return invitations.public_base_url(settings, f"{request.url.scheme}://{request.url.netloc}")
-
-
-async def _download(
-    request: Request[Any, Any, Any], batch: CardBatch | OpenLinkBatch, fmt: Any, paper: Any
-) -> Response[bytes]:
-    # As the API does: render off the event loop, inside the request's transaction, so a
-    # sheet that fails to render leaves no codes behind. The body is the codes' only copy.
-    base_url = _base_url(request)
-    content, media_type = await to_thread.run_sync(cards.cards_file, batch, fmt, paper, base_url)
-    return Response(
-        content,
-        status_code=HTTP_200_OK,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{cards.file_name(batch, fmt)}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
-
-
 async def _invitations_submit(
     request: Request[Any, Any, Any], conn: Conn, principal: Principal, kind: str
 ) -> Response[Any]:
@@ -146,14 +119,10 @@ async def _invitations_submit(
                     values["unit"],
                     include_subtree=values["include_subtree"],
                 )
-        except (WaveNotFound, WaveClosed, WrongDistributionMode) as exc:
-            errors["wave"] = exc.detail
-        except (UnitNotFound, UnitOutOfScope) as exc:
-            errors["unit"] = exc.detail
-        except InvalidInput as exc:
-            errors = forms.problem_errors(exc, INVITATION_FIELDS)
+        except (WaveNotFound, WaveClosed, WrongDistributionMode, UnitNotFound, InvalidInput) as exc:
+            errors = forms.place(exc, INVITATION_FIELDS)
         else:
-            return await _download(request, batch, values["format"], values["paper"])
+            return await download(request, batch, values["format"], values["paper"])
     return await _invitations_page(
         request, conn, principal, kind, 422, values=values, errors=errors
     )

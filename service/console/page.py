@@ -15,9 +15,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
 from service.auth.controller import STAFF_HEADERS
 from service.auth.guards import require
 from service.auth.principal import Principal
+from service.db import MAX_ID
 from service.web.pages import PAGE_OPT
 
-MAX_ID = 2**63 - 1
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 _COMMON: dict[str, Any] = {"opt": PAGE_OPT, "include_in_schema": False}
@@ -47,6 +47,7 @@ SECTIONS = (
     ("planner", "/console/planner", "Budget planner"),
     ("cards", "/console/cards", "Invitation cards"),
     ("open-links", "/console/open-links", "Open links"),
+    ("links", "/console/links", "Emailed links"),
     ("staff", "/console/staff", "Staff accounts"),
     ("tokens", "/console/tokens", "API tokens"),
     ("ledger", "/console/ledger", "Privacy ledger"),

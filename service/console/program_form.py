@@ -11,7 +11,7 @@ from typing import Any
 
 from service.console import forms
 from service.console.forms import Errors
-from service.errors import DomainError, DuplicateProgram, FieldError, UnitOutOfScope
+from service.errors import DomainError, FieldError
 from service.programs.schemas import PrivacyPolicy, Program, ProgramCreate, Resource
 
 POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width")
@@ -202,10 +202,8 @@ def read_shares(text: str, errors: Errors) -> list[float] | None:
 
 def program_problem(exc: DomainError, result: ProgramForm) -> Errors:
     """A service's field errors beside the inputs (resource rows mapped to the form's rows)."""
-    if isinstance(exc, DuplicateProgram):
-        return {"name": exc.detail}
-    if isinstance(exc, UnitOutOfScope):
-        return {"root_unit": exc.detail}
+    if exc.form_field in PROGRAM_FIELDS:
+        return {exc.form_field: exc.detail}
     problems = []
     for problem in exc.errors or []:
         match = re.match(r"resources\[(\d+)\](.*)", problem.field)

@@ -19,7 +19,6 @@ from service.errors import (
     DomainError,
     DuplicateProgram,
     InvalidInput,
-    UnitOutOfScope,
 )
 from service.programs import service as programs
 from service.programs.schemas import (
@@ -97,7 +96,7 @@ async def create_program(
             created = await programs.create_program(conn, principal, data, utc_now())
         except msgspec.ValidationError as exc:
             result.errors["form"] = forms.sentence(forms.friendly(str(exc)))
-        except (InvalidInput, DuplicateProgram, UnitOutOfScope) as exc:
+        except (InvalidInput, DuplicateProgram) as exc:
             result.errors.update(program_form.program_problem(exc, result))
         else:
             return redirect(f"/console/programs/{created.program_id}", "program-created")
@@ -173,7 +172,7 @@ async def update_program(
         except msgspec.ValidationError as exc:
             result.errors["form"] = forms.sentence(forms.friendly(str(exc)))
         except DomainError as exc:
-            if not isinstance(exc, InvalidInput | DuplicateProgram | UnitOutOfScope):
+            if not isinstance(exc, InvalidInput | DuplicateProgram):
                 # ProgramFrozen: a wave opened since the page was shown.
                 result.errors["form"] = exc.detail
             else:

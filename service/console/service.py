@@ -138,9 +138,6 @@ async def fetch_own_token(conn: Conn, actor: Principal, token_id: int) -> Token:
     raise TokenNotFound(f"You have no API token {token_id}.")
 
 
-# --- waves ------------------------------------------------------------------------------
-
-
 def next_action(wave: Wave, open_in_program: bool) -> str | None:
     """The transition a coordinator may trigger by hand now: open, close, release or none."""
     if wave.status == "scheduled":

@@ -18,7 +18,6 @@ from service.console.forms import Errors
 from service.console.page import CONFIRM_MESSAGE, READ, WRITE, Id, redirect, render
 from service.db import Conn
 from service.errors import (
-    DomainError,
     DuplicateUnit,
     FieldError,
     InvalidCsv,
@@ -26,7 +25,6 @@ from service.errors import (
     UnitCycle,
     UnitInUse,
     UnitNotFound,
-    UnitOutOfScope,
 )
 from service.units import service as units
 from service.units.schemas import UnitCreate, UnitUpdate
@@ -39,14 +37,6 @@ UNIT_FIELDS = ("slug", "name", "headcount", "parent")
 
 def _unit_values(form: Any) -> dict[str, str]:
     return {name: forms.text(form, name, 1000) for name in UNIT_FIELDS}
-
-
-def _unit_problem(exc: DomainError) -> Errors:
-    if isinstance(exc, DuplicateUnit):
-        return {"slug": exc.detail}
-    if isinstance(exc, UnitCycle | UnitNotFound | UnitOutOfScope):
-        return {"parent": exc.detail}
-    return forms.problem_errors(exc, UNIT_FIELDS)
 
 
 async def _units_page(
@@ -107,8 +97,8 @@ async def create_unit(
             unit = await units.create_unit(conn, principal, data)
         except msgspec.ValidationError as exc:
             errors = {"slug": forms.sentence(forms.friendly(str(exc)))}
-        except (InvalidInput, DuplicateUnit, UnitNotFound, UnitOutOfScope) as exc:
-            errors = _unit_problem(exc)
+        except (InvalidInput, DuplicateUnit, UnitNotFound) as exc:
+            errors = forms.place(exc, UNIT_FIELDS, rename={"unit": "parent"})
         else:
             return redirect(f"/console/units/{unit.unit_id}", "unit-created")
     return await _units_page(request, conn, principal, 422, values=values, errors=errors)
@@ -179,7 +169,7 @@ async def update_unit(
         except msgspec.ValidationError as exc:
             errors = {"name": forms.sentence(forms.friendly(str(exc)))}
         except (InvalidInput, DuplicateUnit) as exc:
-            errors = _unit_problem(exc)
+            errors = forms.place(exc, UNIT_FIELDS, rename={"unit": "parent"})
         else:
             return redirect(f"/console/units/{unit_id}", "unit-updated")
     values.pop("parent")
@@ -198,7 +188,7 @@ async def move_unit(
     parent = forms.text(form, "parent", 4000)
     try:
         await units.move_unit(conn, principal, unit_id, parent or None)
-    except (InvalidInput, DuplicateUnit, UnitCycle, UnitNotFound, UnitOutOfScope) as exc:
+    except (InvalidInput, DuplicateUnit, UnitCycle, UnitNotFound) as exc:
         errors = {"parent": exc.detail}
         if isinstance(exc, InvalidInput):
             errors = {"parent": forms.problem_errors(exc, ()).get("form", exc.detail)}

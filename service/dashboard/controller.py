@@ -18,10 +18,9 @@ from service.auth.controller import STAFF_HEADERS
 from service.auth.guards import require
 from service.auth.principal import Principal
 from service.dashboard import service, views
-from service.db import Conn
+from service.db import MAX_ID, Conn
 from service.web.pages import PAGE_OPT
 
-MAX_ID = 2**63 - 1
 # Everyone with a staff role reads the dashboard within their scope: leaders and
 # researchers with a unit see its subtree, admins and unscoped researchers everything.
 READERS = require("admin", "leader", "researcher", scope="read")

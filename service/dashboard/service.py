@@ -3,7 +3,8 @@
 Scope: admins (and researchers without a unit) see every program and unit; leaders (and
 researchers with a unit) see the subtree of their unit. A program whose root lies above
 their unit is shown from their unit down: that unit is their "whole organisation", and
-nothing above it is named. A unit outside the subtree is `UnitOutOfScope`.
+nothing above it is named. A unit or program outside the subtree answers exactly as an
+unknown one does (404), so nothing outside can be counted. The rules are service.scope's.
 
 Everything comes from `release` rows (plus units, programs, waves and instrument labels);
 unpublished values are dropped here, before any page sees them (`schemas.stat_of`).
@@ -39,15 +40,13 @@ from service.errors import (
     InvalidInput,
     ProgramNotFound,
     UnitNotFound,
-    UnitOutOfScope,
     WaveNotFound,
 )
 from service.instruments.schemas import Instrument
 from service.instruments.service import fetch_instrument, option_range
 from service.privacy.mechanisms import wave_epsilon
-from service.programs.service import sees_root
+from service.scope.rules import in_subtree, sees_program, sees_unit, visible_root
 from service.units.schemas import Unit
-from service.units.service import visible_root
 from service.waves.schemas import FrozenSettings
 
 LANGUAGE = "en"
@@ -59,10 +58,6 @@ _CACHE_LIMIT = 256
 
 def _text(text: dict[str, str]) -> str:
     return text.get(LANGUAGE) or next(iter(text.values()), "")
-
-
-def _in_subtree(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + "/")
 
 
 async def _instrument(conn: Conn, slug: str, version: str) -> Instrument:
@@ -80,27 +75,17 @@ async def _instrument(conn: Conn, slug: str, version: str) -> Instrument:
 
 
 def visible_programs(viewer: Principal, programs: Iterable[ProgramRow]) -> list[ProgramRow]:
-    return [p for p in programs if sees_root(viewer, p.root_path)]
+    return [p for p in programs if sees_program(viewer, p.root_path)]
 
 
 async def _top_unit(conn: Conn, viewer: Principal, program: ProgramRow) -> Unit | None:
     """The highest unit of the program's tree that the viewer may see."""
     root = visible_root(viewer)
-    if root is None or _in_subtree(program.root_path, root):
+    if root is None or in_subtree(program.root_path, root):
         return await queries.fetch_unit(conn, program.root_unit_id)
-    if _in_subtree(root, program.root_path):
+    if in_subtree(root, program.root_path):
         return await queries.fetch_unit_by_path(conn, root)
     return None
-
-
-def _check_visible(viewer: Principal, unit: Unit) -> None:
-    root = visible_root(viewer)
-    if root is not None and not _in_subtree(unit.path, root):
-        # The message names neither the unit nor anything else outside the viewer's scope.
-        raise UnitOutOfScope(
-            "This unit is outside your part of the organisation. Open the dashboard to see "
-            "the units you may see, or ask an administrator for a wider scope."
-        )
 
 
 # --- filters ----------------------------------------------------------------------------
@@ -184,23 +169,23 @@ async def _context(
     unit asked for), its released waves, the wave (default: the latest) and the scale."""
     visible = visible_programs(viewer, await queries.list_programs(conn))
     if covering is not None:
-        visible = [p for p in visible if _in_subtree(covering.path, p.root_path)]
+        visible = [p for p in visible if in_subtree(covering.path, p.root_path)]
     if program_id is None:
         program = visible[0] if visible else None
     else:
         program = next((p for p in visible if p.program_id == program_id), None)
         if program is None:
             row = await queries.fetch_program(conn, program_id)
-            if row is None:
+            if row is None or not sees_program(viewer, row.root_path):
+                # Outside the viewer's scope is the same answer as no such program.
                 raise ProgramNotFound(
                     f"There is no program {program_id}. Open the dashboard to pick a program."
                 )
-            if covering is not None and sees_root(viewer, row.root_path):
-                raise InvalidInput(
-                    "This program does not cover this unit. Pick another program.",
-                    errors=[FieldError("query.program", "the program does not cover this unit")],
-                )
-            raise UnitOutOfScope("This program covers units outside your scope.")
+            # Visible, so left out only because it does not cover the unit asked for.
+            raise InvalidInput(
+                "This program does not cover this unit. Pick another program.",
+                errors=[FieldError("query.program", "the program does not cover this unit")],
+            )
     if program is None:
         return Context(
             programs=visible, program=None, waves=[], wave=None, previous=None, scales=[],
@@ -334,12 +319,11 @@ async def _unit_in_scope(
     wave_id: int | None,
     scale: str | None,
 ) -> tuple[Unit, Context, list[Unit]]:
-    """The unit (404, then 403 outside the viewer's subtree), the filters resolved for it,
+    """The unit (404 when unknown or outside the viewer's subtree), the filters resolved for it,
     and its breadcrumb: the units from the viewer's top unit down to its parent."""
     unit = await queries.fetch_unit(conn, unit_id)
-    if unit is None:
+    if unit is None or not sees_unit(viewer, unit.path):
         raise UnitNotFound(f"No unit has the id {unit_id}. Open the dashboard to pick a unit.")
-    _check_visible(viewer, unit)
     context = await _context(conn, viewer, program_id, wave_id, scale, covering=unit)
     if context.top is None:
         return unit, context, []

@@ -12,18 +12,16 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
-from service.db import Conn
+from service.db import MAX_ID, Conn
 from service.export import formats, service
 from service.export.schemas import ExportMetadata, Format, ReleasePage, problem_responses
 from service.export.service import DEFAULT_PAGE, MAX_LEVEL, MAX_PAGE, SCALE_PATTERN
 
 BASE = "/api/v1/releases"
 TAGS = ["export"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 READ = [require("admin", "leader", "researcher", scope="read")]
-MAX_ID = 2**63 - 1
 PROBLEMS = problem_responses(401, 403, 404, 422, 429)
 RATE_LIMIT_HEADERS = [
     ResponseHeader(

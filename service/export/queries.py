@@ -14,6 +14,7 @@ import asyncpg
 import msgspec
 
 from service.db import Conn
+from service.scope.queries import subtree
 
 # The columns of every export, in order. The CSV header, the Parquet schema and the JSON
 # rows all follow this tuple.
@@ -27,7 +28,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 # $1 program, $2 wave or NULL, $3 the viewer's scope path or NULL, $4 a unit path whose
 # subtree is asked for or NULL, $5 a statistic prefix or NULL, $6 a level or NULL.
 # `statistic` is 'responses', 'scale:<slug>/<scale>:<measure>' or 'item:<slug>/<item>:<value>'.
-_FROM = """
+_FROM = f"""
     FROM release r
     JOIN wave w ON w.wave_id = r.wave_id
     JOIN program p ON p.program_id = w.program_id
@@ -36,8 +37,8 @@ _FROM = """
     WHERE p.program_id = $1
       AND w.status = 'released'
       AND ($2::bigint IS NULL OR w.wave_id = $2)
-      AND ($3::text IS NULL OR u.path = $3 OR starts_with(u.path, $3 || '/'))
-      AND ($4::text IS NULL OR u.path = $4 OR starts_with(u.path, $4 || '/'))
+      AND ($3::text IS NULL OR {subtree("u.path", "$3")})
+      AND ($4::text IS NULL OR {subtree("u.path", "$4")})
       AND ($5::text IS NULL OR starts_with(r.statistic, $5))
       AND ($6::integer IS NULL OR u.depth - root.depth = $6)
 """

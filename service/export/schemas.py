@@ -240,9 +240,8 @@ _PROBLEM_WHEN: dict[int, str] = {
     400: "The request could not be read (problem document).",
     401: "No valid session or API token: `not-authenticated` or `token-invalid` "
     "(revoked or expired token).",
-    403: "The role, the token scope or the unit scope does not allow this "
-    "(`forbidden`, `unit-out-of-scope`).",
-    404: "No such program, wave or unit.",
+    403: "The role or the token scope does not allow this (`forbidden`).",
+    404: "No such program, wave or unit, or one outside your scope (the same answer).",
     409: "The request conflicts with the current state.",
     422: "A query parameter or field is not valid; `errors` names it.",
     429: "The API token sent too many requests (`rate-limited`); see `Retry-After` "

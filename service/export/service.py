@@ -24,7 +24,7 @@ import msgspec
 
 from service.auth.principal import Principal
 from service.db import Conn, Pool
-from service.errors import FieldError, InvalidInput, UnitOutOfScope, WaveNotFound
+from service.errors import FieldError, InvalidInput, WaveNotFound
 from service.export import formats, queries
 from service.export.queries import EXPORT_COLUMNS, Filter
 from service.export.schemas import (
@@ -55,7 +55,8 @@ from service.privacy.estimates import Z95
 from service.privacy.schemas import LedgerEntry
 from service.privacy.service import PER_RESPONSE, YEAR, ledger_report, year_spent
 from service.programs.service import fetch_program
-from service.units.service import fetch_unit_by_ref, visible_root
+from service.scope.rules import visible_root
+from service.scope.service import resolve_unit
 from service.waves.schemas import FrozenSettings
 
 DEFAULT_PAGE = 1_000
@@ -205,8 +206,8 @@ async def prepare_export(
 ) -> Filter:
     """Check the program, wave and unit against the viewer; the rows to export.
 
-    Raises ProgramNotFound / UnitOutOfScope (program outside the viewer's scope),
-    WaveNotFound (no such wave in this program), UnitNotFound / UnitOutOfScope (`unit`),
+    Raises ProgramNotFound (no such program, or outside the viewer's scope), WaveNotFound
+    (no such wave in this program), UnitNotFound (`unit` unknown or outside the scope),
     InvalidInput (`scale` or `level` malformed).
     """
     await fetch_program(conn, viewer, program_id)
@@ -218,13 +219,8 @@ async def prepare_export(
     scope = visible_root(viewer)
     unit_path = None
     if unit is not None:
-        found = await fetch_unit_by_ref(conn, unit)
-        if scope is not None and not (found.path == scope or found.path.startswith(scope + "/")):
-            raise UnitOutOfScope(
-                "That unit is outside your part of the organisation. "
-                f"Ask for a unit under '{scope}'."
-            )
-        unit_path = found.path
+        # A unit outside the viewer's scope is the same UnitNotFound as an unknown one.
+        unit_path = (await resolve_unit(conn, viewer, unit)).path
     if scale is not None and not _SCALE_RE.fullmatch(scale):
         raise _invalid("scale", "Name a scale as <instrument>/<scale>, e.g. openness/psych_safety.")
     if level is not None and not 0 <= level <= MAX_LEVEL:

@@ -8,7 +8,7 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.db import Conn
 from service.instruments import service
 from service.instruments.schemas import VERSION_PATTERN, InstrumentRow, InstrumentSummary
@@ -22,7 +22,7 @@ READERS = require("admin", "leader", "researcher", scope="read")
     tags=["instruments"],
     summary="List instruments",
     description="The latest version of every loaded instrument, with its scales.",
-    security=[{"bearer": []}, {"session": []}],
+    security=SECURITY,
 )
 async def list_instruments(conn: NamedDependency[Conn]) -> list[InstrumentSummary]:
     return await service.list_instruments(conn)
@@ -37,7 +37,7 @@ async def list_instruments(conn: NamedDependency[Conn]) -> list[InstrumentSummar
         "The full definition of an instrument: items in answer order, option sets, scales "
         "and bands. The latest version unless `version` names another."
     ),
-    security=[{"bearer": []}, {"session": []}],
+    security=SECURITY,
 )
 async def show_instrument(
     conn: NamedDependency[Conn],

@@ -16,9 +16,7 @@ which browsers never send to the server; an open link carries `#open-<TOKEN>`.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,7 +39,6 @@ MEDIA_TYPES: dict[Format, str] = {
     "html": "text/html; charset=utf-8",
     "csv": "text/csv; charset=utf-8",
 }
-CSV_COLUMNS = ("unit_path", "unit_name", "code", "link")
 
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTHS_FR = (
@@ -582,46 +579,3 @@ def render_html(batch: Batch, base_url: str, paper: Paper) -> str:
         + "\n".join(sheets)
         + "\n</body>\n</html>\n"
     )
-
-
-# --- CSV and the file as a whole -------------------------------------------------------------
-
-
-def _cell(text: str) -> str:
-    # A spreadsheet would run a cell that starts like a formula; unit names are typed by people.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def render_csv(batch: Batch, base_url: str) -> str:
-    """unit_path, unit_name, code, link: one row per card (or open link), for mail merges."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for face in faces(batch, base_url):
-        writer.writerow((face.unit_path, _cell(face.unit_name), face.printed, face.link))
-    return out.getvalue()
-
-
-def cards_file(batch: Batch, fmt: Format, paper: Paper, base_url: str) -> tuple[bytes, str]:
-    """The file for a batch, as (content, media type); `paper` does not matter to CSV."""
-    if fmt == "pdf":
-        content = render_pdf(batch, base_url, paper)
-    elif fmt == "html":
-        content = render_html(batch, base_url, paper).encode()
-    else:
-        content = render_csv(batch, base_url).encode()
-    return content, MEDIA_TYPES[fmt]
-
-
-def file_name(batch: Batch, fmt: Format) -> str:
-    kind = "cards" if isinstance(batch, CardBatch) else "open-links"
-    return f"muster-{kind}-wave-{batch.wave.wave_id}.{fmt}"
-
-
-def format_for_name(name: str) -> Format | None:
-    """The format a file name asks for by its extension (cards.pdf, sheet.HTML), or None."""
-    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    for fmt in MEDIA_TYPES:
-        if suffix == fmt or (fmt == "html" and suffix == "htm"):
-            return fmt
-    return None

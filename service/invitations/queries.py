@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-import asyncpg
 import msgspec
 
 from service.db import Conn
+from service.db import to_struct as _to
 from service.programs.schemas import Mode
+from service.scope.queries import subtree
 from service.waves.schemas import WaveStatus
 
 
@@ -34,10 +35,6 @@ class TargetUnitRow(msgspec.Struct, frozen=True, kw_only=True):
     unit_id: int
     path: str
     name: str
-
-
-def _to(row: asyncpg.Record, kind: type[Any]) -> Any:
-    return msgspec.convert(dict(row), type=kind)
 
 
 _LOCKS = {
@@ -75,13 +72,13 @@ async def list_target_units(conn: Conn, path: str, *, leaves_only: bool) -> list
         rows = await conn.fetch("SELECT unit_id, path, name FROM unit WHERE path = $1", path)
     else:
         rows = await conn.fetch(
-            """
+            f"""
             SELECT u.unit_id, u.path, u.name
             FROM unit u
-            WHERE (u.path = $1 OR starts_with(u.path, $1 || '/'))
+            WHERE {subtree("u.path", "$1")}
               AND NOT EXISTS (SELECT 1 FROM unit c WHERE c.parent_id = u.unit_id)
             ORDER BY u.path
-            """,
+            """,  # noqa: S608 - only constant fragments are interpolated
             path,
         )
     return [_to(row, TargetUnitRow) for row in rows]

@@ -103,3 +103,45 @@ class OpenLinkBatch(msgspec.Struct, frozen=True, kw_only=True):
 
     def __repr__(self) -> str:
         return f"OpenLinkBatch(wave={self.wave!r}, links=<{len(self.links)} hidden>)"
+
+
+class LinksRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    unit: UnitRef
+    # Links per unit: one per person who may answer.
+    count: CardCount
+    # Links for every unit without children below `unit`, `count` each.
+    include_subtree: bool = False
+
+
+class IssuanceLink(msgspec.Struct, frozen=True, kw_only=True):
+    unit_path: str
+    unit_name: str
+    # `<unit_id>.<random>`: the link carries it as /t/<survey_key>#<ticket>. Only its hash
+    # is stored.
+    ticket: str
+
+    def __repr__(self) -> str:
+        return (
+            f"IssuanceLink(unit_path={self.unit_path!r}, unit_name={self.unit_name!r}, "
+            "ticket=<hidden>)"
+        )
+
+
+class LinkBatch(msgspec.Struct, frozen=True, kw_only=True):
+    wave: CardWave
+    # By unit path; shuffled within each unit.
+    links: list[IssuanceLink]
+    # The short fingerprint of the wave's key, for the notice board; None until it opens.
+    fingerprint: str | None
+
+    def __repr__(self) -> str:
+        return f"LinkBatch(wave={self.wave!r}, links=<{len(self.links)} hidden>)"
+
+
+class UnitLinkCount(msgspec.Struct, frozen=True, kw_only=True):
+    """Staff-side counts of a links wave for one unit: never a count of answers."""
+
+    unit_path: str
+    unit_name: str
+    links: int
+    tokens_issued: int

@@ -9,8 +9,9 @@ cannot be printed a second time: a lost sheet means generating new cards.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from service.audit import insert_audit
 from service.auth.principal import Principal
@@ -20,7 +21,6 @@ from service.errors import (
     FieldError,
     InvalidInput,
     UnitNotFound,
-    UnitOutOfScope,
     WaveClosed,
     WaveNotFound,
     WrongDistributionMode,
@@ -33,11 +33,18 @@ from service.invitations.schemas import (
     Card,
     CardBatch,
     CardWave,
+    IssuanceLink,
+    LinkBatch,
     OpenLink,
     OpenLinkBatch,
+    UnitLinkCount,
 )
 from service.programs.schemas import Mode
-from service.programs.service import resolve_unit
+from service.scope.rules import in_subtree, sees_unit
+from service.scope.service import resolve_unit
+from service.tokens import blindrsa
+from service.tokens import queries as token_queries
+from service.tokens import service as tokens
 
 # One call makes at most this many cards (and at most this many open links): about 500
 # printed pages, rendered in well under a minute.
@@ -97,12 +104,12 @@ def _mode_advice(wave: InvitationWaveRow, mode: str, what: str) -> str:
     said = f"Wave {wave.seq} of {wave.program_name} uses the '{mode}' distribution mode, "
     if mode == "cards":
         return said + (
-            f"so it has no open links. Print invitation cards instead: "
+            f"so it has no {what}. Print invitation cards instead: "
             f"POST /api/v1/waves/{wave.wave_id}/cards."
         )
     if mode == "open":
         return said + (
-            f"so it has no cards. Make one open link per unit instead: "
+            f"so it has no {what}. Make one open link per unit instead: "
             f"POST /api/v1/waves/{wave.wave_id}/open-links."
         )
     change = (
@@ -110,6 +117,11 @@ def _mode_advice(wave: InvitationWaveRow, mode: str, what: str) -> str:
         if wave.status == "scheduled"
         else "A wave's mode is fixed once it opens; create a new program to use another mode."
     )
+    if mode == "links":
+        change = (
+            f"Export one issuance link per person instead: POST /api/v1/waves/{wave.wave_id}"
+            f"/links (muster invitations links --count N). Or: {change[0].lower()}{change[1:]}"
+        )
     return said + f"so it has no {what}. {change}"
 
 
@@ -121,22 +133,22 @@ async def _targets(
     include_subtree: bool,
 ) -> tuple[str, list[TargetUnitRow]]:
     """The units to make cards or links for: the unit itself, or the leaves below it."""
-    unit = await resolve_unit(conn, unit_ref)
-    if unit is None:
+    try:
+        # Outside the actor's scope is the same answer as no such unit.
+        unit = await resolve_unit(conn, actor, unit_ref)
+    except UnitNotFound:
         raise UnitNotFound(
             f"No unit has the path, id or unique slug {unit_ref!r}. "
             "Use the full path, e.g. county-fire/battalion-1/station-7."
-        )
+        ) from None
     root = wave.root_path
-    if unit.path != root and not unit.path.startswith(root + "/"):
+    if not in_subtree(unit.path, root):
         raise InvalidInput(
             f"{unit.path} is not part of {wave.program_name}, which covers {root}.",
             errors=[
                 FieldError(field="unit", message=f"pick a unit at or below {root}"),
             ],
         )
-    if actor is not None and not actor.sees_path(unit.path):
-        raise UnitOutOfScope("This unit is outside your part of the organisation.")
     units = await queries.list_target_units(conn, unit.path, leaves_only=include_subtree)
     return unit.path, units
 
@@ -146,6 +158,71 @@ def _too_many(units: int, per_unit: int) -> InvalidInput:
         f"That would make {units * per_unit} at once ({units} units x {per_unit}); "
         f"one request makes at most {MAX_CARDS_PER_CALL}. Split it by unit.",
         errors=[FieldError(field="count", message=f"at most {MAX_CARDS_PER_CALL} in total")],
+    )
+
+
+class _Secrets(NamedTuple):
+    """Plain codes (or tickets) just made for a wave, with what is stored of them."""
+
+    wave: InvitationWaveRow
+    path: str
+    units: list[TargetUnitRow]
+    # (unit, plain secret), shuffled within each unit.
+    made: list[tuple[TargetUnitRow, str]]
+    hashes: list[bytes]
+    unit_ids: list[int]
+
+
+async def _make_secrets(
+    conn: Conn,
+    actor: Principal | None,
+    wave_id: int,
+    unit_ref: str,
+    count: int,
+    include_subtree: bool,
+    *,
+    mode: Mode,
+    what: str,
+    new: Callable[[TargetUnitRow], str],
+    digest: Callable[[str], bytes],
+) -> _Secrets:
+    """`count` fresh secrets per target unit of a wave in `mode`, and their hashes."""
+    if not 1 <= count <= MAX_CARDS_PER_UNIT:
+        raise InvalidInput(
+            f"Ask for 1 to {MAX_CARDS_PER_UNIT} {what} per unit.",
+            errors=[FieldError(field="count", message=f"between 1 and {MAX_CARDS_PER_UNIT}")],
+        )
+    wave = await _usable_wave(conn, wave_id, mode, lock="share", what=what)
+    path, units = await _targets(conn, actor, wave, unit_ref, include_subtree)
+    if len(units) * count > MAX_CARDS_PER_CALL:
+        raise _too_many(len(units), count)
+    made: list[tuple[TargetUnitRow, str]] = []
+    hashes: list[bytes] = []
+    unit_ids: list[int] = []
+    for unit in units:
+        plain = [new(unit) for _ in range(count)]
+        hashes.extend(digest(text) for text in plain)
+        unit_ids.extend([unit.unit_id] * count)
+        _shuffle(plain)
+        made.extend((unit, text) for text in plain)
+    return _Secrets(wave, path, units, made, hashes, unit_ids)
+
+
+async def _audit_made(
+    conn: Conn, actor: Principal | None, action: str, made: _Secrets, include_subtree: bool
+) -> None:
+    await insert_audit(
+        conn,
+        actor,
+        action,
+        {
+            "wave_id": made.wave.wave_id,
+            "unit": made.path,
+            "include_subtree": include_subtree,
+            "units": [unit.path for unit in made.units],
+            "count_per_unit": len(made.made) // max(1, len(made.units)),
+            "count": len(made.made),
+        },
     )
 
 
@@ -163,40 +240,22 @@ async def generate_cards(
     Stores only the hashes; returns the plain codes, shuffled within each unit, for
     immediate rendering. Nothing else will ever know them.
     """
-    if not 1 <= count <= MAX_CARDS_PER_UNIT:
-        raise InvalidInput(
-            f"Ask for 1 to {MAX_CARDS_PER_UNIT} cards per unit.",
-            errors=[FieldError(field="count", message=f"between 1 and {MAX_CARDS_PER_UNIT}")],
-        )
-    wave = await _usable_wave(conn, wave_id, "cards", lock="share", what="cards")
-    path, units = await _targets(conn, actor, wave, unit_ref, include_subtree)
-    if len(units) * count > MAX_CARDS_PER_CALL:
-        raise _too_many(len(units), count)
-
-    cards: list[Card] = []
-    hashes: list[bytes] = []
-    unit_ids: list[int] = []
-    for unit in units:
-        codes = [new_code() for _ in range(count)]
-        hashes.extend(hash_code(code) for code in codes)
-        unit_ids.extend([unit.unit_id] * count)
-        _shuffle(codes)
-        cards.extend(Card(unit_path=unit.path, unit_name=unit.name, code=c) for c in codes)
-    await queries.insert_invitations(conn, wave.wave_id, hashes, unit_ids)
-    await insert_audit(
+    made = await _make_secrets(
         conn,
         actor,
-        "cards.generated",
-        {
-            "wave_id": wave.wave_id,
-            "unit": path,
-            "include_subtree": include_subtree,
-            "units": [unit.path for unit in units],
-            "count_per_unit": count,
-            "count": len(cards),
-        },
+        wave_id,
+        unit_ref,
+        count,
+        include_subtree,
+        mode="cards",
+        what="cards",
+        new=lambda _: new_code(),
+        digest=hash_code,
     )
-    return CardBatch(wave=_card_wave(wave), cards=cards)
+    await queries.insert_invitations(conn, made.wave.wave_id, made.hashes, made.unit_ids)
+    await _audit_made(conn, actor, "cards.generated", made, include_subtree)
+    cards = [Card(unit_path=u.path, unit_name=u.name, code=code) for u, code in made.made]
+    return CardBatch(wave=_card_wave(made.wave), cards=cards)
 
 
 async def create_open_links(
@@ -243,3 +302,64 @@ async def create_open_links(
         },
     )
     return OpenLinkBatch(wave=_card_wave(wave), links=links)
+
+
+async def create_links(
+    conn: Conn,
+    actor: Principal | None,
+    wave_id: int,
+    unit_ref: str,
+    count: int,
+    *,
+    include_subtree: bool = False,
+) -> LinkBatch:
+    """Make `count` issuance links for the unit (or every leaf unit below it) of a `links`
+    wave: one per person, for the coordinator's own mail system.
+
+    A link is /t/<survey_key>#<ticket>; the ticket authorises getting one blind-signed
+    token (service/tokens). Stores only the tickets' hashes; returns the plain tickets,
+    shuffled within each unit, for the export at once. Nothing else will ever know them.
+    """
+    made = await _make_secrets(
+        conn,
+        actor,
+        wave_id,
+        unit_ref,
+        count,
+        include_subtree,
+        mode="links",
+        what="issuance links",
+        new=lambda unit: tokens.new_ticket(unit.unit_id),
+        digest=tokens.hash_ticket,
+    )
+    await token_queries.insert_tickets(conn, made.wave.wave_id, made.hashes, made.unit_ids)
+    await _audit_made(conn, actor, "links.generated", made, include_subtree)
+    key = await token_queries.fetch_token_wave(conn, made.wave.survey_key)
+    public = None if key is None else key.public_key
+    return LinkBatch(
+        wave=_card_wave(made.wave),
+        links=[IssuanceLink(unit_path=u.path, unit_name=u.name, ticket=t) for u, t in made.made],
+        fingerprint=None if public is None else blindrsa.short_fingerprint(public),
+    )
+
+
+async def list_link_counts(
+    conn: Conn, actor: Principal | None, wave_id: int
+) -> list[UnitLinkCount]:
+    """Per unit of a links wave: links exported and tokens issued. Staff-side numbers only:
+    how many people collected a token, never how many answered (that is released only as
+    a noisy count)."""
+    wave = await _usable_wave_any(conn, wave_id)
+    rows = await token_queries.list_unit_links(conn, wave.wave_id)
+    return [
+        UnitLinkCount(unit_path=r.path, unit_name=r.name, links=r.links, tokens_issued=r.issued)
+        for r in rows
+        if sees_unit(actor, r.path)
+    ]
+
+
+async def _usable_wave_any(conn: Conn, wave_id: int) -> InvitationWaveRow:
+    wave = await queries.fetch_wave_for_invitations(conn, wave_id, lock="share")
+    if wave is None:
+        raise WaveNotFound(f"There is no wave {wave_id}. List the program's waves to find its id.")
+    return wave

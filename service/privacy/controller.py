@@ -10,16 +10,14 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
-from service.db import Conn
+from service.db import MAX_ID, Conn
 from service.privacy import planner, service
 from service.privacy.planner import PlanReport
 from service.privacy.schemas import LedgerReport, ReleaseSummary
 
 TAGS = ["releases"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
-MAX_ID = 2**63 - 1
 
 WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wave's id.")]
 ProgramIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The program's id.")]

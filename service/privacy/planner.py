@@ -61,7 +61,9 @@ from service.privacy.estimates import (
 )
 from service.privacy.trends import ROLLING_WAVES
 from service.programs.schemas import PrivacyPolicy
-from service.programs.service import fetch_program, viewer_scope
+from service.programs.service import fetch_program
+from service.scope.queries import subtree
+from service.scope.rules import in_subtree, visible_root
 
 # The centred scale mean the predictions assume (in scale points).
 ASSUMED_CENTRED_MEAN = plan.ASSUMED_CENTRED_MEAN
@@ -151,14 +153,12 @@ class HeadcountRow(msgspec.Struct, frozen=True):
 async def list_subtree_headcounts(conn: Conn, root_id: int) -> list[HeadcountRow]:
     """The public list of units under the root with their headcounts (no response data)."""
     rows = await conn.fetch(
-        """
+        f"""
         SELECT u.unit_id, u.parent_id, u.path, u.headcount
         FROM unit u, unit r
-        WHERE r.unit_id = $1
-          AND (u.unit_id = r.unit_id
-               OR (u.path ~>=~ (r.path || '/') AND u.path ~<~ (r.path || '0')))
+        WHERE r.unit_id = $1 AND {subtree("u.path", "r.path")}
         ORDER BY u.depth, u.path
-        """,
+        """,  # noqa: S608 - only constant fragments are interpolated
         root_id,
     )
     return [HeadcountRow(r["unit_id"], r["parent_id"], r["path"], r["headcount"]) for r in rows]
@@ -220,7 +220,7 @@ async def plan_program(
     )
     units = await list_subtree_headcounts(conn, program.root_unit_id)
     setup = make_setup(
-        units, program.root_unit_id, scales, items, policy, participation, viewer_scope(viewer)
+        units, program.root_unit_id, scales, items, policy, participation, visible_root(viewer)
     )
     levels, budget = setup.levels, setup.budget
     if level_shares is not None and not (
@@ -287,8 +287,7 @@ def make_setup(
         visible=[
             (index, by_id[node.unit_id])
             for index, node in enumerate(nodes)
-            if not node.direct
-            and (scope is None or node.path == scope or node.path.startswith(scope + "/"))
+            if not node.direct and (scope is None or in_subtree(node.path, scope))
         ],
     )
 

@@ -11,6 +11,7 @@ import msgspec
 from service.db import Conn
 from service.privacy.plan import ItemSpec, ScaleSpec
 from service.privacy.schemas import LedgerEntry
+from service.scope.queries import subtree
 
 
 class UnitRow(msgspec.Struct, frozen=True):
@@ -23,14 +24,12 @@ class UnitRow(msgspec.Struct, frozen=True):
 async def list_subtree_units(conn: Conn, root_id: int) -> list[UnitRow]:
     """The complete public list of units under the root: every one gets noise, data or not."""
     rows = await conn.fetch(
-        """
+        f"""
         SELECT u.unit_id, u.parent_id, u.path, u.headcount
         FROM unit u, unit r
-        WHERE r.unit_id = $1
-          AND (u.unit_id = r.unit_id
-               OR (u.path ~>=~ (r.path || '/') AND u.path ~<~ (r.path || '0')))
+        WHERE r.unit_id = $1 AND {subtree("u.path", "r.path")}
         ORDER BY u.depth, u.path
-        """,
+        """,  # noqa: S608 - only constant fragments are interpolated
         root_id,
     )
     return [UnitRow(r["unit_id"], r["parent_id"], r["path"], r["headcount"]) for r in rows]

@@ -10,18 +10,16 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
-from service.db import Conn
+from service.db import MAX_ID, Conn
 from service.programs import service
 from service.programs.schemas import Program, ProgramCreate, ProgramUpdate
 
 BASE = "/api/v1/programs"
 TAGS = ["programs"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 READ = [require("admin", "leader", "researcher", scope="read")]
 WRITE = [require("admin", scope="write")]
-MAX_ID = 2**63 - 1
 
 ProgramIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The program's id.")]
 

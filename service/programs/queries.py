@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from service.db import Conn
+from service.db import to_struct as _to
 from service.programs.schemas import Mode
+from service.scope.queries import subtree
 
 _PROGRAM_COLUMNS = """
     p.program_id, p.name, p.root_unit_id, u.path AS root_unit_path, p.cadence, p.open_window,
@@ -65,16 +66,7 @@ class NextWaveRow(msgspec.Struct, frozen=True, kw_only=True):
     closes_at: datetime
 
 
-def _to(row: asyncpg.Record, kind: type[Any]) -> Any:
-    return msgspec.convert(dict(row), type=kind)
-
-
 # --- units and instruments a program refers to ------------------------------------------
-
-
-async def fetch_unit_by_path(conn: Conn, path: str) -> UnitRow | None:
-    row = await conn.fetchrow("SELECT unit_id, path, depth FROM unit WHERE path = $1", path)
-    return None if row is None else _to(row, UnitRow)
 
 
 async def fetch_unit_by_id(conn: Conn, unit_id: int) -> UnitRow | None:
@@ -82,21 +74,14 @@ async def fetch_unit_by_id(conn: Conn, unit_id: int) -> UnitRow | None:
     return None if row is None else _to(row, UnitRow)
 
 
-async def list_units_by_slug(conn: Conn, slug: str) -> list[UnitRow]:
-    rows = await conn.fetch(
-        "SELECT unit_id, path, depth FROM unit WHERE slug = $1 ORDER BY unit_id LIMIT 2", slug
-    )
-    return [_to(row, UnitRow) for row in rows]
-
-
 async def count_subtree_levels(conn: Conn, path: str) -> int:
     """How many levels the subtree rooted at `path` has (1 for a unit without children)."""
     levels: int = await conn.fetchval(
-        """
+        f"""
         SELECT coalesce(max(depth) - min(depth) + 1, 0)
         FROM unit
-        WHERE path = $1 OR starts_with(path, $1 || '/')
-        """,
+        WHERE {subtree("path", "$1")}
+        """,  # noqa: S608 - only constant fragments are interpolated
         path,
     )
     return levels
@@ -143,10 +128,7 @@ async def list_programs(conn: Conn, scope_path: str | None) -> list[ProgramRow]:
         f"""
         SELECT {_PROGRAM_COLUMNS}
         FROM program p JOIN unit u ON u.unit_id = p.root_unit_id
-        WHERE $1::text IS NULL
-           OR u.path = $1
-           OR starts_with($1, u.path || '/')
-           OR starts_with(u.path, $1 || '/')
+        WHERE $1::text IS NULL OR {subtree("u.path", "$1")} OR {subtree("$1", "u.path")}
         ORDER BY p.program_id
         """,  # noqa: S608 - only constant fragments are interpolated
         scope_path,

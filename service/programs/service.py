@@ -29,7 +29,7 @@ from service.errors import (
     InvalidInput,
     ProgramFrozen,
     ProgramNotFound,
-    UnitOutOfScope,
+    UnitNotFound,
     field_error,
 )
 from service.programs import queries
@@ -42,6 +42,8 @@ from service.programs.schemas import (
     ProgramUpdate,
     Resource,
 )
+from service.scope.rules import sees_program, visible_root
+from service.scope.service import resolve_unit
 from service.waves import queries as wave_queries
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -145,32 +147,13 @@ def program_wave_times(program: queries.ProgramRow, seq: int) -> tuple[datetime,
 # --- who sees what ----------------------------------------------------------------------
 
 
-def viewer_scope(viewer: Principal | None) -> str | None:
-    """The unit path a viewer's view is limited to; None sees every program."""
-    if viewer is None or viewer.role == "admin":
-        return None
-    return viewer.scope_path
-
-
-def sees_root(viewer: Principal | None, root_path: str) -> bool:
-    """A program is visible when its root is the viewer's unit, one of its ancestors (a
-    department-wide program includes their station) or inside their subtree."""
-    scope = viewer_scope(viewer)
-    if scope is None:
-        return True
-    return (
-        root_path == scope or scope.startswith(root_path + "/") or root_path.startswith(scope + "/")
-    )
-
-
 async def fetch_visible_program_row(
     conn: Conn, viewer: Principal | None, program_id: int, *, for_update: bool = False
 ) -> queries.ProgramRow:
     row = await queries.fetch_program(conn, program_id, for_update=for_update)
-    if row is None:
+    if row is None or not sees_program(viewer, row.root_unit_path):
+        # Outside the viewer's scope is the same answer as no such program.
         raise ProgramNotFound(f"There is no program {program_id}. List programs to find its id.")
-    if not sees_root(viewer, row.root_unit_path):
-        raise UnitOutOfScope("This program covers units outside your scope.")
     return row
 
 
@@ -188,15 +171,15 @@ def revalidate(data: S) -> S:
         ) from None
 
 
-async def resolve_unit(conn: Conn, ref: str) -> queries.UnitRow | None:
-    """A unit by full path, by id written as a string, or by a slug unique in the tree."""
-    unit = await queries.fetch_unit_by_path(conn, ref)
-    if unit is None and ref.isdigit() and len(ref) < 19:
-        unit = await queries.fetch_unit_by_id(conn, int(ref))
-    if unit is None and "/" not in ref:
-        candidates = await queries.list_units_by_slug(conn, ref)
-        unit = candidates[0] if len(candidates) == 1 else None
-    return unit
+async def _find_root(conn: Conn, viewer: Principal | None, ref: str) -> queries.UnitRow | None:
+    """The unit a program's root names; None when there is none the viewer may root at."""
+    try:
+        found = await resolve_unit(conn, None, ref)
+    except UnitNotFound:
+        return None
+    if not sees_program(viewer, found.path):
+        return None  # the same answer as an unknown unit
+    return await queries.fetch_unit_by_id(conn, found.unit_id)
 
 
 @dataclass(frozen=True)
@@ -207,6 +190,7 @@ class _Checked:
 
 async def _check_program(
     conn: Conn,
+    viewer: Principal | None,
     *,
     root_unit: str,
     instruments: Sequence[str],
@@ -219,7 +203,7 @@ async def _check_program(
 ) -> _Checked:
     """Every rule that spans fields or needs the database; all failures in one InvalidInput."""
     errors: list[FieldError] = []
-    unit = await resolve_unit(conn, root_unit)
+    unit = await _find_root(conn, viewer, root_unit)
     if unit is None:
         errors.append(
             FieldError(field="root_unit", message=f"no unit has the path or id {root_unit!r}")
@@ -394,7 +378,7 @@ async def _assemble(conn: Conn, rows: list[queries.ProgramRow]) -> list[Program]
 async def list_programs(conn: Conn, viewer: Principal | None) -> list[Program]:
     """Programs the viewer may see: all for admins, the operator and unscoped researchers;
     for scoped viewers those whose root is their unit, an ancestor of it, or below it."""
-    return await _assemble(conn, await queries.list_programs(conn, viewer_scope(viewer)))
+    return await _assemble(conn, await queries.list_programs(conn, visible_root(viewer)))
 
 
 async def fetch_program(conn: Conn, viewer: Principal | None, program_id: int) -> Program:
@@ -417,6 +401,7 @@ async def create_program(
     _check_resources(data.resources)
     checked = await _check_program(
         conn,
+        actor,
         root_unit=data.root_unit,
         instruments=data.instruments,
         cadence=data.cadence,
@@ -426,8 +411,6 @@ async def create_program(
         now=now,
         check_start=True,
     )
-    if actor is not None and not sees_root(actor, checked.unit.path):
-        raise UnitOutOfScope("The root unit is outside your scope.")
     await _check_name_free(conn, name)
     # The planner imports this module: imported here, at the one call that needs it.
     from service.privacy.planner import planned_policy
@@ -500,7 +483,7 @@ async def update_program(
 
     changed: list[str] = []
     if data.root_unit is not msgspec.UNSET:
-        target = await resolve_unit(conn, data.root_unit)
+        target = await _find_root(conn, None, data.root_unit)
         if target is None or target.unit_id != current.root_unit_id:
             changed.append("root_unit")
     comparisons: dict[str, tuple[Any, Any]] = {
@@ -556,6 +539,7 @@ async def update_program(
         policy: PrivacyPolicy = pick(data.policy, current_policy)
         checked = await _check_program(
             conn,
+            actor,
             root_unit=pick(data.root_unit, current.root_unit_path),
             instruments=pick(data.instruments, current_slugs),
             cadence=cadence,

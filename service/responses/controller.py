@@ -41,9 +41,11 @@ from service.responses.middleware import RESPONDENT_HEADERS
 from service.responses.ratelimit import limiter_for
 
 # Form fields that are not answers.
-CONTROL_FIELDS = frozenset({"code", "form_key", "lang"})
+CONTROL_FIELDS = frozenset({"code", "token", "form_key", "lang"})
 # Longer than any code or open-link value; the rest of a longer field is ignored.
 MAX_CODE_CHARS = 200
+# Longer than any blind-signed token (about 490 characters); a longer one is malformed.
+MAX_TOKEN_CHARS = 2049
 # Code failures that count against a survey's rate limit: they are what guessing looks like.
 GUESS_REASONS = frozenset({"characters", "length", "check"})
 
@@ -187,8 +189,8 @@ def _messages(lang: str, reasons: dict[str, str]) -> tuple[dict[str, str], str |
     for field, reason in reasons.items():
         if field == "form_key":
             form_error = i18n.text(lang, "error.form_key")
-        elif field == "code":
-            errors[field] = i18n.text(lang, f"error.code.{reason}")
+        elif field in ("code", "token"):
+            errors[field] = i18n.text(lang, f"error.{field}.{reason}")
         else:
             errors[field] = i18n.text(lang, f"error.{reason}")
     return errors, form_error
@@ -205,7 +207,10 @@ async def _refused(
     """The page for a submission that stored nothing: the form again, or why not."""
     if isinstance(exc, InvalidInput):
         reasons: dict[str, str] = exc.extra.get("reasons", {})
-        count("code_malformed" if "code" in reasons else "invalid_answers")
+        if "token" in reasons:
+            count("token_invalid")
+        else:
+            count("code_malformed" if "code" in reasons else "invalid_answers")
         errors, form_error = _messages(lang, reasons)
         return await _form_again(
             conn, survey_key, lang, exc.status, sent, errors=errors, form_error=form_error
@@ -213,7 +218,8 @@ async def _refused(
     if isinstance(exc, InvitationUnknown | InvitationSpent):
         spent = isinstance(exc, InvitationSpent)
         count("code_spent" if spent else "code_unknown")
-        errors = {"code": i18n.text(lang, "error.code.spent" if spent else "error.code.unknown")}
+        field = exc.extra.get("field", "code")
+        errors = {field: i18n.text(lang, f"error.{field}.{'spent' if spent else 'unknown'}")}
         return await _form_again(conn, survey_key, lang, exc.status, sent, errors=errors)
     if isinstance(exc, WaveNotOpen):
         count("wave_not_open")
@@ -231,6 +237,7 @@ async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) 
     form = await _read_form(request)
     lang = i18n.choose(form.get("lang", ""), request.headers.get("accept-language"))
     code = form.get("code", "")[:MAX_CODE_CHARS]
+    token = form.get("token", "")[:MAX_TOKEN_CHARS]
     form_key = form.get("form_key", "")
     answers = {key: value for key, value in form.items() if key not in CONTROL_FIELDS}
     sent = _Sent(code=code, answers=answers)
@@ -260,7 +267,7 @@ async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) 
     try:
         # No pool connection is held while the submission waits for its group (batching.py).
         result = await responses.submit_response(
-            batcher_for(request.app.state), survey_key, code, form_key, answers
+            batcher_for(request.app.state), survey_key, code, form_key, answers, token=token
         )
     except DomainError as exc:
         if isinstance(exc, InvalidInput):

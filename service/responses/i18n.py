@@ -104,6 +104,106 @@ STRINGS: dict[str, dict[str, str]] = {
         "error_body.429": "Try again in a minute.",
         "error_title.500": "Something went wrong on our side",
         "error_body.500": "Nothing was saved. Try again in a moment.",
+        # --- emailed links with blind-signed tokens (service/tokens) ---
+        "token_title": "Get your survey token",
+        "token_intro": (
+            "This link lets you answer the survey once, without anyone being able to tell "
+            "which answers are yours. When you press the button:"
+        ),
+        "token_step_make": (
+            "Your browser makes a random token and blinds it (scrambles it with a secret "
+            "that never leaves this device)."
+        ),
+        "token_step_sign": (
+            "The survey service checks your invitation, signs the blinded token without "
+            "being able to see it, and marks your invitation as used. It records nothing else."
+        ),
+        "token_step_check": (
+            "Your browser unblinds the signature and checks it. The token is now yours: the "
+            "service cannot tell which invitation it came from."
+        ),
+        "token_step_answer": (
+            "You answer with the token, now or later. Your answers are kept with your unit "
+            "and this survey round, never with your invitation or your name."
+        ),
+        "token_button": "Get my token",
+        "token_working": "Getting your token…",
+        "token_ready": "Your token is ready, and its signature checks out.",
+        "token_kept": (
+            "It is kept in this browser's own storage, on this device only, and is sent "
+            "nowhere until you send your answers. To answer later, open the link from your "
+            "invitation again on this device."
+        ),
+        "token_answer_now": "Answer now",
+        "token_keep": "Keep it for later",
+        "token_later": (
+            "Your token is kept on this device. Come back through the same link whenever you "
+            "like before the survey closes."
+        ),
+        "token_fingerprint": "Survey key fingerprint",
+        "token_fingerprint_hint": (
+            "Compare it with the fingerprint on the notice board. Everyone must see the same "
+            "one; if yours differs, do not answer, and tell your union representative or "
+            "coordinator."
+        ),
+        "token_no_ticket": (
+            "This page needs the link from your invitation email. Open that link again, "
+            "exactly as it came."
+        ),
+        "token_noscript": (
+            "Getting a token needs JavaScript, which is turned off in this browser. Turn it "
+            "on for this page, or ask your coordinator for a paper survey card instead."
+        ),
+        "token_unsupported": (
+            "This browser cannot make a token. Use an up-to-date browser, or ask your "
+            "coordinator for a paper survey card."
+        ),
+        "token_error.ticket-spent": (
+            "This invitation has already been used to get a token. If you kept the token on "
+            "another device, answer from there; otherwise ask your coordinator for a new link."
+        ),
+        "token_error.ticket-unknown": (
+            "This invitation link is not valid for this survey. Open the link from your "
+            "email exactly as it came."
+        ),
+        "token_error.wave-not-open": "This survey is not open.",
+        "token_error.check": (
+            "The signature did not check out, so no token was kept and your invitation may "
+            "be used. Tell your coordinator."
+        ),
+        "token_error.network": (
+            "The survey service could not be reached. Check your connection and try again."
+        ),
+        "token_error.storage": (
+            "This browser does not let the page keep the token (private browsing may block "
+            "it). Answer now without leaving the page."
+        ),
+        "token_field_present": "The token kept on this device will be sent with your answers.",
+        "token_field_missing": (
+            "No token is kept on this device for this survey. Open the link from your "
+            "invitation email on this device first."
+        ),
+        "stored_yes_links": (
+            "Kept: your answers, with this survey round and the unit your invitation was "
+            "made for (for example your station or shift). Nothing else."
+        ),
+        "error.token.empty": (
+            "No token came with your answers. Open the link from your invitation email on "
+            "this device first; your answers are kept below."
+        ),
+        "error.token.malformed": (
+            "The token sent with your answers is damaged. Open the link from your invitation "
+            "email again on this device."
+        ),
+        "error.token.other_wave": (
+            "This token belongs to another survey round and cannot answer this one. Open the "
+            "link from this round's invitation email."
+        ),
+        "error.token.forged": "This token was not signed by this survey, so it cannot be used.",
+        "error.token.unknown": "This token is not valid for this survey.",
+        "error.token.spent": (
+            "This token has already been used to send answers. Each token answers once."
+        ),
     },
     "fr": {
         "survey_title": "Sondage anonyme",
@@ -195,6 +295,114 @@ STRINGS: dict[str, dict[str, str]] = {
         "error_body.429": "Réessayez dans une minute.",
         "error_title.500": "Un problème est survenu de notre côté",
         "error_body.500": "Rien n'a été enregistré. Réessayez dans un moment.",
+        # --- liens par courriel avec jetons à signature aveugle (service/tokens) ---
+        "token_title": "Obtenir votre jeton de sondage",
+        "token_intro": (
+            "Ce lien vous permet de répondre une fois au sondage, sans que personne ne "
+            "puisse savoir quelles réponses sont les vôtres. Quand vous appuyez sur le bouton :"
+        ),
+        "token_step_make": (
+            "Votre navigateur crée un jeton aléatoire et le masque (le brouille avec un secret "
+            "qui ne quitte jamais cet appareil)."
+        ),
+        "token_step_sign": (
+            "Le service de sondage vérifie votre invitation, signe le jeton masqué sans "
+            "pouvoir le voir, et marque votre invitation comme utilisée. Il n'enregistre "
+            "rien d'autre."
+        ),
+        "token_step_check": (
+            "Votre navigateur démasque la signature et la vérifie. Le jeton est maintenant à "
+            "vous : le service ne peut pas savoir de quelle invitation il vient."
+        ),
+        "token_step_answer": (
+            "Vous répondez avec le jeton, maintenant ou plus tard. Vos réponses sont "
+            "conservées avec votre unité et cette ronde du sondage, jamais avec votre "
+            "invitation ni votre nom."
+        ),
+        "token_button": "Obtenir mon jeton",
+        "token_working": "Obtention de votre jeton…",
+        "token_ready": "Votre jeton est prêt, et sa signature est valide.",
+        "token_kept": (
+            "Il est conservé dans le stockage propre à ce navigateur, sur cet appareil "
+            "seulement, et n'est envoyé nulle part avant l'envoi de vos réponses. Pour "
+            "répondre plus tard, rouvrez le lien de votre invitation sur cet appareil."
+        ),
+        "token_answer_now": "Répondre maintenant",
+        "token_keep": "Le garder pour plus tard",
+        "token_later": (
+            "Votre jeton est conservé sur cet appareil. Revenez par le même lien quand vous "
+            "le voulez avant la fermeture du sondage."
+        ),
+        "token_fingerprint": "Empreinte de la clé du sondage",
+        "token_fingerprint_hint": (
+            "Comparez-la avec l'empreinte affichée au babillard. Tout le monde doit voir la "
+            "même ; si la vôtre diffère, ne répondez pas, et prévenez votre représentant "
+            "syndical ou la coordination."
+        ),
+        "token_no_ticket": (
+            "Cette page a besoin du lien de votre courriel d'invitation. Rouvrez ce lien, tel quel."
+        ),
+        "token_noscript": (
+            "L'obtention d'un jeton nécessite JavaScript, désactivé dans ce navigateur. "
+            "Activez-le pour cette page, ou demandez plutôt une carte de sondage papier à la "
+            "coordination."
+        ),
+        "token_unsupported": (
+            "Ce navigateur ne peut pas créer de jeton. Utilisez un navigateur à jour, ou "
+            "demandez une carte de sondage papier à la coordination."
+        ),
+        "token_error.ticket-spent": (
+            "Cette invitation a déjà servi à obtenir un jeton. Si vous avez gardé le jeton sur "
+            "un autre appareil, répondez depuis celui-ci ; sinon, demandez un nouveau lien à "
+            "la coordination."
+        ),
+        "token_error.ticket-unknown": (
+            "Ce lien d'invitation n'est pas valide pour ce sondage. Ouvrez le lien de votre "
+            "courriel tel quel."
+        ),
+        "token_error.wave-not-open": "Ce sondage n'est pas ouvert.",
+        "token_error.check": (
+            "La signature n'est pas valide : aucun jeton n'a été conservé et votre invitation "
+            "a peut-être été utilisée. Prévenez la coordination."
+        ),
+        "token_error.network": (
+            "Le service de sondage est injoignable. Vérifiez votre connexion et réessayez."
+        ),
+        "token_error.storage": (
+            "Ce navigateur ne permet pas à la page de conserver le jeton (la navigation "
+            "privée peut l'en empêcher). Répondez maintenant sans quitter la page."
+        ),
+        "token_field_present": (
+            "Le jeton conservé sur cet appareil sera envoyé avec vos réponses."
+        ),
+        "token_field_missing": (
+            "Aucun jeton n'est conservé sur cet appareil pour ce sondage. Ouvrez d'abord le "
+            "lien de votre courriel d'invitation sur cet appareil."
+        ),
+        "stored_yes_links": (
+            "Conservé : vos réponses, avec cette ronde du sondage et l'unité pour laquelle "
+            "votre invitation a été faite (par exemple votre caserne ou votre quart). Rien "
+            "d'autre."
+        ),
+        "error.token.empty": (
+            "Aucun jeton n'accompagnait vos réponses. Ouvrez d'abord le lien de votre courriel "
+            "d'invitation sur cet appareil ; vos réponses sont conservées ci-dessous."
+        ),
+        "error.token.malformed": (
+            "Le jeton envoyé avec vos réponses est endommagé. Rouvrez le lien de votre "
+            "courriel d'invitation sur cet appareil."
+        ),
+        "error.token.other_wave": (
+            "Ce jeton appartient à une autre ronde du sondage et ne peut pas servir pour "
+            "celle-ci. Ouvrez le lien du courriel d'invitation de cette ronde."
+        ),
+        "error.token.forged": (
+            "Ce jeton n'a pas été signé par ce sondage : il ne peut pas être utilisé."
+        ),
+        "error.token.unknown": "Ce jeton n'est pas valide pour ce sondage.",
+        "error.token.spent": (
+            "Ce jeton a déjà servi à envoyer des réponses. Chaque jeton ne répond qu'une fois."
+        ),
     },
 }
 

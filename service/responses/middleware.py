@@ -4,17 +4,19 @@ It sits beside the routes it guards (`controller.py`) and renders its error page
 same `pages.error` as their exception handler.
 
 `RespondentPrivacyMiddleware` is a pure ASGI middleware. For every response on a survey
-address (`/s/...`) and on the two files its page loads (`/static/respond.js`,
-`/static/respond.css`), whatever the status (200, 404, 405, 413, 429, 500), it:
+address (`/s/...`), on the token page of emailed links (`/t/...`, whose CSP also allows
+`connect-src 'self'` for its script) and on the files these pages load, whatever the
+status (200, 404, 405, 413, 429, 500), it:
 
 - removes every Set-Cookie header;
 - sets `Referrer-Policy: no-referrer`, `Cache-Control: no-store`, a strict
   Content-Security-Policy (self only, no inline script or style), `nosniff`,
   `X-Frame-Options: DENY` and a Permissions-Policy that turns off camera, microphone and
   geolocation;
-- on `/s/...`, turns any error that is not already a page (a problem document from the
-  router's 404 or 405, for instance) into an HTML page in the person's language, which
-  never repeats anything that was sent.
+- on `/s/...` and `/t/...`, turns any error that is not already a page (a problem
+  document from the router's 404 or 405, for instance) into an HTML page in the person's
+  language, which never repeats anything that was sent; except on the two JSON routes of
+  token issuance (`/s/<key>/key`, `/s/<key>/issue`), whose errors stay problem documents.
 
 It logs nothing. It must wrap the whole application, not only matched routes, because a
 404 or 405 never reaches a route: `install_respondent_privacy(app)` puts it around the
@@ -23,6 +25,7 @@ app's ASGI handler.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +41,18 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 RESPONDENT_PREFIX = "/s/"
-RESPONDENT_STATIC = frozenset({"/static/respond.js", "/static/respond.css"})
+# The issuance page of emailed links (service/tokens), and the JSON routes its script calls.
+TOKEN_PREFIX = "/t/"  # noqa: S105 - an address, not a secret
+_TOKEN_JSON = re.compile(r"/s/[^/]+/(key|issue)")
+RESPONDENT_STATIC = frozenset(
+    {
+        "/static/respond.js",
+        "/static/respond.css",
+        "/static/token.js",
+        "/static/token-form.js",
+        "/static/vendor/blindrsa-ts-0.4.4.js",
+    }
+)
 RESPONDENT_HEADERS: dict[str, str] = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -50,7 +64,14 @@ RESPONDENT_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# The issuance page's script fetches the key and the signature from this origin, nowhere else.
+TOKEN_PAGE_HEADERS: dict[str, str] = {
+    **RESPONDENT_HEADERS,
+    "Content-Security-Policy": RESPONDENT_HEADERS["Content-Security-Policy"]
+    + "; connect-src 'self'",
+}
 _SET = [(k.lower().encode(), v.encode()) for k, v in RESPONDENT_HEADERS.items()]
+_TOKEN_SET = [(k.lower().encode(), v.encode()) for k, v in TOKEN_PAGE_HEADERS.items()]
 # Headers this middleware owns, plus Set-Cookie, which never leaves a respondent route.
 _DROP = frozenset({name for name, _ in _SET} | {b"set-cookie"})
 # Headers of an error response worth keeping when its body is replaced by a page.
@@ -58,12 +79,13 @@ _KEEP_ON_ERROR = frozenset({b"allow", b"retry-after"})
 
 
 def is_respondent_path(path: str) -> bool:
-    return path.startswith(RESPONDENT_PREFIX) or path in RESPONDENT_STATIC
+    return path.startswith((RESPONDENT_PREFIX, TOKEN_PREFIX)) or path in RESPONDENT_STATIC
 
 
-def secure_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def secure_headers(headers: list[tuple[bytes, bytes]], path: str = "") -> list[tuple[bytes, bytes]]:
     """The headers without cookies and with the respondent policy, each exactly once."""
-    return [(k, v) for k, v in headers if k.lower() not in _DROP] + _SET
+    policy = _TOKEN_SET if path.startswith(TOKEN_PREFIX) else _SET
+    return [(k, v) for k, v in headers if k.lower() not in _DROP] + policy
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes:
@@ -89,7 +111,11 @@ class RespondentPrivacyMiddleware:
         if scope.get("type") != "http" or not is_respondent_path(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        is_page = scope["path"].startswith(RESPONDENT_PREFIX)
+        path = scope["path"]
+        # Pages answer errors with a page; the token routes' JSON answers with problems.
+        is_page = path.startswith((RESPONDENT_PREFIX, TOKEN_PREFIX)) and not _TOKEN_JSON.fullmatch(
+            path
+        )
         started = False
         replaced = False
 
@@ -107,7 +133,7 @@ class RespondentPrivacyMiddleware:
                     kept = [(k, v) for k, v in headers if k.lower() in _KEEP_ON_ERROR]
                     await _send_page(scope, send, status, kept)
                     return
-                await send({**message, "headers": secure_headers(headers)})
+                await send({**message, "headers": secure_headers(headers, path)})
                 return
             await send(message)
 
@@ -129,7 +155,13 @@ async def _send_page(
         (b"content-type", b"text/html; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": secure_headers(head)})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": secure_headers(head, scope.get("path", "")),
+        }
+    )
     await send(
         {
             "type": "http.response.body",

@@ -40,6 +40,11 @@ def load_templates() -> None:
         _env.get_template(name)
 
 
+def render(name: str, lang: str, **context: Any) -> bytes:
+    """A responder template, with `t` for the page strings in `lang`."""
+    return _render(name, lang, **context)
+
+
 def _render(name: str, lang: str, **context: Any) -> bytes:
     def t(key: str, **values: object) -> str:
         return i18n.text(lang, key, **values)
@@ -111,17 +116,17 @@ def survey(
     labels = {
         item["key"]: f"{item['number']}. {item['text']}" for s in sections for item in s["items"]
     }
-    mode = "open" if page.layout.mode == "open" else "cards"
+    mode = page.layout.mode if page.layout.mode in ("open", "links") else "cards"
     summary = [
         {
-            "href": "#code" if field == "code" else "#" + anchor(field),
-            "label": i18n.text(lang, f"code_label_{mode}")
-            if field == "code"
+            "href": {"code": "#code", "token": "#token-field"}.get(field, "#" + anchor(field)),
+            "label": i18n.text(lang, "token_title" if mode == "links" else f"code_label_{mode}")
+            if field in ("code", "token")
             else labels.get(field),
             "message": message,
         }
         for field, message in errors.items()
-        if field == "code" or field in labels
+        if field in ("code", "token") or field in labels
     ]
     return _render(
         "survey.html",
@@ -134,6 +139,7 @@ def survey(
         form_error=form_error,
         summary=summary,
         mode=mode,
+        token_spent=errors.get("token") == i18n.text(lang, "error.token.spent"),
         items=count,
         minutes=i18n.minutes_for(count),
         switch=[(other, i18n.NATIVE[other]) for other in i18n.LANGUAGES if other != lang],

@@ -94,14 +94,19 @@ class _Kind(NamedTuple):
     table: str
     column: str
     mode: str
-    # "lookup": a card's own code hash, spent once; "submission": for an open link, the
-    # form-key hash, so one response per rendered form.
+    # "lookup": a card's own code hash (or a token's hash), spent once; "submission": for an
+    # open link, the form-key hash, so one response per rendered form.
     spent: str
+    # What `column` is compared with: the submission's "lookup" hash, or for a blind-signed
+    # token (whose signature the service checked before) the "unit" its message names,
+    # which must be a unit the wave's links were made for.
+    match: str = "lookup"
 
 
 _KINDS = {
     "card": _Kind("invitation", "code_hash", "cards", "lookup"),
     "open": _Kind("open_link", "link_hash", "open", "submission"),
+    "token": _Kind("link_unit", "unit_id", "links", "lookup", match="unit"),
 }
 
 
@@ -124,6 +129,8 @@ class Submission(msgspec.Struct, frozen=True):
     submission: bytes
     # One value per question of the wave, in layout order; 0 is skipped.
     answers: list[int]
+    # A token's unit (what its signed message names); 0 for other kinds.
+    unit_id: int = 0
 
     def spent_key(self, kind: str) -> bytes:
         """What spending this submission records (see _KINDS): unique within a batch."""
@@ -158,12 +165,12 @@ async def insert_responses(
         f"""
         WITH {_TARGET},
         input AS (
-            SELECT * FROM unnest($2::bytea[], $3::bytea[])
-                WITH ORDINALITY AS i(lookup, submission, n)
+            SELECT * FROM unnest($2::bytea[], $3::bytea[], $6::bigint[])
+                WITH ORDINALITY AS i(lookup, submission, unit, n)
         ),
         credential AS (
             SELECT i.n, i.submission, x.unit_id, i.{credential.spent} AS spent_key
-            FROM input i, {_credential(credential, "i.lookup")}
+            FROM input i, {_credential(credential, "i." + credential.match)}
         ),
         spent AS (
             INSERT INTO spent_invitation (code_hash, wave_id, submission)
@@ -195,6 +202,7 @@ async def insert_responses(
         [s.submission for s in batch],
         [value for s in batch for value in s.answers],
         width,
+        [s.unit_id for s in batch],
     )
     if not rows:
         return None
@@ -225,10 +233,13 @@ async def _insert_response(
     `open` accepts.
     """
     spent_key = {"lookup": "$2::bytea", "submission": "$3::bytea"}[kind.spent]
+    matched = {"lookup": "$2::bytea", "unit": "$5::bigint"}[kind.match]
+    # $5 only where the statement uses it: PostgreSQL cannot type an unused parameter.
+    unit = (one.unit_id,) if kind.match == "unit" else ()
     row = await conn.fetchrow(
         f"""
         WITH {_TARGET},
-        credential AS (SELECT x.unit_id FROM {_credential(kind, "$2::bytea")}),
+        credential AS (SELECT x.unit_id FROM {_credential(kind, matched)}),
         spent AS (
             INSERT INTO spent_invitation (code_hash, wave_id, submission)
             SELECT {spent_key}, $1, $3 FROM credential
@@ -247,6 +258,7 @@ async def _insert_response(
         one.lookup,
         one.submission,
         one.answers,
+        *unit,
     )
     return None if row is None else _to(row, SubmitRow)
 
@@ -258,9 +270,4 @@ async def fetch_spent_submission(conn: Conn, wave_id: int, code_hash: bytes) -> 
         wave_id,
         code_hash,
     )
-    return value
-
-
-async def fetch_wave_status(conn: Conn, wave_id: int) -> str | None:
-    value: str | None = await conn.fetchval("SELECT status FROM wave WHERE wave_id = $1", wave_id)
     return value

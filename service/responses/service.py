@@ -48,6 +48,7 @@ from service.responses.schemas import (
     SurveySection,
     SurveyState,
 )
+from service.tokens import service as tokens
 
 # Survey keys are made by the database (32 hex digits); anything far from that shape is
 # answered "not found" without a query.
@@ -202,8 +203,10 @@ def _not_open(status: str, row: SurveyWaveRow | queries.SubmitRow) -> WaveNotOpe
 
 
 class _Credential(msgspec.Struct, frozen=True):
-    kind: str  # "card" or "open"
+    kind: str  # "card", "open" or "token"
     lookup: bytes
+    # A token's unit; 0 for cards and open links, whose unit is found by their hash.
+    unit_id: int = 0
 
 
 def _read_code(code: str, mode: str) -> _Credential | str:
@@ -326,12 +329,38 @@ async def _store(
     return None if rows is None else rows[0]
 
 
+_TOKEN_MESSAGES = {
+    "empty": "is missing; get a token from the link in your invitation email first",
+    "malformed": "is not a token; open the link from your invitation email again",
+    "other_wave": "belongs to another survey round and cannot answer this one",
+    "forged": "was not signed by this survey's key",
+}
+
+
+async def _read_token(
+    target: Conn | SubmissionBatcher, survey_key: str, token: str
+) -> _Credential | str:
+    """The token's credential, or the reason it cannot be one (see _TOKEN_MESSAGES)."""
+    key = tokens.cached_public_key(survey_key)
+    if key is None:
+        async with _reading(target) as conn:
+            key = await tokens.wave_public_key(conn, survey_key)
+    if key is None:  # a links wave that opened before it could have a key
+        return "forged"
+    read = tokens.read_token(token, survey_key, key[1])
+    if isinstance(read, str):
+        return read
+    return _Credential("token", read.spent_key, read.unit_id)
+
+
 async def submit_response(
     target: Conn | SubmissionBatcher,
     survey_key: str,
     code: str,
     form_key: str,
     answers: Mapping[str, int | str],
+    *,
+    token: str = "",
 ) -> SubmissionResult:
     """Spend the code and store the answers, or say why not.
 
@@ -340,7 +369,9 @@ async def submit_response(
     waiting, on a writer's connection; hold no pool connection while this waits).
 
     `code` is a card's code as typed or scanned, or `open-<code>` for an open link
-    (open_link.link_hash = invitations.codes.hash_code(<code>)).
+    (open_link.link_hash = invitations.codes.hash_code(<code>)). In a `links` wave, `code`
+    is ignored and `token` is the blind-signed token (tokens.service.read_token): its
+    signature is checked here, and SHA-256 of its prepared message is what is spent.
     `form_key` is the page's one-time key (`new_form_key()`): sending the same form twice
     stores one response and returns `repeated`. `answers` maps "<instrument slug>.<item id>"
     to an option value; items left out, or 0, are skipped.
@@ -354,10 +385,17 @@ async def submit_response(
     layout = await _layout_for(target, survey_key)
     errors: list[FieldError] = []
     reasons: dict[str, str] = {}
-    credential = _read_code(code, layout.mode)
-    if isinstance(credential, str):
-        errors.append(FieldError(field="code", message=_CODE_MESSAGES[credential]))
-        reasons["code"] = credential
+    credential: _Credential | str
+    if layout.mode == "links":
+        credential = await _read_token(target, survey_key, token)
+        if isinstance(credential, str):
+            errors.append(FieldError(field="token", message=_TOKEN_MESSAGES[credential]))
+            reasons["token"] = credential
+    else:
+        credential = _read_code(code, layout.mode)
+        if isinstance(credential, str):
+            errors.append(FieldError(field="code", message=_CODE_MESSAGES[credential]))
+            reasons["code"] = credential
     if not FORM_KEY.fullmatch(form_key):
         errors.append(FieldError(field="form_key", message="is missing or malformed"))
         reasons["form_key"] = "form_key"
@@ -371,7 +409,10 @@ async def submit_response(
         )
     submission = _sha256(form_key)
     row = await _store(
-        target, credential.kind, layout.wave_id, Submission(credential.lookup, submission, values)
+        target,
+        credential.kind,
+        layout.wave_id,
+        Submission(credential.lookup, submission, values, credential.unit_id),
     )
     if row is None:
         raise SurveyNotFound("Check the address, or scan the QR code on your card again.")
@@ -385,6 +426,11 @@ async def submit_response(
     if row.stored:
         return result
     if not row.known:
+        if credential.kind == "token":
+            raise InvitationUnknown(
+                "This token names a unit the survey has no invitations for; it cannot be used.",
+                field="token",
+            )
         raise InvitationUnknown("Check the code against your card and send the answers again.")
     if credential.kind == "open":
         # The open link is valid and only this form's key was already recorded: a repeat.
@@ -396,4 +442,6 @@ async def submit_response(
             earlier = await queries.fetch_spent_submission(conn, layout.wave_id, credential.lookup)
     if earlier == submission:
         return msgspec.structs.replace(result, outcome="repeated")
+    if credential.kind == "token":
+        raise InvitationSpent("Each token answers once; this one has.", field="token")
     raise InvitationSpent("Each card can be used once; this one has been.")

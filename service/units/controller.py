@@ -9,16 +9,15 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
-from service.db import Conn
+from service.db import MAX_ID, Conn
 from service.errors import InvalidCsv
 from service.units import service
-from service.units.schemas import MAX_ID, ImportReport, Unit, UnitCreate, UnitMove, UnitUpdate
+from service.units.schemas import ImportReport, Unit, UnitCreate, UnitMove, UnitUpdate
 
 BASE = "/api/v1/units"
 TAGS = ["units"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 READ = [require("admin", "leader", "researcher", scope="read")]
 WRITE = [require("admin", scope="write")]
 # 20,000 rows of long paths and names; more than the API's general body limit.

@@ -1,10 +1,7 @@
 """SQL for the unit tree.
 
-A subtree is the unit at `path` and every unit whose path starts with `path || '/'`.
-Slugs allow only [a-z0-9-], so `path LIKE $1 || '/%'` needs no escaping; it is written
-here as the equivalent range `path ~>=~ $1 || '/' AND path ~<~ $1 || '0'` ('0' is the
-character after '/') because the text_pattern_ops index serves that range even in a
-generic (parameterised) plan, where LIKE with a parameter prefix falls back to a scan.
+A subtree is the unit at `path` and every unit below it, written as scope.queries.subtree
+(an index range, see there).
 Lists are in depth-first order: a unit, its subtree, then its next sibling. Plain byte order
 puts 'a-b' before 'a/b' ('-' sorts before '/'), so the sort key turns '/' into ' ', which
 sorts before every slug character; that is 6x cheaper than sorting string_to_array(path).
@@ -18,6 +15,7 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from service.db import Conn
+from service.scope.queries import subtree
 from service.units.schemas import Unit
 
 # Any constant works; every instance must use the same one.
@@ -67,18 +65,6 @@ async def fetch_unit_by_path(conn: Conn, path: str) -> Unit | None:
     return _unit(row) if row is not None else None
 
 
-async def list_units_by_slug(conn: Conn, slug: str, limit: int = 2) -> list[Unit]:
-    rows = await conn.fetch(
-        """
-        SELECT unit_id, parent_id, slug, name, headcount, path, depth FROM unit
-        WHERE slug = $1 ORDER BY path LIMIT $2
-        """,
-        slug,
-        limit,
-    )
-    return [_unit(row) for row in rows]
-
-
 async def list_units(conn: Conn, under_path: str | None = None) -> list[Unit]:
     """Every unit, or the subtree at `under_path`, in depth-first order."""
     if under_path is None:
@@ -90,11 +76,11 @@ async def list_units(conn: Conn, under_path: str | None = None) -> list[Unit]:
         )
     else:
         rows = await conn.fetch(
-            """
+            f"""
             SELECT unit_id, parent_id, slug, name, headcount, path, depth FROM unit
-            WHERE (path = $1 OR (path ~>=~ ($1 || '/') AND path ~<~ ($1 || '0')))
+            WHERE {subtree("path", "$1")}
             ORDER BY replace(path, '/', ' ') COLLATE "C"
-            """,
+            """,  # noqa: S608 - only constant fragments are interpolated
             under_path,
         )
     return [_unit(row) for row in rows]
@@ -103,10 +89,10 @@ async def list_units(conn: Conn, under_path: str | None = None) -> list[Unit]:
 async def fetch_longest_path(conn: Conn, path: str) -> int:
     """The length of the longest path in the subtree at `path` (0 when there is none)."""
     longest = await conn.fetchval(
-        """
+        f"""
         SELECT coalesce(max(length(path)), 0) FROM unit
-        WHERE (path = $1 OR (path ~>=~ ($1 || '/') AND path ~<~ ($1 || '0')))
-        """,
+        WHERE {subtree("path", "$1")}
+        """,  # noqa: S608 - only constant fragments are interpolated
         path,
     )
     return int(longest)
@@ -182,14 +168,14 @@ async def update_subtree(
     One statement, so no reader ever sees half a subtree moved. Returns the rows changed.
     """
     status = await conn.execute(
-        """
+        f"""
         UPDATE unit SET
             path = $2 || substr(path, length($1) + 1),
             depth = depth + $5,
             parent_id = CASE WHEN unit_id = $3 THEN $4::bigint ELSE parent_id END,
             slug = CASE WHEN unit_id = $3 THEN $6 ELSE slug END
-        WHERE (path = $1 OR (path ~>=~ ($1 || '/') AND path ~<~ ($1 || '0')))
-        """,
+        WHERE {subtree("path", "$1")}
+        """,  # noqa: S608 - only constant fragments are interpolated
         old_path,
         new_path,
         unit_id,
@@ -301,14 +287,14 @@ UNIT_USES: tuple[UnitUse, ...] = (
         "it lies in a program whose waves have opened, and their history names it",
         "wave",
         "program_id",
-        """
+        f"""
         SELECT count(*), (array_agg(p.name ORDER BY p.name))[1:5]
         FROM t, program p JOIN unit r ON r.unit_id = p.root_unit_id
-        WHERE (t.path = r.path OR t.path LIKE r.path || '/%')
+        WHERE {subtree("t.path", "r.path")}
           AND EXISTS (
               SELECT 1 FROM wave w WHERE w.program_id = p.program_id AND w.status <> 'scheduled'
           )
-        """,
+        """,  # noqa: S608 - only constant fragments are interpolated
     ),
     # Whether a unit has responses is never said on its own, let alone how many: an admin
     # polling this during an open wave would watch answers arrive (DESIGN.md §7). It is

@@ -7,14 +7,13 @@ from typing import Annotated
 
 import msgspec
 
-# The same rule as the CHECK on unit.slug; lowercase so paths need no escaping anywhere.
-SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"
-SLUG_RE = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?")
+from service.db import MAX_ID
+from service.scope.rules import SLUG_PATTERN, is_slug
+
 # No control characters: they break CSV exports, printed cards and the terminal.
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 NAME_RE = re.compile(r"[^\x00-\x1f\x7f]{1,200}")
 MAX_HEADCOUNT = 1_000_000
-MAX_ID = 2**63 - 1
 
 Slug = Annotated[
     str,
@@ -36,10 +35,6 @@ UnitId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 # A unit reference: its id, or its full path ('county-fire/battalion-1'), or a slug unique
 # in the whole tree.
 UnitRef = UnitId | Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-
-
-def is_slug(value: str) -> bool:
-    return SLUG_RE.fullmatch(value) is not None
 
 
 def clean_name(value: str) -> str:

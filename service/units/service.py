@@ -25,127 +25,58 @@ from service.errors import (
     UnitCycle,
     UnitInUse,
     UnitNotFound,
-    UnitOutOfScope,
+)
+from service.scope.queries import UnitRef
+from service.scope.rules import in_subtree, is_slug, visible_root
+from service.scope.service import (
+    LIST_HINT,
+    MAX_PATH_LENGTH,
+    resolve_unit,
+    resolve_unit_id,
+    short,
 )
 from service.units import queries
 from service.units.schemas import (
     MAX_HEADCOUNT,
-    MAX_ID,
     ImportReport,
     Unit,
     UnitCreate,
     UnitUpdate,
     clean_name,
-    is_slug,
 )
 
-# A path is stored in a btree index, whose entries must stay well under 2,700 bytes.
-MAX_PATH_LENGTH = 1000
 MAX_IMPORT_ROWS = 20_000
 # Past this many, the problem document says how many more there are instead of listing them.
 MAX_LISTED_ERRORS = 100
 CSV_COLUMNS = ("path", "name", "headcount")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,7}")
-LIST_HINT = "Run `muster units list` or GET /api/v1/units to see the paths."
 
 
-def _show(ref: str) -> str:
-    return ref if len(ref) <= 80 else ref[:77] + "..."
+# --- finding units: the one resolver and the visibility rules live in service.scope ------
 
 
-# --- who sees what --------------------------------------------------------------------
-
-
-def visible_root(viewer: Principal | None) -> str | None:
-    """The path of the subtree `viewer` may see; None means the whole tree.
-
-    The operator (None) and admins see everything; leaders, and researchers who have a
-    unit, see their unit's subtree.
-    """
-    if viewer is None or viewer.role == "admin":
-        return None
-    return viewer.scope_path
-
-
-def _in_subtree(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + "/")
-
-
-def _check_visible(viewer: Principal | None, unit: Unit, asked: str) -> None:
-    root = visible_root(viewer)
-    if root is not None and not _in_subtree(unit.path, root):
-        raise UnitOutOfScope(
-            f"Unit {_show(asked)} is outside your part of the organisation. "
-            f"Ask for a unit under '{root}', or ask an administrator for a wider scope."
-        )
-
-
-# --- finding units --------------------------------------------------------------------
-
-
-async def fetch_unit_by_ref(conn: Conn, ref: str) -> Unit:
-    """The unit named by `ref`: a numeric id, a full path, or a slug unique in the whole tree.
-
-    Tried in this order: a ref of digits only as an id; then as a full path (a root's path is
-    its slug); then as a slug, which must belong to exactly one unit.
-    """
-    cleaned = ref.strip().strip("/")
-    if not cleaned:
-        raise UnitNotFound(
-            "Name a unit by its id, its full path (e.g. 'county-fire/battalion-1') or its slug."
-        )
-    if cleaned.isascii() and cleaned.isdigit() and 0 < int(cleaned) <= MAX_ID:
-        unit = await queries.fetch_unit(conn, int(cleaned))
-        if unit is not None:
-            return unit
-    if len(cleaned) > MAX_PATH_LENGTH or not all(is_slug(s) for s in cleaned.split("/")):
-        raise UnitNotFound(
-            f"'{_show(cleaned)}' is not an id, a path or a slug: slugs are lowercase letters, "
-            f"digits and '-', and a path joins them with '/'. {LIST_HINT}"
-        )
-    unit = await queries.fetch_unit_by_path(conn, cleaned)
-    if unit is not None:
-        # A full path is never ambiguous; a root's path is its slug.
-        return unit
-    if "/" in cleaned:
-        raise UnitNotFound(f"No unit has the path '{_show(cleaned)}'. {LIST_HINT}")
-    found = await queries.list_units_by_slug(conn, cleaned, limit=2)
-    if not found:
-        raise UnitNotFound(f"No unit has the id, path or slug '{cleaned}'. {LIST_HINT}")
-    if len(found) > 1:
-        raise UnitNotFound(
-            f"Several units have the slug '{cleaned}'. Use the full path "
-            f"(e.g. 'parent/{cleaned}') or the unit's id."
-        )
-    return found[0]
-
-
-async def _by_id(conn: Conn, unit_id: int) -> Unit:
-    unit = await queries.fetch_unit(conn, unit_id) if 0 < unit_id <= MAX_ID else None
-    if unit is None:
-        raise UnitNotFound(f"No unit has the id {unit_id}. {LIST_HINT}")
+async def _full(conn: Conn, ref: UnitRef) -> Unit:
+    unit = await queries.fetch_unit(conn, ref.unit_id)
+    if unit is None:  # deleted since it was resolved: only under another transaction's lock
+        raise UnitNotFound(f"No unit has the id {ref.unit_id}. {LIST_HINT}")
     return unit
 
 
-async def _resolve(conn: Conn, ref: str | int) -> Unit:
-    if isinstance(ref, int):
-        return await _by_id(conn, ref)
-    return await fetch_unit_by_ref(conn, ref)
+async def fetch_unit_by_ref(conn: Conn, ref: str | int, viewer: Principal | None = None) -> Unit:
+    """The unit named by `ref` (see scope.service.resolve_unit), if `viewer` may see it."""
+    return await _full(conn, await resolve_unit(conn, viewer, ref))
 
 
 async def fetch_unit(conn: Conn, viewer: Principal | None, unit_id: int) -> Unit:
-    """One unit by id, if `viewer` may see it."""
-    unit = await _by_id(conn, unit_id)
-    _check_visible(viewer, unit, str(unit_id))
-    return unit
+    """One unit by id, if `viewer` may see it; otherwise the same 404 as an unknown id."""
+    return await _full(conn, await resolve_unit_id(conn, viewer, unit_id))
 
 
 async def list_units(conn: Conn, viewer: Principal | None, under: str | None = None) -> list[Unit]:
     """The subtree under `under` (default: all `viewer` may see), depth-first by path."""
     if under is None:
         return await queries.list_units(conn, visible_root(viewer))
-    unit = await fetch_unit_by_ref(conn, under)
-    _check_visible(viewer, unit, f"'{_show(under)}'")
+    unit = await fetch_unit_by_ref(conn, under, viewer)
     return await queries.list_units(conn, unit.path)
 
 
@@ -179,9 +110,9 @@ async def create_unit(conn: Conn, actor: Principal | None, data: UnitCreate) -> 
     """A new unit under `data.parent` (by id or reference), or a new root when that is None."""
     async with conn.transaction():
         await queries.lock_tree(conn)
-        parent = await _resolve(conn, data.parent) if data.parent is not None else None
-        if parent is not None:
-            _check_visible(actor, parent, str(data.parent))
+        parent = (
+            await fetch_unit_by_ref(conn, data.parent, actor) if data.parent is not None else None
+        )
         path = _child_path(parent, data.slug)
         _check_path_length(len(path), "slug")
         await _check_free(conn, path, parent)
@@ -206,8 +137,7 @@ async def rename_unit(conn: Conn, actor: Principal | None, unit_id: int, data: U
     """Change name, headcount and/or slug; a new slug rewrites the paths of the whole subtree."""
     async with conn.transaction():
         await queries.lock_tree(conn)
-        unit = await _by_id(conn, unit_id)
-        _check_visible(actor, unit, str(unit_id))
+        unit = await fetch_unit(conn, actor, unit_id)
         changes: dict[str, Any] = {}
         if data.slug is not None and data.slug != unit.slug:
             new_path = unit.path[: len(unit.path) - len(unit.slug)] + data.slug
@@ -243,12 +173,14 @@ async def move_unit(
     """Put the unit (and its subtree) under another parent, or make it a root (None)."""
     async with conn.transaction():
         await queries.lock_tree(conn)
-        unit = await _by_id(conn, unit_id)
-        _check_visible(actor, unit, str(unit_id))
-        parent = await _resolve(conn, new_parent_ref) if new_parent_ref is not None else None
+        unit = await fetch_unit(conn, actor, unit_id)
+        parent = (
+            await fetch_unit_by_ref(conn, new_parent_ref, actor)
+            if new_parent_ref is not None
+            else None
+        )
         if parent is not None:
-            _check_visible(actor, parent, str(new_parent_ref))
-            if _in_subtree(parent.path, unit.path):
+            if in_subtree(parent.path, unit.path):
                 raise UnitCycle(
                     f"'{parent.path}' is '{unit.path}' itself or lies below it, so the unit "
                     "cannot move there. Choose a parent outside its subtree."
@@ -283,8 +215,7 @@ async def delete_unit(conn: Conn, actor: Principal | None, unit_id: int) -> None
     """Delete a unit that nothing depends on; otherwise UnitInUse lists every reason."""
     async with conn.transaction():
         await queries.lock_tree(conn)
-        unit = await _by_id(conn, unit_id)
-        _check_visible(actor, unit, str(unit_id))
+        unit = await fetch_unit(conn, actor, unit_id)
         uses = await queries.list_unit_uses(conn, unit.unit_id, unit.path)
         if uses:
             reasons = [_describe(use) for use in uses]
@@ -377,7 +308,7 @@ def _check_path(path: str) -> str | None:
     for segment in path.split("/"):
         if not is_slug(segment):
             return (
-                f"'{_show(segment)}' is not a valid slug: use 1–64 lowercase letters, digits and "
+                f"'{short(segment)}' is not a valid slug: use 1–64 lowercase letters, digits and "
                 "'-', not starting or ending with '-'"
             )
     if len(path) > MAX_PATH_LENGTH:
@@ -438,7 +369,7 @@ def _parse_csv(text: str) -> list[_Row]:
                 errors.append(
                     FieldError(
                         field=f"line {start}: path",
-                        message=f"'{_show(row.path)}' also appears on line {seen[row.path]}; "
+                        message=f"'{short(row.path)}' also appears on line {seen[row.path]}; "
                         "give each unit once",
                     )
                 )
@@ -479,7 +410,7 @@ def _parse_row(line: int, values: dict[str, str], errors: list[FieldError]) -> _
         errors.append(
             FieldError(
                 field=f"line {line}: headcount",
-                message=f"'{_show(raw)}' is not a whole number from 0 to {MAX_HEADCOUNT:,}",
+                message=f"'{short(raw)}' is not a whole number from 0 to {MAX_HEADCOUNT:,}",
             )
         )
         ok = False
@@ -508,7 +439,7 @@ async def import_units_csv(
         errors = [
             FieldError(
                 field=f"line {row.line}: path",
-                message=f"its parent '{_show(row.parent_path)}' is neither in the file nor in the "
+                message=f"its parent '{short(row.parent_path)}' is neither in the file nor in the "
                 "tree; add a row for it",
             )
             for row in rows

@@ -10,18 +10,16 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from service.auth.guards import require
+from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
-from service.db import Conn
+from service.db import MAX_ID, Conn
 from service.waves import service
 from service.waves.schemas import Wave
 
 BASE = "/api/v1/waves"
 TAGS = ["waves"]
-SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 READ = [require("admin", "leader", "researcher", scope="read")]
 WRITE = [require("admin", scope="write")]
-MAX_ID = 2**63 - 1
 
 WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wave's id.")]
 ProgramIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The program's id.")]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-import asyncpg
 import msgspec
 
 from service.db import Conn
+from service.db import to_struct as _to
 from service.waves.schemas import WaveStatus
 
 _WAVE_COLUMNS = """
@@ -30,10 +30,6 @@ class WaveRow(msgspec.Struct, frozen=True, kw_only=True):
     closed_at: datetime | None
     released_at: datetime | None
     frozen: dict[str, Any] | None
-
-
-def _to(row: asyncpg.Record, kind: type[Any]) -> Any:
-    return msgspec.convert(dict(row), type=kind)
 
 
 async def fetch_wave(conn: Conn, wave_id: int) -> WaveRow | None:

@@ -21,10 +21,12 @@ from service import db
 from service.audit import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
-from service.errors import CloseWaiting, WaveNotFound, WaveTransitionRefused
+from service.errors import CloseWaiting, ProgramNotFound, WaveNotFound, WaveTransitionRefused
 from service.programs import queries as program_queries
 from service.programs import service as programs
 from service.programs.queries import ProgramRow
+from service.scope.rules import visible_root
+from service.tokens import service as tokens
 from service.waves import queries
 from service.waves.queries import WaveRow
 from service.waves.schemas import FrozenSettings, Wave
@@ -68,7 +70,7 @@ async def list_waves(
         await programs.fetch_visible_program_row(conn, viewer, program_id)
         ids = [program_id]
     else:
-        visible = await program_queries.list_programs(conn, programs.viewer_scope(viewer))
+        visible = await program_queries.list_programs(conn, visible_root(viewer))
         ids = [p.program_id for p in visible]
     return [_wave(row) for row in await queries.list_waves(conn, ids)]
 
@@ -81,8 +83,14 @@ async def _fetch_row(conn: Conn, wave_id: int) -> WaveRow:
 
 
 async def fetch_wave(conn: Conn, viewer: Principal | None, wave_id: int) -> Wave:
+    """One wave, if the viewer may see its program; otherwise the same 404 as no such wave."""
     row = await _fetch_row(conn, wave_id)
-    await programs.fetch_visible_program_row(conn, viewer, row.program_id)
+    try:
+        await programs.fetch_visible_program_row(conn, viewer, row.program_id)
+    except ProgramNotFound:
+        raise WaveNotFound(
+            f"There is no wave {wave_id}. List the program's waves to find its id."
+        ) from None
     return _wave(row)
 
 
@@ -109,6 +117,9 @@ async def open_wave_row(conn: Conn, program: ProgramRow, wave: WaveRow, now: dat
     )
     if opened:
         await queries.insert_wave_instruments(conn, wave.wave_id, [p.instrument_id for p in pinned])
+        if program.mode == "links":
+            # The wave's own signing key, made now and dropped with the wave at its close.
+            await tokens.create_wave_key(conn, wave.wave_id)
     return opened
 
 

@@ -34,6 +34,8 @@ from service.errors import (
     TooManyAttempts,
 )
 from service.programs import service as programs
+from service.programs.schemas import Program
+from service.scope.rules import sees_unit
 from service.waves import service as waves
 from service.waves.schemas import Wave
 
@@ -166,8 +168,18 @@ async def landing_page(
     by_program: dict[int, list[Wave]] = {}
     for wave in await waves.list_waves(conn, viewer):
         by_program.setdefault(wave.program_id, []).append(wave)
-    listing = [(program, by_program.get(program.program_id, [])) for program in visible]
+    listing = [
+        (program, by_program.get(program.program_id, []), _units_shown(viewer, program))
+        for program in visible
+    ]
     return _page("home.html", viewer, listing=listing)
+
+
+def _units_shown(viewer: Principal, program: Program) -> str:
+    """A program rooted above a leader's unit is shown as theirs: never the names above it."""
+    if sees_unit(viewer, program.root_unit_path) or viewer.scope_path is None:
+        return program.root_unit_path
+    return viewer.scope_path.rsplit("/", 1)[-1] + " and below"
 
 
 routes: list[Any] = [login_page, login_submit, logout_submit, landing_page]

@@ -5,24 +5,7 @@ from typing import Any
 
 from service.auth import queries
 from service.auth.secrets import hash_session_id
-from tests.factories import make_session, make_staff, make_unit
-
-
-async def test_a_unit_is_found_by_path_by_unique_slug_and_by_id(conn: Any) -> None:
-    root = await make_unit(conn, slug="qroot")
-    child = await make_unit(conn, root, slug="qchild")
-    for ref in ("qroot/qchild", "qchild", str(child["unit_id"])):
-        found = await queries.fetch_unit_by_ref(conn, ref)
-        assert found is not None and found.unit_id == child["unit_id"], ref
-
-
-async def test_a_slug_two_units_share_finds_nothing(conn: Any) -> None:
-    one, two = await make_unit(conn, slug="qa"), await make_unit(conn, slug="qb")
-    await make_unit(conn, one, slug="shared-name")
-    await make_unit(conn, two, slug="shared-name")
-    assert await queries.fetch_unit_by_ref(conn, "shared-name") is None
-    found = await queries.fetch_unit_by_ref(conn, "qb/shared-name")
-    assert found is not None and found.path == "qb/shared-name"
+from tests.factories import make_session, make_staff
 
 
 async def test_staff_is_found_by_email_in_any_case(conn: Any) -> None:

@@ -15,8 +15,14 @@ from typing import Any
 
 from service.privacy.service import release_wave
 from tests.browser.conftest import assert_accessible, screenshot
-from tests.factories import make_staff
-from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
+from tests.factories import (
+    add_responses,
+    close,
+    make_staff,
+    open_wave_on,
+    random_answers,
+    wave_items,
+)
 
 CSV = """path,name,headcount
 county-fire,County Fire,120

@@ -7,8 +7,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from tests.console.conftest import Seed, Signed
 from tests.factories import make_staff, make_unit
+from tests.http import Seed, Signed
 
 
 def test_an_invited_leader_gets_a_password_shown_once(admin: Signed, seed: Seed) -> None:

@@ -8,7 +8,8 @@ import io
 from typing import Any
 
 from service.invitations.codes import hash_code
-from tests.console.conftest import Seed, Signed, World
+from tests.factories import World
+from tests.http import Seed, Signed
 
 
 async def _every_text(conn: Any) -> str:

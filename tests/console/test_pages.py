@@ -12,8 +12,8 @@ from litestar.testing import TestClient
 from service.auth.guards import SESSION_COOKIE
 from service.auth.secrets import hash_api_token
 from service.console.controller import routes
-from tests.console.conftest import HTML, Seed, World, sign_in
-from tests.factories import make_session, make_staff, make_token
+from tests.factories import World, make_session, make_staff, make_token
+from tests.http import HTML, Seed, sign_in
 
 PAGES = sorted(
     path for handler in routes for path in handler.paths if "GET" in handler.http_methods

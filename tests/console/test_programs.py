@@ -8,8 +8,8 @@ from typing import Any
 
 from service.config import Settings
 from service.instruments.service import sync_instruments
-from tests.console.conftest import Seed, Signed, World
-from tests.factories import make_tree
+from tests.factories import World, make_tree
+from tests.http import Seed, Signed
 
 
 def _form(root: str, **overrides: Any) -> dict[str, Any]:

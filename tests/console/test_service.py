@@ -15,7 +15,7 @@ from service.errors import FieldError, InvalidInput
 from service.privacy.schemas import LedgerEntry, LedgerReport
 from service.programs.schemas import PrivacyPolicy
 from service.units.schemas import Unit
-from tests.console.conftest import Signed
+from tests.http import Signed
 
 NOW = datetime(2031, 6, 1, tzinfo=UTC)
 

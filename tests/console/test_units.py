@@ -8,8 +8,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from tests.console.conftest import Seed, Signed
 from tests.factories import make_tree
+from tests.http import Seed, Signed
 
 CSV = (
     "path,name,headcount\n"

@@ -7,8 +7,8 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.console.conftest import Seed, Signed, World
-from tests.privacy.conftest import add_responses, random_answers, wave_items
+from tests.factories import World, add_responses, random_answers, wave_items
+from tests.http import Seed, Signed
 
 
 def _status(seed: Seed, wave_id: int) -> str:

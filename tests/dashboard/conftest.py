@@ -18,9 +18,7 @@ import msgspec
 from service.db import Conn
 from service.privacy import service as release
 from service.waves import service as waves
-from tests.factories import make_session, make_staff
-from tests.privacy.conftest import add_responses, open_wave_on, wave_items
-from tests.programs.conftest import T0
+from tests.factories import T0, add_responses, make_session, make_staff, open_wave_on, wave_items
 
 GENEROUS = {"epsilon_per_wave": 8.0, "annual_epsilon_cap": 40.0}
 CADENCE = timedelta(days=92)  # a little more than P3M, so each step is past the next opening

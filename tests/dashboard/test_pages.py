@@ -20,8 +20,7 @@ from tests.dashboard.conftest import (
     put_rows,
     small_world,
 )
-from tests.factories import make_unit
-from tests.privacy.conftest import open_wave_on
+from tests.factories import make_unit, open_wave_on
 
 HTML = {"Accept": "text/html"}
 NOT_ENOUGH = "not enough responses — see parent"
@@ -148,7 +147,7 @@ OUTSIDE_NORTH = ["root", "south", "cedar", "dogwood"]
 @pytest.mark.parametrize(
     ("key", "status"),
     [("north", 200), ("alder", 200), ("birch", 200),
-     ("root", 403), ("south", 403), ("cedar", 403), ("dogwood", 403)],
+     ("root", 404), ("south", 404), ("cedar", 404), ("dogwood", 404)],
 )  # fmt: skip
 def test_a_leader_sees_their_subtree_and_nothing_else(
     client: TestClient[Any], seed: Any, world: World, key: str, status: int
@@ -161,9 +160,9 @@ def test_a_leader_sees_their_subtree_and_nothing_else(
             assert page.status_code == status, page.text
             api = client.get(path + query)
             assert api.status_code == status
-            if status == 403:
+            if status == 404:  # outside the scope is the same as no such unit (issue 12)
                 assert api.headers["content-type"].startswith("application/problem+json")
-                assert api.json()["type"].endswith("/unit-out-of-scope")
+                assert api.json()["type"].endswith("/unit-not-found")
             for other in OUTSIDE_NORTH:
                 assert NAMES[other] not in page.text
                 assert NAMES[other] not in api.text
@@ -176,7 +175,7 @@ def test_no_page_a_leader_can_open_names_a_unit_outside_their_scope(
     opened = 0
     for path in pages(world):
         response = client.get(path, headers=HTML)
-        assert response.status_code in (200, 403), (path, response.text)
+        assert response.status_code in (200, 404), (path, response.text)
         opened += response.status_code == 200
         for other in OUTSIDE_NORTH:
             assert NAMES[other] not in response.text, (path, other)
@@ -212,7 +211,7 @@ def test_a_leader_of_a_station_sees_a_page_without_units_below(
     assert NAMES["north"] not in page.text and NAMES["birch"] not in page.text
 
 
-@pytest.mark.parametrize(("scoped", "status"), [(None, 200), ("south", 403)])
+@pytest.mark.parametrize(("scoped", "status"), [(None, 200), ("south", 404)])
 def test_a_researcher_reads_like_an_admin_within_their_unit(
     client: TestClient[Any], seed: Any, world: World, scoped: str | None, status: int
 ) -> None:
@@ -240,7 +239,7 @@ def test_a_program_over_another_part_of_the_organisation_is_out_of_scope(
     other_program, _, _ = seed(lambda c: open_wave_on(c))
     sign_in(client, seed, world.unit["north"], "leader")
     refused = client.get(f"/dashboard?program={other_program}")
-    assert refused.status_code == 403
+    assert refused.status_code == 404  # the same answer as no such program (issue 12)
     page = client.get("/dashboard", headers=HTML).text
     programs = re.search(r'<select id="f-program".*?</select>', page, re.S)
     assert programs is not None

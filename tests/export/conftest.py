@@ -25,8 +25,7 @@ from service.db import Conn
 from service.export import controller as export_controller
 from service.privacy import service as release
 from service.waves import service as waves
-from tests.privacy.conftest import add_responses, open_wave_on, random_answers, wave_items
-from tests.programs.conftest import T0
+from tests.factories import T0, add_responses, open_wave_on, random_answers, wave_items
 
 # Generous enough that values below the root get published (docs/privacy.md).
 POLICY: dict[str, Any] = {"epsilon_per_wave": 8.0, "annual_epsilon_cap": 40.0}

@@ -109,8 +109,8 @@ def test_a_leader_downloads_only_their_subtree(client: Any, seed: Any) -> None:
     refused = client.get(
         "/api/v1/releases", params={"program": history["program_id"], "unit": other["path"]}
     )
-    assert refused.status_code == 403
-    assert refused.json()["type"].endswith("/unit-out-of-scope")
+    assert refused.status_code == 404  # the same answer as no such unit (issue 12)
+    assert refused.json()["type"].endswith("/unit-not-found")
 
 
 def test_an_expired_token_gets_401_token_invalid(client: Any, seed: Any) -> None:

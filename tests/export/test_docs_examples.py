@@ -17,7 +17,7 @@ import pytest
 
 from service.export import service
 from tests.export.conftest import released_history
-from tests.programs.conftest import T0
+from tests.factories import T0
 
 DOC = Path(__file__).resolve().parent.parent.parent / "docs" / "export.md"
 SKIP_MARKER = "# docs-test: skip"

@@ -16,8 +16,7 @@ from service.app import create_app
 from service.config import Settings
 from service.invitations import controller
 from service.invitations.codes import hash_code, normalise
-from tests.factories import make_session, make_staff, make_token
-from tests.invitations.conftest import forms_of, wave_of
+from tests.factories import forms_of, make_session, make_staff, make_token, wave_of
 
 Seed = Any
 

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 import segno
 
-from service.invitations import cards
+from service.invitations import cards, files
 from service.invitations.codes import new_code, normalise
 from service.invitations.schemas import Card, CardBatch, CardWave, OpenLink, OpenLinkBatch
-from tests.invitations.conftest import BASE_URL
+from tests.factories import BASE_URL
 
 WAVE = CardWave(
     wave_id=7,
@@ -219,7 +219,7 @@ def test_every_card_says_it_is_anonymous_in_english_and_french() -> None:
 
 def test_the_csv_has_one_row_per_card_with_the_code_in_the_fragment() -> None:
     batch = card_batch(12)
-    rows = list(csv.reader(io.StringIO(cards.render_csv(batch, BASE_URL))))
+    rows = list(csv.reader(io.StringIO(files.render_csv(batch, BASE_URL))))
     assert rows[0] == ["unit_path", "unit_name", "code", "link"]
     assert len(rows) == 13
     for row, card in zip(rows[1:], batch.cards, strict=True):
@@ -233,7 +233,7 @@ def test_the_csv_has_one_row_per_card_with_the_code_in_the_fragment() -> None:
 
 def test_an_open_links_csv_carries_open_tokens_in_the_fragment() -> None:
     batch = link_batch(3)
-    rows = list(csv.reader(io.StringIO(cards.render_csv(batch, BASE_URL))))
+    rows = list(csv.reader(io.StringIO(files.render_csv(batch, BASE_URL))))
     assert len(rows) == 4
     for row, link in zip(rows[1:], batch.links, strict=True):
         assert row[2] == "open-" + link.token
@@ -241,7 +241,7 @@ def test_an_open_links_csv_carries_open_tokens_in_the_fragment() -> None:
 
 
 def test_a_unit_name_that_looks_like_a_formula_is_defused() -> None:
-    rows = list(csv.reader(io.StringIO(cards.render_csv(card_batch(1, "=HYPERLINK()"), BASE_URL))))
+    rows = list(csv.reader(io.StringIO(files.render_csv(card_batch(1, "=HYPERLINK()"), BASE_URL))))
     assert rows[1][1] == "'=HYPERLINK()"
 
 
@@ -269,7 +269,7 @@ def test_open_link_cards_render_in_every_format() -> None:
     ],
 )
 def test_cards_file_gives_content_and_media_type(fmt: Any, media_type: str, start: bytes) -> None:
-    content, media = cards.cards_file(card_batch(2), fmt, "a4", BASE_URL)
+    content, media = files.cards_file(card_batch(2), fmt, "a4", BASE_URL)
     assert media == media_type
     assert content.startswith(start)
 
@@ -321,4 +321,4 @@ def test_wave_dates_read_naturally_in_both_languages(
     ],
 )
 def test_the_format_follows_the_file_extension(name: str, fmt: str | None) -> None:
-    assert cards.format_for_name(name) == fmt
+    assert files.format_for_name(name) == fmt

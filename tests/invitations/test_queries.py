@@ -10,8 +10,7 @@ from service import db
 from service.invitations import queries
 from service.invitations import service as invitations
 from service.waves import service as waves
-from tests.invitations.conftest import leaves, wave_of
-from tests.programs.conftest import T0
+from tests.factories import T0, leaves, wave_of
 
 pytestmark = pytest.mark.anyio
 

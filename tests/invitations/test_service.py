@@ -13,12 +13,21 @@ from service.errors import (
     WaveNotFound,
     WrongDistributionMode,
 )
-from service.invitations import cards
+from service.invitations import files
 from service.invitations import service as invitations
 from service.invitations.codes import hash_code, normalise
-from tests.factories import make_staff, make_tree, make_unit, principal_for
-from tests.invitations.conftest import BASE_URL, every_stored_text, forms_of, leaves, wave_of
-from tests.programs.conftest import audit_rows
+from tests.factories import (
+    BASE_URL,
+    audit_rows,
+    every_stored_text,
+    forms_of,
+    leaves,
+    make_staff,
+    make_tree,
+    make_unit,
+    principal_for,
+    wave_of,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -277,8 +286,8 @@ async def test_generating_and_rendering_logs_no_code(
             conn, None, open_wave_id, open_units[0]["path"], include_subtree=True
         )
         for fmt in ("pdf", "html", "csv"):
-            cards.cards_file(batch, fmt, "a4", BASE_URL)  # type: ignore[arg-type]
-            cards.cards_file(links, fmt, "letter", BASE_URL)  # type: ignore[arg-type]
+            files.cards_file(batch, fmt, "a4", BASE_URL)  # type: ignore[arg-type]
+            files.cards_file(links, fmt, "letter", BASE_URL)  # type: ignore[arg-type]
     assert any(r.getMessage() == "capture check" for r in caplog.records)
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.args} {r.__dict__}" for r in caplog.records)
     secrets_ = [c.code for c in batch.cards] + [link.token for link in links.links]

@@ -18,7 +18,7 @@ import pytest
 from service.privacy import queries
 from service.privacy import service as release
 from service.privacy.plan import Plan
-from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
+from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
 
 
 def _clamp(answer: int, low: int, high: int) -> int:

@@ -9,9 +9,16 @@ from typing import Any
 from litestar.testing import TestClient
 
 from service.waves import scheduler
-from tests.factories import make_staff, make_token
-from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
-from tests.programs.conftest import T0
+from tests.factories import (
+    T0,
+    add_responses,
+    close,
+    make_staff,
+    make_token,
+    open_wave_on,
+    random_answers,
+    wave_items,
+)
 
 
 def _closed_wave(seed: Any, **policy: Any) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from typing import Any
 from service.privacy import mechanisms, queries
 from service.privacy import service as release
 from service.privacy.estimates import Policy, derive_rows
-from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
+from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
 
 RUNS = 400
 # Coverage of published values is checked per level, the root being one unit: 1600 releases

@@ -16,9 +16,15 @@ from service.privacy import service as release
 from service.programs import service as programs
 from service.programs.schemas import ProgramCreate
 from service.waves import service as waves
-from tests.factories import make_tree
-from tests.privacy.conftest import INSTRUMENTS, add_responses, close, random_answers, wave_items
-from tests.programs.conftest import T0
+from tests.factories import (
+    INSTRUMENTS,
+    T0,
+    add_responses,
+    close,
+    make_tree,
+    random_answers,
+    wave_items,
+)
 
 NOW = T0 + timedelta(days=3)
 

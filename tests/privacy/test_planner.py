@@ -12,22 +12,24 @@ import pytest
 
 from service.config import Settings
 from service.db import Conn
-from service.errors import InvalidInput, UnitOutOfScope
+from service.errors import InvalidInput, ProgramNotFound
 from service.instruments.service import sync_instruments
 from service.privacy import service as release
 from service.privacy.planner import PlanReport, SharesPlan, plan_program, share_grid
 from service.programs import service as programs
 from service.programs.schemas import ProgramCreate
-from tests.factories import make_staff, make_unit, principal_for
-from tests.privacy.conftest import (
+from tests.factories import (
     INSTRUMENTS,
+    T0,
     add_responses,
     close,
+    make_staff,
+    make_unit,
     open_wave_on,
+    principal_for,
     random_answers,
     wave_items,
 )
-from tests.programs.conftest import T0
 
 _names = itertools.count(1)
 # 3 battalions x 4 stations x 3 shifts of 8-14 people each.
@@ -269,7 +271,7 @@ async def test_a_leader_outside_the_program_is_refused(conn: Conn) -> None:
     units = await headcount_tree(conn, (2,), [10, 10])
     program_id = await program_on(conn, units[1])
     leader = principal_for(await make_staff(conn, role="leader", unit=units[2]))
-    with pytest.raises(UnitOutOfScope):
+    with pytest.raises(ProgramNotFound):  # as if there were none (issue 12)
         await plan_program(conn, leader, program_id)
 
 

@@ -13,8 +13,7 @@ from service import db
 from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveTransitionRefused
 from service.privacy import mechanisms
 from service.privacy import service as release
-from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
-from tests.programs.conftest import T0
+from tests.factories import T0, add_responses, close, open_wave_on, random_answers, wave_items
 
 NOW = T0 + timedelta(days=3)
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from service import db
 from service.privacy import queries
 from service.privacy import service as release
-from tests.privacy.conftest import add_responses, close, open_wave_on, random_answers, wave_items
+from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
 
 
 async def _vectors(conn: Any, wave_id: int) -> tuple[Any, list[list[int]]]:

@@ -7,8 +7,14 @@ import pytest
 from litestar.testing import TestClient
 
 from service.waves import service as waves
-from tests.factories import make_session, make_staff, make_token, make_tree
-from tests.programs.conftest import add_instrument, new_program
+from tests.factories import (
+    add_instrument,
+    make_session,
+    make_staff,
+    make_tree,
+    new_program,
+)
+from tests.http import sign_in_token
 
 START = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
 
@@ -45,26 +51,10 @@ def org(seed: Any) -> dict[str, Any]:
     return made
 
 
-def login(
-    client: TestClient[Any],
-    seed: Any,
-    role: str = "admin",
-    unit: dict[str, Any] | None = None,
-    scopes: tuple[str, ...] = ("read", "write"),
-) -> None:
-    key = client.app.state.secret_key
-
-    async def make(conn: Any) -> str:
-        staff = await make_staff(conn, role=role, unit=unit)  # type: ignore[arg-type]
-        return await make_token(conn, staff, key, scopes=scopes)
-
-    client.headers["Authorization"] = "Bearer " + seed(make)
-
-
 def test_an_admin_creates_and_reads_a_program(
     client: TestClient[Any], seed: Any, org: dict[str, Any]
 ) -> None:
-    login(client, seed)
+    sign_in_token(client, seed)
     created = client.post("/api/v1/programs", json=body(org["root"]["path"]))
     assert created.status_code == 201, created.text
     program = created.json()
@@ -106,7 +96,7 @@ def test_an_admin_creates_and_reads_a_program(
 def test_invalid_programs_are_422_with_the_field_path(
     client: TestClient[Any], seed: Any, org: dict[str, Any], overrides: dict[str, Any], field: str
 ) -> None:
-    login(client, seed)
+    sign_in_token(client, seed)
     response = client.post("/api/v1/programs", json=body(org["root"]["path"], **overrides))
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -117,14 +107,14 @@ def test_invalid_programs_are_422_with_the_field_path(
 def test_an_unknown_field_is_refused(
     client: TestClient[Any], seed: Any, org: dict[str, Any]
 ) -> None:
-    login(client, seed)
+    sign_in_token(client, seed)
     response = client.post("/api/v1/programs", json=body(org["root"]["path"], colour="red"))
     assert response.status_code == 422
     assert "colour" in response.text
 
 
 def test_a_duplicate_name_is_409(client: TestClient[Any], seed: Any, org: dict[str, Any]) -> None:
-    login(client, seed)
+    sign_in_token(client, seed)
     assert client.post("/api/v1/programs", json=body(org["root"]["path"])).status_code == 201
     again = client.post("/api/v1/programs", json=body(org["b1"]["path"]))
     assert again.status_code == 409
@@ -134,7 +124,7 @@ def test_a_duplicate_name_is_409(client: TestClient[Any], seed: Any, org: dict[s
 def test_changing_settings_before_a_wave_opens_and_409_after(
     client: TestClient[Any], seed: Any, org: dict[str, Any]
 ) -> None:
-    login(client, seed)
+    sign_in_token(client, seed)
     program = client.post("/api/v1/programs", json=body(org["root"]["path"])).json()
     url = f"/api/v1/programs/{program['program_id']}"
     before = client.patch(url, json={"mode": "open", "policy": {"epsilon_per_wave": 0.5}})
@@ -170,14 +160,14 @@ def test_leaders_list_programs_in_their_scope_only(
         return mine.program_id, theirs.program_id
 
     mine, theirs = seed(make)
-    login(client, seed, role="leader", unit=org["b1"])
+    sign_in_token(client, seed, role="leader", unit=org["b1"])
     listed = client.get("/api/v1/programs")
     assert listed.status_code == 200
     assert [p["program_id"] for p in listed.json()] == [mine]
     assert org["b2"]["slug"] not in listed.text
     assert client.get(f"/api/v1/programs/{mine}").status_code == 200
     hidden = client.get(f"/api/v1/programs/{theirs}")
-    assert hidden.status_code == 403
+    assert hidden.status_code == 404  # the same answer as no such program (issue 12)
     assert org["b2"]["slug"] not in hidden.text
     assert client.get("/api/v1/programs/987654").status_code == 404
 
@@ -204,7 +194,9 @@ def test_only_admins_with_write_scope_create_programs(
     scopes: tuple[str, ...],
     status: int,
 ) -> None:
-    login(client, seed, role=role, unit=org["b1"] if role == "leader" else None, scopes=scopes)
+    sign_in_token(
+        client, seed, role=role, unit=org["b1"] if role == "leader" else None, scopes=scopes
+    )
     response = client.post("/api/v1/programs", json=body(org["root"]["path"]))
     assert response.status_code == status, response.text
 
@@ -212,7 +204,7 @@ def test_only_admins_with_write_scope_create_programs(
 def test_a_token_without_read_scope_cannot_list(
     client: TestClient[Any], seed: Any, org: dict[str, Any]
 ) -> None:
-    login(client, seed, scopes=("write",))
+    sign_in_token(client, seed, scopes=("write",))
     assert client.get("/api/v1/programs").status_code == 403
 
 

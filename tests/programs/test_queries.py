@@ -5,8 +5,7 @@ from typing import Any
 import pytest
 
 from service.programs import queries
-from tests.factories import make_unit
-from tests.programs.conftest import add_instrument, new_program
+from tests.factories import add_instrument, make_unit, new_program
 
 pytestmark = pytest.mark.anyio
 

@@ -11,14 +11,22 @@ from service.errors import (
     InvalidInput,
     ProgramFrozen,
     ProgramNotFound,
-    UnitOutOfScope,
 )
 from service.programs import service as programs
 from service.programs.schemas import PrivacyPolicy, ProgramCreate, ProgramUpdate
 from service.programs.service import Duration, add_duration, parse_duration, wave_times
 from service.waves import service as waves
-from tests.factories import make_staff, make_tree, make_unit, principal_for
-from tests.programs.conftest import T0, add_instrument, audit_rows, new_program, program_data
+from tests.factories import (
+    T0,
+    add_instrument,
+    audit_rows,
+    make_staff,
+    make_tree,
+    make_unit,
+    new_program,
+    principal_for,
+    program_data,
+)
 
 # Marked here, not only by the root conftest: anyio then keeps the parametrize ids.
 pytestmark = pytest.mark.anyio
@@ -288,7 +296,7 @@ async def test_leaders_see_programs_above_and_below_their_unit_and_no_others(con
     visible = {p.program_id for p in await programs.list_programs(conn, leader)}
     assert visible == {everywhere.program_id, battalion.program_id, station.program_id}
     assert (await programs.fetch_program(conn, leader, station.program_id)).name == station.name
-    with pytest.raises(UnitOutOfScope) as caught:
+    with pytest.raises(ProgramNotFound) as caught:  # as if there were none (issue 12)
         await programs.fetch_program(conn, leader, elsewhere.program_id)
     assert elsewhere.name not in caught.value.detail
     assert b2["path"] not in caught.value.detail

@@ -19,8 +19,7 @@ from service.invitations.codes import hash_code, new_code, normalise
 from service.responses import controller
 from service.responses.middleware import install_respondent_privacy
 from service.waves import service as waves
-from tests.factories import make_unit
-from tests.programs.conftest import T0, new_program
+from tests.factories import T0, make_unit, new_program
 
 INSTRUMENTS = ["openness", "workplace-support"]
 RESOURCES: list[dict[str, Any]] = [

@@ -22,7 +22,7 @@ from service.responses import i18n
 from service.responses import service as responses
 from service.responses.ratelimit import FailureLimiter
 from service.waves import service as waves
-from tests.programs.conftest import T0
+from tests.factories import T0
 from tests.responses.conftest import (
     make_cards,
     make_open_link,

@@ -6,11 +6,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.factories import make_session, make_staff, make_token, make_unit
-from tests.units.conftest import add_program, add_wave
+from tests.factories import add_program, add_wave, make_session, make_staff, make_unit
+from tests.http import assert_problem, sign_in_token
 
 Seed = Callable[[Any], Any]
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
@@ -31,37 +30,13 @@ def tree(seed: Seed) -> dict[str, dict[str, Any]]:
     return result
 
 
-def sign_in(
-    client: TestClient[Any],
-    seed: Seed,
-    role: str,
-    unit: dict[str, Any] | None = None,
-    scopes: tuple[str, ...] = ("read", "write"),
-) -> None:
-    key = client.app.state.secret_key
-
-    async def make(conn: Any) -> str:
-        staff = await make_staff(conn, role=role, unit=unit)  # type: ignore[arg-type]
-        return await make_token(conn, staff, key, scopes=scopes)
-
-    client.headers["Authorization"] = "Bearer " + seed(make)
-
-
-def problem(response: Any, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["type"].endswith("/" + slug) if slug else body["type"], body
-    return body
-
-
 # --- admins ----------------------------------------------------------------------------
 
 
 def test_an_admin_builds_renames_moves_and_deletes_units(
     client: TestClient[Any], seed: Seed, tree: dict[str, dict[str, Any]]
 ) -> None:
-    sign_in(client, seed, "admin")
+    sign_in_token(client, seed, "admin")
 
     created = client.post(
         "/api/v1/units",
@@ -89,7 +64,7 @@ def test_an_admin_builds_renames_moves_and_deletes_units(
     ]
 
     assert client.delete(f"/api/v1/units/{unit['unit_id']}").status_code == 204
-    problem(client.get(f"/api/v1/units/{unit['unit_id']}"), 404, "unit-not-found")
+    assert_problem(client.get(f"/api/v1/units/{unit['unit_id']}"), 404, "unit-not-found")
 
     actions = seed(
         lambda c: c.fetch("SELECT action, staff_id FROM audit WHERE action LIKE '%unit%'")
@@ -122,7 +97,7 @@ def test_an_admin_signed_in_with_a_session_writes_with_the_csrf_header(
 
 
 def test_an_admin_imports_a_csv_and_previews_it_first(client: TestClient[Any], seed: Seed) -> None:
-    sign_in(client, seed, "admin")
+    sign_in_token(client, seed, "admin")
     body = "path,name,headcount\nmetro/east,East,10\nmetro,Metro PD,0\n"
     headers = {"Content-Type": "text/csv"}
 
@@ -146,7 +121,7 @@ def test_an_admin_imports_a_csv_and_previews_it_first(client: TestClient[Any], s
 def test_an_import_larger_than_the_general_body_limit_is_accepted(
     client: TestClient[Any], seed: Seed
 ) -> None:
-    sign_in(client, seed, "admin")
+    sign_in_token(client, seed, "admin")
     lines = ["path,name,headcount", "big-org,Big organisation,0"]
     lines += [
         f"big-org/station-{i:05d},Station number {i:05d} of the county,{i % 50}"
@@ -164,24 +139,24 @@ def test_an_import_larger_than_the_general_body_limit_is_accepted(
 def test_a_bad_csv_is_a_problem_listing_lines_and_fields(
     client: TestClient[Any], seed: Seed
 ) -> None:
-    sign_in(client, seed, "admin")
+    sign_in_token(client, seed, "admin")
     body = "path,name,headcount\nmetro,Metro,0\nmetro/East,East,ten\n"
 
     response = client.post("/api/v1/units/import", content=body)
 
-    errors = problem(response, 422, "invalid-csv")["errors"]
+    errors = assert_problem(response, 422, "invalid-csv")["errors"]
     assert {e["field"] for e in errors} == {"line 3: path", "line 3: headcount"}
     assert client.get("/api/v1/units").json() == []
 
 
 def test_a_csv_that_is_not_utf8_is_refused(client: TestClient[Any], seed: Seed) -> None:
-    sign_in(client, seed, "admin")
+    sign_in_token(client, seed, "admin")
 
     response = client.post(
         "/api/v1/units/import", content="path,name,headcount\nx,Caf\xe9,1\n".encode("latin-1")
     )
 
-    assert "UTF-8" in problem(response, 422, "invalid-csv")["detail"]
+    assert "UTF-8" in assert_problem(response, 422, "invalid-csv")["detail"]
 
 
 # --- leaders, researchers, tokens ------------------------------------------------------
@@ -190,7 +165,7 @@ def test_a_csv_that_is_not_utf8_is_refused(client: TestClient[Any], seed: Seed) 
 def test_a_leader_reads_inside_scope_and_is_refused_outside(
     client: TestClient[Any], seed: Seed, tree: dict[str, dict[str, Any]]
 ) -> None:
-    sign_in(client, seed, "leader", tree["battalion-1"])
+    sign_in_token(client, seed, "leader", tree["battalion-1"])
 
     listed = client.get("/api/v1/units")
     assert [u["path"] for u in listed.json()] == [
@@ -200,15 +175,20 @@ def test_a_leader_reads_inside_scope_and_is_refused_outside(
     assert client.get(f"/api/v1/units/{tree['station-1']['unit_id']}").status_code == 200
     assert client.get("/api/v1/units", params={"under": "station-1"}).status_code == 200
 
-    outside = problem(
-        client.get(f"/api/v1/units/{tree['battalion-2']['unit_id']}"), 403, "unit-out-of-scope"
+    # Outside the scope answers exactly like no such unit (issue 12): nothing to count.
+    outside = assert_problem(
+        client.get(f"/api/v1/units/{tree['battalion-2']['unit_id']}"), 404, "unit-not-found"
     )
     assert "battalion-2" not in outside["detail"]
-    problem(client.get("/api/v1/units", params={"under": "county"}), 403, "unit-out-of-scope")
-    problem(
+    unknown = assert_problem(client.get(f"/api/v1/units/{2**62}"), 404, "unit-not-found")
+    assert outside["detail"] == unknown["detail"].replace(
+        str(2**62), str(tree["battalion-2"]["unit_id"])
+    )
+    assert_problem(client.get("/api/v1/units", params={"under": "county"}), 404, "unit-not-found")
+    assert_problem(
         client.get("/api/v1/units", params={"under": "county/battalion-2"}),
-        403,
-        "unit-out-of-scope",
+        404,
+        "unit-not-found",
     )
 
 
@@ -216,7 +196,7 @@ def test_a_leader_reads_inside_scope_and_is_refused_outside(
 def test_only_admins_change_units(
     client: TestClient[Any], seed: Seed, tree: dict[str, dict[str, Any]], role: str
 ) -> None:
-    sign_in(client, seed, role, tree["battalion-1"])
+    sign_in_token(client, seed, role, tree["battalion-1"])
     station = tree["station-1"]["unit_id"]
 
     attempts = [
@@ -228,13 +208,13 @@ def test_only_admins_change_units(
     ]
 
     for response in attempts:
-        problem(response, 403, "forbidden")
+        assert_problem(response, 403, "forbidden")
 
 
 def test_a_researcher_without_a_unit_reads_the_whole_tree(
     client: TestClient[Any], seed: Seed, tree: dict[str, dict[str, Any]]
 ) -> None:
-    sign_in(client, seed, "researcher", scopes=("read",))
+    sign_in_token(client, seed, "researcher", scopes=("read",))
 
     listed = client.get("/api/v1/units")
 
@@ -244,19 +224,19 @@ def test_a_researcher_without_a_unit_reads_the_whole_tree(
 def test_a_token_without_the_write_scope_reads_but_does_not_write(
     client: TestClient[Any], seed: Seed, tree: dict[str, dict[str, Any]]
 ) -> None:
-    sign_in(client, seed, "admin", scopes=("read",))
+    sign_in_token(client, seed, "admin", scopes=("read",))
 
     assert client.get("/api/v1/units").status_code == 200
     response = client.post("/api/v1/units", json={"slug": "x", "name": "X"})
-    assert "write" in problem(response, 403, "forbidden")["detail"]
+    assert "write" in assert_problem(response, 403, "forbidden")["detail"]
 
 
 def test_a_token_without_the_read_scope_does_not_read(
     client: TestClient[Any], seed: Seed, tree: dict[str, dict[str, Any]]
 ) -> None:
-    sign_in(client, seed, "admin", scopes=("write",))
+    sign_in_token(client, seed, "admin", scopes=("write",))
 
-    problem(client.get("/api/v1/units"), 403, "forbidden")
+    assert_problem(client.get("/api/v1/units"), 403, "forbidden")
 
 
 @pytest.mark.parametrize(
@@ -274,7 +254,7 @@ def test_a_token_without_the_read_scope_does_not_read(
 def test_anonymous_callers_are_asked_to_sign_in(
     client: TestClient[Any], method: str, path: str
 ) -> None:
-    problem(client.request(method, path, json={}), 401, "not-authenticated")
+    assert_problem(client.request(method, path, json={}), 401, "not-authenticated")
 
 
 # --- bad input -------------------------------------------------------------------------
@@ -354,7 +334,7 @@ def test_bad_input_is_a_4xx_problem(
     status: int,
     slug: str,
 ) -> None:
-    sign_in(client, seed, "admin")
+    sign_in_token(client, seed, "admin")
     url = path.format(
         station=tree["station-1"]["unit_id"], battalion=tree["battalion-1"]["unit_id"]
     )
@@ -362,7 +342,7 @@ def test_bad_input_is_a_4xx_problem(
 
     response = client.request(method, url, content=body, headers=headers)
 
-    problem(response, status, slug)
+    assert_problem(response, status, slug or None)
 
 
 def test_a_unit_in_use_says_every_reason(
@@ -372,11 +352,11 @@ def test_a_unit_in_use_says_every_reason(
         await add_wave(conn, await add_program(conn, tree["county"], name="Pulse"), status="open")
 
     seed(use)
-    sign_in(client, seed, "admin")
+    sign_in_token(client, seed, "admin")
 
     response = client.delete(f"/api/v1/units/{tree['station-1']['unit_id']}")
 
-    body = problem(response, 409, "unit-in-use")
+    body = assert_problem(response, 409, "unit-in-use")
     assert "Pulse" in body["detail"]
     assert body["extra"]["reasons"][0]["examples"] == ["Pulse"]
 
@@ -401,11 +381,11 @@ def test_deleting_a_unit_with_responses_says_nothing_of_how_many(
         )
 
     seed(use)
-    sign_in(client, seed, "admin")
+    sign_in_token(client, seed, "admin")
 
     response = client.delete(f"/api/v1/units/{tree['station-1']['unit_id']}")
 
-    body = problem(response, 409, "unit-in-use")
+    body = assert_problem(response, 409, "unit-in-use")
     assert body["detail"] == (
         "'county/battalion-2/station-1' cannot be deleted: survey waves hold its cards, "
         "links, answers or released results."

@@ -5,8 +5,7 @@ from typing import Any
 import pytest
 
 from service.units import queries
-from tests.factories import make_unit
-from tests.units.conftest import add_program, add_wave
+from tests.factories import add_program, add_wave, make_unit
 
 # Marked here, not only by the root conftest: anyio then keeps the parametrize ids.
 pytestmark = pytest.mark.anyio

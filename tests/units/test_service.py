@@ -13,12 +13,17 @@ from service.errors import (
     UnitCycle,
     UnitInUse,
     UnitNotFound,
-    UnitOutOfScope,
 )
 from service.units import queries, service
 from service.units.schemas import UnitCreate, UnitUpdate
-from tests.factories import make_staff, make_unit, principal_for
-from tests.units.conftest import add_program, add_wave, audit_actions
+from tests.factories import (
+    add_program,
+    add_wave,
+    audit_actions,
+    make_staff,
+    make_unit,
+    principal_for,
+)
 
 # Marked here, not only by the root conftest: anyio then keeps the parametrize ids.
 pytestmark = pytest.mark.anyio
@@ -373,11 +378,12 @@ async def test_a_leader_asking_for_a_unit_outside_scope_is_refused(conn: Any) ->
     other = await make_unit(conn, root)
     leader = principal_for(await make_staff(conn, role="leader", unit=mine))
 
-    with pytest.raises(UnitOutOfScope):
+    # Outside the scope is the same answer as no such unit (issue 12).
+    with pytest.raises(UnitNotFound):
         await service.list_units(conn, leader, under=other["path"])
-    with pytest.raises(UnitOutOfScope):
+    with pytest.raises(UnitNotFound):
         await service.list_units(conn, leader, under=root["path"])
-    with pytest.raises(UnitOutOfScope):
+    with pytest.raises(UnitNotFound):
         await service.fetch_unit(conn, leader, other["unit_id"])
     assert (await service.fetch_unit(conn, leader, mine["unit_id"])).unit_id == mine["unit_id"]
 

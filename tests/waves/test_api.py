@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.factories import make_staff, make_token, make_tree
-from tests.programs.conftest import new_program
+from tests.factories import make_tree, new_program
+from tests.http import sign_in_token
 
 NOW = datetime.now(UTC)
 # Wave 1 of each program opens in a day, so a coordinator can open it early by hand.
@@ -33,26 +33,10 @@ def org(seed: Any) -> dict[str, Any]:
     return made
 
 
-def login(
-    client: TestClient[Any],
-    seed: Any,
-    role: str = "admin",
-    unit: dict[str, Any] | None = None,
-    scopes: tuple[str, ...] = ("read", "write"),
-) -> None:
-    key = client.app.state.secret_key
-
-    async def make(conn: Any) -> str:
-        staff = await make_staff(conn, role=role, unit=unit)  # type: ignore[arg-type]
-        return await make_token(conn, staff, key, scopes=scopes)
-
-    client.headers["Authorization"] = "Bearer " + seed(make)
-
-
 def test_an_admin_opens_and_closes_a_wave_by_hand(
     client: TestClient[Any], seed: Any, org: dict[str, Any]
 ) -> None:
-    login(client, seed)
+    sign_in_token(client, seed)
     url = f"/api/v1/waves/{org['my_wave']}"
     opened = client.post(url + "/open")
     assert opened.status_code == 200, opened.text
@@ -80,12 +64,13 @@ def test_an_admin_opens_and_closes_a_wave_by_hand(
 def test_leaders_see_waves_in_their_scope_only_and_cannot_change_them(
     client: TestClient[Any], seed: Any, org: dict[str, Any]
 ) -> None:
-    login(client, seed, role="leader", unit=org["b1"])
+    sign_in_token(client, seed, role="leader", unit=org["b1"])
     assert {w["program_id"] for w in client.get("/api/v1/waves").json()} == {org["mine"]}
     assert client.get(f"/api/v1/waves/{org['my_wave']}").status_code == 200
-    assert client.get(f"/api/v1/waves/{org['their_wave']}").status_code == 403
-    assert client.get(f"/api/v1/programs/{org['theirs']}/waves").status_code == 403
-    assert client.get("/api/v1/waves", params={"program": org["theirs"]}).status_code == 403
+    # Outside the scope answers like no such wave or program (issue 12).
+    assert client.get(f"/api/v1/waves/{org['their_wave']}").status_code == 404
+    assert client.get(f"/api/v1/programs/{org['theirs']}/waves").status_code == 404
+    assert client.get("/api/v1/waves", params={"program": org["theirs"]}).status_code == 404
     assert client.post(f"/api/v1/waves/{org['my_wave']}/open").status_code == 403
     assert client.get(f"/api/v1/waves/{org['my_wave']}").json()["status"] == "scheduled"
 
@@ -97,13 +82,13 @@ def test_anonymous_callers_get_401_and_read_only_tokens_403(
     url = f"/api/v1/waves/{org['my_wave']}"
     assert client.get(url).status_code == 401
     assert client.post(f"{url}/{action}").status_code == 401
-    login(client, seed, scopes=("read",))
+    sign_in_token(client, seed, scopes=("read",))
     assert client.get(url).status_code == 200
     assert client.post(f"{url}/{action}").status_code == 403
 
 
 def test_unknown_waves_are_404(client: TestClient[Any], seed: Any, org: dict[str, Any]) -> None:
-    login(client, seed)
+    sign_in_token(client, seed)
     assert client.get("/api/v1/waves/987654").json()["type"].endswith("/wave-not-found")
     assert client.post("/api/v1/waves/987654/close").status_code == 404
     assert client.get("/api/v1/waves", params={"program": 987654}).status_code == 404

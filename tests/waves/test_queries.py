@@ -6,8 +6,7 @@ from typing import Any
 import pytest
 
 from service.waves import queries
-from tests.factories import make_unit
-from tests.programs.conftest import T0, new_program
+from tests.factories import T0, make_unit, new_program
 
 pytestmark = pytest.mark.anyio
 

@@ -249,8 +249,7 @@ def test_a_signed_in_person_without_programs_sees_a_plain_empty_state(
 
 
 def test_the_landing_page_never_names_units_above_a_leaders_scope(client: Any, seed: Any) -> None:
-    from tests.factories import make_session, make_staff, make_unit
-    from tests.programs.conftest import new_program
+    from tests.factories import make_session, make_staff, make_unit, new_program
 
     async def make(conn: Any) -> tuple[str, str]:
         root = await make_unit(conn, slug="secret-department")

@@ -1,0 +1,2 @@
+// The only part of @cloudflare/blindrsa-ts the responder's page uses.
+export { RSABSSA } from '@cloudflare/blindrsa-ts';

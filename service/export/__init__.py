@@ -1,0 +1,1 @@
+"""Researcher exports: CSV, JSON and Parquet of released values with their privacy metadata."""
