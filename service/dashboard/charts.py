@@ -137,9 +137,12 @@ def _hatch_defs(chart_id: str) -> str:
     )
 
 
-def _not_enough(chart_id: str, x: float, y: float, width: float, height: float) -> str:
-    """The neutral hatched box with its words on a plain backing, never a number."""
-    words = NOT_ENOUGH if width >= 215 else NOT_ENOUGH.split(" —")[0]
+def _not_enough(chart_id: str, x: float, y: float, width: float, height: float,
+                reason: str = "") -> str:  # fmt: skip
+    """The neutral hatched box with its words (why the value is hidden) on a plain backing,
+    never a number."""
+    full = reason or NOT_ENOUGH
+    words = full if 6.3 * len(full) + 10 <= width else full.split(" —")[0]
     label_w = min(width, 6.3 * len(words) + 10)
     return (
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" '
@@ -242,7 +245,7 @@ def interval_dots(
         y0 += row_h
         stat = row.stat
         if not stat.shown or stat.value is None:
-            body.append(_not_enough(chart_id, left, y - 10, right - left, 20))
+            body.append(_not_enough(chart_id, left, y - 10, right - left, 20, stat.reason))
             continue
         lower = stat.lower if stat.lower is not None else stat.value
         upper = stat.upper if stat.upper is not None else stat.value
@@ -390,7 +393,8 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
         y = top + row_h * i
         body.append(_text(left - 6, y + row_h / 2 + 5, _clip(row.label, 8), anchor="end"))
         if not row.shares or not all(s.shown for s in row.shares):
-            body.append(_not_enough(chart_id, left, y + 5, right - left, row_h - 10))
+            reason = next((s.reason for s in row.shares if not s.shown), "")
+            body.append(_not_enough(chart_id, left, y + 5, right - left, row_h - 10, reason))
             continue
         total = max(1.0, sum(s.value or 0.0 for s in row.shares))
         span = right - left
@@ -465,7 +469,7 @@ def count_bars(chart_id: str, rows: Sequence[CountRow], labelledby: str, describ
                 body.append(_whisker(x(stat.lower), x(stat.upper), mid, INK, cap=4))
             body.append(_text(WIDTH - 4, mid + 5, f"{round(stat.value):,}", anchor="end"))
         else:
-            body.append(_not_enough(chart_id, left, y + 4, right - left, row_h - 8))
+            body.append(_not_enough(chart_id, left, y + 4, right - left, row_h - 8, stat.reason))
         if row.reference is not None:
             body.append(
                 f'<path d="M{x(row.reference):.1f} {y + 2:.1f}V{y + row_h - 2:.1f}" '

@@ -42,9 +42,14 @@ def _plain(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}".replace("-", MINUS)
 
 
+def hidden(stat: Stat) -> str:
+    """Why a value is not shown, in the words its release facts allow."""
+    return stat.reason or NOT_ENOUGH
+
+
 def fmt_mean(stat: Stat) -> str:
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     if stat.lower is None or stat.upper is None:
         return _plain(stat.value)
     return f"{_plain(stat.value)} ({_plain(stat.lower)}–{_plain(stat.upper)})"
@@ -52,7 +57,7 @@ def fmt_mean(stat: Stat) -> str:
 
 def fmt_count(stat: Stat) -> str:
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     text = f"{round(stat.value):,}"
     if stat.lower is None or stat.upper is None:
         return text
@@ -61,7 +66,7 @@ def fmt_count(stat: Stat) -> str:
 
 def fmt_share(stat: Stat) -> str:
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     text = f"{stat.value * 100:.0f}%"
     if stat.lower is None or stat.upper is None:
         return text
@@ -72,7 +77,7 @@ def fmt_change(stat: Stat | None, previous: WaveInfo | None) -> str:
     if stat is None:
         return "first wave: nothing to compare" if previous is None else "no comparison"
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     if stat.lower is None or stat.upper is None:
         return _signed(stat.value)
     return f"{_signed(stat.value)} ({_signed(stat.lower)} to {_signed(stat.upper)})"
@@ -124,7 +129,7 @@ def fmt_se(stat: Stat, digits: int = 2) -> str:
 def participation(stat: Stat, headcount: int) -> str:
     """Noisy responses against the public headcount, as words."""
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     if headcount <= 0:
         return f"{fmt_count(stat)} responses"
     rate = stat.value / headcount * 100
@@ -218,7 +223,7 @@ def scores_figure(chart_id: str, stats: UnitStats, scales: list[ScaleInfo]) -> F
             else "No score had enough responses to be shown."
         )
         + (
-            f" {len(scales) - len(shown)} score(s): {NOT_ENOUGH}."
+            f" {len(scales) - len(shown)} score(s) not shown; the table says why."
             if shown and len(shown) < len(scales)
             else ""
         )
@@ -244,9 +249,9 @@ def participation_figure(chart_id: str, title: str, units: list[UnitStats]) -> F
         f"Responses (noisy, with 95% range) against each unit's headcount. "
         f"{first.unit.name}: {participation(first.responses, first.unit.headcount)}."
     )
-    hidden = sum(1 for u in units if not u.responses.shown)
-    if hidden:
-        summary += f" {hidden} unit(s): {NOT_ENOUGH}."
+    not_shown = sum(1 for u in units if not u.responses.shown)
+    if not_shown:
+        summary += f" {not_shown} unit(s): not shown; the table says why."
     return Figure(
         id=chart_id,
         title=title,
@@ -327,7 +332,7 @@ def trend_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
             "no wave had enough responses to show it."
         )
     if missing:
-        summary += f" Wave(s) {', '.join(missing)}: {NOT_ENOUGH}."
+        summary += f" Wave(s) {', '.join(missing)}: not shown; the table says why."
     return Figure(
         id=chart_id,
         title=f"{scale.name} over time",
@@ -352,7 +357,7 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
 
     def shares(stats: UnitStats) -> list[Stat]:
         found = stats.bands.get(scale.key, {})
-        return [found.get(b.id, Stat(published=False)) for b in scale.bands]
+        return [found.get(b.id, stats.missing) for b in scale.bands]
 
     rows = [BandRow(label=wave_label(w), shares=shares(s)) for w, s in page.history]
     colours = charts.favour_colours(len(scale.bands), scale.higher_is)
@@ -372,7 +377,7 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
         summary = (
             f"{meaning(scale)}"
             f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
-            f"The selected wave: {NOT_ENOUGH}."
+            "The selected wave: not shown; the table says why."
         )
     return Figure(
         id=chart_id,
@@ -476,7 +481,7 @@ def score_lines(
         if not mean.shown:
             change_text = "—"
         elif change is None and previous is not None:
-            change_text = f"wave {previous.seq}: {NOT_ENOUGH}"
+            change_text = f"no comparison with wave {previous.seq} released"
         else:
             change_text = fmt_change(change, previous)
         out.append(
@@ -523,7 +528,7 @@ def heatmap(context: Context, parent: UnitStats, children: list[UnitStats]) -> H
     def cell(stats: UnitStats, scale: ScaleInfo) -> HeatCell:
         stat = stats.mean(scale.key)
         if not stat.shown or stat.value is None:
-            return HeatCell(shown=False, text=NOT_ENOUGH, range="", css="heat-none")
+            return HeatCell(shown=False, text=hidden(stat), range="", css="heat-none")
         step = charts.heat_step(scale.favourability(stat.value))
         interval = (
             f"{_plain(stat.lower)}–{_plain(stat.upper)}"
@@ -553,7 +558,7 @@ def heatmap(context: Context, parent: UnitStats, children: list[UnitStats]) -> H
     )
     if shown < total:
         summary += (
-            f"; the others show “{NOT_ENOUGH}”: their answers still count in {parent.unit.name}"
+            f"; the others say why they are hidden: their answers still count in {parent.unit.name}"
         )
     summary += "."
     return Heatmap(id="heatmap", scales=scales, rows=rows, summary=summary, legend=legend)
@@ -601,6 +606,7 @@ def unit_context(data: UnitPage) -> dict[str, Any]:
         "query": query(context),
         "unit": data.unit,
         "breadcrumb": [(u, unit_link(context, u)) for u in data.breadcrumb],
+        "absent": data.absent,
     }
     if data.current is None:
         return page

@@ -23,7 +23,7 @@ from tests.dashboard.conftest import (
 from tests.factories import make_unit, open_wave_on
 
 HTML = {"Accept": "text/html"}
-NOT_ENOUGH = "not enough responses — see parent"
+TOO_FEW = "too few responses to show — see parent"
 
 
 def sign_in(client: TestClient[Any], seed: Any, unit: dict[str, Any] | None, role: str) -> None:
@@ -73,11 +73,12 @@ def test_an_unpublished_unit_shows_the_words_not_a_number(
     page = client.get(f"/dashboard/units/{world.id('north')}", headers=HTML).text
     birch_row = re.search(r"Station Birch</a>.*?</tr>", page, re.S)
     assert birch_row is not None
-    assert NOT_ENOUGH in birch_row.group(0)
+    # Birch's noisy count missed its rule: too few responses (its parent North is in scope).
+    assert TOO_FEW in birch_row.group(0)
     assert 'class="heat-cell heat-none"' in birch_row.group(0)
     assert not re.search(r"heat-value", birch_row.group(0))
     birch = client.get(f"/dashboard/units/{world.id('birch')}", headers=HTML).text
-    assert NOT_ENOUGH in birch
+    assert TOO_FEW in birch
     assert 'fill="url(#' in birch  # the hatched pattern in its charts
 
 
@@ -137,6 +138,59 @@ def test_a_change_reads_better_or_worse_by_the_direction_of_its_scale(
         else "better, larger than the noise"
     ) in page.split("Organizational stress over time")[1]
     assert "More favourable" in client.get("/dashboard", headers=HTML).text
+
+
+def test_a_hidden_value_says_why_and_points_to_the_parent_only_within_scope(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    async def uncertain(conn: Any) -> None:
+        await conn.execute(
+            "UPDATE release SET published = false WHERE unit_id = $1 AND statistic = $2",
+            world.id("cedar"), f"scale:{SAFETY}:mean",
+        )  # fmt: skip
+
+    seed(uncertain)
+    sign_in(client, seed, world.unit["north"], "leader")
+    # North is the leader's top unit: its parent is outside their scope.
+    page = client.get("/dashboard", headers=HTML).text
+    scores = page.split('<table class="scores">')[1].split("</table>")[0]
+    assert "measured only for larger units" in scores  # scales with no row at this level
+    assert "see parent" not in scores
+    birch = client.get(f"/dashboard/units/{world.id('birch')}", headers=HTML).text
+    assert TOO_FEW in birch
+    # Cedar's count passed its rule but its mean's interval did not.
+    sign_in(client, seed, None, "admin")
+    cedar = client.get(f"/dashboard/units/{world.id('cedar')}", headers=HTML).text
+    safety = re.search(r"Team psychological safety<span.*?</tr>", cedar, re.S)
+    assert safety is not None
+    assert "too uncertain to show — see parent" in safety.group(0)
+
+
+def test_units_sort_naturally(client: TestClient[Any], seed: Any, world: World) -> None:
+    async def rename(conn: Any) -> None:
+        for key, name in (("alder", "Station 12"), ("birch", "Station 2")):
+            await conn.execute("UPDATE unit SET name = $2 WHERE unit_id = $1", world.id(key), name)
+
+    seed(rename)
+    sign_in(client, seed, None, "admin")
+    page = client.get(f"/dashboard/units/{world.id('north')}", headers=HTML).text
+    assert page.index(">Station 2</a>") < page.index(">Station 12</a>")
+
+
+def test_a_unit_added_after_a_wave_is_absent_from_it(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    # Wave 1 released rows for the department and the battalions only: the stations came later.
+    sign_in(client, seed, None, "admin")
+    first = world.org.wave_ids[0]
+    north = client.get(f"/dashboard/units/{world.id('north')}?wave={first}", headers=HTML).text
+    assert "Station Alder" not in north and "Station Birch" not in north
+    alder = client.get(f"/dashboard/units/{world.id('alder')}?wave={first}", headers=HTML).text
+    assert "Not part of wave 1" in alder and "was added after wave 1" in alder
+    assert "responses to show" not in alder
+    # In wave 2 the station's history starts at wave 2.
+    latest = client.get(f"/dashboard/units/{world.id('alder')}", headers=HTML).text
+    assert "over 1 released wave(s)" in latest
 
 
 # --- scope ----------------------------------------------------------------------------------
