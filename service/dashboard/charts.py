@@ -184,8 +184,39 @@ def _axis_ticks(low: float, high: float) -> list[float]:
     return ticks
 
 
+def _trend_ticks(low: float, high: float) -> list[float]:
+    if high - low > 2.5:
+        return _axis_ticks(low, high)
+    ticks, tick = [], low
+    while tick <= high + 1e-9:
+        ticks.append(round(tick, 2))
+        tick += 0.5
+    return ticks
+
+
 def _fmt_tick(value: float) -> str:
     return f"{value:g}"
+
+
+def trend_window(points: Sequence[TrendPoint], low: float, high: float) -> tuple[float, float]:
+    """The y range of a trend chart: the shown values and their ranges with a margin, in
+    half steps, at least one point wide and within the scale, so that a change of 0.2 is
+    visible rather than flattened against the whole scale."""
+    seen = [
+        v
+        for p in points
+        for stat in (p.mean, p.rolling)
+        if stat.shown
+        for v in (stat.lower, stat.upper, stat.value)
+        if v is not None
+    ]
+    if not seen:
+        return low, high
+    lo = math.floor((min(seen) - 0.1) * 2) / 2
+    hi = math.ceil((max(seen) + 0.1) * 2) / 2
+    while hi - lo < 1.0:
+        lo, hi = lo - 0.25, hi + 0.25
+    return max(low, lo), min(high, hi)
 
 
 # --- charts -----------------------------------------------------------------------------
@@ -219,7 +250,7 @@ def interval_dots(
 
     height = top + sum(heading_h if r.heading else row_h for r in rows) + 4
     body = []
-    for tick in _axis_ticks(low, high):
+    for tick in _trend_ticks(low, high):
         body.append(
             f'<line x1="{x(tick):.1f}" y1="{top - 6:.1f}" x2="{x(tick):.1f}" '
             f'y2="{height - 4:.1f}" stroke="{GRID}"/>'
@@ -268,7 +299,10 @@ class TrendPoint(msgspec.Struct, frozen=True, kw_only=True):
 def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: float,
                 labelledby: str, describedby: str) -> Markup:  # fmt: skip
     """A scale's mean over the released waves: a line with its 95% interval band, and the
-    rolling mean of the last four waves as a dashed second line."""
+    rolling mean of the last four waves as a dashed second line. The y axis is zoomed to the
+    values (trend_window); its caption states the whole scale. Point labels are wave dates."""
+    scale_low, scale_high = low, high
+    low, high = trend_window(points, low, high)
     left, right, top, bottom = 34.0, WIDTH - 14.0, 34.0, 200.0
     height = bottom + 40
     n = len(points)
@@ -294,13 +328,13 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
         f'<line x1="168" y1="12" x2="188" y2="12" stroke="{ROLLING}" '
         'stroke-width="3" stroke-dasharray="6 4"/>' + _text(193, 17, "4-wave rolling mean", size=12)
     )
-    for tick in _axis_ticks(low, high):
+    for tick in _trend_ticks(low, high):
         body.append(
             f'<line x1="{left:.1f}" y1="{y(tick):.1f}" x2="{right:.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}"/>'
         )
         body.append(_text(left - 8, y(tick) + 5, _fmt_tick(tick), anchor="end", fill=MUTED))
-    every = max(1, math.ceil(n / 8))
+    every = max(1, math.ceil(n / 5))
     for i, point in enumerate(points):
         if not point.mean.shown:
             body.append(
@@ -309,7 +343,10 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
             )
         if i % every == 0 or i == n - 1:
             body.append(_text(xs[i], bottom + 22, point.label, anchor="middle", fill=MUTED))
-    body.append(_text((left + right) / 2, bottom + 38, "wave", anchor="middle", fill=MUTED,
+    caption = f"wave closing date · scale {scale_low:g}–{scale_high:g}"
+    if (low, high) != (scale_low, scale_high):
+        caption += f", shown {low:g}–{high:g}"
+    body.append(_text((left + right) / 2, bottom + 38, caption, anchor="middle", fill=MUTED,
                       size=12))  # fmt: skip
 
     def runs(pick: str) -> list[list[tuple[float, Stat]]]:

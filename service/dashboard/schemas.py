@@ -170,8 +170,12 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
     scale: str | None
     # The highest unit of the program the viewer may see: their "whole organisation".
     top: Unit | None
-    # The program's first wave that is not released yet, for the empty state.
+    # The program's first wave that is not released yet (open or planned).
     next_wave_closes_at: datetime | None
+    next_wave_seq: int | None = None
+    # Newer released waves that published no score for the viewer's top unit (too few
+    # answers): the dashboard opened on an older wave and says so.
+    newer_hidden: list[int] = msgspec.field(default_factory=list)
 
     @property
     def shown_scales(self) -> list[ScaleInfo]:

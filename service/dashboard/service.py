@@ -193,8 +193,21 @@ async def _context(
             scale=None, top=None, next_wave_closes_at=None,
         )  # fmt: skip
     waves = [_wave_info(w) for w in await queries.list_released_waves(conn, program.program_id)]
+    top = await _top_unit(conn, viewer, program)
+    newer_hidden: list[int] = []
     if wave_id is None:
+        # The latest released wave that published a score for the viewer's top unit; newer
+        # waves released with too few answers are named on the page instead.
         wave = waves[-1] if waves else None
+        for candidate in reversed(waves):
+            if top is None or await queries.fetch_has_published_means(
+                conn, candidate.wave_id, top.unit_id
+            ):
+                wave = candidate
+                break
+            newer_hidden.append(candidate.seq)
+        else:
+            newer_hidden = []
     else:
         wave = next((w for w in waves if w.wave_id == wave_id), None)
         if wave is None:
@@ -212,9 +225,7 @@ async def _context(
             "No released wave of this program measured that scale. Pick one from the filter.",
             errors=[FieldError("query.scale", "unknown scale for this program")],
         )
-    next_wave = (
-        None if wave is not None else await queries.fetch_next_wave(conn, program.program_id)
-    )
+    next_wave = await queries.fetch_next_wave(conn, program.program_id)
     return Context(
         programs=visible,
         program=program,
@@ -223,8 +234,10 @@ async def _context(
         previous=previous,
         scales=scales,
         scale=scale,
-        top=await _top_unit(conn, viewer, program),
+        top=top,
         next_wave_closes_at=next_wave.closes_at if next_wave is not None else None,
+        next_wave_seq=next_wave.seq if next_wave is not None else None,
+        newer_hidden=sorted(newer_hidden),
     )
 
 

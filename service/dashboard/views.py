@@ -305,7 +305,7 @@ def trend_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
     title_id, summary_id = _ids(chart_id)
     points = [
         TrendPoint(
-            label=str(w.seq),
+            label=w.closes_at.strftime("%b %Y"),
             mean=s.mean(scale.key),
             rolling=s.rolling.get(scale.key, Stat(published=False)),
         )

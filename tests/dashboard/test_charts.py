@@ -114,3 +114,18 @@ def test_the_dashboard_never_reads_responses() -> None:
     for path in package.glob("*.py"):
         sql = path.read_text().lower()
         assert not re.search(r"\b(from|join)\s+response\b", sql), path.name
+
+
+def test_a_trend_chart_zooms_so_that_a_change_of_0_2_is_visible_and_states_the_scale() -> None:
+    points = [
+        TrendPoint(label="Apr 2030", mean=shown(3.3), rolling=HIDDEN),
+        TrendPoint(label="Oct 2030", mean=shown(3.5), rolling=shown(3.4, 0.1)),
+    ]
+    low, high = charts.trend_window(points, 1.0, 5.0)
+    assert 1.0 <= low <= 3.1 - 0.1 and 3.7 + 0.1 <= high <= 5.0
+    assert high - low <= 2.0  # 0.2 is at least a tenth of the plot's height
+    svg = charts.trend_chart("t", points, 1.0, 5.0, "t", "s")
+    assert "scale 1–5" in svg and f"shown {low:g}–{high:g}" in svg
+    assert "Apr 2030" in svg and "Oct 2030" in svg
+    # Nothing shown: the whole scale.
+    assert charts.trend_window([TrendPoint(label="x", mean=HIDDEN, rolling=HIDDEN)], 1, 5) == (1, 5)

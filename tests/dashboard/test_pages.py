@@ -166,6 +166,26 @@ def test_a_hidden_value_says_why_and_points_to_the_parent_only_within_scope(
     assert "too uncertain to show — see parent" in safety.group(0)
 
 
+def test_the_dashboard_opens_on_the_latest_wave_with_scores_and_names_newer_ones(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    async def too_few(conn: Any) -> None:
+        await conn.execute(
+            "UPDATE release SET published = false WHERE wave_id = $1 AND statistic LIKE 'scale:%'",
+            world.org.wave_ids[1],
+        )
+
+    seed(too_few)
+    sign_in(client, seed, None, "admin")
+    page = client.get("/dashboard", headers=HTML).text
+    assert "<strong>Wave 1</strong>" in page
+    assert "wave\n  2 was released with too few answers to show scores" in page
+    assert "3.16 (2.96–3.36)" in page  # wave 1's department score
+    # Asked for by name, wave 2 still opens.
+    second = client.get(f"/dashboard?wave={world.org.wave_ids[1]}", headers=HTML).text
+    assert "<strong>Wave 2</strong>" in second and "too few answers to show" not in second
+
+
 def test_units_sort_naturally(client: TestClient[Any], seed: Any, world: World) -> None:
     async def rename(conn: Any) -> None:
         for key, name in (("alder", "Station 12"), ("birch", "Station 2")):
@@ -187,7 +207,7 @@ def test_a_unit_added_after_a_wave_is_absent_from_it(
     assert "Station Alder" not in north and "Station Birch" not in north
     alder = client.get(f"/dashboard/units/{world.id('alder')}?wave={first}", headers=HTML).text
     assert "Not part of wave 1" in alder and "was added after wave 1" in alder
-    assert "responses to show" not in alder
+    assert "responses to show —" not in alder and "heat-cell" not in alder
     # In wave 2 the station's history starts at wave 2.
     latest = client.get(f"/dashboard/units/{world.id('alder')}", headers=HTML).text
     assert "over 1 released wave(s)" in latest
