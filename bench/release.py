@@ -300,8 +300,9 @@ async def open_program(conn: Any) -> tuple[int, int]:
 
 
 async def close_now(conn: Any, wave_id: int) -> None:
-    """The product's close_wave, in its own transaction (it shuffles the responses)."""
-    async with conn.transaction():
+    """The product's close_wave, in its own transaction; after it commits, the responses are
+    shuffled into a new relation (db.transaction runs that, as for every entry point)."""
+    async with db.transaction(conn):
         await waves.close_wave(conn, None, wave_id, T0 + timedelta(days=2))
 
 
@@ -554,7 +555,10 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
     close_s, _ = await timed(lambda: close_now(conn, wave_id))
     say(f"close_wave (shuffles the responses): {close_s:.1f} s")
     vacuum_s, _ = await timed(lambda: conn.execute("VACUUM ANALYZE response"))
-    size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('response'))")
+    size = await conn.fetchval(  # the response table is partitioned by wave (0005)
+        "SELECT pg_size_pretty(sum(pg_total_relation_size(relid))) "
+        "FROM pg_partition_tree('response')"
+    )
     say(f"VACUUM ANALYZE response: {vacuum_s:.1f} s; response table with index: {size}")
     summary.update(
         responses=written,

@@ -19,7 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from service import db, metrics, migrate, ratelimit_tokens
+from service import db, metrics, migrate, ratelimit_tokens, scheduler
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
@@ -37,13 +37,12 @@ from service.privacy import controller as privacy_controller
 from service.programs import controller as programs_controller
 from service.responses import controller as responses_controller
 from service.responses import pages as respondent_pages
+from service.responses import token_routes
 from service.responses.batching import SubmissionBatcher
 from service.responses.middleware import install_respondent_privacy
-from service.tokens import controller as tokens_controller
 from service.tokens.signing import Signer
 from service.units import controller as units_controller
 from service.waves import controller as waves_controller
-from service.waves import scheduler
 from service.web import pages
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -95,7 +94,7 @@ def create_app(settings: Settings) -> Litestar:
             *privacy_controller.routes,
             *invitations_controller.routes,
             *responses_controller.routes,
-            *tokens_controller.routes,
+            *token_routes.routes,
             *pages.routes,
             *console_controller.routes,
             *dashboard_controller.routes,

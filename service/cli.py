@@ -328,17 +328,7 @@ async def _issuance_links(conn: db.Conn, args: argparse.Namespace, settings: Set
     )
     base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
     _write_file(args.out, links.render_csv(batch, base).encode())
-    emit(
-        {
-            "out": args.out,
-            "format": "csv",
-            "links": len(batch.links),
-            "key_fingerprint": batch.fingerprint,
-            "mail_administrator": links.MAIL_NOTICE,
-            "notice_board": links.FINGERPRINT_NOTICE,
-        },
-        args,
-    )
+    emit(links.summary(batch, args.out), args)
 
 
 def _write_file(path: str, content: bytes) -> None:

@@ -1,4 +1,10 @@
-"""Rows for tests, written with plain SQL so that each test states only what matters to it."""
+"""Builders for tests, so that each test states only what matters to it.
+
+Rows are written with plain SQL; programs go through the programs service with the tests'
+clock (T0), as their rules (pinned instruments, the first wave) are what tests rely on.
+Every builder lives here, by the capability it builds for; conftest files hold fixtures
+only, and HTTP helpers (signing in, checking a problem) are in tests/http.py.
+"""
 
 from __future__ import annotations
 

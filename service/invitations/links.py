@@ -50,5 +50,17 @@ def render_csv(batch: LinkBatch, base_url: str) -> str:
     return out.getvalue()
 
 
+def summary(batch: LinkBatch, out: str) -> dict[str, object]:
+    """What the command line prints after writing the file."""
+    return {
+        "out": out,
+        "format": "csv",
+        "links": len(batch.links),
+        "key_fingerprint": batch.fingerprint,
+        "mail_administrator": MAIL_NOTICE,
+        "notice_board": FINGERPRINT_NOTICE,
+    }
+
+
 def file_name(batch: LinkBatch) -> str:
     return f"muster-links-wave-{batch.wave.wave_id}.csv"

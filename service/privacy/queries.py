@@ -431,16 +431,3 @@ async def list_waves_to_release(conn: Conn) -> list[int]:
         """
     )
     return [row["wave_id"] for row in rows]
-
-
-async def update_wave_released(conn: Conn, wave_id: int, at: datetime) -> bool:
-    done = await conn.fetchval(
-        """
-        UPDATE wave SET status = 'released', released_at = $2
-        WHERE wave_id = $1 AND status = 'closed'
-        RETURNING true
-        """,
-        wave_id,
-        at,
-    )
-    return bool(done)

@@ -23,6 +23,7 @@ from service.privacy.estimates import Policy, Row, derive_rows
 from service.privacy.schemas import LedgerEntry, LedgerReport, ReleaseSummary
 from service.programs.schemas import PrivacyPolicy
 from service.programs.service import fetch_program
+from service.waves import queries as wave_queries
 from service.waves.schemas import FrozenSettings
 
 YEAR = timedelta(days=365)
@@ -218,7 +219,7 @@ async def release_wave(
         {**release_plan.describe(), "guarantee": guarantee_of(wave.frozen.mode)},
         actor.staff_id if actor else None, now,
     )  # fmt: skip
-    await queries.update_wave_released(conn, wave_id, now)
+    await wave_queries.update_wave_released(conn, wave_id, now)
     await insert_audit(
         conn, actor, "wave.released",
         {"wave_id": wave_id, "epsilon": charge.epsilon, "rho": charge.rho},

@@ -176,6 +176,21 @@ async def update_wave_opened(
     return bool(done)
 
 
+async def update_wave_released(conn: Conn, wave_id: int, at: datetime) -> bool:
+    """closed -> released (the release is recorded by privacy in the same transaction);
+    False when the wave was not closed."""
+    done = await conn.fetchval(
+        """
+        UPDATE wave SET status = 'released', released_at = $2
+        WHERE wave_id = $1 AND status = 'closed'
+        RETURNING true
+        """,
+        wave_id,
+        at,
+    )
+    return bool(done)
+
+
 async def insert_wave_instruments(conn: Conn, wave_id: int, instrument_ids: list[int]) -> None:
     await conn.executemany(
         "INSERT INTO wave_instrument (wave_id, position, instrument_id) VALUES ($1, $2, $3)",
@@ -227,6 +242,20 @@ async def list_wave_storage(conn: Conn, wave_id: int) -> list[StorageRow]:
     return [_to(row, StorageRow) for row in rows]
 
 
+FORGET_LOCK_KEY = 0x6D75_7374  # any constant, the same in every instance
+
+
+async def try_lock_wave_storage(conn: Conn, wave_id: int) -> bool:
+    """A transaction-level advisory lock on the wave's relations; False when another
+    session holds it. Wave ids beyond 2**31 share keys, which only serialises them."""
+    locked: bool = await conn.fetchval(
+        "SELECT pg_try_advisory_xact_lock($1, ($2 % 2147483647)::integer)",
+        FORGET_LOCK_KEY,
+        wave_id,
+    )
+    return locked
+
+
 async def list_waves_to_forget(conn: Conn) -> list[int]:
     """Closed waves whose collecting relations (codes, spent codes, links) still exist."""
     rows = await conn.fetch(
@@ -244,6 +273,9 @@ async def list_waves_to_forget(conn: Conn) -> list[int]:
     return [row["wave_id"] for row in rows]
 
 
+SHUFFLE_WORK_MEM = "32MB"
+
+
 def _ident(name: str) -> str:
     # Relation names come from wave_storage and a wave id, never from a request.
     return '"' + name.replace('"', '""') + '"'
@@ -251,30 +283,23 @@ def _ident(name: str) -> str:
 
 async def create_shuffled_copy(conn: Conn, storage: StorageRow, wave_id: int) -> str:
     """A new relation holding the wave's rows in random order, ready to be attached in
-    place of its partition: the parent's columns and constraints, then its indexes, built
-    after the rows are in, and its partition bound as a constraint (so attaching needs no
-    scan). A 'shuffle' table has no foreign keys (see the migration). Returns its name."""
+    place of its partition: the parent's columns and constraints, and its partition bound
+    as a constraint (so attaching needs no scan). A 'shuffle' table has no foreign keys
+    and no indexes (see the migration): attaching would build or lock them while holding
+    the parent. Returns its name."""
     copy = f"{storage.relation}_shuffled"
     parent, old, new = _ident(storage.parent), _ident(storage.relation), _ident(copy)
     await conn.execute(f"DROP TABLE IF EXISTS {new}")
+    # The partition bound as a constraint, checked as rows go in: ATTACH then needs no scan.
     await conn.execute(
-        f"CREATE TABLE {new} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+        f"CREATE TABLE {new} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS,"
+        f" CHECK (wave_id = {int(wave_id)}))"
     )
+    # Sorting 1,000,000 rows of 30 answers in runs of 32 MB, which stay in the CPU's
+    # caches, took 1.5x a plain copy; 4 MB (the default) and 1 GB (all in memory) took 1.9x
+    # (bench/close.py, docs/anonymity.md). Only for this transaction.
+    await conn.execute("SELECT set_config('work_mem', $1, true)", SHUFFLE_WORK_MEM)
     await conn.execute(f"INSERT INTO {new} SELECT * FROM {old} ORDER BY random()")  # noqa: S608
-    # The partition bound as a constraint: ATTACH then needs no scan to prove it.
-    await conn.execute(f"ALTER TABLE {new} ADD CHECK (wave_id = {int(wave_id)})")
-    indexes = await conn.fetch(
-        """
-        SELECT pg_get_indexdef(i.indexrelid) AS definition
-        FROM pg_index i WHERE i.indrelid = $1::regclass
-        """,
-        storage.parent,
-    )
-    for row in indexes:
-        # "CREATE [UNIQUE] INDEX name ON ONLY public.parent USING ..." -> the same on the copy.
-        head, rest = row["definition"].split(" ON ONLY ", 1)
-        unique = "UNIQUE " if head.startswith("CREATE UNIQUE ") else ""
-        await conn.execute(f"CREATE {unique}INDEX ON {new} {rest.split(' ', 1)[1]}")
     targets = await conn.fetch(
         """
         SELECT a.attname FROM pg_attribute a

@@ -154,6 +154,11 @@ async def forget_wave(conn: Conn, *, wave_id: int) -> bool:
     if conn.is_in_transaction():
         raise RuntimeError("forget_wave runs outside any transaction, after the close commits")
     async with conn.transaction():
+        # One forgetting per wave at a time (the scheduler of every instance tries too);
+        # an advisory lock, because a lock on the wave's row would make late submissions
+        # wait for it while holding the tables the swap needs.
+        if not await queries.try_lock_wave_storage(conn, wave_id):
+            return False
         wave = await queries.fetch_wave(conn, wave_id)
         storage = await queries.list_wave_storage(conn, wave_id)
         if wave is None or wave.status not in ("closed", "released"):

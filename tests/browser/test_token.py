@@ -46,6 +46,7 @@ def test_a_responder_gets_a_token_keeps_it_for_later_and_answers_on_a_phone(
     page.get_by_role("link", name="Answer now").click()
     page.wait_for_load_state()
     assert page.locator("#token-present").is_visible()
+    assert_accessible(page)
     names = page.eval_on_selector_all(
         "input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.waves import scheduler
+from service import scheduler
 from tests.factories import (
     T0,
     add_responses,

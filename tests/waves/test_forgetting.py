@@ -8,6 +8,7 @@ Submissions go through the real HTTP path; the close comes from every entry poin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable, Iterator
@@ -17,14 +18,14 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service import db
+from service import db, scheduler
 from service.auth.guards import SESSION_COOKIE
 from service.cli import main
-from service.waves import scheduler
+from service.waves import queries as wave_queries
 from service.waves import service as waves
 from tests import attacker
-from tests.factories import make_session, make_staff, make_token
-from tests.responses.conftest import T0, Survey, make_cards, make_survey
+from tests.factories import T0, make_session, make_staff, make_token
+from tests.responses.conftest import Survey, make_cards, make_survey
 
 N = 50
 FORM_KEY = re.compile(r'name="form_key" value="([A-Za-z0-9_-]{43})"')
@@ -53,9 +54,9 @@ def answered(client: TestClient[Any], seed: Any, count: int) -> Survey:
         survey = await make_survey(conn)
         return survey, await make_cards(conn, survey.wave_id, survey.unit_id, count)
 
-    survey, codes = seed(setup)
-    submit_all(client, survey, codes)
-    return survey
+    made: tuple[Survey, list[str]] = seed(setup)
+    submit_all(client, *made)
+    return made[0]
 
 
 async def _secrets(conn: Any, wave_id: int) -> list[bytes]:
@@ -79,42 +80,48 @@ async def _scan(conn: Any, survey: Survey, secrets: list[bytes]) -> tuple[int, l
     return len(found), attacker.response_versions(files, survey.wave_id, survey.unit_id)
 
 
-def _close_by_api(client: TestClient[Any], seed: Any, wave_id: int) -> None:
-    key = client.app.state.secret_key
+def close_by(
+    entry: str,
+    client: TestClient[Any],
+    seed: Any,
+    wave_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    database_url: str,
+) -> tuple[int, str]:
+    """Close the wave from one entry point: (HTTP status or exit code, what it said)."""
+    if entry == "api":
+        key = client.app.state.secret_key
 
-    async def token(conn: Any) -> str:
-        return await make_token(conn, await make_staff(conn), key, scopes=("read", "write"))
+        async def token(conn: Any) -> str:
+            return await make_token(conn, await make_staff(conn), key, scopes=("read", "write"))
 
-    response = client.post(
-        f"/api/v1/waves/{wave_id}/close", headers={"Authorization": "Bearer " + seed(token)}
-    )
-    assert response.status_code == 200, response.text
+        response = client.post(
+            f"/api/v1/waves/{wave_id}/close", headers={"Authorization": "Bearer " + seed(token)}
+        )
+        return response.status_code, response.text
+    if entry == "console":
 
+        async def session(conn: Any) -> tuple[str, str]:
+            return await make_session(conn, await make_staff(conn))
 
-def _close_by_console(client: TestClient[Any], seed: Any, wave_id: int) -> None:
-    async def session(conn: Any) -> tuple[str, str]:
-        return await make_session(conn, await make_staff(conn))
-
-    cookie, csrf = seed(session)
-    client.cookies.set(SESSION_COOKIE, cookie)
-    response = client.post(
-        f"/console/waves/{wave_id}/close",
-        data={"csrf_token": csrf, "confirm": "yes"},
-        headers=HTML,
-        follow_redirects=False,
-    )
-    client.cookies.clear()
-    assert response.status_code == 303, response.text
-
-
-def _close_by_cli(database_url: str, wave_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MUSTER_DATABASE_URL", database_url)
-    assert main(["waves", "close", str(wave_id), "--json"]) == 0
-
-
-def _close_by_scheduler(seed: Any) -> None:
+        cookie, csrf = seed(session)
+        client.cookies.set(SESSION_COOKIE, cookie)
+        response = client.post(
+            f"/console/waves/{wave_id}/close",
+            data={"csrf_token": csrf, "confirm": "yes"},
+            headers=HTML,
+            follow_redirects=False,
+        )
+        client.cookies.clear()
+        return response.status_code, response.text
+    if entry == "cli":
+        monkeypatch.setenv("MUSTER_DATABASE_URL", database_url)
+        code = main(["waves", "close", str(wave_id), "--json"])
+        out, err = capsys.readouterr()
+        return code, out + err
     # The scheduler's tick at a moment after the wave's window.
-    assert seed(lambda conn: scheduler.tick(conn, T0 + timedelta(days=400)))
+    return int(seed(lambda conn: scheduler.tick(conn, T0 + timedelta(days=400)))), ""
 
 
 @pytest.fixture
@@ -145,6 +152,7 @@ def test_after_a_close_no_database_file_holds_a_code_or_an_answer_as_it_arrived(
     seed: Any,
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     held_snapshot: Callable[[], None],
     entry: str,
 ) -> None:
@@ -162,14 +170,10 @@ def test_after_a_close_no_database_file_holds_a_code_or_an_answer_as_it_arrived(
 
     if entry == "api+snapshot":
         held_snapshot()
-    if entry.startswith("api"):
-        _close_by_api(client, seed, survey.wave_id)
-    elif entry == "console":
-        _close_by_console(client, seed, survey.wave_id)
-    elif entry == "cli":
-        _close_by_cli(database_url, survey.wave_id, monkeypatch)
-    else:
-        _close_by_scheduler(seed)
+    done, said = close_by(
+        entry.split("+")[0], client, seed, survey.wave_id, monkeypatch, capsys, database_url
+    )
+    assert done == {"api": 200, "console": 303, "cli": 0, "scheduler": 1}[entry.split("+")[0]], said
 
     found, versions = seed(lambda conn: _scan(conn, survey, secrets))
     assert found == 0
@@ -212,8 +216,15 @@ def test_pg_statistic_holds_no_credential_hash_while_a_wave_is_open(
     assert row["hashes"] == 0
 
 
+@pytest.mark.parametrize(("entry", "refused"), [("api", 409), ("console", 409), ("cli", 1)])
 def test_a_long_transaction_on_the_wave_tables_makes_the_close_wait_and_say_for_whom(
-    client: TestClient[Any], seed: Any, database_url: str, monkeypatch: pytest.MonkeyPatch
+    client: TestClient[Any],
+    seed: Any,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    entry: str,
+    refused: int,
 ) -> None:
     survey = answered(client, seed, 3)
     loop = asyncio.new_event_loop()
@@ -224,18 +235,11 @@ def test_a_long_transaction_on_the_wave_tables_makes_the_close_wait_and_say_for_
         loop.run_until_complete(holder.fetchval("SELECT count(*) FROM response"))
         pid = loop.run_until_complete(holder.fetchval("SELECT pg_backend_pid()"))
         monkeypatch.setattr("service.waves.service.LOCK_ATTEMPTS", 2)
-        key = client.app.state.secret_key
-
-        async def token(conn: Any) -> str:
-            return await make_token(conn, await make_staff(conn), key, scopes=("read", "write"))
-
-        response = client.post(
-            f"/api/v1/waves/{survey.wave_id}/close",
-            headers={"Authorization": "Bearer " + seed(token)},
+        done, said = close_by(
+            entry, client, seed, survey.wave_id, monkeypatch, capsys, database_url
         )
-        assert response.status_code == 409
-        problem = response.json()
-        assert f"waiting for a long-running transaction (pid {pid}) to finish" in problem["detail"]
+        assert done == refused, said
+        assert f"waiting for a long-running transaction (pid {pid}) to finish" in said
         # Closed to answers, but not forgotten: its code relations are still there.
         status = seed(
             lambda conn: conn.fetchval("SELECT status FROM wave WHERE wave_id = $1", survey.wave_id)
@@ -272,3 +276,75 @@ async def test_relations_rewritten_at_close_have_no_foreign_keys(conn: Any) -> N
         """
     )
     assert keyed == []
+
+
+async def test_relations_rewritten_at_close_have_no_indexes(conn: Any) -> None:
+    # Attaching the copy would build them while holding the parent's lock.
+    indexed = await conn.fetch(
+        """
+        SELECT s.parent FROM wave_storage s
+        JOIN pg_index i ON i.indrelid = s.parent::regclass
+        WHERE s.at_close = 'shuffle'
+        """
+    )
+    assert indexed == []
+
+
+async def test_a_wave_is_forgotten_by_one_session_at_a_time(database_url: str) -> None:
+    conn, other = await db.connect(database_url), await db.connect(database_url)
+    try:
+        survey = await make_survey(conn)
+        await make_cards(conn, survey.wave_id, survey.unit_id, 2)
+        async with conn.transaction():
+            # Closed, with its forgetting left to whoever comes next.
+            await waves.close_wave(conn, None, survey.wave_id, T0 + timedelta(days=1))
+        relation = f"invitation_w{survey.wave_id}"
+        async with other.transaction():
+            assert await wave_queries.try_lock_wave_storage(other, survey.wave_id)
+            assert await waves.forget_wave(conn, wave_id=survey.wave_id) is False
+            assert await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", relation)
+        assert await waves.forget_wave(conn, wave_id=survey.wave_id) is True
+        assert await conn.fetchval("SELECT to_regclass($1) IS NULL", relation)
+    finally:
+        await conn.close()
+        await other.close()
+
+
+async def test_the_scheduler_says_whom_a_close_waits_for_and_finishes_it_later(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("service.waves.service.LOCK_ATTEMPTS", 1)
+    conn, holder = await db.connect(database_url), await db.connect(database_url)
+    pool = await db.create_pool(database_url, 1, 2)
+    try:
+        survey = await make_survey(conn)
+        await make_cards(conn, survey.wave_id, survey.unit_id, 2)
+        await conn.execute(
+            "UPDATE wave SET opens_at = now() - interval '2 hours',"
+            " closes_at = now() - interval '1 hour' WHERE wave_id = $1",
+            survey.wave_id,
+        )
+        await holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        await holder.fetchval("SELECT count(*) FROM invitation")
+        pid = await holder.fetchval("SELECT pg_backend_pid()")
+        running = asyncio.create_task(scheduler.run(pool, 0.05))
+        relation = f"invitation_w{survey.wave_id}"
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if f"(pid {pid})" in caplog.text:
+                break
+        assert f"waiting for a long-running transaction (pid {pid}) to finish" in caplog.text
+        assert await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", relation)
+        await holder.execute("COMMIT")
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if await conn.fetchval("SELECT to_regclass($1) IS NULL", relation):
+                break
+        assert await conn.fetchval("SELECT to_regclass($1) IS NULL", relation)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    finally:
+        await pool.close()
+        await conn.close()
+        await holder.close()

@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from service import db
+from service import db, scheduler
 from service.errors import ProgramNotFound, WaveNotFound, WaveTransitionRefused
-from service.waves import scheduler
 from service.waves import service as waves
 from tests.factories import (
     T0,

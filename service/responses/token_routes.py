@@ -1,6 +1,6 @@
-"""The responder's token routes. HTTP only; like every survey route they set no cookie, log
-nothing about the request, and send the respondent privacy headers
-(service/responses/middleware.py).
+"""The responder's routes for emailed links (the protocol itself is service/tokens). HTTP
+only; like every survey route they set no cookie, log nothing about the request, and send
+the respondent privacy headers (middleware.py).
 
 - GET /t/<survey_key>: the issuance page. The ticket stays in the fragment (`#<ticket>`),
   which the browser never sends; the page's script reads it.
@@ -27,9 +27,9 @@ from service.errors import (
     status_of,
 )
 from service.responses import i18n
+from service.responses import token_pages as pages
 from service.responses.controller import ROUTE_OPTIONS
 from service.responses.middleware import RESPONDENT_HEADERS, TOKEN_PAGE_HEADERS
-from service.tokens import pages
 from service.tokens import service as tokens
 from service.tokens.schemas import IssuedSignature, IssueRequest, WaveKey
 from service.tokens.signing import signer_for

@@ -1,4 +1,8 @@
-"""The background task that opens and closes waves on time.
+"""The background task that opens and closes waves on time, releases what is due, and
+finishes closes that waited for another transaction.
+
+It orchestrates waves and privacy, so it sits above both (issue 13): waves never imports
+privacy.
 
 Several service instances may run it at once: each tick takes a transaction-level
 advisory lock and skips the tick when another instance holds it, and every transition
@@ -16,6 +20,7 @@ import asyncpg
 
 from service import db
 from service.db import Conn
+from service.errors import CloseWaiting
 from service.privacy import service as privacy
 from service.waves import service
 
@@ -40,7 +45,11 @@ async def run(pool: asyncpg.Pool[Any], interval: float) -> None:
     while True:
         try:
             async with pool.acquire() as conn:
-                await tick(conn, datetime.now(UTC))
+                try:
+                    await tick(conn, datetime.now(UTC))
+                except CloseWaiting as exc:
+                    # The wave is closed; its relations wait for another transaction.
+                    log.warning("%s", exc.detail)
                 # Closes that waited for another transaction (here or by hand) finish here.
                 await service.forget_closed_waves(conn)
         except asyncio.CancelledError:
