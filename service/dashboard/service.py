@@ -266,6 +266,7 @@ def _unit_stats(
     count_shown = count_row is not None and count_row.published
     reason = hidden_reason(count_shown, see_parent=see_parent)
     responses = _display_count(stat_of(count_row, reason))
+    other = hidden_reason(count_shown, see_parent=see_parent, measured=False)
     means: dict[str, Stat] = {}
     trends: dict[str, Stat] = {}
     rolling: dict[str, Stat] = {}
@@ -275,7 +276,11 @@ def _unit_stats(
         if not row.statistic.startswith("scale:"):
             continue
         key, _, kind = row.statistic.removeprefix("scale:").partition(":")
-        stat = stat_of(row, reason)
+        # A measured statistic without a noise scale: the plan measured no block for it at
+        # this level (trends and rolling means are derived, never measured themselves).
+        derived = kind == "trend" or kind.startswith("rolling")
+        unmeasured = count_shown and row.noise_scale is None and not derived
+        stat = stat_of(row, other if unmeasured else reason)
         if kind == "mean":
             means[key] = stat
         elif kind == "trend":
@@ -288,10 +293,7 @@ def _unit_stats(
             bands.setdefault(key, {})[kind.removeprefix("band:")] = stat
     # A scale the release has no row for: too few responses when the count is hidden,
     # else a scale measured only higher up (per-level statistics).
-    missing = Stat(
-        published=False,
-        reason=hidden_reason(count_shown, see_parent=see_parent, measured=not count_shown),
-    )
+    missing = Stat(published=False, reason=other if count_shown else reason)
     return UnitStats(
         unit=unit, wave_id=wave_id, responses=responses, means=means, trends=trends,
         rolling=rolling, counts=counts, bands=bands, missing=missing,

@@ -165,6 +165,19 @@ def test_a_hidden_value_says_why_and_points_to_the_parent_only_within_scope(
     assert safety is not None
     assert "too uncertain to show — see parent" in safety.group(0)
 
+    async def unmeasured(conn: Any) -> None:
+        await conn.execute(
+            "UPDATE release SET published = false, noise_scale = NULL"
+            " WHERE unit_id = $1 AND statistic = $2",
+            world.id("cedar"), f"scale:{STRESS}:mean",
+        )  # fmt: skip
+
+    seed(unmeasured)
+    cedar = client.get(f"/dashboard/units/{world.id('cedar')}", headers=HTML).text
+    stress = re.search(r"Organizational stress<span.*?</tr>", cedar, re.S)
+    assert stress is not None
+    assert "measured only for larger units — see parent" in stress.group(0)
+
 
 def test_the_dashboard_opens_on_the_latest_wave_with_scores_and_names_newer_ones(
     client: TestClient[Any], seed: Any, world: World
