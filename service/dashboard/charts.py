@@ -40,6 +40,9 @@ CIVIDIS = (
 )  # fmt: skip
 # Ordered bands (e.g. low / moderate / high): light to dark blue.
 BAND_COLOURS = ("#deebf7", "#9ecae1", "#4292c6", "#08519c", "#08306b")
+# Bands by favourability, least to most favourable: ColorBrewer PuOr (5 classes), a
+# diverging scale that stays distinct with every common colour-vision deficiency.
+FAVOUR_COLOURS = ("#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99")
 
 
 # --- colour ---------------------------------------------------------------------------
@@ -68,24 +71,37 @@ def text_on(background: str) -> str:
     )
 
 
+def heat_step(t: float) -> int:
+    """The cividis step (0..9) of a position from 0 to 1 (least to most favourable)."""
+    return max(0, min(len(CIVIDIS) - 1, math.floor(t * len(CIVIDIS))))
+
+
 def heat_bin(value: float, low: float, high: float) -> int:
     """The cividis step (0..9) of a value on a scale from low to high."""
     if high <= low:
         return 0
-    t = (value - low) / (high - low)
-    return max(0, min(len(CIVIDIS) - 1, math.floor(t * len(CIVIDIS))))
+    return heat_step((value - low) / (high - low))
 
 
-def heat_bounds(step: int, low: float, high: float) -> tuple[float, float]:
-    width = (high - low) / len(CIVIDIS)
-    return low + step * width, low + (step + 1) * width
+def _spread(palette: Sequence[str], count: int) -> list[str]:
+    if count <= len(palette):
+        picks = [round(i * (len(palette) - 1) / max(count - 1, 1)) for i in range(count)]
+        return [palette[i] for i in picks]
+    return [palette[i % len(palette)] for i in range(count)]
 
 
 def band_colours(count: int) -> list[str]:
-    if count <= len(BAND_COLOURS):
-        picks = [round(i * (len(BAND_COLOURS) - 1) / max(count - 1, 1)) for i in range(count)]
-        return [BAND_COLOURS[i] for i in picks]
-    return [BAND_COLOURS[i % len(BAND_COLOURS)] for i in range(count)]
+    return _spread(BAND_COLOURS, count)
+
+
+def favour_colours(count: int, higher_is: str | None) -> list[str]:
+    """Colours of a scale's bands, lowest band first, by how favourable each band is:
+    orange for the least favourable, purple for the most. Without a stated direction,
+    the sequential blues of BAND_COLOURS."""
+    if higher_is is None:
+        return band_colours(count)
+    colours = _spread(FAVOUR_COLOURS, count)
+    return colours if higher_is == "better" else colours[::-1]
 
 
 # --- pieces -----------------------------------------------------------------------------
@@ -121,9 +137,12 @@ def _hatch_defs(chart_id: str) -> str:
     )
 
 
-def _not_enough(chart_id: str, x: float, y: float, width: float, height: float) -> str:
-    """The neutral hatched box with its words on a plain backing, never a number."""
-    words = NOT_ENOUGH if width >= 215 else NOT_ENOUGH.split(" —")[0]
+def _not_enough(chart_id: str, x: float, y: float, width: float, height: float,
+                reason: str = "") -> str:  # fmt: skip
+    """The neutral hatched box with its words (why the value is hidden) on a plain backing,
+    never a number."""
+    full = reason or NOT_ENOUGH
+    words = full if 6.3 * len(full) + 10 <= width else full.split(" —")[0]
     label_w = min(width, 6.3 * len(words) + 10)
     return (
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" '
@@ -165,8 +184,39 @@ def _axis_ticks(low: float, high: float) -> list[float]:
     return ticks
 
 
+def _trend_ticks(low: float, high: float) -> list[float]:
+    if high - low > 2.5:
+        return _axis_ticks(low, high)
+    ticks, tick = [], low
+    while tick <= high + 1e-9:
+        ticks.append(round(tick, 2))
+        tick += 0.5
+    return ticks
+
+
 def _fmt_tick(value: float) -> str:
     return f"{value:g}"
+
+
+def trend_window(points: Sequence[TrendPoint], low: float, high: float) -> tuple[float, float]:
+    """The y range of a trend chart: the shown values and their ranges with a margin, in
+    half steps, at least one point wide and within the scale, so that a change of 0.2 is
+    visible rather than flattened against the whole scale."""
+    seen = [
+        v
+        for p in points
+        for stat in (p.mean, p.rolling)
+        if stat.shown
+        for v in (stat.lower, stat.upper, stat.value)
+        if v is not None
+    ]
+    if not seen:
+        return low, high
+    lo = math.floor((min(seen) - 0.1) * 2) / 2
+    hi = math.ceil((max(seen) + 0.1) * 2) / 2
+    while hi - lo < 1.0:
+        lo, hi = lo - 0.25, hi + 0.25
+    return max(low, lo), min(high, hi)
 
 
 # --- charts -----------------------------------------------------------------------------
@@ -200,7 +250,7 @@ def interval_dots(
 
     height = top + sum(heading_h if r.heading else row_h for r in rows) + 4
     body = []
-    for tick in _axis_ticks(low, high):
+    for tick in _trend_ticks(low, high):
         body.append(
             f'<line x1="{x(tick):.1f}" y1="{top - 6:.1f}" x2="{x(tick):.1f}" '
             f'y2="{height - 4:.1f}" stroke="{GRID}"/>'
@@ -226,7 +276,7 @@ def interval_dots(
         y0 += row_h
         stat = row.stat
         if not stat.shown or stat.value is None:
-            body.append(_not_enough(chart_id, left, y - 10, right - left, 20))
+            body.append(_not_enough(chart_id, left, y - 10, right - left, 20, stat.reason))
             continue
         lower = stat.lower if stat.lower is not None else stat.value
         upper = stat.upper if stat.upper is not None else stat.value
@@ -249,7 +299,10 @@ class TrendPoint(msgspec.Struct, frozen=True, kw_only=True):
 def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: float,
                 labelledby: str, describedby: str) -> Markup:  # fmt: skip
     """A scale's mean over the released waves: a line with its 95% interval band, and the
-    rolling mean of the last four waves as a dashed second line."""
+    rolling mean of the last four waves as a dashed second line. The y axis is zoomed to the
+    values (trend_window); its caption states the whole scale. Point labels are wave dates."""
+    scale_low, scale_high = low, high
+    low, high = trend_window(points, low, high)
     left, right, top, bottom = 34.0, WIDTH - 14.0, 34.0, 200.0
     height = bottom + 40
     n = len(points)
@@ -275,13 +328,13 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
         f'<line x1="168" y1="12" x2="188" y2="12" stroke="{ROLLING}" '
         'stroke-width="3" stroke-dasharray="6 4"/>' + _text(193, 17, "4-wave rolling mean", size=12)
     )
-    for tick in _axis_ticks(low, high):
+    for tick in _trend_ticks(low, high):
         body.append(
             f'<line x1="{left:.1f}" y1="{y(tick):.1f}" x2="{right:.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}"/>'
         )
         body.append(_text(left - 8, y(tick) + 5, _fmt_tick(tick), anchor="end", fill=MUTED))
-    every = max(1, math.ceil(n / 8))
+    every = max(1, math.ceil(n / 5))
     for i, point in enumerate(points):
         if not point.mean.shown:
             body.append(
@@ -290,7 +343,10 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
             )
         if i % every == 0 or i == n - 1:
             body.append(_text(xs[i], bottom + 22, point.label, anchor="middle", fill=MUTED))
-    body.append(_text((left + right) / 2, bottom + 38, "wave", anchor="middle", fill=MUTED,
+    caption = f"wave closing date · scale {scale_low:g}–{scale_high:g}"
+    if (low, high) != (scale_low, scale_high):
+        caption += f", shown {low:g}–{high:g}"
+    body.append(_text((left + right) / 2, bottom + 38, caption, anchor="middle", fill=MUTED,
                       size=12))  # fmt: skip
 
     def runs(pick: str) -> list[list[tuple[float, Stat]]]:
@@ -345,10 +401,12 @@ class BandRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[BandRow],
-                  labelledby: str, describedby: str) -> Markup:  # fmt: skip
+                  labelledby: str, describedby: str, *, colours: Sequence[str] | None = None,
+                  favourable: bool = False) -> Markup:  # fmt: skip
     """Share of respondents in each band, one stacked bar per row. The whisker at the end
-    of a segment spans that band's 95% interval: where the boundary could lie."""
-    colours = band_colours(len(band_labels))
+    of a segment spans that band's 95% interval: where the boundary could lie. With
+    `favourable`, the colours run from less to more favourable and the legend says so."""
+    colours = list(colours) if colours is not None else band_colours(len(band_labels))
     left, right, row_h = 64.0, WIDTH - 8.0, 30.0
     body: list[str] = []
     # Legend, wrapped onto as many lines as it needs.
@@ -362,13 +420,18 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
             f'stroke="{INK}" stroke-width="0.5"/>' + _text(lx + 22, ly, label, size=12)
         )
         lx += width
+    if favourable:
+        ly += 20
+        body.append(_text(8, ly, "orange: less favourable · purple: more favourable",
+                          size=12, fill=MUTED))  # fmt: skip
     top = ly + 16
     height = top + row_h * len(rows) + 6
     for i, row in enumerate(rows):
         y = top + row_h * i
         body.append(_text(left - 6, y + row_h / 2 + 5, _clip(row.label, 8), anchor="end"))
         if not row.shares or not all(s.shown for s in row.shares):
-            body.append(_not_enough(chart_id, left, y + 5, right - left, row_h - 10))
+            reason = next((s.reason for s in row.shares if not s.shown), "")
+            body.append(_not_enough(chart_id, left, y + 5, right - left, row_h - 10, reason))
             continue
         total = max(1.0, sum(s.value or 0.0 for s in row.shares))
         span = right - left
@@ -380,7 +443,7 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
             w = value * span
             body.append(
                 f'<rect x="{x0:.1f}" y="{y + 5:.1f}" width="{w:.1f}" height="{row_h - 10:.1f}" '
-                f'fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
+                f'fill="{colour}" stroke="{MUTED}" stroke-width="0.5"/>'
             )
             if w >= 34:
                 body.append(
@@ -443,7 +506,7 @@ def count_bars(chart_id: str, rows: Sequence[CountRow], labelledby: str, describ
                 body.append(_whisker(x(stat.lower), x(stat.upper), mid, INK, cap=4))
             body.append(_text(WIDTH - 4, mid + 5, f"{round(stat.value):,}", anchor="end"))
         else:
-            body.append(_not_enough(chart_id, left, y + 4, right - left, row_h - 8))
+            body.append(_not_enough(chart_id, left, y + 4, right - left, row_h - 8, stat.reason))
         if row.reference is not None:
             body.append(
                 f'<path d="M{x(row.reference):.1f} {y + 2:.1f}V{y + row_h - 2:.1f}" '

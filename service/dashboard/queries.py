@@ -213,14 +213,24 @@ async def list_release_rows(
 
 async def fetch_has_published_items(conn: Conn, wave_id: int, unit_id: int) -> bool:
     """Whether the wave published any item histogram for the unit."""
+    return await _has_published(conn, wave_id, unit_id, "item:%")
+
+
+async def fetch_has_published_means(conn: Conn, wave_id: int, unit_id: int) -> bool:
+    """Whether the wave published any scale mean for the unit."""
+    return await _has_published(conn, wave_id, unit_id, "scale:%:mean")
+
+
+async def _has_published(conn: Conn, wave_id: int, unit_id: int, statistic: str) -> bool:
     found: bool = await conn.fetchval(
         """
         SELECT EXISTS (
             SELECT 1 FROM release
-            WHERE wave_id = $1 AND unit_id = $2 AND statistic LIKE 'item:%' AND published
+            WHERE wave_id = $1 AND unit_id = $2 AND statistic LIKE $3 AND published
         )
         """,
         wave_id,
         unit_id,
+        statistic,
     )
     return found

@@ -22,6 +22,9 @@ class Stat(msgspec.Struct, frozen=True, kw_only=True):
     std_error: float | None = None
     lower: float | None = None
     upper: float | None = None
+    # Why an unpublished value is hidden, told from released facts only (see `hidden_reason`);
+    # "" for a published value.
+    reason: str = ""
 
     @property
     def shown(self) -> bool:
@@ -36,12 +39,28 @@ class Stat(msgspec.Struct, frozen=True, kw_only=True):
 
 
 UNPUBLISHED = Stat(published=False)
+# Why a value is hidden. Only released facts tell them apart: whether the unit's noisy
+# response count passed its rule (the count's own publish flag), and whether the release
+# has the statistic at all for the unit's level.
+TOO_FEW = "too few responses to show"
+TOO_UNCERTAIN = "too uncertain to show"
+NOT_MEASURED = "measured only for larger units"
+SEE_PARENT = " — see parent"
 
 
-def stat_of(row: ReleaseRow | None) -> Stat:
+def hidden_reason(responses_published: bool, *, see_parent: bool, measured: bool = True) -> str:
+    """The words for a hidden value of a unit; "see parent" only when the viewer may."""
+    if not measured:
+        words = NOT_MEASURED
+    else:
+        words = TOO_UNCERTAIN if responses_published else TOO_FEW
+    return words + (SEE_PARENT if see_parent else "")
+
+
+def stat_of(row: ReleaseRow | None, reason: str = "") -> Stat:
     """The reader's view of a stored row: an unpublished row keeps none of its numbers."""
     if row is None or not row.published or row.value is None:
-        return UNPUBLISHED
+        return Stat(published=False, reason=reason) if reason else UNPUBLISHED
     return Stat(
         published=True,
         value=row.value,
@@ -67,6 +86,17 @@ class ScaleInfo(msgspec.Struct, frozen=True, kw_only=True):
     low: float
     high: float
     bands: list[BandInfo]
+    # "better" when a higher score is good news, "worse" when bad news; None for an
+    # instrument version stored before every scale had to state it.
+    higher_is: str | None = None
+
+    def favourability(self, value: float) -> float:
+        """Where a score lies from least (0) to most (1) favourable; raw position if the
+        direction is unknown."""
+        if self.high <= self.low:
+            return 0.0
+        t = (value - self.low) / (self.high - self.low)
+        return 1.0 - t if self.higher_is == "worse" else t
 
 
 class OptionInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -111,9 +141,11 @@ class UnitStats(msgspec.Struct, frozen=True, kw_only=True):
     rolling: dict[str, Stat]
     counts: dict[str, Stat]
     bands: dict[str, dict[str, Stat]]
+    # The reason shown for a statistic the release does not have for this unit.
+    missing: Stat = UNPUBLISHED
 
     def mean(self, key: str) -> Stat:
-        return self.means.get(key, UNPUBLISHED)
+        return self.means.get(key, self.missing)
 
     def trend(self, key: str) -> Stat | None:
         """None when the release has no change for this scale (no earlier wave to compare)."""
@@ -138,8 +170,12 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
     scale: str | None
     # The highest unit of the program the viewer may see: their "whole organisation".
     top: Unit | None
-    # The program's first wave that is not released yet, for the empty state.
+    # The program's first wave that is not released yet (open or planned).
     next_wave_closes_at: datetime | None
+    next_wave_seq: int | None = None
+    # Newer released waves that published no score for the viewer's top unit (too few
+    # answers): the dashboard opened on an older wave and says so.
+    newer_hidden: list[int] = msgspec.field(default_factory=list)
 
     @property
     def shown_scales(self) -> list[ScaleInfo]:
@@ -167,3 +203,5 @@ class UnitPage(msgspec.Struct, frozen=True, kw_only=True):
     items: list[ItemHistogram]
     # Whether the release published any item histogram for this unit in this wave.
     has_items: bool
+    # The unit was not part of the selected wave (it was added after it).
+    absent: bool = False

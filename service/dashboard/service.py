@@ -12,6 +12,7 @@ unpublished values are dropped here, before any page sees them (`schemas.stat_of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import msgspec
@@ -20,7 +21,6 @@ from service.auth.principal import Principal
 from service.dashboard import queries
 from service.dashboard.queries import ProgramRow, ReleasedWaveRow, ReleaseRow
 from service.dashboard.schemas import (
-    UNPUBLISHED,
     BandInfo,
     Context,
     ItemHistogram,
@@ -32,6 +32,7 @@ from service.dashboard.schemas import (
     UnitPage,
     UnitStats,
     WaveInfo,
+    hidden_reason,
     stat_of,
 )
 from service.db import Conn
@@ -131,6 +132,7 @@ async def _scales(conn: Conn, waves: list[WaveInfo]) -> list[ScaleInfo]:
                         BandInfo(id=b.id, label=_text(b.label), lower=b.lower, upper=b.upper)
                         for b in scale.bands
                     ],
+                    higher_is=scale.higher_is,
                 )
     return list(found.values())
 
@@ -191,8 +193,21 @@ async def _context(
             scale=None, top=None, next_wave_closes_at=None,
         )  # fmt: skip
     waves = [_wave_info(w) for w in await queries.list_released_waves(conn, program.program_id)]
+    top = await _top_unit(conn, viewer, program)
+    newer_hidden: list[int] = []
     if wave_id is None:
+        # The latest released wave that published a score for the viewer's top unit; newer
+        # waves released with too few answers are named on the page instead.
         wave = waves[-1] if waves else None
+        for candidate in reversed(waves):
+            if top is None or await queries.fetch_has_published_means(
+                conn, candidate.wave_id, top.unit_id
+            ):
+                wave = candidate
+                break
+            newer_hidden.append(candidate.seq)
+        else:
+            newer_hidden = []
     else:
         wave = next((w for w in waves if w.wave_id == wave_id), None)
         if wave is None:
@@ -210,9 +225,7 @@ async def _context(
             "No released wave of this program measured that scale. Pick one from the filter.",
             errors=[FieldError("scale", "unknown scale for this program")],
         )
-    next_wave = (
-        None if wave is not None else await queries.fetch_next_wave(conn, program.program_id)
-    )
+    next_wave = await queries.fetch_next_wave(conn, program.program_id)
     return Context(
         programs=visible,
         program=program,
@@ -221,8 +234,10 @@ async def _context(
         previous=previous,
         scales=scales,
         scale=scale,
-        top=await _top_unit(conn, viewer, program),
+        top=top,
         next_wave_closes_at=next_wave.closes_at if next_wave is not None else None,
+        next_wave_seq=next_wave.seq if next_wave is not None else None,
+        newer_hidden=sorted(newer_hidden),
     )
 
 
@@ -241,33 +256,47 @@ def _display_count(stat: Stat) -> Stat:
     )
 
 
-def _unit_stats(unit: Unit, wave_id: int, rows: Iterable[ReleaseRow]) -> UnitStats:
-    responses: Stat = UNPUBLISHED
+def _unit_stats(
+    unit: Unit, wave_id: int, rows: Iterable[ReleaseRow], *, see_parent: bool
+) -> UnitStats:
+    """A unit's released values in one wave; `see_parent` when the viewer may see its parent,
+    so that a hidden value can point there."""
+    rows = list(rows)
+    count_row = next((r for r in rows if r.statistic == "responses"), None)
+    count_shown = count_row is not None and count_row.published
+    reason = hidden_reason(count_shown, see_parent=see_parent)
+    responses = _display_count(stat_of(count_row, reason))
+    other = hidden_reason(count_shown, see_parent=see_parent, measured=False)
     means: dict[str, Stat] = {}
     trends: dict[str, Stat] = {}
     rolling: dict[str, Stat] = {}
     counts: dict[str, Stat] = {}
     bands: dict[str, dict[str, Stat]] = {}
     for row in rows:
-        if row.statistic == "responses":
-            responses = _display_count(stat_of(row))
-            continue
         if not row.statistic.startswith("scale:"):
             continue
         key, _, kind = row.statistic.removeprefix("scale:").partition(":")
+        # A measured statistic without a noise scale: the plan measured no block for it at
+        # this level (trends and rolling means are derived, never measured themselves).
+        derived = kind == "trend" or kind.startswith("rolling")
+        unmeasured = count_shown and row.noise_scale is None and not derived
+        stat = stat_of(row, other if unmeasured else reason)
         if kind == "mean":
-            means[key] = stat_of(row)
+            means[key] = stat
         elif kind == "trend":
-            trends[key] = stat_of(row)
+            trends[key] = stat
         elif kind.startswith("rolling"):
-            rolling[key] = stat_of(row)
+            rolling[key] = stat
         elif kind == "count":
-            counts[key] = _display_count(stat_of(row))
+            counts[key] = _display_count(stat)
         elif kind.startswith("band:"):
-            bands.setdefault(key, {})[kind.removeprefix("band:")] = stat_of(row)
+            bands.setdefault(key, {})[kind.removeprefix("band:")] = stat
+    # A scale the release has no row for: too few responses when the count is hidden,
+    # else a scale measured only higher up (per-level statistics).
+    missing = Stat(published=False, reason=other if count_shown else reason)
     return UnitStats(
         unit=unit, wave_id=wave_id, responses=responses, means=means, trends=trends,
-        rolling=rolling, counts=counts, bands=bands,
+        rolling=rolling, counts=counts, bands=bands, missing=missing,
     )  # fmt: skip
 
 
@@ -300,14 +329,40 @@ async def overview(
     context = await _context(conn, viewer, program_id, wave_id, scale)
     if context.wave is None or context.top is None:
         return Overview(context=context, top=None, children=[])
-    children = await queries.list_children(conn, context.top.unit_id)
+    children = await _children(conn, context.top.unit_id)
     units = [context.top, *children]
     grouped = _group(
         await queries.list_release_rows(conn, [context.wave.wave_id], [u.unit_id for u in units])
     )
     wave_id = context.wave.wave_id
-    stats = [_unit_stats(u, wave_id, grouped.get((wave_id, u.unit_id), [])) for u in units]
-    return Overview(context=context, top=stats[0], children=stats[1:])
+    # The top unit's parent is outside the viewer's scope; its children's parent is the top.
+    stats = [
+        _unit_stats(u, wave_id, grouped.get((wave_id, u.unit_id), []), see_parent=i > 0)
+        for i, u in enumerate(units)
+    ]
+    return Overview(
+        context=context,
+        top=stats[0],
+        children=[s for s in stats[1:] if (wave_id, s.unit.unit_id) in grouped],
+    )
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that reads numbers as numbers: "Station 2" before "Station 12"."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.casefold())
+        for part in _DIGITS.split(name)
+        if part
+    )
+
+
+async def _children(conn: Conn, unit_id: int) -> list[Unit]:
+    """The unit's direct children in natural order of their names."""
+    children = await queries.list_children(conn, unit_id)
+    return sorted(children, key=lambda u: (natural_key(u.name), u.path))
 
 
 async def _unit_in_scope(
@@ -358,7 +413,7 @@ async def unit_page(
     if top is None or wave is None:
         return _empty(context, unit, breadcrumb)
     parent = breadcrumb[-1] if breadcrumb else None
-    children = await queries.list_children(conn, unit.unit_id)
+    children = await _children(conn, unit.unit_id)
     mine = _group(
         await queries.list_release_rows(conn, [w.wave_id for w in context.waves], [unit.unit_id])
     )
@@ -372,11 +427,19 @@ async def unit_page(
     )
 
     def at(u: Unit) -> UnitStats:
-        return _unit_stats(u, wave.wave_id, grouped.get((wave.wave_id, u.unit_id), []))
+        rows = grouped.get((wave.wave_id, u.unit_id), [])
+        return _unit_stats(u, wave.wave_id, rows, see_parent=u.unit_id != top.unit_id)
 
-    history = [(w, _unit_stats(unit, w.wave_id, mine.get((w.wave_id, unit.unit_id), [])))
-               for w in context.waves]  # fmt: skip
-    current = next(s for w, s in history if w.wave_id == wave.wave_id)
+    see_parent = unit.unit_id != top.unit_id
+
+    # A release writes a row for every unit it covers: a unit without rows in a wave (added
+    # after it) is absent from that wave, not short of responses.
+    history = [(w, _unit_stats(unit, w.wave_id, mine[(w.wave_id, unit.unit_id)],
+                               see_parent=see_parent))
+               for w in context.waves if (w.wave_id, unit.unit_id) in mine]  # fmt: skip
+    current = next((s for w, s in history if w.wave_id == wave.wave_id), None)
+    if current is None:
+        return msgspec.structs.replace(_empty(context, unit, breadcrumb), absent=True)
     return UnitPage(
         context=context,
         unit=unit,
@@ -385,7 +448,7 @@ async def unit_page(
         current=current,
         parent=at(parent) if parent is not None else None,
         org=at(top) if top.unit_id != unit.unit_id else None,
-        children=[at(c) for c in children],
+        children=[at(c) for c in children if (wave.wave_id, c.unit_id) in grouped],
         items=[],
         has_items=await queries.fetch_has_published_items(conn, wave.wave_id, unit.unit_id),
     )
@@ -408,7 +471,9 @@ async def unit_questions(
     rows = await queries.list_release_rows(
         conn, [wave.wave_id], [unit.unit_id], items_wave_id=wave.wave_id
     )
-    current = _unit_stats(unit, wave.wave_id, rows)
+    if not rows:
+        return msgspec.structs.replace(_empty(context, unit, breadcrumb), absent=True)
+    current = _unit_stats(unit, wave.wave_id, rows, see_parent=unit.unit_id != context.top.unit_id)
     items = _histograms(await _items(conn, wave), rows)
     return msgspec.structs.replace(
         _empty(context, unit, breadcrumb), current=current, items=items, has_items=bool(items)

@@ -42,9 +42,14 @@ def _plain(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}".replace("-", MINUS)
 
 
+def hidden(stat: Stat) -> str:
+    """Why a value is not shown, in the words its release facts allow."""
+    return stat.reason or NOT_ENOUGH
+
+
 def fmt_mean(stat: Stat) -> str:
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     if stat.lower is None or stat.upper is None:
         return _plain(stat.value)
     return f"{_plain(stat.value)} ({_plain(stat.lower)}–{_plain(stat.upper)})"
@@ -52,7 +57,7 @@ def fmt_mean(stat: Stat) -> str:
 
 def fmt_count(stat: Stat) -> str:
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     text = f"{round(stat.value):,}"
     if stat.lower is None or stat.upper is None:
         return text
@@ -61,7 +66,7 @@ def fmt_count(stat: Stat) -> str:
 
 def fmt_share(stat: Stat) -> str:
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     text = f"{stat.value * 100:.0f}%"
     if stat.lower is None or stat.upper is None:
         return text
@@ -72,19 +77,47 @@ def fmt_change(stat: Stat | None, previous: WaveInfo | None) -> str:
     if stat is None:
         return "first wave: nothing to compare" if previous is None else "no comparison"
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     if stat.lower is None or stat.upper is None:
         return _signed(stat.value)
     return f"{_signed(stat.value)} ({_signed(stat.lower)} to {_signed(stat.upper)})"
 
 
-def change_verdict(stat: Stat | None) -> str:
-    """Plain words for a change: flagged only when its interval excludes zero."""
+def change_direction(stat: Stat | None, higher_is: str | None) -> str:
+    """ "better" / "worse" for a change larger than the noise, by the scale's direction
+    ("up" / "down" when the instrument did not state one); "" within the noise."""
+    if stat is None or not stat.real_change or stat.value is None:
+        return ""
+    rising = stat.value > 0
+    if higher_is is None:
+        return "up" if rising else "down"
+    return "better" if rising == (higher_is == "better") else "worse"
+
+
+def change_arrow(stat: Stat | None) -> str:
+    """▲ for a rise, ▼ for a fall larger than the noise; the words say better or worse."""
+    if stat is None or not stat.real_change or stat.value is None:
+        return ""
+    return "▲" if stat.value > 0 else "▼"
+
+
+def change_verdict(stat: Stat | None, higher_is: str | None) -> str:
+    """Plain words for a change: flagged only when its interval excludes zero, read as
+    better or worse by the scale's direction, never by colour alone."""
     if stat is None or not stat.shown or stat.value is None:
         return ""
     if not stat.real_change:
         return "within the noise"
-    return "up, larger than the noise" if stat.value > 0 else "down, larger than the noise"
+    return f"{change_direction(stat, higher_is)}, larger than the noise"
+
+
+def direction_words(scale: ScaleInfo) -> str:
+    """What a higher score means for this scale, in a few words."""
+    if scale.higher_is == "better":
+        return "higher is better"
+    if scale.higher_is == "worse":
+        return "higher is worse"
+    return ""
 
 
 def fmt_se(stat: Stat, digits: int = 2) -> str:
@@ -96,7 +129,7 @@ def fmt_se(stat: Stat, digits: int = 2) -> str:
 def participation(stat: Stat, headcount: int) -> str:
     """Noisy responses against the public headcount, as words."""
     if not stat.shown or stat.value is None:
-        return NOT_ENOUGH
+        return hidden(stat)
     if headcount <= 0:
         return f"{fmt_count(stat)} responses"
     rate = stat.value / headcount * 100
@@ -120,6 +153,14 @@ def wave_label(wave: WaveInfo) -> str:
 
 def wave_date(wave: WaveInfo) -> str:
     return wave.closes_at.strftime("%-d %b %Y")
+
+
+def meaning(scale: ScaleInfo) -> str:
+    """The scale's one-line meaning ("Higher scores mean …"), ready to start a summary."""
+    if scale.description:
+        return scale.description.rstrip() + " "
+    words = direction_words(scale)
+    return f"For this scale, {words}. " if words else ""
 
 
 # --- links ------------------------------------------------------------------------------
@@ -182,7 +223,7 @@ def scores_figure(chart_id: str, stats: UnitStats, scales: list[ScaleInfo]) -> F
             else "No score had enough responses to be shown."
         )
         + (
-            f" {len(scales) - len(shown)} score(s): {NOT_ENOUGH}."
+            f" {len(scales) - len(shown)} score(s) not shown; the table says why."
             if shown and len(shown) < len(scales)
             else ""
         )
@@ -208,9 +249,9 @@ def participation_figure(chart_id: str, title: str, units: list[UnitStats]) -> F
         f"Responses (noisy, with 95% range) against each unit's headcount. "
         f"{first.unit.name}: {participation(first.responses, first.unit.headcount)}."
     )
-    hidden = sum(1 for u in units if not u.responses.shown)
-    if hidden:
-        summary += f" {hidden} unit(s): {NOT_ENOUGH}."
+    not_shown = sum(1 for u in units if not u.responses.shown)
+    if not_shown:
+        summary += f" {not_shown} unit(s): not shown; the table says why."
     return Figure(
         id=chart_id,
         title=title,
@@ -264,7 +305,7 @@ def trend_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
     title_id, summary_id = _ids(chart_id)
     points = [
         TrendPoint(
-            label=str(w.seq),
+            label=w.closes_at.strftime("%b %Y"),
             mean=s.mean(scale.key),
             rolling=s.rolling.get(scale.key, Stat(published=False)),
         )
@@ -275,19 +316,23 @@ def trend_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
     if shown:
         last_wave, last = shown[-1]
         summary = (
-            f"{scale.name} in {page.unit.name} over {len(page.history)} released wave(s). "
+            f"{meaning(scale)}{scale.name} in {page.unit.name} over "
+            f"{len(page.history)} released wave(s). "
             f"Latest shown, {wave_label(last_wave)}: {fmt_mean(last.mean(scale.key))}."
         )
         change = last.trend(scale.key)
         if change is not None and change.shown:
             summary += (
                 f" Change since the wave before: {fmt_change(change, None)}, "
-                f"{change_verdict(change)}."
+                f"{change_verdict(change, scale.higher_is)}."
             )
     else:
-        summary = f"{scale.name} in {page.unit.name}: no wave had enough responses to show it."
+        summary = (
+            f"{meaning(scale)}{scale.name} in {page.unit.name}: "
+            "no wave had enough responses to show it."
+        )
     if missing:
-        summary += f" Wave(s) {', '.join(missing)}: {NOT_ENOUGH}."
+        summary += f" Wave(s) {', '.join(missing)}: not shown; the table says why."
     return Figure(
         id=chart_id,
         title=f"{scale.name} over time",
@@ -312,12 +357,14 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
 
     def shares(stats: UnitStats) -> list[Stat]:
         found = stats.bands.get(scale.key, {})
-        return [found.get(b.id, Stat(published=False)) for b in scale.bands]
+        return [found.get(b.id, stats.missing) for b in scale.bands]
 
     rows = [BandRow(label=wave_label(w), shares=shares(s)) for w, s in page.history]
+    colours = charts.favour_colours(len(scale.bands), scale.higher_is)
     current = page.current
     if current is not None and all(s.shown for s in shares(current)):
         summary = (
+            f"{meaning(scale)}"
             f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
             f"{wave_label(page.context.wave) if page.context.wave else 'This wave'}: "
             + "; ".join(
@@ -328,14 +375,23 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
         )
     else:
         summary = (
+            f"{meaning(scale)}"
             f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
-            f"The selected wave: {NOT_ENOUGH}."
+            "The selected wave: not shown; the table says why."
         )
     return Figure(
         id=chart_id,
         title=f"{scale.name}: bands",
         summary=summary,
-        svg=charts.stacked_bands(chart_id, labels, rows, title_id, summary_id),
+        svg=charts.stacked_bands(
+            chart_id,
+            labels,
+            rows,
+            title_id,
+            summary_id,
+            colours=colours,
+            favourable=scale.higher_is is not None,
+        ),
         columns=["Wave", *[f"{b.label} ({b.lower:g}–{b.upper:g})" for b in scale.bands]],
         rows=[[wave_label(w), *[fmt_share(x) for x in shares(s)]] for w, s in page.history],
     )
@@ -406,8 +462,11 @@ class ScoreLine(msgspec.Struct, frozen=True, kw_only=True):
     mean: str
     change: str
     verdict: str
-    # "up" / "down" when the change is larger than the noise, else "".
+    # "better" / "worse" ("up" / "down" without a stated direction) when the change is
+    # larger than the noise, else "".
     flag: str
+    # ▲ / ▼ beside the flag's words.
+    arrow: str
     rolling: str
 
 
@@ -417,15 +476,12 @@ def score_lines(
     out = []
     for scale in scales:
         change = stats.trend(scale.key)
-        flag = ""
-        if change is not None and change.real_change and change.value is not None:
-            flag = "up" if change.value > 0 else "down"
         rolling = stats.rolling.get(scale.key)
         mean = stats.mean(scale.key)
         if not mean.shown:
             change_text = "—"
         elif change is None and previous is not None:
-            change_text = f"wave {previous.seq}: {NOT_ENOUGH}"
+            change_text = f"no comparison with wave {previous.seq} released"
         else:
             change_text = fmt_change(change, previous)
         out.append(
@@ -433,8 +489,9 @@ def score_lines(
                 scale=scale,
                 mean=fmt_mean(mean),
                 change=change_text,
-                verdict=change_verdict(change),
-                flag=flag,
+                verdict=change_verdict(change, scale.higher_is),
+                flag=change_direction(change, scale.higher_is),
+                arrow=change_arrow(change),
                 rolling=fmt_mean(rolling) if rolling is not None else "—",
             )
         )
@@ -471,8 +528,8 @@ def heatmap(context: Context, parent: UnitStats, children: list[UnitStats]) -> H
     def cell(stats: UnitStats, scale: ScaleInfo) -> HeatCell:
         stat = stats.mean(scale.key)
         if not stat.shown or stat.value is None:
-            return HeatCell(shown=False, text=NOT_ENOUGH, range="", css="heat-none")
-        step = charts.heat_bin(stat.value, scale.low, scale.high)
+            return HeatCell(shown=False, text=hidden(stat), range="", css="heat-none")
+        step = charts.heat_step(scale.favourability(stat.value))
         interval = (
             f"{_plain(stat.lower)}–{_plain(stat.upper)}"
             if stat.lower is not None and stat.upper is not None
@@ -489,20 +546,19 @@ def heatmap(context: Context, parent: UnitStats, children: list[UnitStats]) -> H
     ]  # fmt: skip
     total = len(children) * len(scales)
     shown = sum(1 for r in rows[1:] for c in r.cells if c.shown)
-    low = min((s.low for s in scales), default=1.0)
-    high = max((s.high for s in scales), default=5.0)
-    legend = []
-    for step in range(len(charts.CIVIDIS)):
-        a, b = charts.heat_bounds(step, low, high)
-        legend.append((f"heat-{step}", f"{a:.1f}–{b:.1f}"))
+    legend = [
+        (f"heat-{step}", f"step {step + 1} of {len(charts.CIVIDIS)} towards more favourable")
+        for step in range(len(charts.CIVIDIS))
+    ]
     summary = (
         f"Mean score of each unit under {parent.unit.name} (rows) on each scale (columns), "
-        "darker for lower scores and lighter for higher ones; the number is printed in every "
-        f"cell. {shown} of {total} cells had enough responses"
+        "coloured by how favourable it is: darker for less favourable scores, lighter for more "
+        "favourable ones (a lower score is the favourable one where higher is worse); the "
+        f"number is printed in every cell. {shown} of {total} cells had enough responses"
     )
     if shown < total:
         summary += (
-            f"; the others show “{NOT_ENOUGH}”: their answers still count in {parent.unit.name}"
+            f"; the others say why they are hidden: their answers still count in {parent.unit.name}"
         )
     summary += "."
     return Heatmap(id="heatmap", scales=scales, rows=rows, summary=summary, legend=legend)
@@ -550,6 +606,7 @@ def unit_context(data: UnitPage) -> dict[str, Any]:
         "query": query(context),
         "unit": data.unit,
         "breadcrumb": [(u, unit_link(context, u)) for u in data.breadcrumb],
+        "absent": data.absent,
     }
     if data.current is None:
         return page

@@ -96,6 +96,11 @@ class Scale(_Strict, frozen=True, kw_only=True):
     # A headline scale is measured at the smallest units a release covers (the others only
     # higher up): an instrument with scales marks one or two.
     headline: bool = False
+    # Whether a higher score is good news ("better": e.g. psychological safety) or bad news
+    # ("worse": e.g. stigma, stress): what makes a change read as better or worse. Every scale
+    # of an instrument file states it (checked by validate_instrument); only versions stored
+    # before it was required lack it, and are then read without a direction.
+    higher_is: Literal["better", "worse"] | None = None
 
 
 class Instrument(_Strict, frozen=True, kw_only=True):

@@ -281,6 +281,12 @@ def _check_scales(
             problem(f"{base}.id", f"`{scale.id}` is used twice; expected unique scale ids")
         seen.add(scale.id)
         check_text(f"{base}.name", scale.name)
+        if scale.higher_is is None:
+            problem(
+                f"{base}.higher_is",
+                "is missing; this field is required: `better` when a higher score is good "
+                "news (e.g. trust), `worse` when it is bad news (e.g. stigma, stress)",
+            )
         if scale.description is not None:
             check_text(f"{base}.description", scale.description)
         span = _check_scale_items(instrument, scale, base, position, ranges, problem)

@@ -91,3 +91,12 @@ def assert_accessible(page: Any) -> None:
     results = Axe().run(page)
     violations = results.response.get("violations", [])
     assert violations == [], results.generate_report()
+
+
+def sign_in(page: Any, base: str, staff: dict[str, Any]) -> None:
+    """Sign `staff` in through the login form and wait for the home page."""
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(staff["email"])
+    page.get_by_label("Password").fill(staff["password"])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")

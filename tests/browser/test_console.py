@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from service.privacy.service import release_wave
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import assert_accessible, screenshot, sign_in
 from tests.factories import (
     add_responses,
     close,
@@ -59,11 +59,7 @@ def test_a_coordinator_sets_up_a_survey_from_the_console(
     base = live_server
     page = desktop.new_page()
 
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(staff["email"])
-    page.get_by_label("Password").fill(staff["password"])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")
+    sign_in(page, base, staff)
 
     page.goto(base + "/console")
     assert page.get_by_role("heading", name="Coordinator console").is_visible()
@@ -137,14 +133,6 @@ def test_a_coordinator_sets_up_a_survey_from_the_console(
     _check(page, "ledger")
 
 
-def _sign_in(page: Any, base: str, staff: dict[str, Any]) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(staff["email"])
-    page.get_by_label("Password").fill(staff["password"])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")
-
-
 def test_the_console_fits_a_phone_and_a_tablet(
     live_server: str, phone: Any, browser: Any, seed: Any
 ) -> None:
@@ -155,7 +143,7 @@ def test_the_console_fits_a_phone_and_a_tablet(
     try:
         for name, context in (("phone", phone), ("tablet", tablet)):
             page = context.new_page()
-            _sign_in(page, live_server, staff)
+            sign_in(page, live_server, staff)
             for path, shot in (
                 ("/console/units", "units"),
                 (f"/console/programs/{program_id}", "program"),

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, screenshot
-from tests.dashboard.conftest import released_org
+from tests.browser.conftest import assert_accessible, screenshot, sign_in
+from tests.dashboard.conftest import SAFETY, STRESS, put_rows, released_org, small_world
 from tests.factories import make_staff
 
 
@@ -24,11 +24,7 @@ def test_a_leader_signs_in_and_drills_into_a_unit(
     leader = seed(lambda conn: make_staff(conn, role="leader", unit=battalion))
     page = context.new_page()
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Email").fill(leader["email"])
-    page.get_by_label("Password").fill(leader["password"])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live_server + "/")
+    sign_in(page, live_server, leader)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     page.wait_for_url(live_server + "/dashboard")
@@ -67,3 +63,33 @@ def test_a_leader_signs_in_and_drills_into_a_unit(
     assert outside["name"] not in page.content()
     assert_accessible(page)
     screenshot(page, f"dashboard-out-of-scope-{device}")
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_a_rising_stress_scale_reads_worse_without_relying_on_colour(
+    live_server: str, seed: Any, request: pytest.FixtureRequest, device: str
+) -> None:
+    context = request.getfixturevalue(device)
+    world = seed(small_world)
+    north = world.unit["north"]
+
+    async def rising_stress(conn: Any) -> None:
+        await put_rows(conn, world.org.wave_ids[1], north["unit_id"], {
+            f"scale:{STRESS}:trend": (0.18, 0.1, True),
+            f"scale:{SAFETY}:trend": (0.25, 0.1, True),
+        })  # fmt: skip
+
+    seed(rising_stress)
+    leader = seed(lambda conn: make_staff(conn, role="leader", unit=north))
+    page = context.new_page()
+    sign_in(page, live_server, leader)
+    page.goto(live_server + "/dashboard")
+    scores = page.locator("table.scores")
+    stress = scores.get_by_role("row", name=re.compile("Organizational stress"))
+    safety = scores.get_by_role("row", name=re.compile("Team psychological safety"))
+    assert "▲ worse, larger than the noise" in stress.inner_text()
+    assert "▲ better, larger than the noise" in safety.inner_text()
+    assert "Higher scores mean more strain" in stress.inner_text()
+    assert "More favourable" in page.locator(".heat-legend").inner_text()
+    assert_accessible(page)
+    screenshot(page, f"dashboard-direction-{device}")

@@ -9,7 +9,7 @@ import pytest
 
 from service.dashboard import charts
 from service.dashboard.charts import BandRow, CountRow, DotRow, TrendPoint
-from service.dashboard.schemas import Stat
+from service.dashboard.schemas import ScaleInfo, Stat
 
 CSS = Path(__file__).resolve().parents[2] / "service" / "web" / "static" / "dashboard.css"
 HIDDEN = Stat(published=False)
@@ -32,9 +32,29 @@ def test_every_heat_colour_has_its_stylesheet_rule_with_readable_text(step: int)
     assert rule.groups() == (colour, text)
 
 
-@pytest.mark.parametrize("colour", charts.BAND_COLOURS)
+@pytest.mark.parametrize("colour", charts.BAND_COLOURS + charts.FAVOUR_COLOURS)
 def test_percentages_printed_on_band_colours_are_readable(colour: str) -> None:
     assert charts.contrast(colour, charts.text_on(colour)) >= 4.5
+
+
+def test_bands_are_coloured_by_favourability_not_by_raw_value() -> None:
+    least, most = charts.FAVOUR_COLOURS[0], charts.FAVOUR_COLOURS[-1]
+    # Low / moderate / high: for trust the high band is the favourable one, for stigma the low.
+    assert charts.favour_colours(3, "better")[::2] == [least, most]
+    assert charts.favour_colours(3, "worse")[::2] == [most, least]
+    svg = charts.stacked_bands(
+        "c", ["Low", "High"], [BandRow(label="Wave 1", shares=[shown(0.4), shown(0.6)])],
+        "t", "s", colours=charts.favour_colours(2, "worse"), favourable=True,
+    )  # fmt: skip
+    assert "more favourable" in svg
+    assert svg.index(f'fill="{most}"') < svg.index(f'fill="{least}"')
+
+
+@pytest.mark.parametrize(("higher_is", "step"), [("better", 9), ("worse", 0), (None, 9)])
+def test_the_heat_step_follows_favourability(higher_is: str | None, step: int) -> None:
+    scale = ScaleInfo(key="i/s", instrument_title="I", name="S", description=None, low=1.0,
+                      high=5.0, bands=[], higher_is=higher_is)  # fmt: skip
+    assert charts.heat_step(scale.favourability(4.9)) == step
 
 
 @pytest.mark.parametrize(
@@ -94,3 +114,18 @@ def test_the_dashboard_never_reads_responses() -> None:
     for path in package.glob("*.py"):
         sql = path.read_text().lower()
         assert not re.search(r"\b(from|join)\s+response\b", sql), path.name
+
+
+def test_a_trend_chart_zooms_so_that_a_change_of_0_2_is_visible_and_states_the_scale() -> None:
+    points = [
+        TrendPoint(label="Apr 2030", mean=shown(3.3), rolling=HIDDEN),
+        TrendPoint(label="Oct 2030", mean=shown(3.5), rolling=shown(3.4, 0.1)),
+    ]
+    low, high = charts.trend_window(points, 1.0, 5.0)
+    assert 1.0 <= low <= 3.1 - 0.1 and 3.7 + 0.1 <= high <= 5.0
+    assert high - low <= 2.0  # 0.2 is at least a tenth of the plot's height
+    svg = charts.trend_chart("t", points, 1.0, 5.0, "t", "s")
+    assert "scale 1–5" in svg and f"shown {low:g}–{high:g}" in svg
+    assert "Apr 2030" in svg and "Oct 2030" in svg
+    # Nothing shown: the whole scale.
+    assert charts.trend_window([TrendPoint(label="x", mean=HIDDEN, rolling=HIDDEN)], 1, 5) == (1, 5)

@@ -14,14 +14,16 @@ from tests.dashboard.conftest import (
     HIDDEN_STRINGS,
     NAMES,
     SAFETY,
+    STRESS,
     World,
     leader_session,
+    put_rows,
     small_world,
 )
 from tests.factories import make_unit, open_wave_on
 
 HTML = {"Accept": "text/html"}
-NOT_ENOUGH = "not enough responses — see parent"
+TOO_FEW = "too few responses to show — see parent"
 
 
 def sign_in(client: TestClient[Any], seed: Any, unit: dict[str, Any] | None, role: str) -> None:
@@ -71,11 +73,12 @@ def test_an_unpublished_unit_shows_the_words_not_a_number(
     page = client.get(f"/dashboard/units/{world.id('north')}", headers=HTML).text
     birch_row = re.search(r"Station Birch</a>.*?</tr>", page, re.S)
     assert birch_row is not None
-    assert NOT_ENOUGH in birch_row.group(0)
+    # Birch's noisy count missed its rule: too few responses (its parent North is in scope).
+    assert TOO_FEW in birch_row.group(0)
     assert 'class="heat-cell heat-none"' in birch_row.group(0)
     assert not re.search(r"heat-value", birch_row.group(0))
     birch = client.get(f"/dashboard/units/{world.id('birch')}", headers=HTML).text
-    assert NOT_ENOUGH in birch
+    assert TOO_FEW in birch
     assert 'fill="url(#' in birch  # the hatched pattern in its charts
 
 
@@ -89,12 +92,138 @@ def test_published_values_show_with_their_interval_and_a_real_change_is_flagged(
     safety = re.search(r"Team psychological safety<span.*?</tr>", page, re.S)
     stress = re.search(r"Organizational stress<span.*?</tr>", page, re.S)
     assert safety is not None and stress is not None
-    assert "larger than the noise" in safety.group(0) and "flag-up" in safety.group(0)
+    # Higher psychological safety is good news: the rise reads "better", in words.
+    assert "▲</span> better, larger than the noise" in safety.group(0)
+    assert "flag-better" in safety.group(0)
     # −0.16 with a range from −0.36 to +0.04 includes zero: no flag.
     assert "within the noise" in stress.group(0) and "flag-" not in stress.group(0)
     assert "131 (122–140) of 200 staff, about 66%" in page
     # The heatmap: each published cell on the colour scale, its value printed in it.
     assert re.search(r'heat-cell heat-\d"><span class="heat-value">3.61</span>', page)
+
+
+@pytest.mark.parametrize(
+    ("key", "stress_change", "safety_change", "stress_reads", "safety_reads"),
+    [
+        # A rise in stress (higher is worse) is bad news, a fall in safety too.
+        ("north", 0.18, -0.25, "▲</span> worse, larger", "▼</span> worse, larger"),
+        ("south", -0.18, 0.25, "▼</span> better, larger", "▲</span> better, larger"),
+    ],
+)
+def test_a_change_reads_better_or_worse_by_the_direction_of_its_scale(
+    client: TestClient[Any], seed: Any, world: World, key: str, stress_change: float,
+    safety_change: float, stress_reads: str, safety_reads: str,
+) -> None:  # fmt: skip
+    async def changes(conn: Any) -> None:
+        await put_rows(conn, world.org.wave_ids[1], world.id(key), {
+            f"scale:{STRESS}:trend": (stress_change, 0.1, True),
+            f"scale:{SAFETY}:trend": (safety_change, 0.1, True),
+        })  # fmt: skip
+
+    seed(changes)
+    sign_in(client, seed, None, "admin")
+    page = client.get(f"/dashboard/units/{world.id(key)}", headers=HTML).text
+    safety = re.search(r"Team psychological safety<span.*?</tr>", page, re.S)
+    stress = re.search(r"Organizational stress<span.*?</tr>", page, re.S)
+    assert safety is not None and stress is not None
+    assert stress_reads in stress.group(0) and safety_reads in safety.group(0)
+    worse, better = ("flag-worse", "flag-better")
+    assert (worse if "worse" in stress_reads else better) in stress.group(0)
+    # The scale's meaning is shown where it is named.
+    assert "Higher scores mean more strain" in stress.group(0)
+    # The trend chart says it in words too; the heatmap legend speaks of favourability.
+    assert (
+        "worse, larger than the noise"
+        if "worse" in stress_reads
+        else "better, larger than the noise"
+    ) in page.split("Organizational stress over time")[1]
+    assert "More favourable" in client.get("/dashboard", headers=HTML).text
+
+
+def test_a_hidden_value_says_why_and_points_to_the_parent_only_within_scope(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    async def uncertain(conn: Any) -> None:
+        await conn.execute(
+            "UPDATE release SET published = false WHERE unit_id = $1 AND statistic = $2",
+            world.id("cedar"), f"scale:{SAFETY}:mean",
+        )  # fmt: skip
+
+    seed(uncertain)
+    sign_in(client, seed, world.unit["north"], "leader")
+    # North is the leader's top unit: its parent is outside their scope.
+    page = client.get("/dashboard", headers=HTML).text
+    scores = page.split('<table class="scores">')[1].split("</table>")[0]
+    assert "measured only for larger units" in scores  # scales with no row at this level
+    assert "see parent" not in scores
+    birch = client.get(f"/dashboard/units/{world.id('birch')}", headers=HTML).text
+    assert TOO_FEW in birch
+    # Cedar's count passed its rule but its mean's interval did not.
+    sign_in(client, seed, None, "admin")
+    cedar = client.get(f"/dashboard/units/{world.id('cedar')}", headers=HTML).text
+    safety = re.search(r"Team psychological safety<span.*?</tr>", cedar, re.S)
+    assert safety is not None
+    assert "too uncertain to show — see parent" in safety.group(0)
+
+    async def unmeasured(conn: Any) -> None:
+        await conn.execute(
+            "UPDATE release SET published = false, noise_scale = NULL"
+            " WHERE unit_id = $1 AND statistic = $2",
+            world.id("cedar"), f"scale:{STRESS}:mean",
+        )  # fmt: skip
+
+    seed(unmeasured)
+    cedar = client.get(f"/dashboard/units/{world.id('cedar')}", headers=HTML).text
+    stress = re.search(r"Organizational stress<span.*?</tr>", cedar, re.S)
+    assert stress is not None
+    assert "measured only for larger units — see parent" in stress.group(0)
+
+
+def test_the_dashboard_opens_on_the_latest_wave_with_scores_and_names_newer_ones(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    async def too_few(conn: Any) -> None:
+        await conn.execute(
+            "UPDATE release SET published = false WHERE wave_id = $1 AND statistic LIKE 'scale:%'",
+            world.org.wave_ids[1],
+        )
+
+    seed(too_few)
+    sign_in(client, seed, None, "admin")
+    page = client.get("/dashboard", headers=HTML).text
+    assert "<strong>Wave 1</strong>" in page
+    assert "wave\n  2 was released with too few answers to show scores" in page
+    assert "3.16 (2.96–3.36)" in page  # wave 1's department score
+    # Asked for by name, wave 2 still opens.
+    second = client.get(f"/dashboard?wave={world.org.wave_ids[1]}", headers=HTML).text
+    assert "<strong>Wave 2</strong>" in second and "too few answers to show" not in second
+
+
+def test_units_sort_naturally(client: TestClient[Any], seed: Any, world: World) -> None:
+    async def rename(conn: Any) -> None:
+        for key, name in (("alder", "Station 12"), ("birch", "Station 2")):
+            await conn.execute("UPDATE unit SET name = $2 WHERE unit_id = $1", world.id(key), name)
+
+    seed(rename)
+    sign_in(client, seed, None, "admin")
+    page = client.get(f"/dashboard/units/{world.id('north')}", headers=HTML).text
+    assert page.index(">Station 2</a>") < page.index(">Station 12</a>")
+
+
+def test_a_unit_added_after_a_wave_is_absent_from_it(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    # Wave 1 released rows for the department and the battalions only: the stations came later.
+    sign_in(client, seed, None, "admin")
+    first = world.org.wave_ids[0]
+    north = client.get(f"/dashboard/units/{world.id('north')}?wave={first}", headers=HTML).text
+    assert "Station Alder" not in north and "Station Birch" not in north
+    alder = client.get(f"/dashboard/units/{world.id('alder')}?wave={first}", headers=HTML).text
+    assert "Not part of wave 1" in alder and "was added after wave 1" in alder
+    assert "responses to show —" not in alder and "heat-cell" not in alder
+    # In wave 2 the station's history starts at wave 2.
+    latest = client.get(f"/dashboard/units/{world.id('alder')}", headers=HTML).text
+    assert "over 1 released wave(s)" in latest
 
 
 # --- scope ----------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ text = { en = "Third?", fr = "Troisième?" }
 [[scales]]
 id = "main"
 headline = true
+higher_is = "better"
 name = { en = "Main", fr = "Principal" }
 items = ["first", "second"]
 scoring = "mean"
@@ -103,6 +104,28 @@ def test_every_shipped_instrument_loads_with_the_promised_shape(surveys_dir: Pat
             assert all(value.strip() for value in text.values()), slug
         # French and English are different texts, not copies of each other.
         assert all(item.text["en"] != item.text["fr"] for item in instrument.items), slug
+
+
+def test_every_shipped_scale_states_its_direction_and_what_higher_means(
+    surveys_dir: Path,
+) -> None:
+    directions = {
+        scale.id: scale.higher_is
+        for loaded in load_instruments_dir(surveys_dir)
+        for scale in loaded.instrument.scales
+    }
+    assert directions == {
+        "self_stigma": "worse",
+        "workplace_stigma": "worse",
+        "psych_safety": "better",
+        "leadership_commitment": "better",
+        "org_stress": "worse",
+        "support_trust": "better",
+    }
+    for loaded in load_instruments_dir(surveys_dir):
+        for scale in loaded.instrument.scales:
+            assert scale.description is not None, scale.id
+            assert scale.description["en"].startswith("Higher scores mean "), scale.id
 
 
 def test_shipped_items_differ_from_each_other_in_every_language(surveys_dir: Path) -> None:
@@ -257,7 +280,21 @@ BROKEN = [
         "$.description",
         "is missing; this field is required",
     ),
+    (
+        "direction not one of the two",
+        'higher_is = "better"',
+        'higher_is = "up"',
+        "$.scales[0].higher_is",
+        "expected one of: better, worse",
+    ),
     # semantic errors, found after decoding
+    (
+        "scale without a direction",
+        'higher_is = "better"\n',
+        "",
+        "$.scales[0].higher_is",
+        "is missing; this field is required: `better` when a higher score is good news",
+    ),
     (
         "no headline scale",
         "headline = true\n",
