@@ -24,144 +24,25 @@ from service.dashboard.schemas import (
     UnitStats,
     WaveInfo,
 )
+from service.dashboard.wording import (
+    NOT_ENOUGH,
+    change_arrow,
+    change_direction,
+    change_verdict,
+    fmt_change,
+    fmt_count,
+    fmt_mean,
+    fmt_se,
+    fmt_share,
+    hidden,
+    meaning,
+    participation,
+    plain,
+    rate_range,
+    wave_date,
+    wave_label,
+)
 from service.units.schemas import Unit
-
-NOT_ENOUGH = charts.NOT_ENOUGH
-MINUS = "\u2212"
-
-
-# --- numbers ----------------------------------------------------------------------------
-
-
-def _signed(value: float, digits: int = 2) -> str:
-    text = f"{value:+.{digits}f}"
-    return text.replace("-", MINUS)
-
-
-def _plain(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", MINUS)
-
-
-def hidden(stat: Stat) -> str:
-    """Why a value is not shown, in the words its release facts allow."""
-    return stat.reason or NOT_ENOUGH
-
-
-def fmt_mean(stat: Stat) -> str:
-    if not stat.shown or stat.value is None:
-        return hidden(stat)
-    if stat.lower is None or stat.upper is None:
-        return _plain(stat.value)
-    return f"{_plain(stat.value)} ({_plain(stat.lower)}–{_plain(stat.upper)})"
-
-
-def fmt_count(stat: Stat) -> str:
-    if not stat.shown or stat.value is None:
-        return hidden(stat)
-    text = f"{round(stat.value):,}"
-    if stat.lower is None or stat.upper is None:
-        return text
-    return f"{text} ({round(stat.lower):,}–{round(stat.upper):,})"
-
-
-def fmt_share(stat: Stat) -> str:
-    if not stat.shown or stat.value is None:
-        return hidden(stat)
-    text = f"{stat.value * 100:.0f}%"
-    if stat.lower is None or stat.upper is None:
-        return text
-    return f"{text} ({stat.lower * 100:.0f}–{stat.upper * 100:.0f}%)"
-
-
-def fmt_change(stat: Stat | None, previous: WaveInfo | None) -> str:
-    if stat is None:
-        return "first wave: nothing to compare" if previous is None else "no comparison"
-    if not stat.shown or stat.value is None:
-        return hidden(stat)
-    if stat.lower is None or stat.upper is None:
-        return _signed(stat.value)
-    return f"{_signed(stat.value)} ({_signed(stat.lower)} to {_signed(stat.upper)})"
-
-
-def change_direction(stat: Stat | None, higher_is: str | None) -> str:
-    """ "better" / "worse" for a change larger than the noise, by the scale's direction
-    ("up" / "down" when the instrument did not state one); "" within the noise."""
-    if stat is None or not stat.real_change or stat.value is None:
-        return ""
-    rising = stat.value > 0
-    if higher_is is None:
-        return "up" if rising else "down"
-    return "better" if rising == (higher_is == "better") else "worse"
-
-
-def change_arrow(stat: Stat | None) -> str:
-    """▲ for a rise, ▼ for a fall larger than the noise; the words say better or worse."""
-    if stat is None or not stat.real_change or stat.value is None:
-        return ""
-    return "▲" if stat.value > 0 else "▼"
-
-
-def change_verdict(stat: Stat | None, higher_is: str | None) -> str:
-    """Plain words for a change: flagged only when its interval excludes zero, read as
-    better or worse by the scale's direction, never by colour alone."""
-    if stat is None or not stat.shown or stat.value is None:
-        return ""
-    if not stat.real_change:
-        return "within the noise"
-    return f"{change_direction(stat, higher_is)}, larger than the noise"
-
-
-def direction_words(scale: ScaleInfo) -> str:
-    """What a higher score means for this scale, in a few words."""
-    if scale.higher_is == "better":
-        return "higher is better"
-    if scale.higher_is == "worse":
-        return "higher is worse"
-    return ""
-
-
-def fmt_se(stat: Stat, digits: int = 2) -> str:
-    if not stat.shown or stat.std_error is None:
-        return "—"
-    return _plain(stat.std_error, digits)
-
-
-def participation(stat: Stat, headcount: int) -> str:
-    """Noisy responses against the public headcount, as words."""
-    if not stat.shown or stat.value is None:
-        return hidden(stat)
-    if headcount <= 0:
-        return f"{fmt_count(stat)} responses"
-    rate = stat.value / headcount * 100
-    return f"{fmt_count(stat)} of {headcount:,} staff, about {rate:.0f}%"
-
-
-def rate_range(stat: Stat, headcount: int) -> str:
-    if not stat.shown or stat.value is None or headcount <= 0:
-        return "—"
-    if stat.lower is None or stat.upper is None:
-        return f"{stat.value / headcount * 100:.0f}%"
-    return (
-        f"{stat.value / headcount * 100:.0f}% "
-        f"({stat.lower / headcount * 100:.0f}–{stat.upper / headcount * 100:.0f}%)"
-    )
-
-
-def wave_label(wave: WaveInfo) -> str:
-    return f"Wave {wave.seq}"
-
-
-def wave_date(wave: WaveInfo) -> str:
-    return wave.closes_at.strftime("%-d %b %Y")
-
-
-def meaning(scale: ScaleInfo) -> str:
-    """The scale's one-line meaning ("Higher scores mean …"), ready to start a summary."""
-    if scale.description:
-        return scale.description.rstrip() + " "
-    words = direction_words(scale)
-    return f"For this scale, {words}. " if words else ""
-
 
 # --- links ------------------------------------------------------------------------------
 
@@ -531,11 +412,11 @@ def heatmap(context: Context, parent: UnitStats, children: list[UnitStats]) -> H
             return HeatCell(shown=False, text=hidden(stat), range="", css="heat-none")
         step = charts.heat_step(scale.favourability(stat.value))
         interval = (
-            f"{_plain(stat.lower)}–{_plain(stat.upper)}"
+            f"{plain(stat.lower)}–{plain(stat.upper)}"
             if stat.lower is not None and stat.upper is not None
             else ""
         )
-        return HeatCell(shown=True, text=_plain(stat.value), range=interval, css=f"heat-{step}")
+        return HeatCell(shown=True, text=plain(stat.value), range=interval, css=f"heat-{step}")
 
     rows = [
         HeatRow(unit=parent.unit, link=unit_link(context, parent.unit),
