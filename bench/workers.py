@@ -117,6 +117,10 @@ def post(base: str, path: str, body: str, timeout: float = 30) -> int:
         connection.close()
 
 
+# How often a client sends one code again after a connection error.
+RETRIES = 5
+
+
 def drive(
     base: str,
     survey_key: str,
@@ -126,6 +130,7 @@ def drive(
 ) -> Outcome:
     """Send one submission per code from `clients` threads; on_acknowledged(n) after each."""
     outcome = Outcome()
+    tries: dict[str, int] = {}
     work: queue.SimpleQueue[str] = queue.SimpleQueue()
     for code in codes:
         work.put(code)
@@ -139,11 +144,16 @@ def drive(
             body = urllib.parse.urlencode({"code": code, "form_key": secrets.token_urlsafe(32)})
             try:
                 status = post(base, f"/s/{survey_key}", body)
-            except OSError as exc:  # reset, refused, timed out: the phone shows an error
+            except (OSError, http.client.HTTPException) as exc:
+                # Reset, refused, timed out: the phone shows an error and the person presses
+                # Send again a moment later (with a new form key, as a reloaded page has).
+                # Without this, clients that fail in microseconds would use up every code
+                # in the instant a killed worker's connections are refused.
                 outcome.error(type(exc).__name__)
-                continue
-            except http.client.HTTPException as exc:
-                outcome.error(type(exc).__name__)
+                tries[code] = tries.get(code, 0) + 1
+                if tries[code] < RETRIES:
+                    time.sleep(0.1)
+                    work.put(code)
                 continue
             if status != 200:
                 outcome.error(f"HTTP {status}")

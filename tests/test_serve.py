@@ -169,7 +169,7 @@ def test_a_killed_worker_is_replaced_and_no_acknowledged_response_is_lost(
         now = workers.children(server)
         assert len(now) == 2 and len(now - first) == 1
         # Most submissions were thanked, and every one thanked is stored.
-        assert len(outcome.acknowledged) >= 120
+        assert len(outcome.acknowledged) >= 120, outcome.errors
         assert workers.unspent(base, survey_key, outcome.acknowledged) == 0
     stored = seed(lambda conn: conn.fetchval("SELECT count(*) FROM response"))
     assert len(outcome.acknowledged) <= stored <= len(codes)
