@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
 
@@ -22,6 +23,7 @@ from service.errors import DomainError, FieldError, field_error, split_validatio
 # A form's values as the handler read them; lists for the fields that repeat (checkboxes).
 FormValues = dict[str, Any]
 Errors = dict[str, str]
+S = TypeVar("S", bound=msgspec.Struct)
 
 _BOUND = re.compile(r"Expected `(int|float)` (>=|>|<=|<) (\S+)")
 _LENGTH = re.compile(r"Expected `(str|array)` of length (>=|<=) (\d+)")
@@ -176,6 +178,94 @@ def place(
     if field is not None and field in names:
         return {field: exc.detail}
     return problem_errors(exc, names, lists=lists)
+
+
+_TYPED = object()
+
+
+@dataclass(frozen=True)
+class Input:
+    """How one input of a form is read.
+
+    `text` is sent as typed; `whole` must read as a whole number first; `id` is a number
+    the schema bounds (anything else is refused by the schema, not here); `check` is a
+    checkbox and `checks` a group of them. A blank input sends `blank` when one is given.
+    `message`, when given, is what any complaint of the schema about this input says.
+    """
+
+    kind: Literal["text", "whole", "id", "check", "checks"] = "text"
+    blank: Any = _TYPED
+    message: str | None = None
+    limit: int = 1000
+    lower: bool = False
+
+
+@dataclass
+class Read(Generic[S]):
+    """A form as read: the text to show again, the problems beside their inputs, and the
+    strict struct (None while there is any problem)."""
+
+    values: FormValues
+    errors: Errors
+    data: S | None = None
+    names: tuple[str, ...] = field(default=())
+
+
+def read(
+    form: Any,
+    struct: type[S],
+    inputs: Mapping[str, Input],
+    *,
+    lists: Iterable[str] = (),
+    fallback: str = "form",
+) -> Read[S]:
+    """The one way a console form becomes a strict struct or messages beside its inputs.
+
+    Every input is checked on its own against the struct's own field types, so every bad
+    input is reported at once; the rules stay in the schema.
+    """
+    values: FormValues = {}
+    raw: dict[str, Any] = {}
+    errors: Errors = {}
+    for name, spec in inputs.items():
+        if spec.kind == "check":
+            values[name] = raw[name] = checked(form, name)
+            continue
+        if spec.kind == "checks":
+            values[name] = raw[name] = texts(form, name, spec.limit)
+            continue
+        typed = text(form, name, spec.limit)
+        values[name] = typed = typed.lower() if spec.lower else typed
+        if not typed and spec.blank is not _TYPED:
+            raw[name] = spec.blank
+        elif spec.kind == "whole":
+            whole = number(typed, name, errors, whole=True)
+            if whole is not None:
+                raw[name] = whole
+        elif spec.kind == "id":
+            try:
+                raw[name] = msgspec.convert(typed, int, strict=False)
+            except msgspec.ValidationError:
+                raw[name] = typed
+        else:
+            raw[name] = typed
+    problems = [
+        FieldError(field=p.field, message=inputs[p.field].message or p.message)
+        if p.field in inputs
+        else p
+        for p in check_fields(struct, {k: v for k, v in raw.items() if k not in errors})
+    ]
+    for problem in errors_of(problems, inputs, lists=lists, fallback=fallback).items():
+        errors.setdefault(*problem)
+    order = {name: i for i, name in enumerate(inputs)}
+    errors = dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
+    result = Read[S](values=values, errors=errors, names=tuple(inputs))
+    if not errors:
+        try:
+            result.data = msgspec.convert(raw, type=struct)
+        except msgspec.ValidationError as exc:
+            errors[fallback] = sentence(friendly(str(exc)))
+    return result
 
 
 def sentence(message: str) -> str:

@@ -12,8 +12,10 @@ from litestar.status_codes import HTTP_200_OK
 from service.auth.controller import STAFF_HEADERS
 from service.auth.principal import Principal
 from service.console import forms
-from service.console.forms import Errors
+from service.console import service as console
+from service.console.forms import Input
 from service.console.page import DOWNLOAD, READ, render
+from service.console.schemas import CardsForm, OpenLinksForm
 from service.db import Conn
 from service.errors import (
     InvalidInput,
@@ -22,31 +24,33 @@ from service.errors import (
     WaveNotFound,
     WrongDistributionMode,
 )
-from service.invitations import cards
-from service.invitations import service as invitations
 from service.invitations.controller import download
-from service.invitations.schemas import MAX_CARDS_PER_UNIT, CardBatch, OpenLinkBatch
-from service.programs import service as programs
-from service.units import service as units
-from service.waves import service as waves
-from service.waves.schemas import Wave
+from service.invitations.schemas import MAX_CARDS_PER_UNIT
 
 # --- invitation cards and open links -----------------------------------------------------
 
+# The service's refusals a coordinator can mend on the form.
+REFUSALS = (WaveNotFound, WaveClosed, WrongDistributionMode, UnitNotFound, InvalidInput)
+WAVE_AND_UNIT = {
+    "wave": Input("id", message="Choose a wave."),
+    "unit": Input(message="Choose a unit."),
+    "include_subtree": Input("check"),
+}
+FILE = {
+    "format": Input(message="Choose PDF, HTML or CSV."),
+    "paper": Input(message="Choose A4 or US Letter."),
+}
 
-INVITATION_FIELDS = ("wave", "unit", "count", "include_subtree", "format", "paper")
+
+def count_input(things: str) -> Input:
+    return Input("whole", message=f"Enter a number of {things} from 1 to {MAX_CARDS_PER_UNIT}.")
 
 
-async def _wave_choices(conn: Conn, principal: Principal, mode: str) -> list[tuple[Wave, str]]:
-    modes = {p.program_id: p.mode for p in await programs.list_programs(conn, principal)}
-    out = []
-    for wave in await waves.list_waves(conn, principal):
-        if wave.status not in ("scheduled", "open"):
-            continue
-        wave_mode = wave.frozen.mode if wave.frozen is not None else modes.get(wave.program_id)
-        if wave_mode == mode:
-            out.append((wave, f"{wave.program_name}: wave {wave.seq} ({wave.status})"))
-    return out
+FORMS: dict[str, tuple[type[CardsForm | OpenLinksForm], dict[str, Input]]] = {
+    "cards": (CardsForm, {**WAVE_AND_UNIT, "count": count_input("cards"), **FILE}),
+    "open-links": (OpenLinksForm, {**WAVE_AND_UNIT, **FILE}),
+}
+DEFAULTS = {"count": "40", "format": "pdf", "paper": "a4", "include_subtree": False}
 
 
 async def _invitations_page(
@@ -58,9 +62,7 @@ async def _invitations_page(
     **context: Any,
 ) -> Template:
     mode = "cards" if kind == "cards" else "open"
-    context.setdefault(
-        "values", {"count": "40", "format": "pdf", "paper": "a4", "include_subtree": False}
-    )
+    context.setdefault("values", DEFAULTS)
     return render(
         request,
         principal,
@@ -68,9 +70,7 @@ async def _invitations_page(
         kind,
         status,
         kind=kind,
-        wave_choices=await _wave_choices(conn, principal, mode),
-        unit_choices=await units.list_units(conn, principal),
-        max_per_unit=MAX_CARDS_PER_UNIT,
+        **await console.invitations_page(conn, principal, mode),
         **context,
     )
 
@@ -78,54 +78,19 @@ async def _invitations_page(
 async def _invitations_submit(
     request: Request[Any, Any, Any], conn: Conn, principal: Principal, kind: str
 ) -> Response[Any]:
-    form = await request.form()
-    values: dict[str, Any] = {
-        name: forms.text(form, name, 1000) for name in ("wave", "unit", "count", "format", "paper")
-    }
-    values["include_subtree"] = forms.checked(form, "include_subtree")
-    errors: Errors = {}
-    wave_id = int(values["wave"]) if values["wave"].isdigit() and len(values["wave"]) < 19 else 0
-    if not wave_id:
-        errors["wave"] = "Choose a wave."
-    if not values["unit"]:
-        errors["unit"] = "Choose a unit."
-    count = 1
-    if kind == "cards":
-        number = forms.number(values["count"], "count", errors, whole=True)
-        count = int(number) if number is not None else 0
-        if number is not None and not 1 <= count <= MAX_CARDS_PER_UNIT:
-            errors["count"] = f"Enter a number of cards from 1 to {MAX_CARDS_PER_UNIT}."
-    if values["format"] not in cards.MEDIA_TYPES:
-        errors["format"] = "Choose PDF, HTML or CSV."
-    if values["paper"] not in ("a4", "letter"):
-        errors["paper"] = "Choose A4 or US Letter."
-    if not errors:
+    form = forms.read(await request.form(), *FORMS[kind])
+    if form.data is not None:
         try:
-            batch: CardBatch | OpenLinkBatch
-            if kind == "cards":
-                batch = await invitations.generate_cards(
-                    conn,
-                    principal,
-                    wave_id,
-                    values["unit"],
-                    count,
-                    include_subtree=values["include_subtree"],
-                )
-            else:
-                batch = await invitations.create_open_links(
-                    conn,
-                    principal,
-                    wave_id,
-                    values["unit"],
-                    include_subtree=values["include_subtree"],
-                )
-        except (WaveNotFound, WaveClosed, WrongDistributionMode, UnitNotFound, InvalidInput) as exc:
-            errors = forms.place(exc, INVITATION_FIELDS)
+            batch = await console.make_invitations(conn, principal, form.data)
+        except REFUSALS as exc:
+            form.errors = forms.place(exc, form.names)
         else:
-            return await download(request, batch, values["format"], values["paper"])
-    return await _invitations_page(
-        request, conn, principal, kind, 422, values=values, errors=errors
+            return await download(request, batch, form.data.format, form.data.paper)
+    page = await _invitations_page(
+        request, conn, principal, kind, 422, values=form.values, errors=form.errors
     )
+    page.headers.update(STAFF_HEADERS)
+    return page
 
 
 @get("/console/cards", **READ)
@@ -143,10 +108,7 @@ async def cards_download(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Response[Any]:
-    response = await _invitations_submit(request, conn, principal, "cards")
-    if isinstance(response, Template):
-        response.headers.update(STAFF_HEADERS)
-    return response
+    return await _invitations_submit(request, conn, principal, "cards")
 
 
 @get("/console/open-links", **READ)
@@ -164,10 +126,7 @@ async def open_links_download(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Response[Any]:
-    response = await _invitations_submit(request, conn, principal, "open-links")
-    if isinstance(response, Template):
-        response.headers.update(STAFF_HEADERS)
-    return response
+    return await _invitations_submit(request, conn, principal, "open-links")
 
 
 routes: list[Any] = [

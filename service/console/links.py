@@ -12,74 +12,20 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
-from litestar.status_codes import HTTP_200_OK
 
 from service.auth.controller import STAFF_HEADERS
 from service.auth.principal import Principal
 from service.console import forms
-from service.console.forms import Errors
-from service.console.invitations import _wave_choices
+from service.console import service as console
+from service.console.invitations import REFUSALS, WAVE_AND_UNIT, count_input
 from service.console.page import DOWNLOAD, READ, render
+from service.console.schemas import LinksForm
 from service.db import Conn
-from service.errors import (
-    InvalidInput,
-    UnitNotFound,
-    WaveClosed,
-    WaveNotFound,
-    WrongDistributionMode,
-)
 from service.invitations import links
 from service.invitations import service as invitations
 from service.invitations.controller import attachment, request_base_url
-from service.invitations.schemas import MAX_CARDS_PER_UNIT
-from service.tokens import blindrsa
-from service.tokens import queries as token_queries
-from service.units import service as units
 
-FIELDS = ("wave", "unit", "count", "include_subtree")
-
-
-async def _waves(conn: Conn, principal: Principal) -> list[dict[str, Any]]:
-    """Each scheduled or open links wave with its key fingerprint and per-unit counts."""
-    out = []
-    for wave, label in await _wave_choices(conn, principal, "links"):
-        public_key = await token_queries.fetch_public_key(conn, wave.wave_id)
-        out.append(
-            {
-                "label": label,
-                "status": wave.status,
-                "fingerprint": None
-                if public_key is None
-                else blindrsa.short_fingerprint(public_key),
-                "units": await invitations.list_link_counts(conn, principal, wave.wave_id),
-            }
-        )
-    return out
-
-
-async def _links_page(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    principal: Principal,
-    status: int = HTTP_200_OK,
-    **context: Any,
-) -> Template:
-    context.setdefault("values", {"count": "40", "include_subtree": False})
-    waves = await _waves(conn, principal)
-    return render(
-        request,
-        principal,
-        "links.html",
-        "links",
-        status,
-        wave_choices=await _wave_choices(conn, principal, "links"),
-        unit_choices=await units.list_units(conn, principal),
-        max_per_unit=MAX_CARDS_PER_UNIT,
-        waves=waves,
-        mail_notice=links.MAIL_NOTICE,
-        fingerprint_notice=links.FINGERPRINT_NOTICE,
-        **context,
-    )
+INPUTS = {**WAVE_AND_UNIT, "count": count_input("links")}
 
 
 @get("/console/links", **READ)
@@ -88,7 +34,14 @@ async def links_page(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Template:
-    return await _links_page(request, conn, principal)
+    return render(
+        request,
+        principal,
+        "links.html",
+        "links",
+        values={"count": "40", "include_subtree": False},
+        **await console.links_page(conn, principal),
+    )
 
 
 @post("/console/links", **DOWNLOAD)
@@ -97,35 +50,16 @@ async def links_download(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Response[Any]:
-    form = await request.form()
-    values: dict[str, Any] = {name: forms.text(form, name, 1000) for name in FIELDS[:3]}
-    values["include_subtree"] = forms.checked(form, "include_subtree")
-    errors: Errors = {}
-    wave_id = int(values["wave"]) if values["wave"].isdigit() and len(values["wave"]) < 19 else 0
-    if not wave_id:
-        errors["wave"] = "Choose a wave."
-    if not values["unit"]:
-        errors["unit"] = "Choose a unit."
-    number = forms.number(values["count"], "count", errors, whole=True)
-    count = int(number) if number is not None else 0
-    if number is not None and not 1 <= count <= MAX_CARDS_PER_UNIT:
-        errors["count"] = f"Enter a number of links from 1 to {MAX_CARDS_PER_UNIT}."
-    if not errors:
+    form = forms.read(await request.form(), LinksForm, INPUTS)
+    if form.data is not None:
+        data = form.data
         try:
             batch = await invitations.create_links(
-                conn,
-                principal,
-                wave_id,
-                values["unit"],
-                count,
-                include_subtree=values["include_subtree"],
-            )
-        except (WaveNotFound, WaveClosed, WrongDistributionMode) as exc:
-            errors["wave"] = exc.detail
-        except UnitNotFound as exc:
-            errors["unit"] = exc.detail
-        except InvalidInput as exc:
-            errors = forms.problem_errors(exc, FIELDS)
+                conn, principal, data.wave, data.unit, data.count,
+                include_subtree=data.include_subtree,
+            )  # fmt: skip
+        except REFUSALS as exc:
+            form.errors = forms.place(exc, form.names)
         else:
             return attachment(
                 links.render_csv(batch, request_base_url(request)).encode(),
@@ -133,7 +67,10 @@ async def links_download(
                 links.file_name(batch),
                 {},
             )
-    page = await _links_page(request, conn, principal, 422, values=values, errors=errors)
+    page = render(
+        request, principal, "links.html", "links", 422, values=form.values, errors=form.errors,
+        **await console.links_page(conn, principal),
+    )  # fmt: skip
     page.headers.update(STAFF_HEADERS)
     return page
 

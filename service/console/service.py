@@ -16,11 +16,20 @@ from service.auth import service as auth
 from service.auth.principal import Principal
 from service.auth.schemas import Staff, Token
 from service.console import queries
+from service.console.schemas import CardsForm, OpenLinksForm
 from service.db import Conn
 from service.errors import Forbidden, StaffNotFound, TokenNotFound
 from service.instruments.schemas import Instrument, InstrumentRow
 from service.instruments.service import fetch_instrument, list_instruments
+from service.invitations import links
+from service.invitations import service as invitations
+from service.invitations.schemas import MAX_CARDS_PER_UNIT, CardBatch, OpenLinkBatch
+from service.programs import service as programs
+from service.tokens import blindrsa
+from service.tokens import queries as token_queries
+from service.units import service as units
 from service.units.schemas import Unit
+from service.waves import service as waves
 from service.waves.schemas import Wave
 
 AUDIT_PAGE_SIZE = 50
@@ -147,6 +156,71 @@ def next_action(wave: Wave, open_in_program: bool) -> str | None:
     if wave.status == "closed":
         return "release"
     return None
+
+
+# --- invitation cards, open links and emailed links ---------------------------------------
+
+
+async def wave_choices(conn: Conn, actor: Principal, mode: str) -> list[tuple[Wave, str]]:
+    """The scheduled and open waves that hand out invitations in `mode`, with their labels."""
+    modes = {p.program_id: p.mode for p in await programs.list_programs(conn, actor)}
+    out = []
+    for wave in await waves.list_waves(conn, actor):
+        if wave.status not in ("scheduled", "open"):
+            continue
+        wave_mode = wave.frozen.mode if wave.frozen is not None else modes.get(wave.program_id)
+        if wave_mode == mode:
+            out.append((wave, f"{wave.program_name}: wave {wave.seq} ({wave.status})"))
+    return out
+
+
+async def invitations_page(conn: Conn, actor: Principal, mode: str) -> dict[str, Any]:
+    """What the cards and open-links pages show besides the form's own values."""
+    return {
+        "wave_choices": await wave_choices(conn, actor, mode),
+        "unit_choices": await units.list_units(conn, actor),
+        "max_per_unit": MAX_CARDS_PER_UNIT,
+    }
+
+
+async def make_invitations(
+    conn: Conn, actor: Principal, data: CardsForm | OpenLinksForm
+) -> CardBatch | OpenLinkBatch:
+    """Cards, or open links, for what the form asked."""
+    if isinstance(data, CardsForm):
+        return await invitations.generate_cards(
+            conn, actor, data.wave, data.unit, data.count, include_subtree=data.include_subtree
+        )
+    return await invitations.create_open_links(
+        conn, actor, data.wave, data.unit, include_subtree=data.include_subtree
+    )
+
+
+async def links_page(conn: Conn, actor: Principal) -> dict[str, Any]:
+    """The emailed-links page: each scheduled or open links wave with its key fingerprint
+    and, per unit, the links made and tokens issued (staff-side numbers, never answers)."""
+    choices = await wave_choices(conn, actor, "links")
+    listing = []
+    for wave, label in choices:
+        public_key = await token_queries.fetch_public_key(conn, wave.wave_id)
+        listing.append(
+            {
+                "label": label,
+                "status": wave.status,
+                "fingerprint": None
+                if public_key is None
+                else blindrsa.short_fingerprint(public_key),
+                "units": await invitations.list_link_counts(conn, actor, wave.wave_id),
+            }
+        )
+    return {
+        "wave_choices": choices,
+        "unit_choices": await units.list_units(conn, actor),
+        "max_per_unit": MAX_CARDS_PER_UNIT,
+        "waves": listing,
+        "mail_notice": links.MAIL_NOTICE,
+        "fingerprint_notice": links.FINGERPRINT_NOTICE,
+    }
 
 
 # --- the audit trail --------------------------------------------------------------------

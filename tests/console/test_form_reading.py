@@ -44,7 +44,7 @@ def _made(seed: Seed) -> int:
         ),
         (
             "/console/cards",
-            {"wave": "1" * 19, "unit": "{leaf}", "count": "abc", "format": "csv", "paper": "a4"},
+            {"wave": "9" * 19, "unit": "{leaf}", "count": "abc", "format": "csv", "paper": "a4"},
             {"wave": CHOOSE_WAVE, "count": "Enter a whole number, e.g. 40."},
         ),
         (
