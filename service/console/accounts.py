@@ -4,33 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
 from service.auth import service as auth
-from service.auth.principal import ROLES, Principal
+from service.auth.principal import Principal
 from service.auth.schemas import StaffCreate, StaffUpdate, TokenCreate
 from service.auth.secrets import generate_password
 from service.console import forms
 from service.console import service as console
-from service.console.forms import Errors
-from service.console.page import CONFIRM_MESSAGE, READ, WRITE, Id, redirect, render, utc_now
+from service.console.forms import Input
+from service.console.page import READ, WRITE, Id, confirmation, redirect, render, utc_now
 from service.db import Conn
-from service.errors import (
-    DuplicateStaff,
-    InvalidInput,
-    LastAdmin,
-    UnitNotFound,
-)
-from service.units import service as units
+from service.errors import DuplicateStaff, InvalidInput, LastAdmin, UnitNotFound
 
 # --- staff accounts ----------------------------------------------------------------------
 
 
-STAFF_FIELDS = ("email", "role", "unit")
+STAFF_INPUTS = {"role": Input(), "unit": Input(blank=None)}
+NEW_STAFF_INPUTS = {"email": Input(lower=True), **STAFF_INPUTS}
 
 
 async def _staff_page(
@@ -41,17 +35,8 @@ async def _staff_page(
     **context: Any,
 ) -> Template:
     context.setdefault("values", {"role": "leader"})
-    return render(
-        request,
-        principal,
-        "staff.html",
-        "staff",
-        status,
-        staff=await auth.list_staff(conn, principal),
-        unit_choices=await units.list_units(conn, principal),
-        roles=ROLES,
-        **context,
-    )
+    page = await console.staff_page(conn, principal)
+    return render(request, principal, "staff.html", "staff", status, **page, **context)
 
 
 @get("/console/staff", **READ)
@@ -69,19 +54,15 @@ async def add_staff(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Template:
-    form = await request.form()
-    values = {name: forms.text(form, name, 1000) for name in STAFF_FIELDS}
-    values["email"] = values["email"].lower()
-    raw = {"email": values["email"], "role": values["role"], "unit": values["unit"] or None}
-    errors = forms.errors_of(forms.check_fields(StaffCreate, raw), STAFF_FIELDS)
-    if not errors:
+    form = forms.read(await request.form(), StaffCreate, NEW_STAFF_INPUTS)
+    if form.data is not None:
         try:
-            created = await auth.add_staff(conn, principal, msgspec.convert(raw, type=StaffCreate))
+            created = await auth.add_staff(conn, principal, form.data)
         except (InvalidInput, DuplicateStaff, UnitNotFound) as exc:
-            errors = forms.place(exc, STAFF_FIELDS)
+            form.errors = forms.place(exc, form.names)
         else:
             return render(request, principal, "staff_created.html", "staff", created=created)
-    return await _staff_page(request, conn, principal, 422, values=values, errors=errors)
+    return await _staff_page(request, conn, principal, 422, values=form.values, errors=form.errors)
 
 
 async def _member_page(
@@ -92,19 +73,8 @@ async def _member_page(
     status: int = HTTP_200_OK,
     **context: Any,
 ) -> Template:
-    member = await console.fetch_staff(conn, principal, staff_id)
-    context.setdefault("values", {"role": member.role, "unit": member.unit_path or ""})
-    return render(
-        request,
-        principal,
-        "staff_member.html",
-        "staff",
-        status,
-        member=member,
-        unit_choices=await units.list_units(conn, principal),
-        roles=ROLES,
-        **context,
-    )
+    page = await console.member_page(conn, principal, staff_id)
+    return render(request, principal, "staff_member.html", "staff", status, **(page | context))
 
 
 @get("/console/staff/{staff_id:int}", **READ)
@@ -125,20 +95,17 @@ async def update_staff(
     staff_id: Id,
 ) -> Response[Any]:
     await console.fetch_staff(conn, principal, staff_id)
-    form = await request.form()
-    values = {name: forms.text(form, name, 1000) for name in ("role", "unit")}
-    raw = {"role": values["role"], "unit": values["unit"] or None}
-    errors = forms.errors_of(forms.check_fields(StaffUpdate, raw), STAFF_FIELDS)
-    if not errors:
+    form = forms.read(await request.form(), StaffUpdate, STAFF_INPUTS)
+    if form.data is not None:
         try:
-            await auth.update_staff(
-                conn, principal, staff_id, msgspec.convert(raw, type=StaffUpdate)
-            )
+            await auth.update_staff(conn, principal, staff_id, form.data)
         except (InvalidInput, UnitNotFound, LastAdmin) as exc:
-            errors = forms.place(exc, STAFF_FIELDS)
+            form.errors = forms.place(exc, NEW_STAFF_INPUTS)
         else:
             return redirect(f"/console/staff/{staff_id}", "staff-updated")
-    return await _member_page(request, conn, principal, staff_id, 422, values=values, errors=errors)
+    return await _member_page(
+        request, conn, principal, staff_id, 422, values=form.values, errors=form.errors
+    )
 
 
 @get("/console/staff/{staff_id:int}/disable", **READ)
@@ -160,11 +127,8 @@ async def disable_staff(
     staff_id: Id,
 ) -> Response[Any]:
     member = await console.fetch_staff(conn, principal, staff_id)
-    form = await request.form()
-    errors: Errors = {}
-    if not forms.checked(form, "confirm"):
-        errors["confirm"] = CONFIRM_MESSAGE
-    else:
+    errors = await confirmation(request)
+    if not errors:
         try:
             await auth.update_staff(conn, principal, staff_id, StaffUpdate(disabled=True))
         except LastAdmin as exc:
@@ -195,12 +159,9 @@ async def reset_password(
 ) -> Response[Any]:
     """A new generated password, shown once; it also signs the person out everywhere."""
     member = await console.fetch_staff(conn, principal, staff_id)
-    form = await request.form()
-    if not forms.checked(form, "confirm_password"):
-        return await _member_page(
-            request, conn, principal, staff_id, 422,
-            errors={"confirm_password": CONFIRM_MESSAGE},
-        )  # fmt: skip
+    errors = await confirmation(request, "confirm_password")
+    if errors:
+        return await _member_page(request, conn, principal, staff_id, 422, errors=errors)
     password = generate_password()
     await auth.set_password(conn, principal, staff_id, password)
     return render(
@@ -211,7 +172,11 @@ async def reset_password(
 # --- API tokens --------------------------------------------------------------------------
 
 
-TOKEN_FIELDS = ("name", "scopes", "expires_in_days")
+TOKEN_INPUTS = {
+    "name": Input(limit=200),
+    "scopes": Input("checks", message="Choose read, write or both.", limit=10),
+    "expires_in_days": Input("whole", limit=20),
+}
 
 
 async def _tokens_page(
@@ -222,16 +187,8 @@ async def _tokens_page(
     **context: Any,
 ) -> Template:
     context.setdefault("values", {"scopes": ["read"], "expires_in_days": "90"})
-    return render(
-        request,
-        principal,
-        "tokens.html",
-        "tokens",
-        status,
-        tokens=await auth.list_tokens(conn, principal),
-        now=utc_now(),
-        **context,
-    )
+    page = await console.tokens_page(conn, principal, utc_now())
+    return render(request, principal, "tokens.html", "tokens", status, **page, **context)
 
 
 @get("/console/tokens", **READ)
@@ -249,31 +206,16 @@ async def create_token(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Template:
-    form = await request.form()
-    values: dict[str, Any] = {
-        "name": forms.text(form, "name", 200),
-        "scopes": forms.texts(form, "scopes", 10),
-        "expires_in_days": forms.text(form, "expires_in_days", 20),
-    }
-    errors: Errors = {}
-    days = forms.number(values["expires_in_days"], "expires_in_days", errors, whole=True)
-    if not values["scopes"]:
-        errors["scopes"] = "Choose read, write or both."
-    raw = {"name": values["name"], "scopes": values["scopes"], "expires_in_days": days}
-    problems = forms.check_fields(TokenCreate, {k: v for k, v in raw.items() if k not in errors})
-    for problem in forms.errors_of(problems, TOKEN_FIELDS, lists=("scopes",)).items():
-        errors.setdefault(*problem)
-    if not errors:
+    form = forms.read(await request.form(), TokenCreate, TOKEN_INPUTS, lists=("scopes",))
+    if form.data is not None:
         key: bytes = request.app.state.secret_key
         try:
-            created = await auth.create_token(
-                conn, principal, msgspec.convert(raw, type=TokenCreate), utc_now(), key
-            )
+            created = await auth.create_token(conn, principal, form.data, utc_now(), key)
         except InvalidInput as exc:
-            errors = forms.problem_errors(exc, TOKEN_FIELDS)
+            form.errors = forms.problem_errors(exc, form.names)
         else:
             return render(request, principal, "token_created.html", "tokens", created=created)
-    return await _tokens_page(request, conn, principal, 422, values=values, errors=errors)
+    return await _tokens_page(request, conn, principal, 422, values=form.values, errors=form.errors)
 
 
 @get("/console/tokens/{token_id:int}/revoke", **READ)
@@ -295,12 +237,11 @@ async def revoke_token(
     token_id: Id,
 ) -> Response[Any]:
     token = await console.fetch_own_token(conn, principal, token_id)
-    form = await request.form()
-    if not forms.checked(form, "confirm"):
+    errors = await confirmation(request)
+    if errors:
         return render(
-            request, principal, "token_revoke.html", "tokens", 422, token=token,
-            errors={"confirm": CONFIRM_MESSAGE},
-        )  # fmt: skip
+            request, principal, "token_revoke.html", "tokens", 422, token=token, errors=errors
+        )
     await auth.revoke_token(conn, principal, token_id)
     return redirect("/console/tokens", "token-revoked")
 

@@ -22,7 +22,6 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 
-from service.auth import service as auth
 from service.auth.principal import Principal
 from service.console import accounts
 from service.console import invitations as invitation_pages
@@ -33,9 +32,6 @@ from service.console import units as unit_pages
 from service.console import waves as wave_pages
 from service.console.page import READ, render
 from service.db import Conn
-from service.programs import service as programs
-from service.units import service as units
-from service.waves import service as waves
 
 # --- overview ----------------------------------------------------------------------------
 
@@ -46,22 +42,8 @@ async def overview(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Template:
-    every_unit = await units.list_units(conn, principal)
-    every_program = await programs.list_programs(conn, principal)
-    every_wave = await waves.list_waves(conn, principal)
-    staff = await auth.list_staff(conn, principal)
-    return render(
-        request,
-        principal,
-        "overview.html",
-        "overview",
-        unit_count=len(every_unit),
-        program_count=len(every_program),
-        staff_count=sum(1 for s in staff if not s.disabled),
-        open_waves=[w for w in every_wave if w.status == "open"],
-        closed_waves=[w for w in every_wave if w.status == "closed"],
-        scheduled_waves=[w for w in every_wave if w.status == "scheduled"],
-    )
+    page = await console.overview_page(conn, principal)
+    return render(request, principal, "overview.html", "overview", **page)
 
 
 # --- the audit log -----------------------------------------------------------------------

@@ -15,6 +15,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
 from service.auth.controller import STAFF_HEADERS
 from service.auth.guards import require
 from service.auth.principal import Principal
+from service.console import forms
+from service.console.schemas import Confirmation, PasswordConfirmation
 from service.db import MAX_ID
 from service.web.pages import PAGE_OPT
 
@@ -75,6 +77,15 @@ FLASH = {
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 CONFIRM_MESSAGE = "Tick the box to confirm that you understand, then try again."
+
+
+_CONFIRMATIONS = {"confirm": Confirmation, "confirm_password": PasswordConfirmation}
+
+
+async def confirmation(request: Request[Any, Any, Any], name: str = "confirm") -> forms.Errors:
+    """Nothing when the form's "I understand" box is ticked, else the message beside it."""
+    inputs = {name: forms.Input("check", message=CONFIRM_MESSAGE)}
+    return forms.read(await request.form(), _CONFIRMATIONS[name], inputs).errors
 
 
 def utc_now() -> datetime:

@@ -25,27 +25,8 @@ from service.programs.schemas import (
     ProgramCreate,
     ProgramUpdate,
 )
-from service.units import service as units
-from service.waves import service as waves
 
 # --- programs ----------------------------------------------------------------------------
-
-
-async def _program_form_context(conn: Conn, principal: Principal) -> dict[str, Any]:
-    return {
-        "instrument_choices": await console.instrument_choices(conn),
-        "unit_choices": await units.list_units(conn, principal),
-        "modes": program_form.MODES,
-        "resource_kinds": program_form.RESOURCE_KINDS,
-        "resource_rows": range(program_form.RESOURCE_ROWS),
-    }
-
-
-async def _previews(conn: Conn, slugs: list[str]) -> list[Any]:
-    return [
-        (row, console.option_labels(row.instrument))
-        for row in await console.instrument_previews(conn, slugs)
-    ]
 
 
 @get("/console/programs", **READ)
@@ -77,7 +58,7 @@ async def new_program_page(
         values=program_form.program_values(None),
         previews=[],
         frozen=False,
-        **await _program_form_context(conn, principal),
+        **await console.program_form_choices(conn, principal),
     )
 
 
@@ -109,9 +90,9 @@ async def create_program(
         status,
         values=result.values,
         errors=result.errors,
-        previews=await _previews(conn, result.values["instruments"]) if previewing else [],
+        previews=await console.previews(conn, result.values["instruments"]) if previewing else [],
         frozen=False,
-        **await _program_form_context(conn, principal),
+        **await console.program_form_choices(conn, principal),
     )
 
 
@@ -123,25 +104,9 @@ async def _program_page(
     status: int = HTTP_200_OK,
     **context: Any,
 ) -> Template:
-    program = await programs.fetch_program(conn, principal, program_id)
-    program_waves = await waves.list_waves(conn, principal, program_id)
-    first_open = next((w for w in program_waves if w.opened_at is not None), None)
-    context.setdefault("values", program_form.program_values(program))
-    context.setdefault("previews", [])
-    return render(
-        request,
-        principal,
-        "program.html",
-        "programs",
-        status,
-        program=program,
-        waves=program_waves,
-        open_in_program=any(w.status == "open" for w in program_waves),
-        first_open=first_open,
-        frozen=program.frozen,
-        **await _program_form_context(conn, principal),
-        **context,
-    )
+    page = await console.program_page(conn, principal, program_id)
+    context = {"previews": [], **page, **context}
+    return render(request, principal, "program.html", "programs", status, **context)
 
 
 @get("/console/programs/{program_id:int}", **READ)
@@ -188,7 +153,7 @@ async def update_program(
         422 if result.errors else HTTP_200_OK,
         values=values,
         errors=result.errors,
-        previews=await _previews(conn, values.get("instruments", [])) if previewing else [],
+        previews=await console.previews(conn, values.get("instruments", [])) if previewing else [],
     )
 
 

@@ -3,7 +3,7 @@ API takes from the path. The rules are the API's own; the console adds none."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -23,3 +23,13 @@ class OpenLinksForm(OpenLinksRequest, frozen=True, forbid_unknown_fields=True, k
 
 class LinksForm(LinksRequest, frozen=True, forbid_unknown_fields=True, kw_only=True):
     wave: WaveRef
+
+
+class Confirmation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The "I understand" box of a destructive action, ticked."""
+
+    confirm: Literal[True]
+
+
+class PasswordConfirmation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    confirm_password: Literal[True]

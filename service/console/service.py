@@ -13,22 +13,26 @@ from datetime import datetime
 from typing import Any
 
 from service.auth import service as auth
-from service.auth.principal import Principal
+from service.auth.principal import ROLES, Principal
 from service.auth.schemas import Staff, Token
-from service.console import queries
+from service.console import charts, forms, program_form, queries
+from service.console.forms import Errors
 from service.console.schemas import CardsForm, OpenLinksForm
 from service.db import Conn
-from service.errors import Forbidden, StaffNotFound, TokenNotFound
+from service.errors import Forbidden, InvalidInput, ProgramNotFound, StaffNotFound, TokenNotFound
 from service.instruments.schemas import Instrument, InstrumentRow
 from service.instruments.service import fetch_instrument, list_instruments
 from service.invitations import links
 from service.invitations import service as invitations
 from service.invitations.schemas import MAX_CARDS_PER_UNIT, CardBatch, OpenLinkBatch
+from service.privacy import service as privacy
+from service.privacy.planner import plan_program
+from service.privacy.schemas import PlanReport
 from service.programs import service as programs
 from service.tokens import blindrsa
 from service.tokens import queries as token_queries
 from service.units import service as units
-from service.units.schemas import Unit
+from service.units.schemas import ImportReport, Unit
 from service.waves import service as waves
 from service.waves.schemas import Wave
 
@@ -38,6 +42,24 @@ AUDIT_PAGE_SIZE = 50
 def _require_admin(actor: Principal) -> None:
     if actor.role != "admin":
         raise Forbidden("The console is for administrators.")
+
+
+# --- overview ---------------------------------------------------------------------------
+
+
+async def overview_page(conn: Conn, actor: Principal) -> dict[str, Any]:
+    every_unit = await units.list_units(conn, actor)
+    every_program = await programs.list_programs(conn, actor)
+    every_wave = await waves.list_waves(conn, actor)
+    staff = await auth.list_staff(conn, actor)
+    return {
+        "unit_count": len(every_unit),
+        "program_count": len(every_program),
+        "staff_count": sum(1 for s in staff if not s.disabled),
+        "open_waves": [w for w in every_wave if w.status == "open"],
+        "closed_waves": [w for w in every_wave if w.status == "closed"],
+        "scheduled_waves": [w for w in every_wave if w.status == "scheduled"],
+    }
 
 
 # --- units ------------------------------------------------------------------------------
@@ -108,6 +130,47 @@ def import_changes(text: str, paths: list[str], existing: list[Unit]) -> list[Ro
     return changes
 
 
+async def units_page(conn: Conn, actor: Principal) -> dict[str, Any]:
+    """The tree of every unit the viewer sees, with the headcount of its roots."""
+    listed = await units.list_units(conn, actor)
+    return {
+        "tree": unit_tree(listed),
+        "all_units": listed,
+        "total_headcount": sum(u.headcount for u in listed if u.parent_id is None),
+    }
+
+
+async def unit_page(conn: Conn, actor: Principal, unit_id: int) -> dict[str, Any]:
+    """One unit with its parent and children; `values` are its form's inputs as text."""
+    unit = await units.fetch_unit(conn, actor, unit_id)
+    subtree = await units.list_units(conn, actor, str(unit.unit_id))
+    parent = await units.fetch_unit(conn, actor, unit.parent_id) if unit.parent_id else None
+    return {
+        "unit": unit,
+        "parent": parent,
+        "children": [u for u in subtree if u.parent_id == unit.unit_id],
+        "subtree_size": len(subtree),
+        "values": {
+            "name": unit.name,
+            "slug": unit.slug,
+            "headcount": str(unit.headcount),
+            "parent": parent.path if parent else "",
+        },
+    }
+
+
+async def import_preview(conn: Conn, actor: Principal, text: str) -> dict[str, Any]:
+    """What a unit CSV would change, before and after; nothing is written."""
+    report: ImportReport = await units.import_units_csv(conn, actor, text, dry_run=True)
+    existing = await units.list_units(conn, actor)
+    return {
+        "report": report,
+        "csv_text": text,
+        "created": import_changes(text, report.created, existing),
+        "updated": import_changes(text, report.updated, existing),
+    }
+
+
 # --- instruments ------------------------------------------------------------------------
 
 
@@ -130,6 +193,164 @@ def option_labels(instrument: Instrument) -> dict[str, list[tuple[int, dict[str,
     return {s.id: [(o.value, o.label) for o in s.options] for s in instrument.option_sets}
 
 
+# --- programs ---------------------------------------------------------------------------
+
+
+async def program_form_choices(conn: Conn, actor: Principal) -> dict[str, Any]:
+    """The choices the program form offers."""
+    return {
+        "instrument_choices": await instrument_choices(conn),
+        "unit_choices": await units.list_units(conn, actor),
+        "modes": program_form.MODES,
+        "resource_kinds": program_form.RESOURCE_KINDS,
+        "resource_rows": range(program_form.RESOURCE_ROWS),
+    }
+
+
+async def previews(conn: Conn, slugs: list[str]) -> list[Any]:
+    """Each chosen instrument with its option labels, to preview on the program form."""
+    return [(row, option_labels(row.instrument)) for row in await instrument_previews(conn, slugs)]
+
+
+async def program_page(conn: Conn, actor: Principal, program_id: int) -> dict[str, Any]:
+    """One program with its waves and its form; `values` are the program's settings."""
+    program = await programs.fetch_program(conn, actor, program_id)
+    program_waves = await waves.list_waves(conn, actor, program_id)
+    return {
+        "program": program,
+        "waves": program_waves,
+        "open_in_program": any(w.status == "open" for w in program_waves),
+        "first_open": next((w for w in program_waves if w.opened_at is not None), None),
+        "frozen": program.frozen,
+        "values": program_form.program_values(program),
+        **await program_form_choices(conn, actor),
+    }
+
+
+# --- waves, the planner and the ledger --------------------------------------------------
+
+
+async def waves_page(conn: Conn, actor: Principal) -> dict[str, Any]:
+    """Each program with its waves, and whether one of them is open."""
+    listing = []
+    every_wave = await waves.list_waves(conn, actor)
+    for program in await programs.list_programs(conn, actor):
+        mine = [w for w in every_wave if w.program_id == program.program_id]
+        listing.append((program, mine, any(w.status == "open" for w in mine)))
+    return {"listing": listing}
+
+
+async def wave_confirm_page(
+    conn: Conn, actor: Principal, wave_id: int, now: datetime
+) -> dict[str, Any]:
+    """What a coordinator reads before opening, closing or releasing a wave."""
+    wave = await waves.fetch_wave(conn, actor, wave_id)
+    program = await programs.fetch_program(conn, actor, wave.program_id)
+    return {
+        "wave": wave,
+        "program": program,
+        "ledger": await privacy.ledger_report(conn, actor, program.program_id, now),
+        "policy": wave.frozen.policy if wave.frozen is not None else program.policy,
+    }
+
+
+async def transition_wave(
+    conn: Conn, actor: Principal, wave_id: int, action: str, now: datetime
+) -> Wave:
+    """Open, close or release the wave, as the capability services do for the API."""
+    wave = await waves.fetch_wave(conn, actor, wave_id)
+    if action == "open":
+        await waves.open_wave(conn, actor, wave_id, now)
+    elif action == "close":
+        await waves.close_wave(conn, actor, wave_id, now)
+    else:
+        await privacy.release_wave(conn, actor, wave_id, now)
+    return wave
+
+
+async def planner_page(
+    conn: Conn,
+    actor: Principal,
+    program: str | None,
+    participation: str | None,
+    epsilon: str | None,
+) -> dict[str, Any]:
+    """Which units a release could publish, from public headcounts only, before a wave opens.
+    `errors` holds what was wrong with the query, beside its input."""
+    every_program = await programs.list_programs(conn, actor)
+    errors: Errors = {}
+    chosen = None
+    if program:
+        if not program.isdigit() or len(program) > 18:
+            errors["program"] = "Choose a program from the list."
+        else:
+            chosen = next((p for p in every_program if p.program_id == int(program)), None)
+            if chosen is None:
+                errors["program"] = "Choose a program from the list."
+    elif every_program:
+        chosen = every_program[0]
+    values = {
+        "program": str(chosen.program_id) if chosen else (program or ""),
+        "participation": participation if participation is not None else "60",
+        "epsilon": epsilon if epsilon is not None else "",
+    }
+    share = forms.number(values["participation"], "participation", errors)
+    if share is not None and not 0 < share <= 100:
+        errors["participation"] = "Enter a percentage above 0 and at most 100."
+    eps = forms.number(values["epsilon"], "epsilon", errors) if values["epsilon"] else None
+    if eps is not None and not 0 < eps <= 40:
+        errors["epsilon"] = "Enter an ε per year above 0 and at most 40, or leave it empty."
+    report: PlanReport | None = None
+    if chosen is not None and not errors and share is not None:
+        try:
+            report = await plan_program(
+                conn, actor, chosen.program_id, participation=share / 100, epsilon=eps
+            )
+        except InvalidInput as exc:
+            errors = forms.problem_errors(exc, ("participation", "epsilon"))
+    return {
+        "programs": every_program,
+        "program": chosen,
+        "report": report,
+        "values": values,
+        "errors": errors,
+    }
+
+
+async def ledger_page(
+    conn: Conn, actor: Principal, program: str | None, now: datetime
+) -> dict[str, Any]:
+    """Every program's privacy ledger, and the chart of the chosen one (the first with
+    releases when none is chosen)."""
+    every_program = await programs.list_programs(conn, actor)
+    summaries = [
+        (p, await privacy.ledger_report(conn, actor, p.program_id, now)) for p in every_program
+    ]
+    chosen = None
+    if program and program.isdigit():
+        chosen = next((s for s in summaries if s[0].program_id == int(program)), None)
+        if chosen is None:
+            raise ProgramNotFound(f"There is no program {program}. Choose one from the list.")
+    elif summaries:
+        chosen = next((s for s in summaries if s[1].entries), summaries[0])
+    chart = seqs = None
+    in_year: set[int] = set()
+    if chosen is not None:
+        chosen_program, report = chosen
+        chart = charts.ledger_chart(report, chosen_program.policy.delta, now, chosen_program.name)
+        in_year = {e.entry_id for e in charts.year_entries(report, now)}
+        seqs = {
+            w.wave_id: w.seq for w in await waves.list_waves(conn, actor, chosen_program.program_id)
+        }
+    return {
+        "summaries": summaries,
+        "chosen": chosen,
+        "chart": chart,
+        "seqs": seqs or {},
+        "in_year": in_year,
+    }
+
+
 # --- staff and tokens ---------------------------------------------------------------------
 
 
@@ -147,15 +368,27 @@ async def fetch_own_token(conn: Conn, actor: Principal, token_id: int) -> Token:
     raise TokenNotFound(f"You have no API token {token_id}.")
 
 
-def next_action(wave: Wave, open_in_program: bool) -> str | None:
-    """The transition a coordinator may trigger by hand now: open, close, release or none."""
-    if wave.status == "scheduled":
-        return None if open_in_program else "open"
-    if wave.status == "open":
-        return "close"
-    if wave.status == "closed":
-        return "release"
-    return None
+async def staff_page(conn: Conn, actor: Principal) -> dict[str, Any]:
+    return {
+        "staff": await auth.list_staff(conn, actor),
+        "unit_choices": await units.list_units(conn, actor),
+        "roles": ROLES,
+    }
+
+
+async def member_page(conn: Conn, actor: Principal, staff_id: int) -> dict[str, Any]:
+    """One account and its form; `values` are its role and unit as text."""
+    member = await fetch_staff(conn, actor, staff_id)
+    return {
+        "member": member,
+        "unit_choices": await units.list_units(conn, actor),
+        "roles": ROLES,
+        "values": {"role": member.role, "unit": member.unit_path or ""},
+    }
+
+
+async def tokens_page(conn: Conn, actor: Principal, now: datetime) -> dict[str, Any]:
+    return {"tokens": await auth.list_tokens(conn, actor), "now": now}
 
 
 # --- invitation cards, open links and emailed links ---------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
@@ -14,8 +13,8 @@ from litestar.status_codes import HTTP_200_OK
 from service.auth.principal import Principal
 from service.console import forms
 from service.console import service as console
-from service.console.forms import Errors
-from service.console.page import CONFIRM_MESSAGE, READ, WRITE, Id, redirect, render
+from service.console.forms import Input
+from service.console.page import READ, WRITE, Id, confirmation, redirect, render
 from service.db import Conn
 from service.errors import (
     DuplicateUnit,
@@ -33,10 +32,8 @@ from service.units.schemas import UnitCreate, UnitUpdate
 
 
 UNIT_FIELDS = ("slug", "name", "headcount", "parent")
-
-
-def _unit_values(form: Any) -> dict[str, str]:
-    return {name: forms.text(form, name, 1000) for name in UNIT_FIELDS}
+UNIT_INPUTS = {"slug": Input(), "name": Input(), "headcount": Input("whole")}
+NEW_UNIT_INPUTS = {**UNIT_INPUTS, "headcount": Input("whole", blank=0), "parent": Input(blank=None)}
 
 
 async def _units_page(
@@ -46,18 +43,8 @@ async def _units_page(
     status: int = HTTP_200_OK,
     **context: Any,
 ) -> Template:
-    listed = await units.list_units(conn, principal)
-    return render(
-        request,
-        principal,
-        "units.html",
-        "units",
-        status,
-        tree=console.unit_tree(listed),
-        all_units=listed,
-        total_headcount=sum(u.headcount for u in listed if u.parent_id is None),
-        **context,
-    )
+    page = await console.units_page(conn, principal)
+    return render(request, principal, "units.html", "units", status, **page, **context)
 
 
 @get("/console/units", **READ)
@@ -75,33 +62,15 @@ async def create_unit(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Response[Any]:
-    form = await request.form()
-    values = _unit_values(form)
-    errors: Errors = {}
-    headcount = forms.number(values["headcount"] or "0", "headcount", errors, whole=True)
-    raw: dict[str, Any] = {
-        "slug": values["slug"],
-        "name": values["name"],
-        "headcount": headcount,
-        "parent": values["parent"] or None,
-    }
-    errors.update(
-        forms.errors_of(
-            forms.check_fields(UnitCreate, {k: v for k, v in raw.items() if k not in errors}),
-            UNIT_FIELDS,
-        )
-    )
-    if not errors:
+    form = forms.read(await request.form(), UnitCreate, NEW_UNIT_INPUTS, fallback="slug")
+    if form.data is not None:
         try:
-            data = msgspec.convert(raw, type=UnitCreate)
-            unit = await units.create_unit(conn, principal, data)
-        except msgspec.ValidationError as exc:
-            errors = {"slug": forms.sentence(forms.friendly(str(exc)))}
+            unit = await units.create_unit(conn, principal, form.data)
         except (InvalidInput, DuplicateUnit, UnitNotFound) as exc:
-            errors = forms.place(exc, UNIT_FIELDS, rename={"unit": "parent"})
+            form.errors = forms.place(exc, UNIT_FIELDS, rename={"unit": "parent"})
         else:
             return redirect(f"/console/units/{unit.unit_id}", "unit-created")
-    return await _units_page(request, conn, principal, 422, values=values, errors=errors)
+    return await _units_page(request, conn, principal, 422, values=form.values, errors=form.errors)
 
 
 async def _unit_page(
@@ -112,25 +81,9 @@ async def _unit_page(
     status: int = HTTP_200_OK,
     **context: Any,
 ) -> Template:
-    unit = await units.fetch_unit(conn, principal, unit_id)
-    subtree = await units.list_units(conn, principal, str(unit.unit_id))
-    parent = await units.fetch_unit(conn, principal, unit.parent_id) if unit.parent_id else None
-    values = {"name": unit.name, "slug": unit.slug, "headcount": str(unit.headcount)}
-    values["parent"] = parent.path if parent else ""
-    context["values"] = {**values, **context.get("values", {})}
-    return render(
-        request,
-        principal,
-        "unit.html",
-        "units",
-        status,
-        unit=unit,
-        parent=parent,
-        children=[u for u in subtree if u.parent_id == unit.unit_id],
-        subtree_size=len(subtree),
-        **{k: v for k, v in context.items() if k != "values"},
-        values=context["values"],
-    )
+    page = await console.unit_page(conn, principal, unit_id)
+    page["values"] |= context.pop("values", {})
+    return render(request, principal, "unit.html", "units", status, **page, **context)
 
 
 @get("/console/units/{unit_id:int}", **READ)
@@ -151,29 +104,17 @@ async def update_unit(
     unit_id: Id,
 ) -> Response[Any]:
     await units.fetch_unit(conn, principal, unit_id)
-    form = await request.form()
-    values = _unit_values(form)
-    errors: Errors = {}
-    headcount = forms.number(values["headcount"], "headcount", errors, whole=True)
-    raw = {"name": values["name"], "slug": values["slug"], "headcount": headcount}
-    errors.update(
-        forms.errors_of(
-            forms.check_fields(UnitUpdate, {k: v for k, v in raw.items() if k not in errors}),
-            UNIT_FIELDS,
-        )
-    )
-    if not errors:
+    form = forms.read(await request.form(), UnitUpdate, UNIT_INPUTS, fallback="name")
+    if form.data is not None:
         try:
-            data = msgspec.convert(raw, type=UnitUpdate)
-            await units.rename_unit(conn, principal, unit_id, data)
-        except msgspec.ValidationError as exc:
-            errors = {"name": forms.sentence(forms.friendly(str(exc)))}
+            await units.rename_unit(conn, principal, unit_id, form.data)
         except (InvalidInput, DuplicateUnit) as exc:
-            errors = forms.place(exc, UNIT_FIELDS, rename={"unit": "parent"})
+            form.errors = forms.place(exc, UNIT_FIELDS, rename={"unit": "parent"})
         else:
             return redirect(f"/console/units/{unit_id}", "unit-updated")
-    values.pop("parent")
-    return await _unit_page(request, conn, principal, unit_id, 422, values=values, errors=errors)
+    return await _unit_page(
+        request, conn, principal, unit_id, 422, values=form.values, errors=form.errors
+    )
 
 
 @post("/console/units/{unit_id:int}/move", **WRITE)
@@ -217,31 +158,19 @@ async def delete_unit(
     unit_id: Id,
 ) -> Response[Any]:
     unit = await units.fetch_unit(conn, principal, unit_id)
-    form = await request.form()
-    if not forms.checked(form, "confirm"):
+    errors = await confirmation(request)
+    if errors:
         return render(
-            request,
-            principal,
-            "unit_delete.html",
-            "units",
-            422,
-            unit=unit,
-            reasons=[],
-            errors={"confirm": CONFIRM_MESSAGE},
-        )
+            request, principal, "unit_delete.html", "units", 422, unit=unit, reasons=[],
+            errors=errors,
+        )  # fmt: skip
     try:
         await units.delete_unit(conn, principal, unit_id)
     except UnitInUse as exc:
         return render(
-            request,
-            principal,
-            "unit_delete.html",
-            "units",
-            exc.status,
-            unit=unit,
-            refused=exc.detail,
-            reasons=exc.extra.get("reasons", []),
-        )
+            request, principal, "unit_delete.html", "units", exc.status, unit=unit,
+            refused=exc.detail, reasons=exc.extra.get("reasons", []),
+        )  # fmt: skip
     return redirect("/console/units", "unit-deleted")
 
 
@@ -292,7 +221,7 @@ async def import_preview(
                 problems=[],
                 errors={"csv": "Choose a CSV file or paste its lines here."},
             )
-        report = await units.import_units_csv(conn, principal, text, dry_run=True)
+        page = await console.import_preview(conn, principal, text)
     except InvalidCsv as exc:
         return render(
             request,
@@ -304,17 +233,7 @@ async def import_preview(
             problems=exc.errors or [],
             errors={"csv": exc.detail},
         )
-    existing = await units.list_units(conn, principal)
-    return render(
-        request,
-        principal,
-        "units_preview.html",
-        "units",
-        report=report,
-        csv_text=text,
-        created=console.import_changes(text, report.created, existing),
-        updated=console.import_changes(text, report.updated, existing),
-    )
+    return render(request, principal, "units_preview.html", "units", **page)
 
 
 @post("/console/units/import/confirm", **WRITE)
