@@ -1,10 +1,12 @@
 """Reading HTML forms and turning problems into messages beside the fields.
 
-A page form sends strings. These helpers read them, convert numbers and dates with messages
-a coordinator understands, check each field against the same msgspec constraints the API
-uses (one field at a time, so every bad field is reported at once, not only the first),
-and map the field paths of a DomainError (`policy.delta`, `instruments[2]`) to the names
-of the inputs on the page.
+A page form sends strings. `read` is the one way a form becomes a strict struct: it reads
+each input as its `Input` says, converts numbers with messages a coordinator understands,
+checks each field against the struct's own msgspec constraints (one field at a time, so
+every bad field is reported at once, not only the first) and gives the struct or the
+messages beside the inputs. `place` puts a DomainError beside the input it is about, and
+`errors_of` maps field paths (`policy.delta`, `instruments[2]`) to the names of the inputs.
+The program form, whose blank resource rows are left out, reads through `program_form`.
 """
 
 from __future__ import annotations

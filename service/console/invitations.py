@@ -93,45 +93,28 @@ async def _invitations_submit(
     return page
 
 
-@get("/console/cards", **READ)
-async def cards_page(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-) -> Template:
-    return await _invitations_page(request, conn, principal, "cards")
+def _invitation_routes(kind: str) -> list[Any]:
+    """The page of one kind of invitation, and the form that downloads them."""
+    path = f"/console/{kind}"
+    name = kind.replace("-", "_")
+
+    @get(path, name=f"{name}_page", **READ)
+    async def page(
+        request: Request[Any, Any, Any],
+        conn: NamedDependency[Conn],
+        principal: NamedDependency[Principal],
+    ) -> Template:
+        return await _invitations_page(request, conn, principal, kind)
+
+    @post(path, name=f"{name}_download", **DOWNLOAD)
+    async def submit(
+        request: Request[Any, Any, Any],
+        conn: NamedDependency[Conn],
+        principal: NamedDependency[Principal],
+    ) -> Response[Any]:
+        return await _invitations_submit(request, conn, principal, kind)
+
+    return [page, submit]
 
 
-@post("/console/cards", **DOWNLOAD)
-async def cards_download(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-) -> Response[Any]:
-    return await _invitations_submit(request, conn, principal, "cards")
-
-
-@get("/console/open-links", **READ)
-async def open_links_page(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-) -> Template:
-    return await _invitations_page(request, conn, principal, "open-links")
-
-
-@post("/console/open-links", **DOWNLOAD)
-async def open_links_download(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-) -> Response[Any]:
-    return await _invitations_submit(request, conn, principal, "open-links")
-
-
-routes: list[Any] = [
-    cards_page,
-    cards_download,
-    open_links_page,
-    open_links_download,
-]
+routes: list[Any] = [*_invitation_routes("cards"), *_invitation_routes("open-links")]

@@ -1,7 +1,9 @@
-"""Glue for the console pages: shapes the capability services' answers for display.
+"""The console's pages, assembled: each `*_page` function gathers what one page shows from
+the capability services, so a handler reads its form, makes one call here and renders.
 
-Nothing here changes anything: every change goes through the capability's own service,
-which checks its rules and writes the audit trail.
+No rule lives here: a change (`transition_wave`, `make_invitations`) is one call into the
+capability's own service, which checks its rules and writes the audit trail. Nothing here
+imports litestar.
 """
 
 from __future__ import annotations

@@ -192,11 +192,28 @@ async def _read_csv(form: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _import_form(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    status: int = HTTP_200_OK,
+    text: str = "",
+    refused: InvalidCsv | None = None,
+    **context: Any,
+) -> Template:
+    """The import form, with what a refused file got wrong beside it."""
+    if refused is not None:
+        context.update(problems=refused.errors or [], errors={"csv": refused.detail})
+    context.setdefault("problems", [])
+    return render(
+        request, principal, "units_import.html", "units", status, csv_text=text, **context
+    )
+
+
 @get("/console/units/import", **READ)
 async def import_page(
     request: Request[Any, Any, Any], principal: NamedDependency[Principal]
 ) -> Template:
-    return render(request, principal, "units_import.html", "units", csv_text="", problems=[])
+    return _import_form(request, principal)
 
 
 @post("/console/units/import", **WRITE)
@@ -211,28 +228,11 @@ async def import_preview(
     try:
         text = await _read_csv(form)
         if not text.strip():
-            return render(
-                request,
-                principal,
-                "units_import.html",
-                "units",
-                422,
-                csv_text="",
-                problems=[],
-                errors={"csv": "Choose a CSV file or paste its lines here."},
-            )
+            errors = {"csv": "Choose a CSV file or paste its lines here."}
+            return _import_form(request, principal, 422, errors=errors)
         page = await console.import_preview(conn, principal, text)
     except InvalidCsv as exc:
-        return render(
-            request,
-            principal,
-            "units_import.html",
-            "units",
-            exc.status,
-            csv_text=text,
-            problems=exc.errors or [],
-            errors={"csv": exc.detail},
-        )
+        return _import_form(request, principal, exc.status, text, exc)
     return render(request, principal, "units_preview.html", "units", **page)
 
 
@@ -253,16 +253,7 @@ async def import_apply(
         report = await units.import_units_csv(conn, principal, text)
     except InvalidCsv as exc:
         # The tree changed since the preview, or the form was tampered with.
-        return render(
-            request,
-            principal,
-            "units_import.html",
-            "units",
-            exc.status,
-            csv_text=text,
-            problems=exc.errors or [],
-            errors={"csv": exc.detail},
-        )
+        return _import_form(request, principal, exc.status, text, exc)
     return redirect(
         "/console/units",
         "units-imported",

@@ -76,64 +76,29 @@ async def _wave_transition(
     return redirect(f"/console/programs/{wave.program_id}", WAVE_ACTIONS[action][1])
 
 
-@get("/console/waves/{wave_id:int}/open", **READ)
-async def open_wave_page(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-    wave_id: Id,
-) -> Template:
-    return await _wave_confirm(request, conn, principal, wave_id, "open")
+def _transition_routes(action: str) -> list[Any]:
+    """The confirmation page of one transition, and the form that carries it out."""
+    path = f"/console/waves/{{wave_id:int}}/{action}"
 
+    @get(path, name=f"{action}_wave_page", **READ)
+    async def confirm_page(
+        request: Request[Any, Any, Any],
+        conn: NamedDependency[Conn],
+        principal: NamedDependency[Principal],
+        wave_id: Id,
+    ) -> Template:
+        return await _wave_confirm(request, conn, principal, wave_id, action)
 
-@post("/console/waves/{wave_id:int}/open", **WRITE)
-async def open_wave(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-    wave_id: Id,
-) -> Response[Any]:
-    return await _wave_transition(request, conn, principal, wave_id, "open")
+    @post(path, name=f"{action}_wave", **WRITE)
+    async def transition(
+        request: Request[Any, Any, Any],
+        conn: NamedDependency[Conn],
+        principal: NamedDependency[Principal],
+        wave_id: Id,
+    ) -> Response[Any]:
+        return await _wave_transition(request, conn, principal, wave_id, action)
 
-
-@get("/console/waves/{wave_id:int}/close", **READ)
-async def close_wave_page(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-    wave_id: Id,
-) -> Template:
-    return await _wave_confirm(request, conn, principal, wave_id, "close")
-
-
-@post("/console/waves/{wave_id:int}/close", **WRITE)
-async def close_wave(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-    wave_id: Id,
-) -> Response[Any]:
-    return await _wave_transition(request, conn, principal, wave_id, "close")
-
-
-@get("/console/waves/{wave_id:int}/release", **READ)
-async def release_wave_page(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-    wave_id: Id,
-) -> Template:
-    return await _wave_confirm(request, conn, principal, wave_id, "release")
-
-
-@post("/console/waves/{wave_id:int}/release", **WRITE)
-async def release_wave(
-    request: Request[Any, Any, Any],
-    conn: NamedDependency[Conn],
-    principal: NamedDependency[Principal],
-    wave_id: Id,
-) -> Response[Any]:
-    return await _wave_transition(request, conn, principal, wave_id, "release")
+    return [confirm_page, transition]
 
 
 # --- the budget planner ------------------------------------------------------------------
@@ -170,12 +135,7 @@ async def ledger_page(
 
 routes: list[Any] = [
     waves_page,
-    open_wave_page,
-    open_wave,
-    close_wave_page,
-    close_wave,
-    release_wave_page,
-    release_wave,
+    *(route for action in WAVE_ACTIONS for route in _transition_routes(action)),
     planner_page,
     ledger_page,
 ]
