@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from service import db, metrics, migrate, ratelimit_tokens, scheduler
+from service.actions import controller as actions_controller
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> Litestar:
             *health_controller.routes,
             *auth_controller.routes,
             *units_controller.routes,
+            *actions_controller.routes,
             *instruments_controller.routes,
             *programs_controller.routes,
             *waves_controller.routes,
