@@ -17,7 +17,7 @@ _COLUMNS = (
 
 
 def _action(row: asyncpg.Record) -> Action:
-    return Action(**{k: row[k] for k in row.keys()})  # noqa: SIM118 - a Record, not a dict
+    return Action(**{k: row[k] for k in row.keys()})
 
 
 async def fetch_action(conn: Conn, action_id: int, *, for_update: bool = False) -> Action | None:
@@ -55,7 +55,7 @@ async def insert_action(
     owner: str | None,
     created_by: int | None,
 ) -> Action:
-    row = await conn.fetchrow(
+    rows = await conn.fetch(
         f"""
         INSERT INTO action (unit_id, program_id, title, description, started_on, scales,
                             owner, created_by)
@@ -64,23 +64,21 @@ async def insert_action(
         """,  # noqa: S608
         unit_id, program_id, title, description, started_on, scales, owner, created_by,
     )  # fmt: skip
-    assert row is not None
-    return _action(row)
+    return _action(rows[0])
 
 
 async def update_action(conn: Conn, action_id: int, fields: dict[str, Any]) -> Action:
     """Set `fields` (column names from ActionUpdate, never from input) and stamp the change."""
     names = list(fields)
     sets = [f"{name} = ${i}" for i, name in enumerate(names, start=2)]
-    row = await conn.fetchrow(
+    rows = await conn.fetch(
         f"UPDATE action SET {', '.join([*sets, 'updated_at = now()'])} "  # noqa: S608
         "WHERE action_id = $1 "
         f"RETURNING {_COLUMNS}",
         action_id,
         *[fields[n] for n in names],
     )
-    assert row is not None
-    return _action(row)
+    return _action(rows[0])
 
 
 async def delete_action(conn: Conn, action_id: int) -> None:

@@ -103,7 +103,7 @@ class ActionUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     description: Description | msgspec.UnsetType = msgspec.UNSET
     started_on: StartDate | msgspec.UnsetType = msgspec.UNSET
     scales: Scales | msgspec.UnsetType = msgspec.UNSET
-    owner: Owner | None | msgspec.UnsetType = msgspec.UNSET
+    owner: Owner | msgspec.UnsetType | None = msgspec.UNSET
 
     def __post_init__(self) -> None:
         if isinstance(self.title, str):
