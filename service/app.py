@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from service import db, metrics, migrate, ratelimit_tokens, scheduler
 from service.actions import controller as actions_controller
+from service.actions import pages as actions_pages
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
@@ -101,6 +102,7 @@ def create_app(settings: Settings) -> Litestar:
             *pages.routes,
             *console_controller.routes,
             *dashboard_controller.routes,
+            *actions_pages.routes,
             *export_controller.routes,
             *metrics.routes,
             create_static_files_router(

@@ -19,8 +19,8 @@ from service.openapi import api_problems
 BASE = "/api/v1/actions"
 TAGS = ["actions"]
 # Researchers read released numbers, not leadership's plans: actions are leaders' own data.
-READ = [require("admin", "leader", scope="read")]
-WRITE = [require("admin", "leader", scope="write")]
+READ = [require(*service.ACTION_ROLES, scope="read")]
+WRITE = [require(*service.ACTION_ROLES, scope="write")]
 
 ActionIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The action's id.")]
 

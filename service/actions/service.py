@@ -15,7 +15,7 @@ import msgspec
 from service.actions import queries
 from service.actions.schemas import Action, ActionCreate, ActionUpdate
 from service.audit import insert_audit
-from service.auth.principal import Principal
+from service.auth.principal import Principal, Role
 from service.db import Conn
 from service.errors import ActionNotFound, FieldError, InvalidInput, UnitNotFound
 from service.instruments.service import fetch_instrument
@@ -26,6 +26,8 @@ from service.scope.rules import in_subtree
 from service.scope.service import resolve_unit_id
 
 LANGUAGE = "en"
+# Who records and reads actions: leadership, not researchers.
+ACTION_ROLES: tuple[Role, ...] = ("admin", "leader")
 
 
 class ScaleChoice(msgspec.Struct, frozen=True, kw_only=True):
