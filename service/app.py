@@ -28,6 +28,7 @@ from service.auth.secrets import load_secret_key
 from service.auth.service import UnknownEmails
 from service.config import Settings
 from service.console import controller as console_controller
+from service.crews import controller as crews_controller
 from service.dashboard import controller as dashboard_controller
 from service.errors import handle_exception
 from service.export import controller as export_controller
@@ -103,6 +104,7 @@ def create_app(settings: Settings) -> Litestar:
             *console_controller.routes,
             *dashboard_controller.routes,
             *actions_pages.routes,
+            *crews_controller.routes,
             *export_controller.routes,
             *metrics.routes,
             create_static_files_router(
