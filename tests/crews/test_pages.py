@@ -76,7 +76,7 @@ def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
     # North's published scores with their ranges, in words.
     assert "3.61 on a scale of 1 to 5, likely between 3.41 and 3.81" in text
     assert "Chief&#39;s town hall on mental health" in text
-    assert "better, larger than the noise (+0.34 (+0.06 to +0.62))" in text
+    assert "better, larger than the noise: +0.34 (+0.06 to +0.62)" in text
     # Nothing above the unit, nothing unpublished.
     assert "Metro Fire Department" not in text
     for hidden in HIDDEN_STRINGS:
