@@ -11,8 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.dashboard.conftest import SAFETY, STRESS, World, small_world
-from tests.factories import audit_rows, make_session, make_staff
-from tests.http import HTML, Signed
+from tests.factories import audit_rows
+from tests.http import HTML, Signed, sign_in_at
 
 FORM = {
     "title": "Peer-support team launched",
@@ -29,17 +29,6 @@ def world(seed: Any) -> World:
     return made
 
 
-def signed(client: TestClient[Any], seed: Any, role: str, unit: dict[str, Any] | None) -> Signed:
-    async def make(conn: Any) -> tuple[dict[str, Any], str, str]:
-        staff = await make_staff(conn, role=role, unit=unit)  # type: ignore[arg-type]
-        session, csrf = await make_session(conn, staff)
-        return staff, session, csrf
-
-    staff, session, csrf = seed(make)
-    client.cookies.set("__Host-muster_session", session)
-    return Signed(client, staff, csrf)
-
-
 def _record(who: Signed, world: World, unit: str, **changes: Any) -> Any:
     form = {**FORM, "program_id": str(world.org.program_id), **changes}
     return who.post(f"/dashboard/units/{world.id(unit)}/actions", form)
@@ -48,7 +37,7 @@ def _record(who: Signed, world: World, unit: str, **changes: Any) -> Any:
 def test_a_leader_records_an_action_and_the_unit_page_shows_whether_it_worked(
     client: TestClient[Any], seed: Any, world: World
 ) -> None:
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     form_page = leader.get(f"/dashboard/units/{world.id('north')}/actions")
     assert form_page.status_code == 200, form_page.text
     assert 'name="scales"' in form_page.text and 'type="date"' in form_page.text
@@ -86,7 +75,7 @@ def test_a_leader_records_an_action_and_the_unit_page_shows_whether_it_worked(
 def test_an_action_before_any_baseline_or_without_a_later_wave_says_so(
     client: TestClient[Any], seed: Any, world: World
 ) -> None:
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     assert _record(leader, world, "north", started_on="2030-06-01").status_code == 303
     assert _record(leader, world, "north", started_on="2031-06-01").status_code == 303
     page = leader.get(f"/dashboard/units/{world.id('north')}").text
@@ -107,7 +96,7 @@ def test_a_bad_field_is_named_beside_its_input(
     client: TestClient[Any], seed: Any, world: World, changes: dict[str, Any], field: str,
     words: str,
 ) -> None:  # fmt: skip
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     page = _record(leader, world, "north", **changes)
     assert page.status_code == 422
     error = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', page.text, re.S)
@@ -121,7 +110,7 @@ def test_a_bad_field_is_named_beside_its_input(
 def test_a_leader_changes_and_deletes_an_action(
     client: TestClient[Any], seed: Any, world: World
 ) -> None:
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     _record(leader, world, "north")
     listing = leader.get(f"/dashboard/units/{world.id('north')}/actions").text
     found = re.search(r'href="/dashboard/actions/(\d+)"', listing)
@@ -143,14 +132,14 @@ def test_a_leader_changes_and_deletes_an_action(
 def test_outside_the_subtree_the_pages_answer_404_and_researchers_are_refused(
     client: TestClient[Any], seed: Any, world: World
 ) -> None:
-    admin = signed(client, seed, "admin", None)
+    admin = sign_in_at(client, seed, "admin", None)
     assert _record(admin, world, "south").status_code == 303
     listing = admin.get(f"/dashboard/units/{world.id('south')}/actions").text
     found = re.search(r'href="/dashboard/actions/(\d+)"', listing)
     assert found is not None
     path = f"/dashboard/actions/{found.group(1)}"
 
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     assert leader.get(f"/dashboard/units/{world.id('south')}/actions").status_code == 404
     assert _record(leader, world, "south").status_code == 404
     assert leader.get(path).status_code == 404
@@ -159,7 +148,7 @@ def test_outside_the_subtree_the_pages_answer_404_and_researchers_are_refused(
     # The south battalion's page is out of scope too; the leader's own page has no such action.
     assert "Peer-support" not in leader.get(f"/dashboard/units/{world.id('north')}").text
 
-    researcher = signed(client, seed, "researcher", None)
+    researcher = sign_in_at(client, seed, "researcher", None)
     assert researcher.get(f"/dashboard/units/{world.id('south')}/actions").status_code == 403
     assert _record(researcher, world, "south").status_code == 403
     assert researcher.get(path).status_code == 403

@@ -71,7 +71,9 @@ def test_a_leader_closes_the_loop_from_results_to_crews(
     page.get_by_role("button", name="Record the action").click()
     error = page.locator("#f-title-error")
     assert error.is_visible() and "cannot be empty" in error.inner_text()
-    assert page.get_by_label("What was done, in a few words").get_attribute("aria-invalid") == "true"
+    assert (
+        page.get_by_label("What was done, in a few words").get_attribute("aria-invalid") == "true"
+    )
     assert_accessible(page)
 
     page.get_by_label("What was done, in a few words").fill("Peer-support team launched")

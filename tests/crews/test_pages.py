@@ -13,25 +13,14 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.dashboard.conftest import HIDDEN_STRINGS, World, small_world
-from tests.factories import audit_rows, make_session, make_staff
-from tests.http import Signed
+from tests.factories import audit_rows
+from tests.http import Signed, sign_in_at
 
 
 @pytest.fixture
 def world(seed: Any) -> World:
     made: World = seed(small_world)
     return made
-
-
-def signed(client: TestClient[Any], seed: Any, role: str, unit: dict[str, Any] | None) -> Signed:
-    async def make(conn: Any) -> tuple[dict[str, Any], str, str]:
-        staff = await make_staff(conn, role=role, unit=unit)  # type: ignore[arg-type]
-        session, csrf = await make_session(conn, staff)
-        return staff, session, csrf
-
-    staff, session, csrf = seed(make)
-    client.cookies.set("__Host-muster_session", session)
-    return Signed(client, staff, csrf)
 
 
 def _link(who: Signed, world: World, unit: str) -> str:
@@ -58,7 +47,7 @@ def _pdf_text(tmp_path: Path, content: bytes) -> str:
 def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
     client: TestClient[Any], seed: Any, world: World
 ) -> None:
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     leader.post(f"/dashboard/units/{world.id('north')}/actions", {
         "program_id": str(world.org.program_id), "title": "Chief's town hall on mental health",
         "started_on": "2031-02-01", "scales": ["openness/psych_safety"],
@@ -82,7 +71,7 @@ def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
     for hidden in HIDDEN_STRINGS:
         assert hidden not in text
 
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     preview = leader.get(f"/dashboard/units/{world.id('north')}/crews").text
     share_id = re.search(r"/dashboard/crews-links/(\d+)/revoke", preview)
     assert share_id is not None and token not in preview
@@ -102,7 +91,7 @@ def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
 def test_a_small_units_crews_page_says_why_and_shows_no_number(
     client: TestClient[Any], seed: Any, world: World
 ) -> None:
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     token = _link(leader, world, "birch")
     client.cookies.clear()
     text = client.get(f"/crews/{token}").text
@@ -116,7 +105,7 @@ def test_a_small_units_crews_page_says_why_and_shows_no_number(
 def test_the_handout_pdf_holds_the_unit_its_scores_and_the_panel(
     client: TestClient[Any], seed: Any, world: World, tmp_path: Path
 ) -> None:
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     page = leader.get(f"/dashboard/units/{world.id('north')}/handout")
     assert page.status_code == 200
     assert "3.61 (3.41–3.81)" in page.text
@@ -142,12 +131,12 @@ def test_the_handout_pdf_holds_the_unit_its_scores_and_the_panel(
 def test_crews_pages_and_links_follow_the_leaders_scope_and_refuse_researchers(
     client: TestClient[Any], seed: Any, world: World
 ) -> None:
-    admin = signed(client, seed, "admin", None)
+    admin = sign_in_at(client, seed, "admin", None)
     _link(admin, world, "south")
     preview = admin.get(f"/dashboard/units/{world.id('south')}/crews").text
     share_id = re.search(r"/dashboard/crews-links/(\d+)/revoke", preview)
     assert share_id is not None
-    leader = signed(client, seed, "leader", world.unit["north"])
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
     second = str(world.org.wave_ids[1])
     for path in ("crews", "handout", "handout.pdf"):
         assert leader.get(f"/dashboard/units/{world.id('south')}/{path}").status_code == 404
@@ -155,7 +144,7 @@ def test_crews_pages_and_links_follow_the_leaders_scope_and_refuse_researchers(
                           {"program_id": str(world.org.program_id), "wave_id": second})  # fmt: skip
     assert created.status_code == 404
     assert leader.post(f"/dashboard/crews-links/{share_id.group(1)}/revoke").status_code == 404
-    researcher = signed(client, seed, "researcher", None)
+    researcher = sign_in_at(client, seed, "researcher", None)
     for path in ("crews", "handout", "handout.pdf"):
         assert researcher.get(f"/dashboard/units/{world.id('south')}/{path}").status_code == 403
     assert researcher.post(f"/dashboard/crews-links/{share_id.group(1)}/revoke").status_code == 403
