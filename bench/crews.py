@@ -5,6 +5,7 @@ Standalone: `.venv/bin/python bench/crews.py [--waves 4] [--alone 100]`.
 Builds the same organisation and released waves as bench/dashboard.py (its own database,
 dropped at the end), records three actions for battalion 1 (through the product's
 record_action) and a crews' page link (create_share), starts `muster serve` and measures
+the same unit page as a researcher reads it (no actions section: the control), then
 each page --alone times, one request at a time: p50/p99 in ms, and each page's ratio to
 /healthz (no database, no template: the loopback and framework floor) measured in the same
 process. PASS/FAIL against the issue's target (every page < 100 ms, p99, alone). A one-line
@@ -62,6 +63,8 @@ async def run(args: argparse.Namespace, summary: dict[str, Any]) -> None:
                 battalion = org["battalion"]
                 session = await base.session_for(conn, "leader", battalion.unit_id)
                 staff_id = await conn.fetchval("SELECT max(staff_id) FROM staff")
+                # The same unit page without its actions section: the control.
+                reader = await base.session_for(conn, "researcher", battalion.unit_id)
                 leader = Principal(staff_id=staff_id, email="", role="leader",
                                    scope_unit_id=battalion.unit_id, scope_path=battalion.path,
                                    via="session")  # fmt: skip
@@ -86,6 +89,7 @@ async def run(args: argparse.Namespace, summary: dict[str, Any]) -> None:
             unit = battalion.unit_id
             pages: list[tuple[str, str, str | None]] = [
                 ("/healthz (baseline)", "/healthz", None),
+                ("unit page, no actions", f"/dashboard/units/{unit}", reader),
                 ("unit page with actions", f"/dashboard/units/{unit}", session),
                 ("actions page", f"/dashboard/units/{unit}/actions", session),
                 ("crews' page (link)", f"/crews/{token}", None),
