@@ -54,6 +54,11 @@ def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
     })  # fmt: skip
     token = _link(leader, world, "north")
     client.cookies.clear()
+    seed(lambda conn: conn.execute(
+        "UPDATE program SET resources = $2 WHERE program_id = $1", world.org.program_id,
+        [{"name": "Peer support team", "kind": "peer_support", "contact": "Call 555-0100",
+          "description": {"en": "Trained colleagues, any shift."}}],
+    ))  # fmt: skip
 
     public = client.get(f"/crews/{token}")
     assert public.status_code == 200, public.text
@@ -66,6 +71,8 @@ def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
     assert "3.61 on a scale of 1 to 5, likely between 3.41 and 3.81" in text
     assert "Chief&#39;s town hall on mental health" in text
     assert "better, larger than the noise: +0.34 (+0.06 to +0.62)" in text
+    assert "Peer support team" in text and "Call 555-0100" in text
+    assert "Trained colleagues, any shift." in text
     # Nothing above the unit, nothing unpublished.
     assert "Metro Fire Department" not in text
     for hidden in HIDDEN_STRINGS:
