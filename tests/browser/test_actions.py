@@ -94,6 +94,18 @@ def test_a_leader_closes_the_loop_from_results_to_crews(
     _fits(page, device)
     screenshot(page, f"actions-unit-{device}")
 
+    # The action's own page, to change or delete it.
+    page.goto(f"{live_server}/dashboard/units/{north}/actions")
+    page.get_by_role("link", name="Peer-support team launched").click()
+    page.wait_for_url("**/dashboard/actions/*")
+    assert page.get_by_label("What was done, in a few words").input_value() == (
+        "Peer-support team launched"
+    )
+    assert_accessible(page)
+    _fits(page, device)
+    page.goto(f"{live_server}/dashboard/units/{north}")
+    section = page.locator("#actions")
+
     # The crews' page: preview, then a link anyone can open without an account.
     section.get_by_role("link", name="Crews' page: you said, we did").click()
     page.wait_for_url(f"**/dashboard/units/{north}/crews*")
