@@ -41,36 +41,75 @@ def _text(value: str) -> str:
 
 
 class _Sheet:
+    """Text laid out with fpdf2's single-line `cell`, wrapped here: `multi_cell` does the
+    same for several times the cost (bench/crews.py)."""
+
     def __init__(self, paper: Paper) -> None:
         self.pdf = FPDF(format="A4" if paper == "a4" else "Letter")
         self.pdf.set_margins(16, 14, 16)
         self.pdf.set_auto_page_break(auto=True, margin=14)
         self.pdf.add_page()
 
+    def _wrap(self, text: str, width: float) -> list[str]:
+        measure = self.pdf.get_string_width
+        space = measure(" ")
+        lines: list[str] = []
+        words: list[str] = []
+        used = 0.0
+        for word in text.split():
+            size = measure(word)
+            if words and used + space + size > width:
+                lines.append(" ".join(words))
+                words, used = [word], size
+            else:
+                used += (space if words else 0.0) + size
+                words.append(word)
+        if words:
+            lines.append(" ".join(words))
+        return lines or [""]
+
+    def _room(self, height: float) -> None:
+        if self.pdf.get_y() + height > self.pdf.page_break_trigger:
+            self.pdf.add_page()
+
     def line(self, text: str, size: float = 10, style: str = "", colour: tuple[int, ...] = INK,
              gap: float = 1.0) -> None:  # fmt: skip
-        self.pdf.set_font("helvetica", style, size)
-        self.pdf.set_text_color(*colour)
-        self.pdf.multi_cell(0, size * 0.47, _text(text), new_x="LMARGIN", new_y="NEXT")
-        self.pdf.ln(gap)
+        pdf = self.pdf
+        pdf.set_font("helvetica", style, size)
+        pdf.set_text_color(*colour)
+        height = size * 0.47
+        for part in self._wrap(_text(text), pdf.epw):
+            self._room(height)
+            pdf.cell(0, height, part, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
 
     def heading(self, text: str) -> None:
         self.pdf.ln(2)
+        self._room(14)
         self.line(text, 13, "B", gap=0.5)
         y = self.pdf.get_y()
         self.pdf.set_draw_color(*RULE)
         self.pdf.line(self.pdf.l_margin, y, self.pdf.w - self.pdf.r_margin, y)
         self.pdf.ln(1.5)
 
-    def row(self, cells: list[str], widths: list[float], bold: bool = False) -> None:
+    def row(self, cells: list[str], shares: list[float], bold: bool = False) -> None:
+        """One table row: each cell wrapped in its share of the page width."""
         pdf = self.pdf
         pdf.set_font("helvetica", "B" if bold else "", 9)
         pdf.set_text_color(*INK)
-        with pdf.table(col_widths=widths, first_row_as_headings=False, borders_layout="NONE",
-                       line_height=4.6) as table:  # fmt: skip
-            table_row = table.row()
-            for cell in cells:
-                table_row.cell(_text(cell))
+        height = 4.4
+        widths = [pdf.epw * share / sum(shares) for share in shares]
+        wrapped = [
+            self._wrap(_text(cell), width - 2) for cell, width in zip(cells, widths, strict=True)
+        ]
+        self._room(height * max(len(w) for w in wrapped))
+        top, x = pdf.get_y(), pdf.l_margin
+        for lines, width in zip(wrapped, widths, strict=True):
+            for i, part in enumerate(lines):
+                pdf.set_xy(x, top + i * height)
+                pdf.cell(width, height, part)
+            x += width
+        pdf.set_xy(pdf.l_margin, top + height * max(len(w) for w in wrapped) + 0.8)
 
 
 def handout_pdf(report: CrewsReport, paper: Paper = "a4") -> bytes:
