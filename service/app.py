@@ -20,12 +20,15 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from service import db, metrics, migrate, ratelimit_tokens, scheduler
+from service.actions import controller as actions_controller
+from service.actions import pages as actions_pages
 from service.auth import controller as auth_controller
 from service.auth.guards import provide_optional_principal, provide_principal
 from service.auth.secrets import load_secret_key
 from service.auth.service import UnknownEmails
 from service.config import Settings
 from service.console import controller as console_controller
+from service.crews import controller as crews_controller
 from service.dashboard import controller as dashboard_controller
 from service.errors import handle_exception
 from service.export import controller as export_controller
@@ -89,6 +92,7 @@ def create_app(settings: Settings) -> Litestar:
             *health_controller.routes,
             *auth_controller.routes,
             *units_controller.routes,
+            *actions_controller.routes,
             *instruments_controller.routes,
             *programs_controller.routes,
             *waves_controller.routes,
@@ -99,6 +103,8 @@ def create_app(settings: Settings) -> Litestar:
             *pages.routes,
             *console_controller.routes,
             *dashboard_controller.routes,
+            *actions_pages.routes,
+            *crews_controller.routes,
             *export_controller.routes,
             *metrics.routes,
             create_static_files_router(

@@ -187,6 +187,16 @@ class StaffNotFound(NotFound):
     title = "No such staff account"
 
 
+class ActionNotFound(NotFound):
+    type_slug = "action-not-found"
+    title = "No such action"
+
+
+class ShareNotFound(NotFound):
+    type_slug = "share-not-found"
+    title = "No such crews' page link"
+
+
 class Conflict(DomainError):
     status = 409
     type_slug = "conflict"

@@ -48,6 +48,21 @@ def sign_in(client: TestClient[Any], seed: Seed, role: str = "admin") -> Signed:
     return Signed(client, staff, csrf)
 
 
+def sign_in_at(
+    client: TestClient[Any], seed: Seed, role: str, unit: dict[str, Any] | None
+) -> Signed:
+    """Sign the client in (a session) as a new account of `role` scoped to `unit`."""
+
+    async def make(conn: Any) -> tuple[dict[str, Any], str, str]:
+        staff = await make_staff(conn, role=role, unit=unit)  # type: ignore[arg-type]
+        session, csrf = await make_session(conn, staff)
+        return staff, session, csrf
+
+    staff, session, csrf = seed(make)
+    client.cookies.set(SESSION_COOKIE, session)
+    return Signed(client, staff, csrf)
+
+
 def sign_in_token(
     client: TestClient[Any],
     seed: Seed,

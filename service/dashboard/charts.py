@@ -297,7 +297,8 @@ class TrendPoint(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: float,
-                labelledby: str, describedby: str) -> Markup:  # fmt: skip
+                labelledby: str, describedby: str,
+                marks: Sequence[tuple[float, str]] = ()) -> Markup:  # fmt: skip
     """A scale's mean over the released waves: a line with its 95% interval band, and the
     rolling mean of the last four waves as a dashed second line. The y axis is zoomed to the
     values (trend_window); its caption states the whole scale. Point labels are wave dates."""
@@ -392,7 +393,28 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
                 f'<rect x="{px - 3.5:.1f}" y="{y(s.value or 0.0) - 3.5:.1f}" width="7" height="7" '
                 f'fill="{ROLLING}"/>'
             )
+    body.extend(_action_marks(marks, xs, top, bottom))
     return _svg(chart_id, height, body, labelledby, describedby)
+
+
+def _action_marks(marks: Sequence[tuple[float, str]], xs: Sequence[float], top: float,
+                  bottom: float) -> list[str]:  # fmt: skip
+    """Actions on the time axis: a dashed upright line where each began, at its place between
+    the waves' closing dates (`position` counts waves from 0), and its label at the top."""
+    out = []
+    for position, label in marks:
+        i = max(0, min(len(xs) - 1, math.floor(position)))
+        nxt = xs[min(i + 1, len(xs) - 1)]
+        mx = xs[i] + (nxt - xs[i]) * (position - i) if position > i else xs[i]
+        if position > len(xs) - 1:  # after the latest wave: just right of it
+            mx = xs[-1] + 8
+        out.append(
+            f'<line class="action-mark" x1="{mx:.1f}" y1="{top - 4:.1f}" x2="{mx:.1f}" '
+            f'y2="{bottom:.1f}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="2 3"/>'
+            f'<rect x="{mx - 9:.1f}" y="{top - 4:.1f}" width="18" height="16" fill="{INK}"/>'
+            + _text(mx, top + 8, label, anchor="middle", fill="#ffffff", size=12, weight="700")
+        )
+    return out
 
 
 class BandRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import msgspec
 
+from service.actions.schemas import Action
 from service.dashboard.queries import ProgramRow, ReleaseRow
 from service.units.schemas import Unit
 
@@ -205,3 +206,5 @@ class UnitPage(msgspec.Struct, frozen=True, kw_only=True):
     has_items: bool
     # The unit was not part of the selected wave (it was added after it).
     absent: bool = False
+    # What leadership recorded for this unit in this program (leaders and admins only).
+    actions: list[Action] = msgspec.field(default_factory=list)

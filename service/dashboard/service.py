@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 import msgspec
 
+from service.actions.schemas import Action
+from service.actions.service import ACTION_ROLES, list_unit_actions
 from service.auth.principal import Principal
 from service.dashboard import queries
 from service.dashboard.queries import ProgramRow, ReleasedWaveRow, ReleaseRow
@@ -451,7 +453,15 @@ async def unit_page(
         children=[at(c) for c in children if (wave.wave_id, c.unit_id) in grouped],
         items=[],
         has_items=await queries.fetch_has_published_items(conn, wave.wave_id, unit.unit_id),
+        actions=await _actions(conn, viewer, unit, context),
     )
+
+
+async def _actions(conn: Conn, viewer: Principal, unit: Unit, context: Context) -> list[Action]:
+    """The unit's actions for leaders and admins; researchers read released numbers only."""
+    if viewer.role not in ACTION_ROLES or context.program is None:
+        return []
+    return await list_unit_actions(conn, unit.unit_id, context.program.program_id)
 
 
 async def unit_questions(

@@ -6,6 +6,7 @@ Pure functions of the service's results; no database, no HTTP.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from markupsafe import Markup
 
 from service.dashboard import charts
 from service.dashboard.charts import BandRow, CountRow, DotRow, TrendPoint
+from service.dashboard.effects import ActionEffect, action_effects, marks_for, marks_summary
 from service.dashboard.schemas import (
     Context,
     ItemHistogram,
@@ -182,7 +184,9 @@ def participation_history_figure(chart_id: str, page: UnitPage) -> Figure:
     )
 
 
-def trend_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
+def trend_figure(
+    chart_id: str, page: UnitPage, scale: ScaleInfo, effects: Sequence[ActionEffect] = ()
+) -> Figure:
     title_id, summary_id = _ids(chart_id)
     points = [
         TrendPoint(
@@ -214,11 +218,15 @@ def trend_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
         )
     if missing:
         summary += f" Wave(s) {', '.join(missing)}: not shown; the table says why."
+    summary += marks_summary(effects, scale.key)
+    marks = marks_for(effects, [w for w, _ in page.history], scale.key)
     return Figure(
         id=chart_id,
         title=f"{scale.name} over time",
         summary=summary,
-        svg=charts.trend_chart(chart_id, points, scale.low, scale.high, title_id, summary_id),
+        svg=charts.trend_chart(
+            chart_id, points, scale.low, scale.high, title_id, summary_id, marks
+        ),
         columns=["Wave", "Mean (95% range)", "Change since the wave before", "4-wave rolling mean"],
         rows=[
             [
@@ -492,11 +500,13 @@ def unit_context(data: UnitPage) -> dict[str, Any]:
     if data.current is None:
         return page
     scales = context.shown_scales
+    effects = action_effects(data.actions, data.history, context.scales)
     page.update(
         current=data.current,
         scores=score_lines(data.current, scales, context.previous),
         comparison=comparison_figure("compare", data, scales) if scales else None,
-        trends=[trend_figure(f"trend-{i}", data, s) for i, s in enumerate(scales)],
+        trends=[trend_figure(f"trend-{i}", data, s, effects) for i, s in enumerate(scales)],
+        effects=effects,
         bands=[bands_figure(f"bands-{i}", data, s) for i, s in enumerate(scales) if s.bands],
         participation_history=participation_history_figure("participation-history", data),
         heatmap=heatmap(context, data.current, data.children),

@@ -1,0 +1,159 @@
+"""The crews' page, its links and the handout: published values only, links that a leader
+creates and withdraws (audited), a public page that sets no cookie, and a PDF whose text
+holds the unit and its scores."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from tests.dashboard.conftest import HIDDEN_STRINGS, World, small_world
+from tests.factories import audit_rows
+from tests.http import Signed, sign_in_at
+
+
+@pytest.fixture
+def world(seed: Any) -> World:
+    made: World = seed(small_world)
+    return made
+
+
+def _link(who: Signed, world: World, unit: str) -> str:
+    second = world.org.wave_ids[1]
+    page = who.post(
+        f"/dashboard/units/{world.id(unit)}/crews/links",
+        {"program_id": str(world.org.program_id), "wave_id": str(second)},
+    )
+    assert page.status_code == 200, page.text
+    found = re.search(r"/crews/([A-Za-z0-9_-]{20,})</p>", page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def _pdf_text(tmp_path: Path, content: bytes) -> str:
+    path = tmp_path / "handout.pdf"
+    path.write_bytes(content)
+    return subprocess.run(  # noqa: S603 - a fixed program on our own file
+        ["/usr/bin/pdftotext", "-layout", str(path), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
+    leader.post(f"/dashboard/units/{world.id('north')}/actions", {
+        "program_id": str(world.org.program_id), "title": "Chief's town hall on mental health",
+        "started_on": "2031-02-01", "scales": ["openness/psych_safety"],
+    })  # fmt: skip
+    token = _link(leader, world, "north")
+    client.cookies.clear()
+    seed(lambda conn: conn.execute(
+        "UPDATE program SET resources = $2 WHERE program_id = $1", world.org.program_id,
+        [{"name": "Peer support team", "kind": "peer_support", "contact": "Call 555-0100",
+          "description": {"en": "Trained colleagues, any shift."}}],
+    ))  # fmt: skip
+
+    public = client.get(f"/crews/{token}")
+    assert public.status_code == 200, public.text
+    assert "set-cookie" not in public.headers
+    assert public.headers["referrer-policy"] == "no-referrer"
+    assert public.headers["cache-control"] == "no-store"
+    text = public.text
+    assert "North Battalion" in text
+    # North's published scores with their ranges, in words.
+    assert "3.61 on a scale of 1 to 5, likely between 3.41 and 3.81" in text
+    assert "Chief&#39;s town hall on mental health" in text
+    assert "better, larger than the noise: +0.34 (+0.06 to +0.62)" in text
+    assert "Peer support team" in text and "Call 555-0100" in text
+    assert "Trained colleagues, any shift." in text
+    # Nothing above the unit, nothing unpublished.
+    assert "Metro Fire Department" not in text
+    for hidden in HIDDEN_STRINGS:
+        assert hidden not in text
+
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
+    preview = leader.get(f"/dashboard/units/{world.id('north')}/crews").text
+    share_id = re.search(r"/dashboard/crews-links/(\d+)/revoke", preview)
+    assert share_id is not None and token not in preview
+    assert leader.post(f"/dashboard/crews-links/{share_id.group(1)}/revoke").status_code == 303
+    client.cookies.clear()
+    gone = client.get(f"/crews/{token}")
+    assert gone.status_code == 404 and "set-cookie" not in gone.headers
+    assert client.get("/crews/not-a-token-anyone-has").status_code == 404
+
+    rows = seed(lambda conn: audit_rows(conn, "crews_link."))
+    assert [r["action"] for r in rows] == ["crews_link.created", "crews_link.revoked"]
+    assert all(token not in str(r["subject"]) for r in rows)
+    stored = seed(lambda conn: conn.fetchval("SELECT token_hash FROM crew_share"))
+    assert token.encode() not in bytes(stored)
+
+
+def test_a_small_units_crews_page_says_why_and_shows_no_number(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
+    token = _link(leader, world, "birch")
+    client.cookies.clear()
+    text = client.get(f"/crews/{token}").text
+    assert "Station Birch" in text and "too few responses to show" in text
+    # Birch's parent is not named on its crews' page, so no "see parent".
+    assert "see parent" not in text
+    for hidden in HIDDEN_STRINGS:
+        assert hidden not in text
+
+
+def test_the_handout_pdf_holds_the_unit_its_scores_and_the_panel(
+    client: TestClient[Any], seed: Any, world: World, tmp_path: Path
+) -> None:
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
+    page = leader.get(f"/dashboard/units/{world.id('north')}/handout")
+    assert page.status_code == 200
+    assert "3.61 (3.41–3.81)" in page.text
+    pdf_link = re.search(r'href="(/dashboard/units/\d+/handout\.pdf\?[^"]+)"', page.text)
+    assert pdf_link is not None
+    for paper in ("a4", "letter"):
+        response = leader.get(pdf_link.group(1).replace("&amp;", "&") + f"&paper={paper}")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+        text = _pdf_text(tmp_path, response.content)
+        assert "North Battalion" in text
+        assert "3.61 (3.41-3.81)" in text and "What these numbers mean" in text
+        pages = text.count("\f")
+        assert 1 <= pages <= 2, pages
+    token = _link(leader, world, "north")
+    client.cookies.clear()
+    public = client.get(f"/crews/{token}/handout.pdf")
+    assert public.status_code == 200 and "set-cookie" not in public.headers
+    assert "North Battalion" in _pdf_text(tmp_path, public.content)
+
+
+def test_crews_pages_and_links_follow_the_leaders_scope_and_refuse_researchers(
+    client: TestClient[Any], seed: Any, world: World
+) -> None:
+    admin = sign_in_at(client, seed, "admin", None)
+    _link(admin, world, "south")
+    preview = admin.get(f"/dashboard/units/{world.id('south')}/crews").text
+    share_id = re.search(r"/dashboard/crews-links/(\d+)/revoke", preview)
+    assert share_id is not None
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
+    second = str(world.org.wave_ids[1])
+    for path in ("crews", "handout", "handout.pdf"):
+        assert leader.get(f"/dashboard/units/{world.id('south')}/{path}").status_code == 404
+    created = leader.post(f"/dashboard/units/{world.id('south')}/crews/links",
+                          {"program_id": str(world.org.program_id), "wave_id": second})  # fmt: skip
+    assert created.status_code == 404
+    assert leader.post(f"/dashboard/crews-links/{share_id.group(1)}/revoke").status_code == 404
+    researcher = sign_in_at(client, seed, "researcher", None)
+    for path in ("crews", "handout", "handout.pdf"):
+        assert researcher.get(f"/dashboard/units/{world.id('south')}/{path}").status_code == 403
+    assert researcher.post(f"/dashboard/crews-links/{share_id.group(1)}/revoke").status_code == 403
+    rows = seed(lambda conn: audit_rows(conn, "crews_link."))
+    assert [r["action"] for r in rows] == ["crews_link.created"]
