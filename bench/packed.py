@@ -2,7 +2,8 @@
 
 `bench/release.py --packed` times it once against the streamed pass that replaced it
 (service/privacy/aggregate.py) and checks that both give the same rows. This is the pass
-of commit 676ee9d, moved here unchanged but for the names.
+of commit 676ee9d, moved here unchanged but for the names; it shares its
+columns and bounds with the streamed pass.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 
 import msgspec
 
+from service.privacy import aggregate
 from service.privacy.aggregate import roll_up
-from service.privacy.plan import ItemSpec, ScaleSpec
+from service.privacy.plan import ScaleSpec
 from service.privacy.queries import list_subtree_units
 
 # Counts are summed packed: one bigint sum carries several counters of `slot_bits` bits, so
@@ -38,31 +40,11 @@ def _array(values: Sequence[int | None], first: int) -> str:
 Slot = tuple[str, int, int]  # (column, value counted, bit shift in its packed sum)
 
 
-class Aggregation(msgspec.Struct, frozen=True):
-    """One pass over a wave's responses, per unit, rolled up along the public tree.
+class Aggregation(aggregate.Aggregation, frozen=True):
+    """The packed-counter pass: the same columns and clamping as aggregate.Aggregation."""
 
-    Columns, for every unit and every node of the tree: `n` (responses); per scale k,
-    `sum{k}` (centred scores in hundredths, ScaleSpec.midpoint_hundredths subtracted),
-    `count{k}` (respondents who answered enough of the scale to be scored) and
-    `band{k}_{j}` (those in band j); per item k, `item{k}_{v}` (answers v).
-
-    Answers are clamped to the instrument's bounds (above the highest option: the highest;
-    a positive answer below the lowest: the lowest; 0: not answered), and a row whose
-    answers are shorter than the wave's items is left out, so no stored row, however
-    wrong, moves a column by more than the plan's sensitivity.
-    """
-
-    depth: int
-    scales: list[ScaleSpec]
-    items: list[ItemSpec]
     slot_bits: int = SLOT_BITS
     max_table: int = MAX_TABLE
-
-    def _bounds(self) -> dict[int, tuple[int, int]]:
-        bounds = {item.position: (min(item.values), max(item.values)) for item in self.items}
-        for s in self.scales:
-            bounds.update((p, (s.low, s.high)) for p in s.positions)
-        return bounds
 
     def _packed(self, columns: list[tuple[str, int]]) -> list[list[Slot]]:
         """Counters (column, value counted) split into sums of (column, value, shift)."""
@@ -75,7 +57,7 @@ class Aggregation(msgspec.Struct, frozen=True):
     @property
     def sql(self) -> str:
         """$1 = wave_id. Every identifier and number comes from the instrument definitions."""
-        bounds = self._bounds()
+        bounds = self.bounds()
         # Each answer once, clamped from above (a negative one finds no table entry below).
         extract = [
             f"least(answers[{p}], {high}) AS x{p}" for p, (_, high) in sorted(bounds.items())

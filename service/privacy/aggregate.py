@@ -31,6 +31,7 @@ from service.privacy.queries import UnitRow
 # its field count, and -1 in that place ends the stream.
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 INT2_OID = 21
+SMALLINT_MAX = 32767
 # A row's bytes before its first answer: field count, unit_id (length, value), the array's
 # length and header (dimensions, NULL flag, element type, size, first subscript).
 HEAD = 38
@@ -187,15 +188,15 @@ class Tally:
         self.band_of = np.concatenate([band for _, band in code_tables] or [np.zeros(0, np.int64)])
         self.scale_index = np.arange(len(scales), dtype=np.int64)
         # Every answer read, as a slot: one per item, then one per scale position. A
-        # slot's table maps each stored value (as 16 unsigned bits) to what it adds: for
+        # slot's table maps each stored value, first clipped to -1 .. top (-1: negative or
+        # missing; top: above every item's highest option), to what it adds: for
         # an item, slot * top + the clamped answer; for a scale position, 0 if it is not
         # answered, else (most + its score), so that summed over the scale's positions it
         # gives the code.
         self.items = len(aggregation.items)
         self.slot_columns = [column[item.position] for item in aggregation.items]
         self.slot_columns += [column[p] for s in scales for p in s.positions]
-        stored = np.arange(1 << 16, dtype=np.int32)
-        stored[stored >= 1 << 15] -= 1 << 16  # back to the signed value
+        stored = np.arange(-1, self.top + 1, dtype=np.int32)
         tables = []
         for k, item in enumerate(aggregation.items):
             low, high = lows[column[item.position]], highs[column[item.position]]
@@ -209,7 +210,8 @@ class Tally:
                 self.sum_matrix[len(tables) - self.items, k] = 1
                 tables.append(np.where(stored > 0, self.most[k] + score, 0))
         self.tables = np.concatenate(tables).astype(np.int32) if tables else stored[:0]
-        self.slot_offsets = np.arange(len(tables), dtype=np.int32) << 16
+        # Where each slot's table starts, plus 1 for the -1 entry.
+        self.slot_offsets = np.arange(len(tables), dtype=np.int32) * len(stored) + 1
         u = len(self.units)
         self.n = np.zeros(u, dtype=np.int64)
         self.item_counts = np.zeros(u * self.items * self.top, dtype=np.int64)
@@ -361,7 +363,8 @@ class Tally:
         self.n += np.bincount(index, minlength=u)
         if not self.slot_columns:
             return
-        looked_up = self.tables[raw.view(np.uint16)[:, self.slot_columns] + self.slot_offsets]
+        clipped = np.clip(raw[:, self.slot_columns], -1, min(self.top, SMALLINT_MAX))
+        looked_up = self.tables[clipped + self.slot_offsets]
         if self.items:
             cells = self.items * self.top
             key = looked_up[:, : self.items] + (index * cells)[:, None]
