@@ -202,16 +202,25 @@ class Tally:
             low, high = lows[column[item.position]], highs[column[item.position]]
             clamped = np.where(stored > 0, np.clip(stored, low, high), 0)
             tables.append(k * self.top + clamped)
-        self.sum_matrix = np.zeros((len(self.slot_columns) - self.items, len(scales)), np.int32)
+        # Each scale's slots, as a slice of the scale slots.
+        ends = np.cumsum([len(s.positions) for s in scales]).tolist()
+        self.scale_slices = [slice(a, b) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
         for k, s in enumerate(scales):
             for reverse in s.reverse:
                 clamped = np.clip(stored, s.low, s.high)
                 score = s.low + s.high - clamped if reverse else clamped
-                self.sum_matrix[len(tables) - self.items, k] = 1
                 tables.append(np.where(stored > 0, self.most[k] + score, 0))
         self.tables = np.concatenate(tables).astype(np.int32) if tables else stored[:0]
         # Where each slot's table starts, plus 1 for the -1 entry.
         self.slot_offsets = np.arange(len(tables), dtype=np.int32) * len(stored) + 1
+        # The columns each kind of slot reads (None: all, in order, so no copy is needed).
+        every = list(range(len(self.positions)))
+        item_columns, scale_columns = (
+            self.slot_columns[: self.items],
+            self.slot_columns[self.items :],
+        )
+        self.item_columns = None if item_columns == every else item_columns
+        self.scale_columns = None if scale_columns == every else scale_columns
         u = len(self.units)
         self.n = np.zeros(u, dtype=np.int64)
         self.item_counts = np.zeros(u * self.items * self.top, dtype=np.int64)
@@ -361,16 +370,17 @@ class Tally:
         if not inside.all():  # responses of units outside the tree are left out
             index, raw = index[inside], raw[inside]
         self.n += np.bincount(index, minlength=u)
-        if not self.slot_columns:
-            return
-        clipped = np.clip(raw[:, self.slot_columns], -1, min(self.top, SMALLINT_MAX))
-        looked_up = self.tables[clipped + self.slot_offsets]
+        clipped = np.clip(raw, -1, min(self.top, SMALLINT_MAX))
         if self.items:
             cells = self.items * self.top
-            key = looked_up[:, : self.items] + (index * cells)[:, None]
+            answers = clipped if self.item_columns is None else clipped[:, self.item_columns]
+            key = self.tables[answers + self.slot_offsets[: self.items]] + (index * cells)[:, None]
             self.item_counts += np.bincount(key.ravel(), minlength=u * cells)
-        if len(self.slot_columns) > self.items:
-            codes = looked_up[:, self.items :] @ self.sum_matrix + self.code_offsets
+        if self.scale_slices:
+            answers = clipped if self.scale_columns is None else clipped[:, self.scale_columns]
+            adds = self.tables[answers + self.slot_offsets[self.items :]]
+            codes = np.stack([adds[:, part].sum(axis=1) for part in self.scale_slices], axis=1)
+            codes += self.code_offsets
             where = (index[:, None] * len(self.scale_index) + self.scale_index).ravel()
             # Float sums of a batch's integer scores stay exact (far below 2 ** 53).
             sums = np.bincount(where, self.score_of[codes].ravel(), len(self.sums))

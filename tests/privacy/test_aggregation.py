@@ -10,6 +10,7 @@ sums units up the tree; every variant of it must give the same rows.
 from __future__ import annotations
 
 import random
+import struct
 from fractions import Fraction
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 
 from service.privacy import aggregate, queries
 from service.privacy import service as release
-from service.privacy.plan import Plan
+from service.privacy.plan import ItemSpec, Plan, ScaleSpec
 from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
 
 
@@ -368,3 +369,59 @@ async def test_a_stream_cut_off_in_the_middle_of_a_row_is_refused(conn: Any) -> 
     await tally.feed(b"".join(pieces)[:-5])
     with pytest.raises(ValueError, match="middle of a row"):
         await tally.per_unit()
+
+
+def _copy_stream(rows: list[tuple[int, list[int]]]) -> bytes:
+    """A binary COPY stream of (unit_id bigint, answers smallint[]) rows, as PostgreSQL
+    writes it."""
+    out = [b"PGCOPY\n\xff\r\n\x00", struct.pack(">ii", 0, 0)]
+    for unit_id, answers in rows:
+        array = struct.pack(">iiiii", 1, 0, 21, len(answers), 1)
+        array += b"".join(struct.pack(">ih", 2, a) for a in answers)
+        out.append(struct.pack(">hiqi", 2, 8, unit_id, len(array)) + array)
+    out.append(struct.pack(">h", -1))
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_the_tally_counts_scales_over_every_answer_and_items_in_any_order(
+    seed: int,
+) -> None:
+    """Scales reading every position in order, items reading a shuffled subset: the
+    layouts the shipped instruments do not have."""
+    rng = random.Random(seed)
+    bands = [("low", 1.0, 2.5), ("mid", 2.5, 3.75), ("high", 3.75, 5.0)]
+    scales = [
+        ScaleSpec(
+            key=f"s/{k}", instrument="s", version="1", positions=[3 * k + 1, 3 * k + 2, 3 * k + 3],
+            reverse=[False, k == 1, True], low=1, high=5, required=2, bands=bands,
+        )
+        for k in range(3)
+    ]  # fmt: skip
+    positions = rng.sample(range(1, 10), 6)
+    items = [
+        ItemSpec(key=f"i/{p}", instrument="i", version="1", position=p, values=[1, 2, 3, 4, 5])
+        for p in positions
+    ]
+    definitions = _Definitions(scales, items)
+    rows = [
+        (rng.choice([10, 11, 12]), [rng.choice([0, 1, 2, 3, 4, 5, 9, -3]) for _ in range(9)])
+        for _ in range(rng.randint(50, 400))
+    ]
+    tally = aggregate.Tally(
+        aggregate.Aggregation(0, scales, items, batch_bytes=64), [10, 11, 12, 13]
+    )
+    stream = _copy_stream(rows)
+    for at in range(0, len(stream), 100):
+        await tally.feed(stream[at : at + 100])
+    expected: dict[int, dict[str, int]] = {}
+    for unit_id, answers in rows:
+        into = expected.setdefault(unit_id, {})
+        for column, value in _counted(definitions, answers).items():  # type: ignore[arg-type]
+            into[column] = into.get(column, 0) + value
+    assert {row.pop("unit_id"): row for row in await tally.per_unit()} == expected
+
+
+class _Definitions(msgspec.Struct):
+    scales: list[ScaleSpec]
+    items: list[ItemSpec]
