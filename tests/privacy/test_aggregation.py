@@ -58,13 +58,25 @@ def _counted(plan: Plan, answers: list[int]) -> dict[str, int]:
 def _reference(
     plan: Plan, units: list[dict[str, Any]], rows: list[tuple[int, list[int]]], depth: int
 ) -> dict[tuple[int | None, ...], dict[str, int]]:
+    per_unit: dict[int, dict[str, int]] = {}
+    for unit_id, answers in rows:
+        counted = _counted(plan, answers)
+        into = per_unit.setdefault(unit_id, dict.fromkeys(counted, 0))
+        for column, value in counted.items():
+            into[column] += value
+    return _up_the_tree(units, per_unit, depth)
+
+
+def _up_the_tree(
+    units: list[dict[str, Any]], per_unit: dict[int, dict[str, int]], depth: int
+) -> dict[tuple[int | None, ...], dict[str, int]]:
+    """Each unit's columns added into its own key and every ancestor's, GROUPING SETS style."""
     parent = {u["unit_id"]: u["parent_id"] for u in units}
     totals: dict[tuple[int | None, ...], dict[str, int]] = {}
-    for unit_id, answers in rows:
+    for unit_id, counted in per_unit.items():
         chain = [unit_id]
         while parent[chain[0]] is not None:
             chain.insert(0, parent[chain[0]])
-        counted = _counted(plan, answers)
         for level in range(depth + 1):
             key = tuple(chain[: level + 1]) + (None,) * (level + 1 - len(chain))
             into = totals.setdefault(key, dict.fromkeys(counted, 0))
@@ -247,24 +259,6 @@ async def _sql_per_unit(conn: Any, wave_id: int, plan: Plan) -> dict[int, dict[s
             into[f"count{k}"] += row["c"]
             into[f"sum{k}"] += row["s"]
     return out
-
-
-def _up_the_tree(
-    units: list[dict[str, Any]], per_unit: dict[int, dict[str, int]], depth: int
-) -> dict[tuple[int | None, ...], dict[str, int]]:
-    """Each unit's columns added into its own key and every ancestor's, GROUPING SETS style."""
-    parent = {u["unit_id"]: u["parent_id"] for u in units}
-    totals: dict[tuple[int | None, ...], dict[str, int]] = {}
-    for unit_id, counted in per_unit.items():
-        chain = [unit_id]
-        while parent[chain[0]] is not None:
-            chain.insert(0, parent[chain[0]])
-        for level in range(depth + 1):
-            key = tuple(chain[: level + 1]) + (None,) * (level + 1 - len(chain))
-            into = totals.setdefault(key, dict.fromkeys(counted, 0))
-            for column, value in counted.items():
-                into[column] += value
-    return totals
 
 
 def _wild_answer(rng: random.Random, low: int, high: int) -> str:
