@@ -175,6 +175,13 @@ def before_sql(depth: int, plan: Plan) -> str:
     """
 
 
+def server_cpu(pid: int) -> float:
+    """User + system CPU seconds of a local server process, from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def sorted_items(row: dict[str, Any]) -> list[tuple[str, Any]]:
     return sorted(row.items())
 
@@ -689,6 +696,28 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
         published_units=outcome.published_units,
     )
 
+    if args.cpu:
+        # CPU seconds, which load from other work inflates far less than wall time: the
+        # server process's (from /proc, so only with the server on this machine) and this
+        # process's, one run each, parallel workers off so the server's CPU is all in it.
+        await conn.execute("SET max_parallel_workers_per_gather = 0")
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        say("\nCPU seconds, one run each, no parallel workers (server process / this one):")
+        cpu: dict[str, list[float]] = {}
+        for label, step in (("count(*)", bare), ("answers pass", heap),
+                            ("answers stream", stream), ("aggregation", scan)):  # fmt: skip
+            server, mine = server_cpu(backend), time.process_time()
+            await step()
+            cpu[label] = [server_cpu(backend) - server, time.process_time() - mine]
+        await conn.execute("RESET max_parallel_workers_per_gather")
+        floor = cpu["count(*)"][0]
+        for label, (server, mine) in cpu.items():
+            say(
+                f"  {label:<16} server {server:6.2f} s ({server / floor:5.1f}x count(*))   "
+                f"this process {mine:6.2f} s   together {(server + mine) / floor:5.1f}x"
+            )
+        summary["cpu_s"] = {k: [round(x, 3) for x in v] for k, v in cpu.items()}
+
     if args.packed:
         # The packed-counter SQL pass this one replaced, once, and the same rows from both.
         former = packed.Aggregation(depth, plan.scales, plan.items)
@@ -831,6 +860,9 @@ async def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile one more release")
     parser.add_argument(
         "--packed", action="store_true", help="time the former packed-counter pass once"
+    )
+    parser.add_argument(
+        "--cpu", action="store_true", help="CPU seconds of the passes (local server only)"
     )
     parser.add_argument(
         "--before", action="store_true", help="time the former GROUPING SETS pass once"
