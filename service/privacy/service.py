@@ -195,8 +195,8 @@ async def release_wave(
         )
     await _check_people_cap(conn, wave, release_plan, charge, now)
     depth = release_plan.levels - 1
-    pass_ = aggregate.aggregation_for(depth, release_plan.scales, release_plan.items)
-    records = await aggregate.fetch_aggregates(conn, pass_, wave_id, wave.root_unit_id)
+    aggregation = aggregate.aggregation_for(depth, release_plan.scales, release_plan.items)
+    records = await aggregate.fetch_aggregates(conn, aggregation, wave_id, wave.root_unit_id)
     noisy = mechanisms.measure(measurement, vectors_from_rows(release_plan, records, depth))
     variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
     publish = Policy(

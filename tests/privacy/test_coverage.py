@@ -29,8 +29,8 @@ async def _true_aggregates(conn: Any, wave_id: int) -> tuple[Any, list[int], Any
     wave = await release._fetch_wave(conn, wave_id)
     plan, sizes = await release.build_plan(conn, wave)
     depth = plan.levels - 1
-    pass_ = aggregate.aggregation_for(depth, plan.scales, plan.items)
-    records = await aggregate.fetch_aggregates(conn, pass_, wave_id, wave.root_unit_id)
+    aggregation = aggregate.aggregation_for(depth, plan.scales, plan.items)
+    records = await aggregate.fetch_aggregates(conn, aggregation, wave_id, wave.root_unit_id)
     return plan, sizes, release.vectors_from_rows(plan, records, depth)
 
 
