@@ -704,8 +704,20 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
         backend = await conn.fetchval("SELECT pg_backend_pid()")
         say("\nCPU seconds, one run each, no parallel workers (server process / this one):")
         cpu: dict[str, list[float]] = {}
+
+        async def text_stream() -> None:  # the same rows as text: PostgreSQL's array_out
+            async def sink(data: bytes) -> None:
+                pass
+
+            await conn.copy_from_query(
+                "SELECT unit_id, answers FROM response WHERE wave_id = $1 "
+                "AND cardinality(answers) >= $2",
+                wave_id, aggregation.width, output=sink, format="text",
+            )  # fmt: skip
+
         for label, step in (("count(*)", bare), ("answers pass", heap),
-                            ("answers stream", stream), ("aggregation", scan)):  # fmt: skip
+                            ("answers stream", stream), ("stream as text", text_stream),
+                            ("aggregation", scan)):  # fmt: skip
             server, mine = server_cpu(backend), time.process_time()
             await step()
             cpu[label] = [server_cpu(backend) - server, time.process_time() - mine]
