@@ -11,12 +11,14 @@ close_wave (which shuffles the responses), and the response table is VACUUM ANAL
 
 Then, in one run, it prints:
 
-- a bare count(*) over the wave's rows, a pass reading every answers array, the release's
-  aggregation (fetch_aggregates: one pass per unit in PostgreSQL, rolled up the tree) and
-  the full release_wave (inside a transaction rolled back afterwards), in rotating order
-  over several rounds; medians and the ratios the issue sets (aggregation <= 8x the bare
-  count(*), release <= 2x the aggregation); with --before, the former GROUPING SETS pass
-  once;
+- a bare count(*) over the wave's rows, a pass reading every answers array, the bare
+  stream of the wave's (unit_id, answers) rows as a binary COPY into a sink that only
+  counts bytes, the release's aggregation (aggregate.fetch_aggregates: that stream
+  counted per unit with numpy, rolled up the tree) and the full release_wave (inside a
+  transaction rolled back afterwards), in rotating order over several rounds; medians and
+  the ratios the issue sets (aggregation <= 8x the bare count(*), release <= 2x the
+  aggregation); with --packed, the former packed-counter SQL pass once (and a check that
+  it gives the same rows); with --before, the GROUPING SETS pass before that, once;
 - where a release spends its time (the same release_wave, with timers around the steps
   it calls);
 - the peak RSS of this process (target < 300 MB: only aggregates come into Python);
@@ -45,27 +47,33 @@ import random
 import resource
 import signal
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import msgspec
 
-from service import db, migrate
-from service.config import Settings
-from service.instruments.service import sync_instruments
-from service.privacy import estimates, mechanisms, queries
-from service.privacy import service as engine
-from service.privacy.estimates import Policy, derive_rows
-from service.privacy.plan import Plan
-from service.privacy.schemas import ReleaseSummary
-from service.programs import service as programs
-from service.programs.schemas import ProgramCreate
-from service.waves import service as waves
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # bench.packed, and service without an install
+
+from bench import packed  # noqa: E402
+from service import db, migrate  # noqa: E402
+from service.config import Settings  # noqa: E402
+from service.instruments.service import sync_instruments  # noqa: E402
+from service.privacy import aggregate, estimates, mechanisms, queries  # noqa: E402
+from service.privacy import service as engine  # noqa: E402
+from service.privacy.estimates import Policy, derive_rows  # noqa: E402
+from service.privacy.plan import Plan  # noqa: E402
+from service.privacy.schemas import ReleaseSummary  # noqa: E402
+from service.programs import service as programs  # noqa: E402
+from service.programs.schemas import ProgramCreate  # noqa: E402
+from service.waves import service as waves  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 INSTRUMENTS = ["help-seeking-stigma", "openness", "workplace-support"]
@@ -165,6 +173,17 @@ def before_sql(depth: int, plan: Plan) -> str:
         FROM scored
         GROUP BY GROUPING SETS ({sets})
     """
+
+
+def server_cpu(pid: int) -> float:
+    """User + system CPU seconds of a local server process, from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def sorted_items(row: dict[str, Any]) -> list[tuple[str, Any]]:
+    return sorted(row.items())
 
 
 def with_database(url: str, name: str) -> str:
@@ -397,7 +416,7 @@ STEPS: list[tuple[str, str, Any, str]] = [
      "release_measurement"),
     ("charge", "charge (privacy map, zCDP -> epsilon)", mechanisms, "charge"),
     ("ledger_read", "list_ledger (the rolling year)", queries, "list_ledger"),
-    ("scan", "fetch_aggregates (per-unit pass, tree roll-up)", queries, "fetch_aggregates"),
+    ("scan", "fetch_aggregates (streamed pass, tree roll-up)", aggregate, "fetch_aggregates"),
     ("vectors", "vectors_from_rows (records -> block vectors)", engine, "vectors_from_rows"),
     ("noise", "measure (OpenDP noise)", mechanisms, "measure"),
     ("derive", "derive_rows (GLS + means, shares, flags)", engine, "derive_rows"),
@@ -466,7 +485,7 @@ async def utility(
     depth = plan.levels - 1
     frozen = wave.frozen.policy
     policy = Policy(frozen.min_publish_count, frozen.max_half_width)
-    records = await queries.fetch_aggregates(conn, aggregation, wave.wave_id, wave.root_unit_id)
+    records = await aggregate.fetch_aggregates(conn, aggregation, wave.wave_id, wave.root_unit_id)
     aggregates = engine.vectors_from_rows(plan, records, depth)
     del records
     # With (almost) no noise variance, the derived values are the true ones.
@@ -571,7 +590,7 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
     wave = await engine._fetch_wave(conn, wave_id)
     plan, sizes = await engine.build_plan(conn, wave)
     depth = plan.levels - 1
-    aggregation = queries.aggregation_sql(depth, plan.scales, plan.items)
+    aggregation = aggregate.aggregation_for(depth, plan.scales, plan.items)
     now = T0 + timedelta(days=3)
 
     async def bare() -> int:
@@ -582,8 +601,18 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
         count: int = await conn.fetchval(HEAP, wave_id)
         return count
 
+    async def stream() -> int:
+        received = 0
+
+        async def sink(data: bytes) -> None:
+            nonlocal received
+            received += len(data)
+
+        await queries.copy_answers(conn, wave_id, aggregation.width, sink)
+        return received
+
     async def scan() -> int:
-        return len(await queries.fetch_aggregates(conn, aggregation, wave_id, root_id))
+        return len(await aggregate.fetch_aggregates(conn, aggregation, wave_id, root_id))
 
     async def full_release() -> ReleaseSummary:
         done: ReleaseSummary = await rolled_back(
@@ -597,11 +626,15 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
     )
     await timed(bare)
     await timed(heap)
+    _, streamed = await timed(stream)
+    say(f"  the answers stream: {streamed / 1e6:.0f} MB")
     warm_scan, groups = await timed(scan)
     say(f"  warm-up aggregation {warm_scan:.2f} s ({groups} aggregate rows)")
-    seconds_of: dict[str, list[float]] = {"bare": [], "heap": [], "scan": [], "release": []}
+    seconds_of: dict[str, list[float]] = {
+        "bare": [], "heap": [], "stream": [], "scan": [], "release": [],
+    }  # fmt: skip
     steps_of: dict[str, Callable[[], Awaitable[Any]]] = {
-        "bare": bare, "heap": heap, "scan": scan, "release": full_release,
+        "bare": bare, "heap": heap, "stream": stream, "scan": scan, "release": full_release,
     }  # fmt: skip
     outcome: ReleaseSummary | None = None
     for round_ in range(args.rounds):
@@ -614,8 +647,9 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
                 outcome = result
         say(
             f"  round {round_ + 1}: count(*) {seconds_of['bare'][-1]:6.3f} s   heap pass "
-            f"{seconds_of['heap'][-1]:6.3f} s   aggregation {seconds_of['scan'][-1]:7.2f} s   "
-            f"release {seconds_of['release'][-1]:7.2f} s"
+            f"{seconds_of['heap'][-1]:6.3f} s   stream {seconds_of['stream'][-1]:6.3f} s   "
+            f"aggregation {seconds_of['scan'][-1]:7.2f} s   "
+            f"release {seconds_of['release'][-1]:7.2f} s   (load {os.getloadavg()[0]:.1f})"
         )
     assert outcome is not None  # at least one round ran
     say(
@@ -623,10 +657,13 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
         f"{outcome.units} units with a published count, epsilon {outcome.epsilon:.4f} "
         f"(rho {outcome.rho:.5f}) charged, then rolled back"
     )
-    bare_s, heap_s, scan_s, release_s = (statistics.median(seconds_of[k]) for k in seconds_of)
+    bare_s, heap_s, stream_s, scan_s, release_s = (
+        statistics.median(seconds_of[k]) for k in seconds_of
+    )
     scan_ratio, release_ratio = scan_s / bare_s, release_s / scan_s
     say(f"\n  {'bare count(*) over the wave (median)':<44} {bare_s:8.3f} s")
     say(f"  {'pass reading every answers array (median)':<44} {heap_s:8.3f} s")
+    say(f"  {'bare answers stream, COPY binary (median)':<44} {stream_s:8.3f} s")
     say(f"  {'aggregation, fetch_aggregates (median)':<44} {scan_s:8.3f} s")
     say(f"  {'full release_wave, rolled back (median)':<44} {release_s:8.3f} s")
     say(
@@ -634,6 +671,8 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
         f"{'PASS' if scan_ratio <= 8 else 'FAIL'} (target <= 8)"
     )
     say(f"  {'ratio aggregation / answers pass':<44} {scan_s / heap_s:8.2f}x")
+    say(f"  {'ratio aggregation / bare answers stream':<44} {scan_s / stream_s:8.2f}x")
+    say(f"  {'ratio bare answers stream / count(*)':<44} {stream_s / bare_s:8.2f}x")
     say(
         f"  {'ratio release / aggregation':<44} {release_ratio:8.2f}x   "
         f"{'PASS' if release_ratio <= 2 else 'FAIL'} (target <= 2)"
@@ -641,6 +680,9 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
     summary.update(
         bare_s=round(bare_s, 4),
         heap_s=round(heap_s, 4),
+        stream_s=round(stream_s, 4),
+        stream_bytes=streamed,
+        load_average=[round(x, 2) for x in os.getloadavg()],
         scan_s=round(scan_s, 3),
         release_s=round(release_s, 3),
         scan_over_bare=round(scan_ratio, 2),
@@ -654,6 +696,53 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
         published_units=outcome.published_units,
     )
 
+    if args.cpu:
+        # CPU seconds, which load from other work inflates far less than wall time: the
+        # server process's (from /proc, so only with the server on this machine) and this
+        # process's, one run each, parallel workers off so the server's CPU is all in it.
+        await conn.execute("SET max_parallel_workers_per_gather = 0")
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        say("\nCPU seconds, one run each, no parallel workers (server process / this one):")
+        cpu: dict[str, list[float]] = {}
+
+        async def text_stream() -> None:  # the same rows as text: PostgreSQL's array_out
+            async def sink(data: bytes) -> None:
+                pass
+
+            await conn.copy_from_query(
+                "SELECT unit_id, answers FROM response WHERE wave_id = $1 "
+                "AND cardinality(answers) >= $2",
+                wave_id, aggregation.width, output=sink, format="text",
+            )  # fmt: skip
+
+        for label, step in (("count(*)", bare), ("answers pass", heap),
+                            ("answers stream", stream), ("stream as text", text_stream),
+                            ("aggregation", scan)):  # fmt: skip
+            server, mine = server_cpu(backend), time.process_time()
+            await step()
+            cpu[label] = [server_cpu(backend) - server, time.process_time() - mine]
+        await conn.execute("RESET max_parallel_workers_per_gather")
+        floor = cpu["count(*)"][0]
+        for label, (server, mine) in cpu.items():
+            say(
+                f"  {label:<16} server {server:6.2f} s ({server / floor:5.1f}x count(*))   "
+                f"this process {mine:6.2f} s   together {(server + mine) / floor:5.1f}x"
+            )
+        summary["cpu_s"] = {k: [round(x, 3) for x in v] for k, v in cpu.items()}
+
+    if args.packed:
+        # The packed-counter SQL pass this one replaced, once, and the same rows from both.
+        former = packed.Aggregation(depth, plan.scales, plan.items)
+        packed_s, rows = await timed(lambda: packed.fetch_packed(conn, former, wave_id, root_id))
+        now_rows = await aggregate.fetch_aggregates(conn, aggregation, wave_id, root_id)
+        same = sorted(map(sorted_items, rows)) == sorted(map(sorted_items, now_rows))
+        say(
+            f"  {'the former packed-counter SQL pass (once)':<44} {packed_s:8.2f} s   "
+            f"{packed_s / bare_s:.0f}x count(*), {packed_s / scan_s:.1f}x this aggregation; "
+            f"same rows: {'PASS' if same else 'FAIL'}"
+        )
+        summary.update(packed_s=round(packed_s, 2), packed_same_rows=same)
+
     if args.before:
         # The GROUPING SETS pass this one replaced, once, for the record.
         before_s, _ = await timed(lambda: conn.fetch(before_sql(depth, plan), wave_id, root_id))
@@ -662,14 +751,6 @@ async def run(conn: Any, args: argparse.Namespace, summary: dict[str, Any]) -> N
             f"{before_s / bare_s:.0f}x count(*), {before_s / scan_s:.1f}x this aggregation"
         )
         summary.update(before_s=round(before_s, 2))
-
-    if args.explain:
-        # The same SQL with the values inlined: EXPLAIN cannot take asyncpg's parameters.
-        explained = aggregation.sql.replace("$1", str(int(wave_id)))
-        plan_lines = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {explained}")
-        say("\nEXPLAIN ANALYZE of the aggregation (wave inlined, so a custom plan):")
-        for line in plan_lines:
-            say("  " + line[0])
 
     steps = Steps()
     with patched(steps):
@@ -790,7 +871,10 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the tree and tendencies")
     parser.add_argument("--profile", action="store_true", help="cProfile one more release")
     parser.add_argument(
-        "--explain", action="store_true", help="EXPLAIN ANALYZE the aggregation once more"
+        "--packed", action="store_true", help="time the former packed-counter pass once"
+    )
+    parser.add_argument(
+        "--cpu", action="store_true", help="CPU seconds of the passes (local server only)"
     )
     parser.add_argument(
         "--before", action="store_true", help="time the former GROUPING SETS pass once"

@@ -18,7 +18,7 @@ from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveNotFound, WaveTransitionRefused
 from service.instruments.service import fetch_instruments_by_ids
-from service.privacy import mechanisms, plan, queries, trends
+from service.privacy import aggregate, mechanisms, plan, queries, trends
 from service.privacy.estimates import Policy, Row, derive_rows
 from service.privacy.schemas import LedgerEntry, LedgerReport, PrivacyPolicy, ReleaseSummary
 from service.scope.rules import in_subtree, sees_program
@@ -195,8 +195,8 @@ async def release_wave(
         )
     await _check_people_cap(conn, wave, release_plan, charge, now)
     depth = release_plan.levels - 1
-    sql = queries.aggregation_sql(depth, release_plan.scales, release_plan.items)
-    records = await queries.fetch_aggregates(conn, sql, wave_id, wave.root_unit_id)
+    aggregation = aggregate.aggregation_for(depth, release_plan.scales, release_plan.items)
+    records = await aggregate.fetch_aggregates(conn, aggregation, wave_id, wave.root_unit_id)
     noisy = mechanisms.measure(measurement, vectors_from_rows(release_plan, records, depth))
     variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
     publish = Policy(

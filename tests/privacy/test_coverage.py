@@ -13,7 +13,7 @@ import math
 import random
 from typing import Any
 
-from service.privacy import mechanisms, queries
+from service.privacy import aggregate, mechanisms
 from service.privacy import service as release
 from service.privacy.estimates import Policy, derive_rows
 from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
@@ -29,8 +29,8 @@ async def _true_aggregates(conn: Any, wave_id: int) -> tuple[Any, list[int], Any
     wave = await release._fetch_wave(conn, wave_id)
     plan, sizes = await release.build_plan(conn, wave)
     depth = plan.levels - 1
-    sql = queries.aggregation_sql(depth, plan.scales, plan.items)
-    records = await queries.fetch_aggregates(conn, sql, wave_id, wave.root_unit_id)
+    aggregation = aggregate.aggregation_for(depth, plan.scales, plan.items)
+    records = await aggregate.fetch_aggregates(conn, aggregation, wave_id, wave.root_unit_id)
     return plan, sizes, release.vectors_from_rows(plan, records, depth)
 
 

@@ -1,7 +1,7 @@
 """One respondent more or less changes every block by at most its stated sensitivity.
 
 This is what the stability maps in service/privacy/mechanisms.py assert to OpenDP, checked
-against the real aggregation SQL on random trees and answers, with responses filed at
+against the real aggregation pass on random trees and answers, with responses filed at
 leaves and directly under inner units.
 """
 
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service import db
-from service.privacy import queries
+from service.privacy import aggregate
 from service.privacy import service as release
 from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
 
@@ -27,8 +27,8 @@ async def _vectors(conn: Any, wave_id: int) -> tuple[Any, list[list[int]]]:
     wave = await release._fetch_wave(conn, wave_id)
     plan, _ = await release.build_plan(conn, wave)
     depth = plan.levels - 1
-    sql = queries.aggregation_sql(depth, plan.scales, plan.items)
-    records = await queries.fetch_aggregates(conn, sql, wave_id, wave.root_unit_id)
+    aggregation = aggregate.aggregation_for(depth, plan.scales, plan.items)
+    records = await aggregate.fetch_aggregates(conn, aggregation, wave_id, wave.root_unit_id)
     return plan, release.vectors_from_rows(plan, records, depth).vectors
 
 
