@@ -297,10 +297,12 @@ class TrendPoint(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: float,
-                labelledby: str, describedby: str) -> Markup:  # fmt: skip
+                labelledby: str, describedby: str,
+                rolling_label: str = "4-wave rolling mean") -> Markup:  # fmt: skip
     """A scale's mean over the released waves: a line with its 95% interval band, and the
-    rolling mean of the last four waves as a dashed second line. The y axis is zoomed to the
-    values (trend_window); its caption states the whole scale. Point labels are wave dates."""
+    rolling mean of the last waves (named by how many it pools) as a dashed second line.
+    The y axis is zoomed to the values (trend_window); its caption states the whole scale.
+    Point labels are wave dates."""
     scale_low, scale_high = low, high
     low, high = trend_window(points, low, high)
     left, right, top, bottom = 34.0, WIDTH - 14.0, 34.0, 200.0
@@ -326,7 +328,7 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
     )
     body.append(
         f'<line x1="168" y1="12" x2="188" y2="12" stroke="{ROLLING}" '
-        'stroke-width="3" stroke-dasharray="6 4"/>' + _text(193, 17, "4-wave rolling mean", size=12)
+        'stroke-width="3" stroke-dasharray="6 4"/>' + _text(193, 17, rolling_label, size=12)
     )
     for tick in _trend_ticks(low, high):
         body.append(
@@ -398,6 +400,9 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
 class BandRow(msgspec.Struct, frozen=True, kw_only=True):
     label: str
     shares: list[Stat]
+    # The whole percentages printed on the segments, when the page has made them add up to
+    # 100; else each share's own, rounded.
+    percents: list[int] | None = None
 
 
 def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[BandRow],
@@ -437,8 +442,9 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
         span = right - left
         start = 0.0
         whiskers = []
-        for share, colour in zip(row.shares, colours, strict=True):
+        for j, (share, colour) in enumerate(zip(row.shares, colours, strict=True)):
             value = max(0.0, (share.value or 0.0) / total)
+            percent = row.percents[j] if row.percents else round(value * 100)
             x0 = left + start * span
             w = value * span
             body.append(
@@ -447,7 +453,7 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
             )
             if w >= 34:
                 body.append(
-                    _text(x0 + w / 2, y + row_h / 2 + 4, f"{value * 100:.0f}%", anchor="middle",
+                    _text(x0 + w / 2, y + row_h / 2 + 4, f"{percent}%", anchor="middle",
                           fill=text_on(colour), size=12)
                 )  # fmt: skip
             if share.lower is not None and share.upper is not None and start + value < 0.999:
