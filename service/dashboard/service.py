@@ -350,9 +350,9 @@ def item_reason(counts: list[Stat], responses: Stat) -> str:
     if share <= ITEM_HALF_WIDTH_SHARE:
         return ""
     return (
-        f"{TOO_UNCERTAIN}: each answer's 95% range is about ±{share * 100:.0f} percentage "
-        f"points of the people who answered, and a question's answers are shown only within "
-        f"±{ITEM_HALF_WIDTH_SHARE * 100:.0f} points"
+        f"{TOO_UNCERTAIN} (each answer's 95% range is about ±{share * 100:.0f} percentage "
+        f"points of the people who answered; a question's answers are shown only within "
+        f"±{ITEM_HALF_WIDTH_SHARE * 100:.0f} points)"
     )
 
 
