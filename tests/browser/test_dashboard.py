@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, assert_accessible, screenshot, sign_in
 from tests.dashboard.conftest import ITEM, SAFETY, STRESS, put_rows, released_org, small_world
 from tests.factories import make_staff
 
