@@ -3,7 +3,7 @@
 Each function returns one `<svg role="img">` that names its caption and summary with
 aria-labelledby / aria-describedby; the page puts a data table next to it. Charts receive
 `Stat`s, whose numbers exist only when published: an unpublished value is drawn as a
-neutral hatched area saying "not enough responses — see parent", never as a number.
+neutral hatched area saying why it is hidden (the `Stat`'s reason), never as a number.
 
 Ids inside a chart (the hatch pattern) start with the chart's own id, so several charts
 on one page never share an id.
