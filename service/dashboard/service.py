@@ -95,6 +95,22 @@ async def _top_unit(conn: Conn, viewer: Principal, program: ProgramRow) -> Unit 
 # --- filters ----------------------------------------------------------------------------
 
 
+# A wave's epsilon is a pure function of its frozen policy, and OpenDP's privacy map takes
+# milliseconds: computed once per policy in the process (half a page's time otherwise).
+_epsilon_cache: dict[bytes, float] = {}
+
+
+def _wave_epsilon(frozen: FrozenSettings) -> float:
+    key = msgspec.json.encode(frozen.policy)
+    found = _epsilon_cache.get(key)
+    if found is None:
+        found = wave_epsilon(frozen.policy)
+        if len(_epsilon_cache) >= _CACHE_LIMIT:
+            _epsilon_cache.clear()
+        _epsilon_cache[key] = found
+    return found
+
+
 def _wave_info(row: ReleasedWaveRow) -> WaveInfo:
     frozen = msgspec.convert(row.frozen, type=FrozenSettings)
     return WaveInfo(
@@ -105,7 +121,7 @@ def _wave_info(row: ReleasedWaveRow) -> WaveInfo:
         released_at=row.released_at,
         unverified=frozen.mode == "open",
         mechanism=frozen.policy.mechanism,
-        epsilon_per_wave=wave_epsilon(frozen.policy),
+        epsilon_per_wave=_wave_epsilon(frozen),
         annual_epsilon_cap=frozen.policy.annual_epsilon_cap,
         waves_per_year=frozen.policy.waves_per_year,
         instruments=[(i.slug, i.version) for i in frozen.instruments],

@@ -259,10 +259,8 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
         shown = all(s.shown for s in stats)
         return whole_percents([s.value or 0.0 for s in stats]) if stats and shown else None
 
-    rows = [
-        BandRow(label=wave_label(w), shares=shares(s), percents=percents(shares(s)))
-        for w, s in page.history
-    ]
+    by_wave = [(w, shares(s)) for w, s in page.history]
+    rows = [BandRow(label=wave_label(w), shares=x, percents=percents(x)) for w, x in by_wave]
     colours = charts.favour_colours(len(scale.bands), scale.higher_is)
     current = page.current
     if current is not None and all(s.shown for s in shares(current)):
@@ -300,7 +298,7 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
             favourable=scale.higher_is is not None,
         ),
         columns=["Wave", *[f"{b.label} ({b.lower:g}–{b.upper:g})" for b in scale.bands]],
-        rows=[[wave_label(w), *fmt_shares(shares(s))] for w, s in page.history],
+        rows=[[wave_label(w), *fmt_shares(x)] for w, x in by_wave],
     )
 
 
