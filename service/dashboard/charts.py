@@ -344,7 +344,10 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
                 f'fill="url(#{chart_id}-hatch)" stroke="#8c959f"/>'
             )
         if i % every == 0 or i == n - 1:
-            body.append(_text(xs[i], bottom + 22, point.label, anchor="middle", fill=MUTED))
+            # The last date ends at the plot's edge, so that it is not cut off.
+            last = i == n - 1 and n > 1
+            body.append(_text(xs[i] + (12 if last else 0), bottom + 22, point.label,
+                              anchor="end" if last else "middle", fill=MUTED))  # fmt: skip
     caption = f"wave closing date · scale {scale_low:g}–{scale_high:g}"
     if (low, high) != (scale_low, scale_high):
         caption += f", shown {low:g}–{high:g}"

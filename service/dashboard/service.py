@@ -343,9 +343,10 @@ def _group(rows: Iterable[ReleaseRow]) -> dict[tuple[int, int], list[ReleaseRow]
 
 
 # A question's answers are shown when every answer's 95% range is within this share of the
-# unit's respondents (±10 percentage points): wider, and the bars say little (issue 15: a
-# unit of about 100 showed 0 / 34 / 74 / 0 / 0 with ±49 on each).
-ITEM_HALF_WIDTH_SHARE = 0.10
+# unit's respondents (±15 percentage points): wider, and the bars say little (issue 15: a
+# unit of about 100 showed 0 / 34 / 74 / 0 / 0 with ±49 on each). In the demo, the county's
+# answers are within about ±12 points and are shown; its battalions' (±21-28) are not.
+ITEM_HALF_WIDTH_SHARE = 0.15
 
 
 def item_reason(counts: list[Stat], responses: Stat) -> str:
@@ -363,7 +364,7 @@ def item_reason(counts: list[Stat], responses: Stat) -> str:
             return stat.reason or TOO_UNCERTAIN
         widest = max(widest, (stat.upper - stat.lower) / 2)
     share = widest / responses.value
-    if share <= ITEM_HALF_WIDTH_SHARE:
+    if share <= ITEM_HALF_WIDTH_SHARE + 1e-9:  # at the rule itself, up to rounding
         return ""
     return (
         f"{TOO_UNCERTAIN} (each answer's 95% range is about ±{share * 100:.0f} percentage "
