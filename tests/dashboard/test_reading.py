@@ -19,13 +19,8 @@ from service.dashboard.wording import (
     whole_percents,
 )
 from tests.dashboard.conftest import ITEM, SAFETY, World, put_rows, small_world
+from tests.dashboard.test_charts import shown as count
 from tests.dashboard.test_pages import HTML, sign_in
-
-
-def count(value: float, half: float) -> Stat:
-    return Stat(published=True, value=value, std_error=half / 1.96, lower=value - half,
-                upper=value + half)  # fmt: skip
-
 
 RESPONSES = count(108.0, 7.0)
 
@@ -92,9 +87,8 @@ def test_a_most_common_answer_is_named_only_when_its_range_lies_above_every_othe
 # --- band shares ------------------------------------------------------------------------------
 
 
-def share(value: float, half: float = 0.05) -> Stat:
-    return Stat(published=True, value=value, std_error=half / 1.96, lower=value - half,
-                upper=value + half)  # fmt: skip
+def share(value: float) -> Stat:
+    return count(value, 0.05)
 
 
 def test_band_shares_become_consistent_shares_that_add_up_to_100() -> None:
