@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from service.dashboard.items import ITEM_HALF_WIDTH_SHARE, clear_top, item_reason
 from service.dashboard.schemas import OptionInfo, Stat
-from service.dashboard.service import ITEM_HALF_WIDTH_SHARE, clear_top, item_reason
 from service.dashboard.wording import (
     consistent_shares,
     fmt_shares,
