@@ -1,6 +1,6 @@
-"""Leader dashboard under load: p50/p99 of the main pages at 32 concurrent requests.
+"""Leader dashboard: server time of every page, then p50/p99 under 32 concurrent requests.
 
-Standalone: `.venv/bin/python bench/dashboard.py [--waves 4] [--requests 640]`.
+Standalone: `.venv/bin/python bench/dashboard.py [--waves 4] [--requests 640] [--no-http]`.
 Uses MUSTER_TEST_DATABASE_URL (or postgresql://postgres@127.0.0.1:5432/postgres), creates
 its own database (dropped at the end, also on failure), applies the migrations, syncs the
 shipped instruments, and imports the demo's county fire department (3 battalions,
@@ -12,6 +12,11 @@ release_wave (epsilon 4 per wave, nothing spent on the shifts). Then it starts
 `muster serve` (Granian, the product's own command, --workers workers) on a free loopback
 port and measures, with httpx:
 
+- first, in this process, the server time of every page (overview, unit pages, questions,
+  about) through the app itself (Litestar's in-process client: middleware, guards, the
+  database and the template, no socket), against two floors measured in the same run:
+  /healthz through the same client (the framework and the client's thread hop) and the
+  bare query of the page's release rows with the raw driver (asyncpg);
 - every page alone (one request at a time): the server time of one page, plus loopback;
 - every page at --concurrency concurrent requests (default 32), --requests requests each,
 
@@ -44,8 +49,10 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import msgspec
+from litestar.testing import AsyncTestClient
 
 from service import db, demo, migrate
+from service.app import create_app
 from service.auth.secrets import hash_session_id, new_csrf_token, new_session_id
 from service.config import Settings
 from service.instruments.service import fetch_instruments_by_ids, option_range, sync_instruments
@@ -263,6 +270,102 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def page_list(org: dict[str, Any], admin: str, leader: str) -> list[tuple[str, str, str | None]]:
+    """(label, path, session) of every page measured; /healthz first, the baseline."""
+    return [
+        ("/healthz (baseline)", "/healthz", None),
+        ("overview, admin", "/dashboard", admin),
+        ("overview, leader", "/dashboard", leader),
+        ("department page, admin", f"/dashboard/units/{org['root'].unit_id}", admin),
+        ("battalion page, leader", f"/dashboard/units/{org['battalion'].unit_id}", leader),
+        ("shift page, leader", f"/dashboard/units/{org['shift'].unit_id}", leader),
+        ("department questions", f"/dashboard/units/{org['root'].unit_id}/questions", admin),
+        ("about, leader", "/dashboard/about", leader),
+    ]
+
+
+async def timed(n: int, call: Any) -> list[float]:
+    """Latencies in ms of n awaits of call(), one at a time."""
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        await call()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+async def server_times(
+    url: str, org: dict[str, Any], admin: str, leader: str, n: int, data_dir: str
+) -> list[dict[str, Any]]:
+    """Server time of every page in this process, with the two floors beside it."""
+    settings = Settings(database_url=url, data_dir=data_dir, scheduler_interval=0,
+                        pool_min_size=1, pool_max_size=4)  # fmt: skip
+    conn = await asyncpg.connect(url)
+    waves = [r["wave_id"] for r in await conn.fetch("SELECT wave_id FROM wave")]
+    battalion = org["battalion"].unit_id
+
+    async def bare_query() -> None:
+        # The unit page's own rows: every released wave of one unit, raw driver, no decoding.
+        await conn.fetch(
+            "SELECT wave_id, unit_id, statistic, value, std_error, lower, upper, published,"
+            " mechanism, noise_scale, privacy_share, instrument_version, unverified"
+            " FROM release WHERE wave_id = ANY($1::bigint[]) AND unit_id = ANY($2::bigint[])"
+            " AND statistic NOT LIKE 'item:%'",
+            waves, [battalion],
+        )  # fmt: skip
+
+    rows: list[dict[str, Any]] = []
+    try:
+        await timed(20, bare_query)
+        floor = await timed(n, bare_query)
+        app = create_app(settings)
+        async with AsyncTestClient(app, base_url="https://bench.local") as client:
+            for label, path, cookie in page_list(org, admin, leader):
+                headers = {"Accept": "text/html"}
+                if cookie:
+                    headers["Cookie"] = f"__Host-muster_session={cookie}"
+
+                async def get(path: str = path, headers: dict[str, str] = headers) -> None:
+                    response = await client.get(path, headers=headers)
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{path}: {response.status_code}")
+
+                await timed(10, get)
+                rows.append({"page": label, "path": path, "times": await timed(n, get)})
+    finally:
+        await conn.close()
+    base = rows[0]["times"]
+    say(f"\nServer time in this process, {n} requests one at a time per page (ms):\n")
+    say(f"{'page':<30}{'p50':>8}{'p99':>8}{'x healthz':>11}{'x bare query':>14}")
+    say(
+        f"{'bare release-row query':<30}{pct(floor, 0.5):>8.2f}{pct(floor, 0.99):>8.2f}"
+        f"{'':>11}{1.0:>14.1f}"
+    )
+    out = []
+    for row in rows:
+        times = row["times"]
+        out.append({
+            "page": row["page"], "path": row["path"],
+            "p50": round(pct(times, 0.5), 2), "p99": round(pct(times, 0.99), 2),
+            "ratio_healthz_p50": round(pct(times, 0.5) / pct(base, 0.5), 1),
+            "ratio_query_p50": round(pct(times, 0.5) / pct(floor, 0.5), 1),
+        })  # fmt: skip
+        say(
+            f"{row['page']:<30}{pct(times, 0.5):>8.2f}{pct(times, 0.99):>8.2f}"
+            f"{out[-1]['ratio_healthz_p50']:>11.1f}{out[-1]['ratio_query_p50']:>14.1f}"
+        )
+    pages = [r for r in out if r["path"] != "/healthz"]
+    slowest = max(pages, key=lambda r: r["p99"])
+    verdict = all(r["p99"] < TARGET_MS for r in pages)
+    say(
+        f"\nslowest page: {slowest['page']} p99 {slowest['p99']:.1f} ms server time   "
+        f"{'PASS' if verdict else 'FAIL'} (target: every page < {TARGET_MS:.0f} ms)"
+    )
+    out.insert(0, {"page": "bare release-row query", "p50": round(pct(floor, 0.5), 2),
+                   "p99": round(pct(floor, 0.99), 2)})  # fmt: skip
+    return out
+
+
 async def run(args: argparse.Namespace, summary: dict[str, Any]) -> None:
     server = os.environ.get("MUSTER_TEST_DATABASE_URL") or DEFAULT_URL
     name = f"muster_bench_{uuid.uuid4().hex[:12]}"
@@ -286,24 +389,21 @@ async def run(args: argparse.Namespace, summary: dict[str, Any]) -> None:
             f"{org['responses']:,} responses, {org['release_rows']:,} release rows "
             f"(built in {time.perf_counter() - started:.1f} s)"
         )
+        with tempfile.TemporaryDirectory(prefix="muster-bench-") as data_dir:
+            summary["server_time"] = await server_times(
+                url, org, admin_session, leader_session, args.alone, data_dir
+            )
+            summary["server_time_pass"] = all(
+                r["p99"] < TARGET_MS for r in summary["server_time"][2:]
+            )
+        if args.no_http:
+            return
         port = free_port()
         with tempfile.TemporaryDirectory(prefix="muster-bench-") as data_dir:
             process = start_server(url, port, args.workers, data_dir)
             base = f"http://127.0.0.1:{port}"
             await wait_ready(base, process)
-            pages: list[tuple[str, str, str | None]] = [
-                ("/healthz (baseline)", "/healthz", None),
-                ("overview, admin", "/dashboard", admin_session),
-                ("overview, leader", "/dashboard", leader_session),
-                ("department page, admin", f"/dashboard/units/{org['root'].unit_id}",
-                 admin_session),
-                ("battalion page, leader", f"/dashboard/units/{org['battalion'].unit_id}",
-                 leader_session),
-                ("shift page, leader", f"/dashboard/units/{org['shift'].unit_id}",
-                 leader_session),
-                ("department questions", f"/dashboard/units/{org['root'].unit_id}/questions",
-                 admin_session),
-            ]  # fmt: skip
+            pages = page_list(org, admin_session, leader_session)
             limits = httpx.Limits(max_connections=args.concurrency)
             async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
                 for _, path, cookie in pages:
@@ -391,6 +491,9 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1, help="Granian workers (MUSTER_WORKERS)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--no-http", action="store_true", help="only the in-process server times, no `serve`"
+    )
     args = parser.parse_args()
     if not 1 <= args.waves <= 12:
         parser.error("--waves must be 1 to 12")

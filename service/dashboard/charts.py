@@ -3,7 +3,7 @@
 Each function returns one `<svg role="img">` that names its caption and summary with
 aria-labelledby / aria-describedby; the page puts a data table next to it. Charts receive
 `Stat`s, whose numbers exist only when published: an unpublished value is drawn as a
-neutral hatched area saying "not enough responses — see parent", never as a number.
+neutral hatched area saying why it is hidden (the `Stat`'s reason), never as a number.
 
 Ids inside a chart (the hatch pattern) start with the chart's own id, so several charts
 on one page never share an id.
@@ -298,10 +298,12 @@ class TrendPoint(msgspec.Struct, frozen=True, kw_only=True):
 
 def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: float,
                 labelledby: str, describedby: str,
-                marks: Sequence[tuple[float, str]] = ()) -> Markup:  # fmt: skip
+                marks: Sequence[tuple[float, str]] = (),
+                rolling_label: str = "4-wave rolling mean") -> Markup:  # fmt: skip
     """A scale's mean over the released waves: a line with its 95% interval band, and the
-    rolling mean of the last four waves as a dashed second line. The y axis is zoomed to the
-    values (trend_window); its caption states the whole scale. Point labels are wave dates."""
+    rolling mean of the last waves (named by how many it pools) as a dashed second line.
+    The y axis is zoomed to the values (trend_window); its caption states the whole scale.
+    Point labels are wave dates."""
     scale_low, scale_high = low, high
     low, high = trend_window(points, low, high)
     left, right, top, bottom = 34.0, WIDTH - 14.0, 34.0, 200.0
@@ -327,7 +329,7 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
     )
     body.append(
         f'<line x1="168" y1="12" x2="188" y2="12" stroke="{ROLLING}" '
-        'stroke-width="3" stroke-dasharray="6 4"/>' + _text(193, 17, "4-wave rolling mean", size=12)
+        'stroke-width="3" stroke-dasharray="6 4"/>' + _text(193, 17, rolling_label, size=12)
     )
     for tick in _trend_ticks(low, high):
         body.append(
@@ -343,7 +345,10 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
                 f'fill="url(#{chart_id}-hatch)" stroke="#8c959f"/>'
             )
         if i % every == 0 or i == n - 1:
-            body.append(_text(xs[i], bottom + 22, point.label, anchor="middle", fill=MUTED))
+            # The last date ends at the plot's edge, so that it is not cut off.
+            last = i == n - 1 and n > 1
+            body.append(_text(xs[i] + (12 if last else 0), bottom + 22, point.label,
+                              anchor="end" if last else "middle", fill=MUTED))  # fmt: skip
     caption = f"wave closing date · scale {scale_low:g}–{scale_high:g}"
     if (low, high) != (scale_low, scale_high):
         caption += f", shown {low:g}–{high:g}"
@@ -420,6 +425,9 @@ def _action_marks(marks: Sequence[tuple[float, str]], xs: Sequence[float], top: 
 class BandRow(msgspec.Struct, frozen=True, kw_only=True):
     label: str
     shares: list[Stat]
+    # The whole percentages printed on the segments, when the page has made them add up to
+    # 100; else each share's own, rounded.
+    percents: list[int] | None = None
 
 
 def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[BandRow],
@@ -459,8 +467,9 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
         span = right - left
         start = 0.0
         whiskers = []
-        for share, colour in zip(row.shares, colours, strict=True):
+        for j, (share, colour) in enumerate(zip(row.shares, colours, strict=True)):
             value = max(0.0, (share.value or 0.0) / total)
+            percent = row.percents[j] if row.percents else round(value * 100)
             x0 = left + start * span
             w = value * span
             body.append(
@@ -469,7 +478,7 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
             )
             if w >= 34:
                 body.append(
-                    _text(x0 + w / 2, y + row_h / 2 + 4, f"{value * 100:.0f}%", anchor="middle",
+                    _text(x0 + w / 2, y + row_h / 2 + 4, f"{percent}%", anchor="middle",
                           fill=text_on(colour), size=12)
                 )  # fmt: skip
             if share.lower is not None and share.upper is not None and start + value < 0.999:

@@ -211,6 +211,20 @@ async def list_release_rows(
     return [_release(r) for r in rows]
 
 
+async def list_waves_with_rows(conn: Conn, wave_ids: Sequence[int], unit_id: int) -> set[int]:
+    """The waves among these whose release covered the unit (a release writes a response
+    count row for every unit it covers)."""
+    rows = await conn.fetch(
+        """
+        SELECT wave_id FROM release
+        WHERE wave_id = ANY($1::bigint[]) AND unit_id = $2 AND statistic = 'responses'
+        """,
+        list(wave_ids),
+        unit_id,
+    )
+    return {r["wave_id"] for r in rows}
+
+
 async def fetch_has_published_items(conn: Conn, wave_id: int, unit_id: int) -> bool:
     """Whether the wave published any item histogram for the unit."""
     return await _has_published(conn, wave_id, unit_id, "item:%")

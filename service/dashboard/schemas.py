@@ -144,6 +144,9 @@ class UnitStats(msgspec.Struct, frozen=True, kw_only=True):
     bands: dict[str, dict[str, Stat]]
     # The reason shown for a statistic the release does not have for this unit.
     missing: Stat = UNPUBLISHED
+    # How many waves the rolling means of this wave pool: this one and the released waves
+    # before it (up to the release's window) in which the unit was measured.
+    rolling_waves: int = 0
 
     def mean(self, key: str) -> Stat:
         return self.means.get(key, self.missing)
@@ -155,7 +158,14 @@ class UnitStats(msgspec.Struct, frozen=True, kw_only=True):
 
 class ItemHistogram(msgspec.Struct, frozen=True, kw_only=True):
     item: ItemInfo
+    # Every count unpublished (with the reason) when the distribution is not shown.
     counts: list[tuple[OptionInfo, Stat]]
+    shown: bool = True
+    # Why the distribution is not shown; "" when it is.
+    reason: str = ""
+    # The most common answer, only when the intervals support it: its interval lies above
+    # every other answer's. None otherwise.
+    top: OptionInfo | None = None
 
 
 class Context(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,7 +13,7 @@ unpublished values are dropped here, before any page sees them (`schemas.stat_of
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 import msgspec
 
@@ -21,8 +21,10 @@ from service.actions.schemas import Action
 from service.actions.service import ACTION_ROLES, list_unit_actions
 from service.auth.principal import Principal
 from service.dashboard import queries
+from service.dashboard.items import clear_top, item_reason
 from service.dashboard.queries import ProgramRow, ReleasedWaveRow, ReleaseRow
 from service.dashboard.schemas import (
+    TOO_UNCERTAIN,
     BandInfo,
     Context,
     ItemHistogram,
@@ -48,6 +50,7 @@ from service.errors import (
 from service.instruments.schemas import Instrument
 from service.instruments.service import fetch_instrument, option_range
 from service.privacy.mechanisms import wave_epsilon
+from service.privacy.trends import ROLLING_WAVES
 from service.scope.rules import in_subtree, sees_program, sees_unit, visible_root
 from service.units.schemas import Unit
 from service.waves.schemas import FrozenSettings
@@ -94,6 +97,22 @@ async def _top_unit(conn: Conn, viewer: Principal, program: ProgramRow) -> Unit 
 # --- filters ----------------------------------------------------------------------------
 
 
+# A wave's epsilon is a pure function of its frozen policy, and OpenDP's privacy map takes
+# milliseconds: computed once per policy in the process (half a page's time otherwise).
+_epsilon_cache: dict[bytes, float] = {}
+
+
+def _wave_epsilon(frozen: FrozenSettings) -> float:
+    key = msgspec.json.encode(frozen.policy)
+    found = _epsilon_cache.get(key)
+    if found is None:
+        found = wave_epsilon(frozen.policy)
+        if len(_epsilon_cache) >= _CACHE_LIMIT:
+            _epsilon_cache.clear()
+        _epsilon_cache[key] = found
+    return found
+
+
 def _wave_info(row: ReleasedWaveRow) -> WaveInfo:
     frozen = msgspec.convert(row.frozen, type=FrozenSettings)
     return WaveInfo(
@@ -104,7 +123,7 @@ def _wave_info(row: ReleasedWaveRow) -> WaveInfo:
         released_at=row.released_at,
         unverified=frozen.mode == "open",
         mechanism=frozen.policy.mechanism,
-        epsilon_per_wave=wave_epsilon(frozen.policy),
+        epsilon_per_wave=_wave_epsilon(frozen),
         annual_epsilon_cap=frozen.policy.annual_epsilon_cap,
         waves_per_year=frozen.policy.waves_per_year,
         instruments=[(i.slug, i.version) for i in frozen.instruments],
@@ -259,7 +278,12 @@ def _display_count(stat: Stat) -> Stat:
 
 
 def _unit_stats(
-    unit: Unit, wave_id: int, rows: Iterable[ReleaseRow], *, see_parent: bool
+    unit: Unit,
+    wave_id: int,
+    rows: Iterable[ReleaseRow],
+    *,
+    see_parent: bool,
+    rolling_waves: int = 0,
 ) -> UnitStats:
     """A unit's released values in one wave; `see_parent` when the viewer may see its parent,
     so that a hidden value can point there."""
@@ -299,7 +323,18 @@ def _unit_stats(
     return UnitStats(
         unit=unit, wave_id=wave_id, responses=responses, means=means, trends=trends,
         rolling=rolling, counts=counts, bands=bands, missing=missing,
+        rolling_waves=rolling_waves,
     )  # fmt: skip
+
+
+def _pooled(waves: list[WaveInfo], wave_id: int, present: Container[int]) -> int:
+    """How many waves the rolling means of `wave_id` pool, as the release computed them:
+    that wave and those of the ROLLING_WAVES - 1 released waves before it in which the unit
+    has rows (service/privacy/trends.py)."""
+    ids = [w.wave_id for w in waves]
+    index = ids.index(wave_id)
+    before = ids[max(0, index - (ROLLING_WAVES - 1)) : index]
+    return 1 + sum(1 for w in before if w in present)
 
 
 def _group(rows: Iterable[ReleaseRow]) -> dict[tuple[int, int], list[ReleaseRow]]:
@@ -309,14 +344,30 @@ def _group(rows: Iterable[ReleaseRow]) -> dict[tuple[int, int], list[ReleaseRow]
     return grouped
 
 
-def _histograms(items: list[ItemInfo], rows: Iterable[ReleaseRow]) -> list[ItemHistogram]:
+def _histograms(
+    items: list[ItemInfo], rows: Iterable[ReleaseRow], responses: Stat
+) -> list[ItemHistogram]:
     by_stat = {r.statistic: r for r in rows if r.statistic.startswith("item:")}
     out: list[ItemHistogram] = []
     for item in items:
         counts = [(o, stat_of(by_stat.get(f"item:{item.key}:{o.value}"))) for o in item.options]
         # Only items the release published for this unit (the top levels, enough responses).
-        if any(stat.shown for _, stat in counts):
-            out.append(ItemHistogram(item=item, counts=counts))
+        if not any(stat.shown for _, stat in counts):
+            continue
+        reason = item_reason([s for _, s in counts], responses)
+        if reason:
+            # No number of a hidden distribution reaches a page.
+            hidden = Stat(published=False, reason=TOO_UNCERTAIN)
+            out.append(ItemHistogram(item=item, counts=[(o, hidden) for o, _ in counts],
+                                     shown=False, reason=reason))  # fmt: skip
+            continue
+        out.append(
+            ItemHistogram(
+                item=item,
+                counts=[(o, _display_count(s)) for o, s in counts],
+                top=clear_top(counts),
+            )
+        )
     return out
 
 
@@ -337,11 +388,15 @@ async def overview(
         await queries.list_release_rows(conn, [context.wave.wave_id], [u.unit_id for u in units])
     )
     wave_id = context.wave.wave_id
+    measured = await queries.list_waves_with_rows(
+        conn, [w.wave_id for w in context.waves], context.top.unit_id
+    )
     # The top unit's parent is outside the viewer's scope; its children's parent is the top.
     stats = [
-        _unit_stats(u, wave_id, grouped.get((wave_id, u.unit_id), []), see_parent=i > 0)
+        _unit_stats(u, wave_id, grouped.get((wave_id, u.unit_id), []), see_parent=i > 0,
+                    rolling_waves=_pooled(context.waves, wave_id, measured) if i == 0 else 0)
         for i, u in enumerate(units)
-    ]
+    ]  # fmt: skip
     return Overview(
         context=context,
         top=stats[0],
@@ -436,8 +491,10 @@ async def unit_page(
 
     # A release writes a row for every unit it covers: a unit without rows in a wave (added
     # after it) is absent from that wave, not short of responses.
+    measured = {w for w, _ in mine}
     history = [(w, _unit_stats(unit, w.wave_id, mine[(w.wave_id, unit.unit_id)],
-                               see_parent=see_parent))
+                               see_parent=see_parent,
+                               rolling_waves=_pooled(context.waves, w.wave_id, measured)))
                for w in context.waves if (w.wave_id, unit.unit_id) in mine]  # fmt: skip
     current = next((s for w, s in history if w.wave_id == wave.wave_id), None)
     if current is None:
@@ -484,7 +541,7 @@ async def unit_questions(
     if not rows:
         return msgspec.structs.replace(_empty(context, unit, breadcrumb), absent=True)
     current = _unit_stats(unit, wave.wave_id, rows, see_parent=unit.unit_id != context.top.unit_id)
-    items = _histograms(await _items(conn, wave), rows)
+    items = _histograms(await _items(conn, wave), rows, current.responses)
     return msgspec.structs.replace(
         _empty(context, unit, breadcrumb), current=current, items=items, has_items=bool(items)
     )

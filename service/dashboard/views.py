@@ -27,22 +27,24 @@ from service.dashboard.schemas import (
     WaveInfo,
 )
 from service.dashboard.wording import (
-    NOT_ENOUGH,
     change_arrow,
     change_direction,
     change_verdict,
+    consistent_shares,
     fmt_change,
     fmt_count,
     fmt_mean,
     fmt_se,
-    fmt_share,
+    fmt_shares,
     hidden,
     meaning,
     participation,
     plain,
     rate_range,
+    rolling_label,
     wave_date,
     wave_label,
+    whole_percents,
 )
 from service.units.schemas import Unit
 
@@ -220,20 +222,37 @@ def trend_figure(
         summary += f" Wave(s) {', '.join(missing)}: not shown; the table says why."
     summary += marks_summary(effects, scale.key)
     marks = marks_for(effects, [w for w, _ in page.history], scale.key)
+    # The dashed line is named by how many waves its latest point pools ("3-wave mean").
+    pooled = page.history[-1][1].rolling_waves if page.history else 0
+    label = rolling_label(pooled)
+
+    def rolling_cell(s: UnitStats) -> str:
+        if scale.key not in s.rolling:
+            return "—"
+        text = fmt_mean(s.rolling[scale.key])
+        return text if s.rolling_waves == pooled else f"{text}, {s.rolling_waves} waves"
+
     return Figure(
         id=chart_id,
         title=f"{scale.name} over time",
         summary=summary,
         svg=charts.trend_chart(
-            chart_id, points, scale.low, scale.high, title_id, summary_id, marks
+            chart_id,
+            points,
+            scale.low,
+            scale.high,
+            title_id,
+            summary_id,
+            marks,
+            rolling_label=label,
         ),
-        columns=["Wave", "Mean (95% range)", "Change since the wave before", "4-wave rolling mean"],
+        columns=["Wave", "Mean (95% range)", "Change since the wave before", label],
         rows=[
             [
                 wave_label(w),
                 fmt_mean(s.mean(scale.key)),
                 fmt_change(s.trend(scale.key), None) if s.trend(scale.key) else "—",
-                fmt_mean(s.rolling[scale.key]) if scale.key in s.rolling else "—",
+                rolling_cell(s),
             ]
             for w, s in page.history
         ],
@@ -246,9 +265,15 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
 
     def shares(stats: UnitStats) -> list[Stat]:
         found = stats.bands.get(scale.key, {})
-        return [found.get(b.id, stats.missing) for b in scale.bands]
+        # Consistent shares: they add up to 100% (post-processing of the released ones).
+        return consistent_shares([found.get(b.id, stats.missing) for b in scale.bands])
 
-    rows = [BandRow(label=wave_label(w), shares=shares(s)) for w, s in page.history]
+    def percents(stats: list[Stat]) -> list[int] | None:
+        shown = all(s.shown for s in stats)
+        return whole_percents([s.value or 0.0 for s in stats]) if stats and shown else None
+
+    by_wave = [(w, shares(s)) for w, s in page.history]
+    rows = [BandRow(label=wave_label(w), shares=x, percents=percents(x)) for w, x in by_wave]
     colours = charts.favour_colours(len(scale.bands), scale.higher_is)
     current = page.current
     if current is not None and all(s.shown for s in shares(current)):
@@ -257,11 +282,15 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
             f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
             f"{wave_label(page.context.wave) if page.context.wave else 'This wave'}: "
             + "; ".join(
-                f"{b.label} {fmt_share(s)}"
-                for b, s in zip(scale.bands, shares(current), strict=True)
+                f"{b.label} {text}"
+                for b, text in zip(scale.bands, fmt_shares(shares(current)), strict=True)
             )
-            + "."
+            + ". The shares are adjusted to add up to 100% after the noise, from the released "
+            "values alone."
         )
+        mean = current.mean(scale.key)
+        if not mean.shown:
+            summary += f" The mean of {scale.name} is not shown in this wave: {hidden(mean)}."
     else:
         summary = (
             f"{meaning(scale)}"
@@ -282,7 +311,7 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
             favourable=scale.higher_is is not None,
         ),
         columns=["Wave", *[f"{b.label} ({b.lower:g}–{b.upper:g})" for b in scale.bands]],
-        rows=[[wave_label(w), *[fmt_share(x) for x in shares(s)]] for w, s in page.history],
+        rows=[[wave_label(w), *fmt_shares(x)] for w, x in by_wave],
     )
 
 
@@ -324,15 +353,20 @@ def comparison_figure(chart_id: str, page: UnitPage, scales: list[ScaleInfo]) ->
 def item_figure(chart_id: str, histogram: ItemHistogram, unit: Unit) -> Figure:
     title_id, summary_id = _ids(chart_id)
     rows = [CountRow(label=o.label, stat=s) for o, s in histogram.counts]
-    shown = [(o, s) for o, s in histogram.counts if s.shown and s.value is not None]
-    if shown:
-        top_option, top_stat = max(shown, key=lambda p: p[1].value or 0.0)
+    if not histogram.shown:
+        summary = f"How people in {unit.name} answered is not shown: {histogram.reason}."
+    elif histogram.top is not None:
+        top = next(s for o, s in histogram.counts if o is histogram.top)
         summary = (
             f"How people in {unit.name} answered (noisy counts with 95% ranges). "
-            f"Most common answer: {top_option.label}, {fmt_count(top_stat)}."
+            f"Most common answer: {histogram.top.label}, {fmt_count(top)}; its range lies "
+            "above every other answer's."
         )
     else:
-        summary = f"{NOT_ENOUGH}."
+        summary = (
+            f"How people in {unit.name} answered (noisy counts with 95% ranges). "
+            "No answer is clearly the most common: the ranges of the top answers overlap."
+        )
     return Figure(
         id=chart_id,
         title=histogram.item.text,
@@ -357,6 +391,8 @@ class ScoreLine(msgspec.Struct, frozen=True, kw_only=True):
     # ▲ / ▼ beside the flag's words.
     arrow: str
     rolling: str
+    # The rolling mean's name: how many waves it pools ("3-wave mean").
+    rolling_label: str
 
 
 def score_lines(
@@ -382,6 +418,7 @@ def score_lines(
                 flag=change_direction(change, scale.higher_is),
                 arrow=change_arrow(change),
                 rolling=fmt_mean(rolling) if rolling is not None else "—",
+                rolling_label=rolling_label(stats.rolling_waves),
             )
         )
     return out

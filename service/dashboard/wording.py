@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from service.dashboard import charts
 from service.dashboard.schemas import ScaleInfo, Stat, WaveInfo
+from service.privacy.trends import ROLLING_WAVES
 
 NOT_ENOUGH = charts.NOT_ENOUGH
 MINUS = "\u2212"
@@ -54,6 +55,60 @@ def fmt_share(stat: Stat) -> str:
     if stat.lower is None or stat.upper is None:
         return text
     return f"{text} ({stat.lower * 100:.0f}–{stat.upper * 100:.0f}%)"
+
+
+def consistent_shares(stats: list[Stat]) -> list[Stat]:
+    """Released shares of one partition (a scale's bands) as shares that add up to 1: each
+    clamped at 0 and divided by their sum, its interval scaled alike. Post-processing of
+    released values only. Unchanged unless every share is shown."""
+    if not stats or not all(s.shown and s.value is not None for s in stats):
+        return stats
+    total = sum(max(s.value or 0.0, 0.0) for s in stats)
+    if total <= 0:
+        return stats
+
+    def scaled(v: float | None) -> float | None:
+        return None if v is None else min(max(v, 0.0) / total, 1.0)
+
+    return [
+        Stat(published=True, value=scaled(s.value), std_error=s.std_error,
+             lower=scaled(s.lower), upper=scaled(s.upper))
+        for s in stats
+    ]  # fmt: skip
+
+
+def whole_percents(values: list[float]) -> list[int]:
+    """Shares (adding up to 1) as whole percentages that add up to exactly 100: each rounded
+    down, the points left over going to the largest remainders."""
+    exact = [v * 100 for v in values]
+    out = [int(x) for x in exact]
+    order = sorted(range(len(exact)), key=lambda i: out[i] - exact[i])
+    for i in order[: max(0, 100 - sum(out))]:
+        out[i] += 1
+    return out
+
+
+def fmt_shares(stats: list[Stat]) -> list[str]:
+    """A partition's shares for a table: consistent shares whose percentages add up to 100
+    when every one is shown, else each share alone (or why it is hidden)."""
+    shares = consistent_shares(stats)
+    if shares is stats:
+        return [fmt_share(s) for s in stats]
+    percents = whole_percents([s.value or 0.0 for s in shares])
+    return [
+        f"{p}% ({(s.lower or 0.0) * 100:.0f}–{(s.upper or 0.0) * 100:.0f}%)"
+        if s.lower is not None and s.upper is not None
+        else f"{p}%"
+        for p, s in zip(percents, shares, strict=True)
+    ]
+
+
+def rolling_label(waves: int) -> str:
+    """The rolling mean named by how many waves it pools ("3-wave mean") until it pools the
+    release's whole window."""
+    if waves >= ROLLING_WAVES:
+        return f"{ROLLING_WAVES}-wave rolling mean"
+    return f"{waves}-wave mean" if waves > 1 else "Rolling mean"
 
 
 def fmt_change(stat: Stat | None, previous: WaveInfo | None) -> str:

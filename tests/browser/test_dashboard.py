@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
-from tests.dashboard.conftest import SAFETY, STRESS, put_rows, released_org, small_world
+from tests.browser.conftest import PHONE, assert_accessible, screenshot, sign_in
+from tests.dashboard.conftest import ITEM, SAFETY, STRESS, put_rows, released_org, small_world
 from tests.factories import make_staff
 
 
@@ -50,7 +50,10 @@ def test_a_leader_signs_in_and_drills_into_a_unit(
     assert_accessible(page)
     screenshot(page, f"dashboard-unit-{device}")
 
-    # The filters are a plain form: the older wave is one choice and one button away.
+    # The filters are a plain form: the older wave is one choice and one button away (on a
+    # phone, behind the line that folds them away).
+    if device == "phone":
+        page.get_by_text("Change program, wave or scale").click()
     waves = page.get_by_label("Wave", exact=True)
     waves.select_option(label=waves.locator("option").last.inner_text())
     page.get_by_role("button", name="Show", exact=True).click()
@@ -93,3 +96,70 @@ def test_a_rising_stress_scale_reads_worse_without_relying_on_colour(
     assert "More favourable" in page.locator(".heat-legend").inner_text()
     assert_accessible(page)
     screenshot(page, f"dashboard-direction-{device}")
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_the_first_screen_shows_the_unit_the_wave_and_the_scores(
+    live_server: str, seed: Any, request: pytest.FixtureRequest, device: str
+) -> None:
+    """Readable in 30 seconds (issue 15): on a phone the filters fold away so that the unit,
+    the wave and the scores table are on the first screen; a desktop shows the filters open.
+    The rolling mean is named by how many waves it covers; the questions page shows an item's
+    answers only where their ranges are readable, and says why where not."""
+    context = request.getfixturevalue(device)
+    world = seed(small_world)
+    north = world.unit["north"]
+
+    async def wide_items(conn: Any) -> None:
+        await put_rows(conn, world.org.wave_ids[1], north["unit_id"], {
+            f"item:{ITEM}:{i + 1}": (v, 49.0, True)
+            for i, v in enumerate((0.0, 34.0, 74.0, 0.0, 0.0))
+        })  # fmt: skip
+
+    seed(wide_items)
+    leader = seed(lambda conn: make_staff(conn, role="leader", unit=world.unit["root"]))
+    page = context.new_page()
+    sign_in(page, live_server, leader)
+    page.goto(live_server + "/dashboard")
+
+    first_screen = PHONE["height"] if device == "phone" else 900
+    heading = page.get_by_role("heading", level=1)
+    assert heading.inner_text() == "Metro Fire Department"
+    note = page.locator(".release-note").first
+    assert "Wave 2" in note.inner_text()
+    scores = page.locator("table.scores")
+    for element in (heading, note, scores):
+        box = element.bounding_box()
+        assert box is not None and box["y"] < first_screen, element
+    screenshot(page, f"dashboard-first-screen-{device}")
+    waves = page.get_by_label("Wave", exact=True)
+    if device == "phone":
+        assert not waves.is_visible()
+        summary = page.get_by_text("Change program, wave or scale")
+        assert "now: wave 2, all scales" in summary.inner_text()
+        summary.click()
+    assert waves.is_visible()
+    # Two released waves: the rolling mean covers two, and says so.
+    assert "2-wave mean" in scores.locator("thead").inner_text()
+    assert_accessible(page)
+
+    page.goto(f"{live_server}/dashboard/units/{world.unit['root']['unit_id']}")
+    legend = page.locator("figure.chart", has_text="over time").first.locator("svg")
+    assert "2-wave mean" in (legend.text_content() or "")
+    assert "4-wave rolling mean" not in page.content()
+    assert_accessible(page)
+
+    page.goto(f"{live_server}/dashboard/units/{world.unit['root']['unit_id']}/questions")
+    shown = page.locator("figure.chart", has_text="going through a rough time")
+    assert "No answer is clearly the most common" in shown.inner_text()
+    shown.get_by_text("Show the numbers as a table").click()
+    assert "41 (36–46)" in shown.locator("table").inner_text()
+    assert_accessible(page)
+    screenshot(page, f"dashboard-questions-shown-{device}")
+
+    page.goto(f"{live_server}/dashboard/units/{north['unit_id']}/questions")
+    hidden = page.locator("figure.chart", has_text="going through a rough time")
+    assert "is not shown: too uncertain to show" in hidden.inner_text()
+    assert "74 (" not in page.content()
+    assert_accessible(page)
+    screenshot(page, f"dashboard-questions-hidden-{device}")
