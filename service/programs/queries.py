@@ -9,8 +9,8 @@ import msgspec
 
 from service.db import Conn
 from service.db import to_struct as _to
-from service.programs.schemas import Mode
 from service.scope.queries import subtree
+from service.waves.schemas import Mode
 
 _PROGRAM_COLUMNS = """
     p.program_id, p.name, p.root_unit_id, u.path AS root_unit_path, p.cadence, p.open_window,
