@@ -39,6 +39,7 @@ from service.programs.schemas import (
 from service.scope.rules import sees_program, visible_root
 from service.scope.service import program_not_found, resolve_unit
 from service.waves import queries as wave_queries
+from service.waves import service as waves
 from service.waves.calendar import (
     MAX_DURATION_DAYS,
     Duration,
@@ -46,19 +47,9 @@ from service.waves.calendar import (
     longest,
     parse_duration,
     shortest,
-    wave_times,
 )
 
 S = TypeVar("S", bound=msgspec.Struct)
-
-
-def program_wave_times(program: queries.ProgramRow, seq: int) -> tuple[datetime, datetime]:
-    return wave_times(
-        program.starts_at,
-        parse_duration(program.cadence, "cadence"),
-        parse_duration(program.open_window, "window"),
-        seq,
-    )
 
 
 # --- who sees what ----------------------------------------------------------------------
@@ -270,7 +261,7 @@ async def _assemble(conn: Conn, rows: list[queries.ProgramRow]) -> list[Program]
         item.program_id: NextWave(
             wave_id=item.wave_id, seq=item.seq, opens_at=item.opens_at, closes_at=item.closes_at
         )
-        for item in await queries.list_next_waves(conn, ids)
+        for item in await wave_queries.list_next_waves(conn, ids)
     }
     return [
         Program(
@@ -352,10 +343,7 @@ async def create_program(
     await queries.insert_pinned_instruments(
         conn, program_id, [i.instrument_id for i in checked.instruments]
     )
-    opens_at, closes_at = wave_times(
-        data.starts_at, parse_duration(data.cadence), parse_duration(data.window), 1
-    )
-    await wave_queries.insert_wave(conn, program_id, 1, opens_at, closes_at)
+    await waves.schedule_first_wave(conn, program_id, data.starts_at, data.cadence, data.window)
     await insert_audit(
         conn,
         actor,
@@ -482,10 +470,7 @@ async def update_program(
             await queries.insert_pinned_instruments(conn, program_id, repinned)
             if "instruments" not in changed:
                 changed.append("instruments")
-        cadence_d, window_d = parse_duration(cadence), parse_duration(window)
-        for wave in await wave_queries.list_scheduled_waves(conn, program_id):
-            opens_at, closes_at = wave_times(starts_at, cadence_d, window_d, wave.seq)
-            await wave_queries.update_wave_schedule(conn, wave.wave_id, opens_at, closes_at)
+        await waves.reschedule_waves(conn, program_id, starts_at, cadence, window)
     if changed:
         await insert_audit(
             conn, actor, "program.updated", {"program_id": program_id, "fields": changed}
