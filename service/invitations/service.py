@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal, NamedTuple
 
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.config import Settings
 from service.db import Conn

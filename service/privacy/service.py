@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveNotFound, WaveTransitionRefused

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import msgspec
 
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import (

@@ -22,7 +22,7 @@ import asyncpg
 import msgspec
 
 from service import db
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import CloseWaiting, ProgramNotFound, WaveNotFound, WaveTransitionRefused
