@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service import metrics
 from service.config import Settings
+from service.metrics import controller as metrics
 from tests.export.conftest import released_history, wired_app
 from tests.factories import make_staff, make_token, make_unit
 

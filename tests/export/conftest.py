@@ -18,11 +18,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from service import metrics, ratelimit_tokens
+from service import ratelimit_tokens
 from service.app import create_app
 from service.config import Settings
 from service.db import Conn
 from service.export import controller as export_controller
+from service.metrics import controller as metrics
 from service.privacy import service as release
 from service.waves import service as waves
 from tests.factories import T0, add_responses, open_wave_on, random_answers, wave_items

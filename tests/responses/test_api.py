@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service import metrics
 from service.invitations.codes import group, normalise
+from service.metrics import controller as metrics
 from service.responses import queries
 from service.responses import service as responses
 from service.responses.controller import parse_urlencoded
