@@ -11,7 +11,7 @@ import msgspec
 from service.db import Conn
 from service.db import to_struct as _to
 from service.scope.queries import program_in_scope
-from service.waves.schemas import FrozenInstrument, Mode, WaveStatus
+from service.waves.schemas import FrozenInstrument, FrozenSettings, Mode, WaveStatus
 
 _WAVE_COLUMNS = """
     w.wave_id, w.program_id, p.name AS program_name, w.seq, w.status, w.opens_at, w.closes_at,
@@ -117,6 +117,44 @@ async def list_waves(conn: Conn, program_ids: list[int]) -> list[WaveRow]:
         program_ids,
     )
     return [_to(row, WaveRow) for row in rows]
+
+
+class WaveForRelease(msgspec.Struct, frozen=True):
+    """What privacy needs of a wave to release it (privacy.service.release_wave)."""
+
+    wave_id: int
+    program_id: int
+    seq: int
+    status: str
+    root_unit_id: int
+    frozen: FrozenSettings | None
+
+
+async def fetch_wave_for_release(conn: Conn, wave_id: int) -> WaveForRelease | None:
+    row = await conn.fetchrow(
+        """
+        SELECT w.wave_id, w.program_id, w.seq, w.status, p.root_unit_id, w.frozen
+        FROM wave w JOIN program p USING (program_id)
+        WHERE w.wave_id = $1
+        """,
+        wave_id,
+    )
+    return None if row is None else _to(row, WaveForRelease)
+
+
+async def fetch_survey_key(conn: Conn, wave_id: int) -> str | None:
+    survey_key: str | None = await conn.fetchval(
+        "SELECT survey_key FROM wave WHERE wave_id = $1", wave_id
+    )
+    return survey_key
+
+
+async def list_wave_instrument_ids(conn: Conn, wave_id: int) -> list[int]:
+    """The instruments the wave fixed when it opened, in order."""
+    rows = await conn.fetch(
+        "SELECT instrument_id FROM wave_instrument WHERE wave_id = $1 ORDER BY position", wave_id
+    )
+    return [row["instrument_id"] for row in rows]
 
 
 async def list_visible_waves(conn: Conn, scope_path: str | None) -> list[WaveRow]:
@@ -345,6 +383,13 @@ async def try_lock_wave_storage(conn: Conn, wave_id: int) -> bool:
         FORGET_LOCK_KEY,
         wave_id,
     )
+    return locked
+
+
+async def try_lock_for_transaction(conn: Conn, key: int) -> bool:
+    """A transaction-level advisory lock on `key` (the scheduler's tick); False when another
+    session holds it."""
+    locked: bool = await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", key)
     return locked
 
 
