@@ -20,12 +20,13 @@ from service.responses.controller import parse_urlencoded
 from service.responses.middleware import RESPONDENT_HEADERS, RespondentPrivacyMiddleware
 from service.responses.ratelimit import FailureLimiter
 from service.waves import service as waves
-from tests.factories import make_session, make_staff
-from tests.responses.conftest import (
+from tests.factories import (
     T0,
     Survey,
     make_cards,
     make_open_link,
+    make_session,
+    make_staff,
     make_survey,
     mistype,
     responses_of,
