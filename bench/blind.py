@@ -26,76 +26,45 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import random
 import secrets
 import shutil
 import sys
-import tempfile
 import time
-import urllib.parse
-import uuid
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.submit import (  # noqa: E402
-    WRK_THREADS,
-    _admin,
-    _free_port,
-    _layout,
-    _serve,
-    _with_database,
-    _wrk,
+from bench._common import (  # noqa: E402
+    count_responses,
+    fetch_layout,
+    free_port,
+    load_cards,
+    make_stations,
+    open_wave,
+    scratch_database,
+    serve,
+    settle,
+    work_dir,
+    write_bodies,
+    wrk,
 )
 from service import db, migrate  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.instruments.service import sync_instruments  # noqa: E402
 from service.invitations import service as invitations  # noqa: E402
-from service.invitations.codes import hash_code, new_code  # noqa: E402
-from service.programs import service as programs  # noqa: E402
-from service.programs.schemas import ProgramCreate  # noqa: E402
 from service.tokens import blindrsa  # noqa: E402
-from service.waves import service as waves  # noqa: E402
 from tests.tokens import client as rfc  # noqa: E402
 
 PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=blindrsa.SALT_BYTES)
-
-
-async def _program(conn: Any, name: str, mode: str, now: datetime) -> tuple[int, str]:
-    program = await programs.create_program(
-        conn,
-        None,
-        msgspec.convert(
-            {
-                "name": name,
-                "root_unit": "bench",
-                "instruments": ["help-seeking-stigma", "openness", "workplace-support"],
-                "cadence": "P3M",
-                "window": "P14D",
-                "mode": mode,
-                "starts_at": (now - timedelta(hours=1)).isoformat(),
-            },
-            ProgramCreate,
-        ),
-        now - timedelta(hours=2),
-    )
-    await waves.advance_waves(conn, now)
-    row = await conn.fetchrow(
-        "SELECT wave_id, survey_key FROM wave WHERE program_id = $1 AND status = 'open'",
-        program.program_id,
-    )
-    return row["wave_id"], row["survey_key"]
 
 
 async def _setup(url: str, cards: int, tickets: int) -> dict[str, Any]:
@@ -103,37 +72,18 @@ async def _setup(url: str, cards: int, tickets: int) -> dict[str, Any]:
     try:
         await migrate.migrate(conn)
         await sync_instruments(conn, Settings().surveys_path)
-        root = await conn.fetchval(
-            "INSERT INTO unit (slug, name, headcount, path, depth) "
-            "VALUES ('bench', 'Bench', 1000, 'bench', 0) RETURNING unit_id"
-        )
-        units = [
-            await conn.fetchval(
-                "INSERT INTO unit (parent_id, slug, name, headcount, path, depth) "
-                "VALUES ($1, $2, $2, 250, 'bench/' || $2, 1) RETURNING unit_id",
-                root,
-                f"station-{i}",
-            )
-            for i in range(4)
-        ]
-        now = datetime.now(UTC)
-        card_wave, card_key = await _program(conn, "Bench cards", "cards", now)
-        link_wave, link_key = await _program(conn, "Bench links", "links", now)
-        plain = [new_code().replace("-", "") for _ in range(cards)]
-        rng = random.Random(1)
-        await conn.copy_records_to_table(
-            "invitation",
-            records=[(hash_code(c), card_wave, rng.choice(units)) for c in plain],
-            columns=["code_hash", "wave_id", "unit_id"],
-        )
+        units = await make_stations(conn, 4, 250, "station-{}")
+        start = datetime.now(UTC) - timedelta(hours=1)
+        _, card_wave, card_key = await open_wave(conn, "Bench cards", starts_at=start)
+        _, link_wave, link_key = await open_wave(conn, "Bench links", mode="links", starts_at=start)
+        plain = await load_cards(conn, card_wave, units, cards)
         batch = await invitations.create_links(
             conn, None, link_wave, "bench", tickets // 4, include_subtree=True
         )
         private = await conn.fetchval(
             "SELECT private_key FROM wave_signing_key WHERE wave_id = $1", link_wave
         )
-        await conn.execute("VACUUM (ANALYZE)")
-        await conn.execute("CHECKPOINT")
+        await settle(conn)
         return {
             "card_wave": card_wave,
             "card_key": card_key,
@@ -167,20 +117,6 @@ def _tokens(private_der: bytes, survey_key: str, units: list[int], count: int) -
             _sign_tokens, *zip(*[(private_der, survey_key, units, share)] * workers, strict=True)
         )
         return [token for part in parts for token in part][:count]
-
-
-def _bodies(path: Path, layout: Any, field: str, values: list[str]) -> None:
-    rng = random.Random(2)
-    handles = [Path(f"{path}.{t}").open("w") for t in range(WRK_THREADS)]
-    try:
-        for index, value in enumerate(values):
-            fields = [(field, value), ("form_key", secrets.token_urlsafe(32))]
-            for key in layout.keys:
-                fields.append((key, str(rng.choice(sorted(layout.allowed[key])))))
-            handles[index % WRK_THREADS].write(urllib.parse.urlencode(fields) + "\n")
-    finally:
-        for handle in handles:
-            handle.close()
 
 
 def _floor(private_der: bytes, seconds: float) -> dict[str, float]:
@@ -251,17 +187,6 @@ async def _issue(
     }
 
 
-async def _stored(url: str, wave_id: int) -> int:
-    conn = await db.connect(url)
-    try:
-        count: int = await conn.fetchval(
-            "SELECT count(*) FROM response WHERE wave_id = $1", wave_id
-        )
-        return count
-    finally:
-        await conn.close()
-
-
 def _rate(run: dict[str, Any]) -> float:
     return float(run["requests"] - run["errors"]) / float(run["seconds"])
 
@@ -276,27 +201,20 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed as the load generator: apt-get install wrk")
-    server_url = os.environ.get(
-        "MUSTER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"muster_bench_blind_{uuid.uuid4().hex[:8]}"
-    url = _with_database(server_url, name)
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
-    work = Path(tempfile.mkdtemp(prefix="muster-bench-blind-"))
     tickets = max(4_000, args.issuers * 200)
-    try:
+    with scratch_database("muster_bench_blind") as url, work_dir("muster-bench-blind-") as work:
         setup = asyncio.run(_setup(url, 2 * args.tokens, tickets))
         floor = _floor(setup["private"], args.seconds / 3)
         tokens = _tokens(setup["private"], setup["link_key"], setup["units"], args.tokens)
-        layout = asyncio.run(_layout(url, setup["card_key"]))
+        layout = asyncio.run(fetch_layout(url, setup["card_key"]))
         card_bodies, token_bodies, busy_bodies = (work / f"{n}.txt" for n in ("c", "t", "b"))
         half = len(setup["codes"]) // 2
-        _bodies(card_bodies, layout, "code", setup["codes"][:half])
-        _bodies(busy_bodies, layout, "code", setup["codes"][half:])
-        _bodies(token_bodies, layout, "token", tokens)
-        port = _free_port()
+        write_bodies(card_bodies, layout, "code", setup["codes"][:half])
+        write_bodies(busy_bodies, layout, "code", setup["codes"][half:])
+        write_bodies(token_bodies, layout, "token", tokens)
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = _serve(url, port, args.workers, 2, args.connections, str(work / "data"))
+        server = serve(url, port, args.workers, 2, args.connections, str(work / "data"))
         try:
             # Warm both workers' signing processes (they start on the first issuance).
             spare = setup["tickets"]
@@ -305,15 +223,15 @@ def main() -> None:
             issuance = asyncio.run(
                 _issue(base, setup["link_key"], spare[8:middle], args.seconds, args.issuers)
             )
-            cards = _wrk(port, setup["card_key"], card_bodies, args.seconds, args.connections)
-            token_run = _wrk(port, setup["link_key"], token_bodies, args.seconds, args.connections)
+            cards = wrk(port, setup["card_key"], card_bodies, args.seconds, args.connections)
+            token_run = wrk(port, setup["link_key"], token_bodies, args.seconds, args.connections)
 
             async def busy() -> tuple[dict[str, Any], dict[str, float]]:
                 signing = asyncio.create_task(
                     _issue(base, setup["link_key"], spare[middle:], args.seconds, args.issuers)
                 )
                 loaded = await asyncio.to_thread(
-                    _wrk, port, setup["card_key"], busy_bodies, args.seconds, args.connections
+                    wrk, port, setup["card_key"], busy_bodies, args.seconds, args.connections
                 )
                 return loaded, await signing
 
@@ -321,12 +239,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(20)
-        stored_cards = asyncio.run(_stored(url, setup["card_wave"]))
-        stored_tokens = asyncio.run(_stored(url, setup["link_wave"]))
-    finally:
-        with contextlib.suppress(Exception):
-            asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        shutil.rmtree(work, ignore_errors=True)
+        stored_cards = asyncio.run(count_responses(url, setup["card_wave"]))
+        stored_tokens = asyncio.run(count_responses(url, setup["link_wave"]))
 
     card_rate, token_rate, busy_rate = _rate(cards), _rate(token_run), _rate(cards_busy)
     print(f"machine: {os.cpu_count()} cores; {args.workers} workers, 1 signing process each; "

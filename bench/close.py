@@ -4,7 +4,8 @@ what submissions to another open wave and dashboard reads see meanwhile.
     .venv/bin/python bench/close.py [--responses 1000000] [--submitters 4] [--readers 2]
 
 1. Creates its own database (on MUSTER_TEST_DATABASE_URL, default the local server), two
-   programs over a small tree with the three shipped instruments, and opens a wave of each.
+   programs over a small tree with the three shipped instruments, and opens a wave of each
+   (bench/_common.py, shared with submit.py and blind.py).
 2. Writes N responses of 30 answers into wave A inside PostgreSQL, prints 20,000 cards
    for wave B, and checkpoints.
 3. Starts --submitters tasks answering wave B through the service's submit_response (each
@@ -26,91 +27,36 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import sys
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-import asyncpg
-import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import T0, load_cards, make_stations, open_wave, scratch_database, settle  # noqa: E402
 from service import db, migrate  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.instruments.service import sync_instruments  # noqa: E402
-from service.invitations.codes import hash_code, new_code  # noqa: E402
-from service.programs import service as programs  # noqa: E402
-from service.programs.schemas import ProgramCreate  # noqa: E402
 from service.responses import service as responses  # noqa: E402
 from service.waves import queries as wave_queries  # noqa: E402
 from service.waves import service as waves  # noqa: E402
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-INSTRUMENTS = ["help-seeking-stigma", "openness", "workplace-support"]
-T0 = datetime(2031, 1, 6, 9, 0, tzinfo=UTC)
 STATIONS = 20
 CARDS = 20_000
-
-
-def with_database(url: str, name: str) -> str:
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}"
 
 
 def say(text: str = "") -> None:
     print(text, flush=True)
 
 
-async def open_wave(conn: Any, name: str) -> tuple[int, int, str]:
-    """A program with the shipped instruments over the unit 'bench', its wave 1 open:
-    (program, wave, survey key). bench/linkage.py uses it too, also with older code."""
-    async with conn.transaction():
-        program = await programs.create_program(
-            conn,
-            None,
-            msgspec.convert(
-                {
-                    "name": name,
-                    "root_unit": "bench",
-                    "instruments": INSTRUMENTS,
-                    "cadence": "P3M",
-                    "window": "P14D",
-                    "starts_at": T0.isoformat(),
-                },
-                ProgramCreate,
-            ),
-            T0 - timedelta(days=1),
-        )
-        await waves.advance_waves(conn, T0 + timedelta(hours=1))
-    row = await conn.fetchrow(
-        "SELECT wave_id, survey_key FROM wave WHERE program_id = $1 AND seq = 1",
-        program.program_id,
-    )
-    return program.program_id, row["wave_id"], row["survey_key"]
-
-
 async def setup(conn: Any, count: int) -> dict[str, Any]:
     await migrate.migrate(conn)
     await sync_instruments(conn, Settings().surveys_path)
-    root = await conn.fetchval(
-        "INSERT INTO unit (slug, name, headcount, path, depth) "
-        "VALUES ('bench', 'Bench', 1000, 'bench', 0) RETURNING unit_id"
-    )
-    stations = [
-        await conn.fetchval(
-            "INSERT INTO unit (parent_id, slug, name, headcount, path, depth) "
-            "VALUES ($1, $2, $2, 50, 'bench/' || $2, 1) RETURNING unit_id",
-            root,
-            f"s{i}",
-        )
-        for i in range(STATIONS)
-    ]
+    stations = await make_stations(conn, STATIONS, 50, "s{}")
     program_a, wave_a, _ = await open_wave(conn, "Closing")
     program_b, wave_b, key_b = await open_wave(conn, "Staying open")
     started = time.perf_counter()
@@ -127,18 +73,8 @@ async def setup(conn: Any, count: int) -> dict[str, Any]:
         count,
     )
     say(f"loaded {count:,} responses into wave {wave_a} in {time.perf_counter() - started:.1f} s")
-    codes = [new_code() for _ in range(CARDS)]
-    await conn.execute(
-        """
-        INSERT INTO invitation (code_hash, wave_id, unit_id)
-        SELECT h, $2, $3 FROM unnest($1::bytea[]) AS h
-        """,
-        [hash_code(code) for code in codes],
-        wave_b,
-        stations[0],
-    )
-    await conn.execute("VACUUM ANALYZE")
-    await conn.execute("CHECKPOINT")
+    codes = await load_cards(conn, wave_b, stations[:1], CARDS)
+    await settle(conn)
     return {
         "wave_a": wave_a,
         "wave_b": wave_b,
@@ -278,23 +214,16 @@ async def run(url: str, args: argparse.Namespace) -> None:
         say(f"  during the close:          {latency(samples, close_started, close_ended)}")
 
 
-async def main() -> None:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--submitters", type=int, default=4)
     parser.add_argument("--readers", type=int, default=2)
     args = parser.parse_args()
 
-    server = os.environ.get("MUSTER_TEST_DATABASE_URL") or DEFAULT_URL
-    name = f"muster_bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await run(with_database(server, name), args)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    with scratch_database("muster_bench") as url:
+        asyncio.run(run(url, args))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

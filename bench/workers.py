@@ -32,14 +32,11 @@ import itertools
 import os
 import queue
 import secrets
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import submit  # noqa: E402
+from bench._common import count_responses, free_port, scratch_database, serve, work_dir  # noqa: E402
 
 
 def children(pid: int) -> set[int]:
@@ -232,20 +230,13 @@ def main() -> None:
     if args.workers < 2:
         raise SystemExit("with one worker nobody is left to answer while it is replaced")
 
-    server_url = os.environ.get(
-        "MUSTER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"muster_bench_workers_{uuid.uuid4().hex[:8]}"
-    url = submit._with_database(server_url, name)
-    asyncio.run(submit._admin(server_url, f'CREATE DATABASE "{name}"'))
-    work = Path(tempfile.mkdtemp(prefix="muster-bench-"))
-    try:
+    with scratch_database("muster_bench_workers") as url, work_dir() as work:
         survey_key, wave_id, (baseline_codes, kill_codes) = asyncio.run(
             submit._setup(url, [args.codes, args.codes])
         )
-        port = submit._free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = submit._serve(url, port, args.workers, 2, args.clients, str(work / "data"))
+        server = serve(url, port, args.workers, 2, args.clients, str(work / "data"))
         try:
             baseline = drive(base, survey_key, baseline_codes, args.clients)
             kill = Killer(server.pid, args.codes // 3)
@@ -262,10 +253,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(40)
-        stored = asyncio.run(submit._count(url, wave_id))
-    finally:
-        asyncio.run(submit._admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        shutil.rmtree(work, ignore_errors=True)
+        stored = asyncio.run(count_responses(url, wave_id))
 
     print(f"machine: {os.cpu_count()} cores; {args.workers} workers; {args.clients} clients; "
           f"{args.codes} submissions per run")  # fmt: skip

@@ -19,7 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from service import db, metrics, migrate, ratelimit_tokens, scheduler
+from service import db, migrate, ratelimit_tokens, scheduler
 from service.actions import controller as actions_controller
 from service.actions import pages as actions_pages
 from service.auth import controller as auth_controller
@@ -36,6 +36,7 @@ from service.health import controller as health_controller
 from service.instruments import controller as instruments_controller
 from service.instruments.service import sync_instruments
 from service.invitations import controller as invitations_controller
+from service.metrics import controller as metrics
 from service.privacy import controller as privacy_controller
 from service.programs import controller as programs_controller
 from service.responses import controller as responses_controller
@@ -144,7 +145,7 @@ def create_app(settings: Settings) -> Litestar:
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             # asyncpg's pool logs a traceback each time it fails to reconnect (1 s, 2 s,
             # 4 s ... apart); during an outage the failure reporter's one line a minute
-            # (service/metrics.py) says it instead.
+            # (service/metrics/controller.py) says it instead.
             loggers={"asyncpg.pool": {"level": "ERROR", "propagate": True}},
             log_exceptions="never",
             disable_stack_trace={Exception},

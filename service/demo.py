@@ -220,25 +220,23 @@ async def _collect(
     from service.instruments.service import fetch_instruments_by_ids, option_range
     from service.invitations import service as invitations
     from service.responses import service as responses
+    from service.units import queries as unit_queries
+    from service.waves import queries as wave_queries
 
-    survey_key = await conn.fetchval("SELECT survey_key FROM wave WHERE wave_id = $1", wave_id)
-    ids = await conn.fetch(
-        "SELECT instrument_id FROM wave_instrument WHERE wave_id = $1 ORDER BY position", wave_id
-    )
+    survey_key = await wave_queries.fetch_survey_key(conn, wave_id)
+    assert survey_key is not None  # noqa: S101 - the demo opened this wave
+    ids = await wave_queries.list_wave_instrument_ids(conn, wave_id)
     items: list[tuple[str, int, int, int]] = []  # key, low, high, direction
-    for row in await fetch_instruments_by_ids(conn, [r["instrument_id"] for r in ids]):
+    for row in await fetch_instruments_by_ids(conn, ids):
         for item in row.instrument.items:
             low, high = option_range(row.instrument, item.options)
             direction = 0 if not isinstance(item, LikertItem) else (-1 if item.reverse else 1)
             items.append((f"{row.slug}.{item.id}", low, high, direction))
-    shifts = await conn.fetch(
-        "SELECT path, headcount FROM unit WHERE path LIKE $1 || '/%/shift-_' ORDER BY path", ROOT
-    )
-    for shift in shifts:
-        station = shift["path"].rsplit("/", 1)[0]
+    for shift in await unit_queries.list_units_like(conn, f"{ROOT}/%/shift-_"):
+        station = shift.path.rsplit("/", 1)[0]
         level = culture[station] + culture["trend:" + station] * (seq - 1)
-        people = sum(rng.random() < 0.7 for _ in range(shift["headcount"]))
-        more = await invitations.generate_cards(conn, None, wave_id, shift["path"], people)
+        people = sum(rng.random() < 0.7 for _ in range(shift.headcount))
+        more = await invitations.generate_cards(conn, None, wave_id, shift.path, people)
         for card in more.cards:
             person = level + rng.gauss(0, 0.45)
             answers: dict[str, int] = {}

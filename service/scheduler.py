@@ -22,7 +22,7 @@ from service import db
 from service.db import Conn
 from service.errors import CloseWaiting
 from service.privacy import service as privacy
-from service.waves import service
+from service.waves import queries, service
 
 log = logging.getLogger("muster")
 LOCK_KEY = 0x6D75_7374_7363  # any constant, the same in every instance
@@ -34,7 +34,7 @@ async def tick(conn: Conn, now: datetime) -> bool:
     The waves it closes are forgotten once it commits (waves.service.forget_wave).
     """
     async with db.transaction(conn):
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", LOCK_KEY):
+        if not await queries.try_lock_for_transaction(conn, LOCK_KEY):
             return False
         await service.advance_waves(conn, now)
         await privacy.release_due_waves(conn, now)

@@ -1,4 +1,6 @@
-"""HTTP helpers for tests: signing a client in, and checking a problem document.
+"""HTTP helpers for tests: signing a client in (session, API token, password), checking a
+problem document, the app with every optional part wired in, and driving pages in a browser
+(screenshots, axe, the login form).
 
 Builders of rows live in tests/factories.py; fixtures in the conftest files.
 """
@@ -6,12 +8,19 @@ Builders of rows live in tests/factories.py; fixtures in the conftest files.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
+from service import ratelimit_tokens
+from service.app import create_app
 from service.auth.guards import SESSION_COOKIE
+from service.config import Settings
 from service.errors import PROBLEM_BASE
+from service.export import controller as export_controller
+from service.metrics import controller as metrics
 from tests.factories import make_session, make_staff, make_token, make_unit
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
@@ -63,6 +72,16 @@ def sign_in_at(
     return Signed(client, staff, csrf)
 
 
+def sign_in_with_password(client: TestClient[Any], staff: dict[str, Any]) -> tuple[str, str]:
+    """Sign `staff` in through the API with their password; leaves the cookie in the client,
+    returns (session id, csrf token)."""
+    response = client.post(
+        "/api/v1/session", json={"email": staff["email"], "password": staff["password"]}
+    )
+    assert response.status_code == 201, response.text
+    return response.cookies[SESSION_COOKIE], response.json()["csrf_token"]
+
+
 def sign_in_token(
     client: TestClient[Any],
     seed: Seed,
@@ -80,6 +99,13 @@ def sign_in_token(
     client.headers["Authorization"] = "Bearer " + seed(make)
 
 
+def problem_slug(response: Any) -> str:
+    """The problem document's type, without the common prefix."""
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    type_: str = response.json()["type"]
+    return type_.removeprefix(PROBLEM_BASE)
+
+
 def assert_problem(response: Any, status: int, slug: str | None = None) -> dict[str, Any]:
     """The response is a complete problem document with this status (and type, if given)."""
     assert response.status_code == status, response.text
@@ -92,3 +118,55 @@ def assert_problem(response: Any, status: int, slug: str | None = None) -> dict[
     if slug is not None:
         assert body["type"] == PROBLEM_BASE + slug
     return body
+
+
+# --- the app with the export, /metrics and token rate limits wired in --------------------
+
+
+def wire(app: Litestar) -> Litestar:
+    """What service/app.py is asked to do, done here only when it is not done yet."""
+    present = {route.path for route in app.routes}
+    for handler in [*export_controller.routes, *metrics.routes]:
+        if not set(handler.paths) & present:
+            app.register(handler)
+    ratelimit_tokens.install_token_rate_limits(app)
+    return metrics.install_metrics(app)
+
+
+def wired_app(settings: Settings) -> Litestar:
+    return wire(create_app(settings))
+
+
+# --- pages in a browser (Playwright): screenshots, axe, signing in through the form ---------
+
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"  # tests/artifacts, git-ignored
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under tests/artifacts/ (git-ignored) and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_accessible(page: Any) -> None:
+    """axe-core (bundled by axe-playwright-python) finds no violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response.get("violations", [])
+    assert violations == [], results.generate_report()
+
+
+def sign_in_browser(page: Any, base: str, staff: dict[str, Any]) -> None:
+    """Sign `staff` in through the login form and wait for the home page."""
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(staff["email"])
+    page.get_by_label("Password").fill(staff["password"])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")

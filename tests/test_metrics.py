@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service import metrics
 from service.config import Settings
-from tests.export.conftest import released_history, wired_app
-from tests.factories import make_staff, make_token, make_unit
+from service.metrics import controller as metrics
+from tests.factories import make_staff, make_token, make_unit, released_history
+from tests.http import wired_app
 
 SAMPLE = re.compile(r"^([a-z_]+)(\{(.*)\})? (-?[0-9.e+]+|\+Inf)$")
 LABEL = re.compile(r'([a-z_]+)="((?:[^"\\]|\\.)*)"')

@@ -35,7 +35,8 @@ from service.auth.secrets import hash_api_token, new_api_token
 from service.config import Settings
 from service.ratelimit_tokens import TokenLimiter
 from tests.conftest import ROOT, _admin, _with_database, run_sync
-from tests.export.conftest import released_history, wired_app
+from tests.factories import released_history
+from tests.http import wired_app
 
 EXAMPLES = 10
 BASE_URL = "https://testserver.local"

@@ -14,7 +14,7 @@ import msgspec
 
 from service.actions import queries
 from service.actions.schemas import Action, ActionCreate, ActionUpdate
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal, Role
 from service.db import Conn
 from service.errors import ActionNotFound, FieldError, InvalidInput, UnitNotFound

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth import queries
 from service.auth.principal import ROLES, Principal, Role
 from service.auth.schemas import (

@@ -20,7 +20,7 @@ import secrets
 import msgspec
 
 from service.actions.service import ACTION_ROLES
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.auth.secrets import hash_api_token
 from service.crews import queries

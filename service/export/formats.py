@@ -95,11 +95,7 @@ def arrow_schema(metadata: ExportMetadata | None) -> pa.Schema:
 
 
 async def _batches(conn: Conn, flt: Filter, size: int = BATCH_ROWS) -> AsyncIterator[list[Any]]:
-    cursor = await conn.cursor(queries.release_rows_sql(), *flt.args())
-    while True:
-        batch = await cursor.fetch(size)
-        if not batch:
-            return
+    async for batch in queries.iter_release_rows(conn, flt, size):
         yield batch
 
 

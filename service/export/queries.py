@@ -6,7 +6,7 @@ unpublished rows never leave the database: the SELECT turns them into NULL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -116,6 +116,23 @@ class Filter(msgspec.Struct, frozen=True, kw_only=True):
             self.statistic_prefix,
             self.level,
         )
+
+
+async def set_local_utc(conn: Conn) -> None:
+    """Timestamps in UTC until the transaction ends (the export's snapshot)."""
+    await conn.execute("SET LOCAL TimeZone = 'UTC'")
+
+
+async def iter_release_rows(
+    conn: Conn, flt: Filter, size: int
+) -> AsyncIterator[list[asyncpg.Record]]:
+    """release_rows_sql()'s rows through a cursor, `size` at a time (inside a transaction)."""
+    cursor = await conn.cursor(release_rows_sql(), *flt.args())
+    while True:
+        batch = await cursor.fetch(size)
+        if not batch:
+            return
+        yield batch
 
 
 def release_rows_sql() -> str:

@@ -162,7 +162,7 @@ async def export_chunks(
 ) -> AsyncIterator[bytes]:
     """The export as byte chunks, read through a cursor (or COPY) in one snapshot."""
     async with _in_snapshot(conn):
-        await conn.execute("SET LOCAL TimeZone = 'UTC'")
+        await queries.set_local_utc(conn)
         async for chunk in formats.chunks(conn, flt, fmt, metadata):
             yield chunk
 

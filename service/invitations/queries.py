@@ -10,9 +10,8 @@ import msgspec
 
 from service.db import Conn
 from service.db import to_struct as _to
-from service.programs.schemas import Mode
 from service.scope.queries import subtree
-from service.waves.schemas import WaveStatus
+from service.waves.schemas import Mode, WaveStatus
 
 
 class InvitationWaveRow(msgspec.Struct, frozen=True, kw_only=True):

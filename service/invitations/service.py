@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal, NamedTuple
 
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.config import Settings
 from service.db import Conn
@@ -39,12 +39,12 @@ from service.invitations.schemas import (
     OpenLinkBatch,
     UnitLinkCount,
 )
-from service.programs.schemas import Mode
 from service.scope.rules import in_subtree, sees_unit
 from service.scope.service import resolve_unit
 from service.tokens import blindrsa
 from service.tokens import queries as token_queries
 from service.tokens import service as tokens
+from service.waves.schemas import Mode
 
 # One call makes at most this many cards (and at most this many open links): about 500
 # printed pages, rendered in well under a minute.

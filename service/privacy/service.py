@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveNotFound, WaveTransitionRefused
@@ -24,7 +24,7 @@ from service.privacy.schemas import LedgerEntry, LedgerReport, PrivacyPolicy, Re
 from service.scope.rules import in_subtree, sees_program
 from service.scope.service import program_not_found
 from service.waves import queries as wave_queries
-from service.waves.schemas import FrozenSettings
+from service.waves.queries import WaveForRelease
 
 YEAR = timedelta(days=365)
 log = logging.getLogger("muster")
@@ -32,27 +32,11 @@ log = logging.getLogger("muster")
 _reported: set[int] = set()
 
 
-class WaveForRelease(msgspec.Struct, frozen=True):
-    wave_id: int
-    program_id: int
-    seq: int
-    status: str
-    root_unit_id: int
-    frozen: FrozenSettings | None
-
-
 async def _fetch_wave(conn: Conn, wave_id: int) -> WaveForRelease:
-    row = await conn.fetchrow(
-        """
-        SELECT w.wave_id, w.program_id, w.seq, w.status, p.root_unit_id, w.frozen
-        FROM wave w JOIN program p USING (program_id)
-        WHERE w.wave_id = $1
-        """,
-        wave_id,
-    )
-    if row is None:
+    wave = await wave_queries.fetch_wave_for_release(conn, wave_id)
+    if wave is None:
         raise WaveNotFound(f"There is no wave {wave_id}. List waves with `muster waves list`.")
-    return msgspec.convert(dict(row), type=WaveForRelease)
+    return wave
 
 
 def year_spent(entries: list[LedgerEntry], mechanism: str, delta: float) -> float:

@@ -1,4 +1,6 @@
-"""SQL for programs, their pinned instruments, and the units and instruments they refer to."""
+"""SQL for programs, their pinned instruments, and the units and instruments they refer to.
+
+The wave table is waves/queries.py's."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ import msgspec
 
 from service.db import Conn
 from service.db import to_struct as _to
-from service.programs.schemas import Mode
-from service.scope.queries import subtree
+from service.scope.queries import program_in_scope, subtree
+from service.waves.schemas import Mode
 
 _PROGRAM_COLUMNS = """
     p.program_id, p.name, p.root_unit_id, u.path AS root_unit_path, p.cadence, p.open_window,
@@ -56,14 +58,6 @@ class InstrumentRow(msgspec.Struct, frozen=True, kw_only=True):
     slug: str
     version: str
     title: str
-
-
-class NextWaveRow(msgspec.Struct, frozen=True, kw_only=True):
-    program_id: int
-    wave_id: int
-    seq: int
-    opens_at: datetime
-    closes_at: datetime
 
 
 # --- units and instruments a program refers to ------------------------------------------
@@ -128,7 +122,7 @@ async def list_programs(conn: Conn, scope_path: str | None) -> list[ProgramRow]:
         f"""
         SELECT {_PROGRAM_COLUMNS}
         FROM program p JOIN unit u ON u.unit_id = p.root_unit_id
-        WHERE $1::text IS NULL OR {subtree("u.path", "$1")} OR {subtree("$1", "u.path")}
+        WHERE {program_in_scope("u.path", "$1")}
         ORDER BY p.program_id
         """,  # noqa: S608 - only constant fragments are interpolated
         scope_path,
@@ -228,17 +222,3 @@ async def insert_pinned_instruments(conn: Conn, program_id: int, instrument_ids:
         "INSERT INTO program_instrument (program_id, position, instrument_id) VALUES ($1, $2, $3)",
         [(program_id, position, iid) for position, iid in enumerate(instrument_ids, start=1)],
     )
-
-
-async def list_next_waves(conn: Conn, program_ids: list[int]) -> list[NextWaveRow]:
-    """Each program's earliest wave that is still scheduled."""
-    rows = await conn.fetch(
-        """
-        SELECT DISTINCT ON (program_id) program_id, wave_id, seq, opens_at, closes_at
-        FROM wave
-        WHERE program_id = ANY($1::bigint[]) AND status = 'scheduled'
-        ORDER BY program_id, seq
-        """,
-        program_ids,
-    )
-    return [_to(row, NextWaveRow) for row in rows]

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from service.privacy.schemas import PrivacyPolicy
+from service.waves.schemas import Mode
 
-Mode = Literal["cards", "links", "open"]
 ResourceKind = Literal["peer_support", "eap", "crisis_line", "chaplain", "other"]
 
 MAX_INSTRUMENTS = 5

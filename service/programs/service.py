@@ -1,26 +1,20 @@
-"""Program rules: validation, pinning instruments, who sees which program, and the calendar
-that turns a cadence into wave times.
+"""Program rules: validation, pinning instruments and who sees which program.
 
-Waves are computed, not accumulated: wave n opens at starts_at + (n-1)·cadence and closes
-one window later, with calendar-aware month and year addition in UTC (Jan 31 + P1M is the
-last day of February). So a late tick or a wave opened by hand never shifts later waves.
+The calendar that turns a cadence into wave times is waves.calendar.
 """
 
 from __future__ import annotations
 
-import calendar
-import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
 import msgspec
 
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import (
@@ -45,103 +39,17 @@ from service.programs.schemas import (
 from service.scope.rules import sees_program, visible_root
 from service.scope.service import program_not_found, resolve_unit
 from service.waves import queries as wave_queries
+from service.waves import service as waves
+from service.waves.calendar import (
+    MAX_DURATION_DAYS,
+    Duration,
+    add_duration,
+    longest,
+    parse_duration,
+    shortest,
+)
 
 S = TypeVar("S", bound=msgspec.Struct)
-
-# --- durations --------------------------------------------------------------------------
-
-_DURATION_RE = re.compile(r"P(?:(\d{1,4})W|(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})D)?)")
-# Cadences and windows longer than this are surely a typo.
-MAX_DURATION_DAYS = 3660
-DURATION_HINT = "write an ISO 8601 duration such as P3M, P14D, P2W or P1Y"
-
-
-@dataclass(frozen=True)
-class Duration:
-    """An ISO 8601 duration made of calendar parts (no hours: waves open and close on dates)."""
-
-    years: int = 0
-    months: int = 0
-    weeks: int = 0
-    days: int = 0
-
-    def times(self, factor: int) -> Duration:
-        return Duration(
-            self.years * factor, self.months * factor, self.weeks * factor, self.days * factor
-        )
-
-
-def parse_duration(text: str, field: str = "duration") -> Duration:
-    """`P3M` -> Duration(months=3); a bad string is InvalidInput naming `field`."""
-
-    def bad(message: str) -> InvalidInput:
-        return InvalidInput(
-            f"`{field}` is not a duration Muster can use: {message}.",
-            errors=[FieldError(field=field, message=message)],
-        )
-
-    match = _DURATION_RE.fullmatch(text)
-    if match is None:
-        if "T" in text:
-            raise bad("hours, minutes and seconds are not supported; " + DURATION_HINT)
-        raise bad(f"{text!r} is not valid; {DURATION_HINT}")
-    weeks, years, months, days = (int(g) if g else 0 for g in match.groups())
-    duration = Duration(years=years, months=months, weeks=weeks, days=days)
-    if duration == Duration():
-        raise bad(f"{text!r} is empty or zero; {DURATION_HINT}")
-    rough_days = 366 * years + 31 * months + 7 * weeks + days
-    if rough_days > MAX_DURATION_DAYS + 400 or _longest(duration) > timedelta(
-        days=MAX_DURATION_DAYS
-    ):
-        raise bad(f"{text!r} is longer than ten years")
-    return duration
-
-
-def add_duration(dt: datetime, duration: Duration) -> datetime:
-    """`dt` plus `duration`: years and months first (the day clamped to the month's last
-    day), then weeks and days."""
-    months = dt.month - 1 + duration.months + 12 * duration.years
-    year, month = dt.year + months // 12, months % 12 + 1
-    day = min(dt.day, calendar.monthrange(year, month)[1])
-    return dt.replace(year=year, month=month, day=day) + timedelta(
-        weeks=duration.weeks, days=duration.days
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _span_bounds(duration: Duration) -> tuple[timedelta, timedelta]:
-    """Shortest and longest real length of `duration`, over every start day of a leap cycle."""
-    first = datetime(2001, 1, 1, tzinfo=UTC)
-    spans = [
-        add_duration(start, duration) - start
-        for start in (first + timedelta(days=i) for i in range(4 * 365 + 1))
-    ]
-    return min(spans), max(spans)
-
-
-def _shortest(duration: Duration) -> timedelta:
-    return _span_bounds(duration)[0]
-
-
-def _longest(duration: Duration) -> timedelta:
-    return _span_bounds(duration)[1]
-
-
-def wave_times(
-    starts_at: datetime, cadence: Duration, window: Duration, seq: int
-) -> tuple[datetime, datetime]:
-    """When wave `seq` (1, 2, ...) opens and closes."""
-    opens_at = add_duration(starts_at.astimezone(UTC), cadence.times(seq - 1))
-    return opens_at, add_duration(opens_at, window)
-
-
-def program_wave_times(program: queries.ProgramRow, seq: int) -> tuple[datetime, datetime]:
-    return wave_times(
-        program.starts_at,
-        parse_duration(program.cadence, "cadence"),
-        parse_duration(program.open_window, "window"),
-        seq,
-    )
 
 
 # --- who sees what ----------------------------------------------------------------------
@@ -231,7 +139,7 @@ async def _check_program(
             durations[field] = parse_duration(text, field)
         except InvalidInput as exc:
             errors.extend(exc.errors or [])
-    if len(durations) == 2 and _longest(durations["window"]) >= _shortest(durations["cadence"]):
+    if len(durations) == 2 and longest(durations["window"]) >= shortest(durations["cadence"]):
         errors.append(
             FieldError(
                 field="window",
@@ -353,7 +261,7 @@ async def _assemble(conn: Conn, rows: list[queries.ProgramRow]) -> list[Program]
         item.program_id: NextWave(
             wave_id=item.wave_id, seq=item.seq, opens_at=item.opens_at, closes_at=item.closes_at
         )
-        for item in await queries.list_next_waves(conn, ids)
+        for item in await wave_queries.list_next_waves(conn, ids)
     }
     return [
         Program(
@@ -435,10 +343,7 @@ async def create_program(
     await queries.insert_pinned_instruments(
         conn, program_id, [i.instrument_id for i in checked.instruments]
     )
-    opens_at, closes_at = wave_times(
-        data.starts_at, parse_duration(data.cadence), parse_duration(data.window), 1
-    )
-    await wave_queries.insert_wave(conn, program_id, 1, opens_at, closes_at)
+    await waves.schedule_first_wave(conn, program_id, data.starts_at, data.cadence, data.window)
     await insert_audit(
         conn,
         actor,
@@ -565,10 +470,7 @@ async def update_program(
             await queries.insert_pinned_instruments(conn, program_id, repinned)
             if "instruments" not in changed:
                 changed.append("instruments")
-        cadence_d, window_d = parse_duration(cadence), parse_duration(window)
-        for wave in await wave_queries.list_scheduled_waves(conn, program_id):
-            opens_at, closes_at = wave_times(starts_at, cadence_d, window_d, wave.seq)
-            await wave_queries.update_wave_schedule(conn, wave.wave_id, opens_at, closes_at)
+        await waves.reschedule_waves(conn, program_id, starts_at, cadence, window)
     if changed:
         await insert_audit(
             conn, actor, "program.updated", {"program_id": program_id, "fields": changed}

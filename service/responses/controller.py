@@ -23,7 +23,6 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import PathParameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
-from service import metrics
 from service.db import Conn
 from service.errors import (
     DomainError,
@@ -34,6 +33,7 @@ from service.errors import (
     WaveNotOpen,
     status_of,
 )
+from service.metrics import controller as metrics
 from service.responses import i18n, pages
 from service.responses import service as responses
 from service.responses.batching import batcher_for
@@ -80,7 +80,7 @@ def respondent_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
     status = status_of(exc)
     if status >= 500:
         # A responder's request writes no log line, not even during an outage: a counter,
-        # reported by a request-free line at most once a minute (service/metrics.py).
+        # reported by a request-free line at most once a minute (service/metrics/controller.py).
         metrics.record_respondent_failure(request.app.state, exc)
     lang = i18n.negotiate(request.headers.get("accept-language"))
     return _html(pages.error(status, lang), status)

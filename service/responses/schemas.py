@@ -12,7 +12,8 @@ from typing import Literal
 import msgspec
 
 from service.instruments.schemas import Text
-from service.programs.schemas import Mode, Resource
+from service.programs.schemas import Resource
+from service.waves.schemas import Mode
 
 SurveyState = Literal["open", "scheduled", "closed"]
 # "repeated": the same form was sent twice (a double-click); nothing new was stored.

@@ -35,7 +35,7 @@ from service.errors import (
 )
 from service.instruments.service import fetch_instruments_by_ids
 from service.invitations.codes import CodeError, hash_code
-from service.programs.schemas import Mode, Resource
+from service.programs.schemas import Resource
 from service.responses import queries
 from service.responses.batching import SubmissionBatcher
 from service.responses.queries import Submission, SurveyWaveRow
@@ -49,6 +49,7 @@ from service.responses.schemas import (
     SurveyState,
 )
 from service.tokens import service as tokens
+from service.waves.schemas import Mode
 
 # Survey keys are made by the database (32 hex digits); anything far from that shape is
 # answered "not found" without a query.

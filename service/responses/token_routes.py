@@ -17,7 +17,6 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response.base import ASGIResponse
 
-from service import metrics
 from service.db import Pool
 from service.errors import (
     INTERNAL_PROBLEM,
@@ -26,6 +25,7 @@ from service.errors import (
     problem_response,
     status_of,
 )
+from service.metrics import controller as metrics
 from service.responses import i18n
 from service.responses import token_pages as pages
 from service.responses.controller import ROUTE_OPTIONS
@@ -40,7 +40,7 @@ Language = Annotated[str | None, QueryParameter(description="en or fr")]
 
 def token_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     """Errors of the JSON routes are problem documents; a 500, like on every survey route,
-    is counted and never logged (service/metrics.py)."""
+    is counted and never logged (service/metrics/controller.py)."""
     if status_of(exc) >= 500:
         metrics.record_respondent_failure(request.app.state, exc)
         return problem_response(INTERNAL_PROBLEM)

@@ -21,6 +21,12 @@ def subtree(path: str, root: str) -> str:
     return f"({path} = {root} OR ({path} ~>=~ ({root} || '/') AND {path} ~<~ ({root} || '0')))"
 
 
+def program_in_scope(root: str, scope: str) -> str:
+    """The SQL condition "a program rooted at `root` is visible from `scope`" (rules.sees_program):
+    `scope` is NULL (the whole tree), or the root lies in the scope's subtree or above it."""
+    return f"({scope}::text IS NULL OR {subtree(root, scope)} OR {subtree(scope, root)})"
+
+
 class UnitRef(msgspec.Struct, frozen=True, kw_only=True):
     unit_id: int
     path: str

@@ -86,6 +86,19 @@ async def list_units(conn: Conn, under_path: str | None = None) -> list[Unit]:
     return [_unit(row) for row in rows]
 
 
+async def list_units_like(conn: Conn, pattern: str) -> list[Unit]:
+    """Units whose path matches the LIKE `pattern`, by path."""
+    rows = await conn.fetch(
+        """
+        SELECT unit_id, parent_id, slug, name, headcount, path, depth FROM unit
+        WHERE path LIKE $1
+        ORDER BY path
+        """,
+        pattern,
+    )
+    return [_unit(row) for row in rows]
+
+
 async def fetch_longest_path(conn: Conn, path: str) -> int:
     """The length of the longest path in the subtree at `path` (0 when there is none)."""
     longest = await conn.fetchval(

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import (

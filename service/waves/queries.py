@@ -10,7 +10,8 @@ import msgspec
 
 from service.db import Conn
 from service.db import to_struct as _to
-from service.waves.schemas import WaveStatus
+from service.scope.queries import program_in_scope
+from service.waves.schemas import FrozenInstrument, FrozenSettings, Mode, WaveStatus
 
 _WAVE_COLUMNS = """
     w.wave_id, w.program_id, p.name AS program_name, w.seq, w.status, w.opens_at, w.closes_at,
@@ -30,6 +31,67 @@ class WaveRow(msgspec.Struct, frozen=True, kw_only=True):
     closed_at: datetime | None
     released_at: datetime | None
     frozen: dict[str, Any] | None
+
+
+class ScheduleRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A program as its waves see it: their calendar, and the settings each wave fixes when
+    it opens (the program's own reading is programs/queries.py's ProgramRow)."""
+
+    program_id: int
+    name: str
+    root_unit_path: str
+    cadence: str
+    open_window: str
+    starts_at: datetime
+    mode: Mode
+    policy: dict[str, Any]
+
+
+class NextWaveRow(msgspec.Struct, frozen=True, kw_only=True):
+    program_id: int
+    wave_id: int
+    seq: int
+    opens_at: datetime
+    closes_at: datetime
+
+
+# --- a program's schedule ---------------------------------------------------------------
+
+
+async def fetch_schedule(
+    conn: Conn, program_id: int, *, for_update: bool = False
+) -> ScheduleRow | None:
+    """The program's schedule; `for_update` locks its row, which serialises every change to
+    its waves."""
+    lock = "FOR UPDATE OF p" if for_update else ""
+    row = await conn.fetchrow(
+        f"""
+        SELECT p.program_id, p.name, u.path AS root_unit_path, p.cadence, p.open_window,
+               p.starts_at, p.mode, p.policy
+        FROM program p JOIN unit u ON u.unit_id = p.root_unit_id
+        WHERE p.program_id = $1
+        {lock}
+        """,  # noqa: S608 - only constant fragments are interpolated
+        program_id,
+    )
+    return None if row is None else _to(row, ScheduleRow)
+
+
+async def list_frozen_instruments(conn: Conn, program_id: int) -> list[FrozenInstrument]:
+    """The instrument versions the program pins now, in order: what a wave fixes as it opens."""
+    rows = await conn.fetch(
+        """
+        SELECT i.slug, i.version, pi.instrument_id
+        FROM program_instrument pi JOIN instrument i ON i.instrument_id = pi.instrument_id
+        WHERE pi.program_id = $1
+        ORDER BY pi.position
+        """,
+        program_id,
+    )
+    return [_to(row, FrozenInstrument) for row in rows]
+
+
+# --- waves ------------------------------------------------------------------------------
 
 
 async def fetch_wave(conn: Conn, wave_id: int) -> WaveRow | None:
@@ -55,6 +117,74 @@ async def list_waves(conn: Conn, program_ids: list[int]) -> list[WaveRow]:
         program_ids,
     )
     return [_to(row, WaveRow) for row in rows]
+
+
+class WaveForRelease(msgspec.Struct, frozen=True):
+    """What privacy needs of a wave to release it (privacy.service.release_wave)."""
+
+    wave_id: int
+    program_id: int
+    seq: int
+    status: str
+    root_unit_id: int
+    frozen: FrozenSettings | None
+
+
+async def fetch_wave_for_release(conn: Conn, wave_id: int) -> WaveForRelease | None:
+    row = await conn.fetchrow(
+        """
+        SELECT w.wave_id, w.program_id, w.seq, w.status, p.root_unit_id, w.frozen
+        FROM wave w JOIN program p USING (program_id)
+        WHERE w.wave_id = $1
+        """,
+        wave_id,
+    )
+    return None if row is None else _to(row, WaveForRelease)
+
+
+async def fetch_survey_key(conn: Conn, wave_id: int) -> str | None:
+    survey_key: str | None = await conn.fetchval(
+        "SELECT survey_key FROM wave WHERE wave_id = $1", wave_id
+    )
+    return survey_key
+
+
+async def list_wave_instrument_ids(conn: Conn, wave_id: int) -> list[int]:
+    """The instruments the wave fixed when it opened, in order."""
+    rows = await conn.fetch(
+        "SELECT instrument_id FROM wave_instrument WHERE wave_id = $1 ORDER BY position", wave_id
+    )
+    return [row["instrument_id"] for row in rows]
+
+
+async def list_visible_waves(conn: Conn, scope_path: str | None) -> list[WaveRow]:
+    """The waves of every program visible from `scope_path` (None: every program)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_WAVE_COLUMNS}
+        FROM wave w
+        JOIN program p ON p.program_id = w.program_id
+        JOIN unit u ON u.unit_id = p.root_unit_id
+        WHERE {program_in_scope("u.path", "$1")}
+        ORDER BY w.program_id, w.seq
+        """,  # noqa: S608 - only constant fragments are interpolated
+        scope_path,
+    )
+    return [_to(row, WaveRow) for row in rows]
+
+
+async def list_next_waves(conn: Conn, program_ids: list[int]) -> list[NextWaveRow]:
+    """Each program's earliest wave that is still scheduled."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT ON (program_id) program_id, wave_id, seq, opens_at, closes_at
+        FROM wave
+        WHERE program_id = ANY($1::bigint[]) AND status = 'scheduled'
+        ORDER BY program_id, seq
+        """,
+        program_ids,
+    )
+    return [_to(row, NextWaveRow) for row in rows]
 
 
 async def fetch_latest_wave(conn: Conn, program_id: int) -> WaveRow | None:
@@ -253,6 +383,13 @@ async def try_lock_wave_storage(conn: Conn, wave_id: int) -> bool:
         FORGET_LOCK_KEY,
         wave_id,
     )
+    return locked
+
+
+async def try_lock_for_transaction(conn: Conn, key: int) -> bool:
+    """A transaction-level advisory lock on `key` (the scheduler's tick); False when another
+    session holds it."""
+    locked: bool = await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", key)
     return locked
 
 

@@ -8,9 +8,10 @@ from typing import Literal
 import msgspec
 
 from service.privacy.schemas import PrivacyPolicy
-from service.programs.schemas import Mode
 
 WaveStatus = Literal["scheduled", "open", "closed", "released"]
+# How a wave collects answers: set on the program, fixed on each wave when it opens.
+Mode = Literal["cards", "links", "open"]
 
 
 class FrozenInstrument(msgspec.Struct, frozen=True, kw_only=True):

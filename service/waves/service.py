@@ -4,6 +4,10 @@ A wave moves scheduled -> open -> closed -> released and never back. Every chang
 program's waves happens while holding that program's row lock (SELECT ... FOR UPDATE),
 and every transition is a conditional UPDATE on the current status, so the scheduler
 running in several instances, or next to a coordinator's click, applies each change once.
+
+Waves own the wave table, its transitions and its calendar (waves/calendar.py). Programs
+call in (schedule_first_wave, reschedule_waves); waves never import programs: they read
+what a program fixes on its waves with their own query (queries.fetch_schedule).
 """
 
 from __future__ import annotations
@@ -18,17 +22,16 @@ import asyncpg
 import msgspec
 
 from service import db
-from service.audit import insert_audit
+from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import CloseWaiting, ProgramNotFound, WaveNotFound, WaveTransitionRefused
-from service.programs import queries as program_queries
-from service.programs import service as programs
-from service.programs.queries import ProgramRow
-from service.scope.rules import visible_root
+from service.scope.rules import sees_program, visible_root
+from service.scope.service import program_not_found
 from service.tokens import service as tokens
 from service.waves import queries
-from service.waves.queries import WaveRow
+from service.waves.calendar import parse_duration, wave_times
+from service.waves.queries import ScheduleRow, WaveRow
 from service.waves.schemas import FrozenSettings, Wave
 
 log = logging.getLogger("muster")
@@ -62,17 +65,26 @@ def _wave(row: WaveRow) -> Wave:
 # --- reading ----------------------------------------------------------------------------
 
 
+async def _fetch_schedule(
+    conn: Conn, viewer: Principal | None, program_id: int, *, for_update: bool = False
+) -> ScheduleRow:
+    row = await queries.fetch_schedule(conn, program_id, for_update=for_update)
+    if row is None or not sees_program(viewer, row.root_unit_path):
+        # Outside the viewer's scope is the same answer as no such program.
+        raise program_not_found(program_id)
+    return row
+
+
 async def list_waves(
     conn: Conn, viewer: Principal | None, program_id: int | None = None
 ) -> list[Wave]:
     """Waves of one program, or of every program the viewer may see, by program and seq."""
     if program_id is not None:
-        await programs.fetch_visible_program_row(conn, viewer, program_id)
-        ids = [program_id]
+        await _fetch_schedule(conn, viewer, program_id)
+        rows = await queries.list_waves(conn, [program_id])
     else:
-        visible = await program_queries.list_programs(conn, visible_root(viewer))
-        ids = [p.program_id for p in visible]
-    return [_wave(row) for row in await queries.list_waves(conn, ids)]
+        rows = await queries.list_visible_waves(conn, visible_root(viewer))
+    return [_wave(row) for row in rows]
 
 
 async def _fetch_row(conn: Conn, wave_id: int) -> WaveRow:
@@ -86,7 +98,7 @@ async def fetch_wave(conn: Conn, viewer: Principal | None, wave_id: int) -> Wave
     """One wave, if the viewer may see its program; otherwise the same 404 as no such wave."""
     row = await _fetch_row(conn, wave_id)
     try:
-        await programs.fetch_visible_program_row(conn, viewer, row.program_id)
+        await _fetch_schedule(conn, viewer, row.program_id)
     except ProgramNotFound:
         raise WaveNotFound(
             f"There is no wave {wave_id}. List the program's waves to find its id."
@@ -97,20 +109,18 @@ async def fetch_wave(conn: Conn, viewer: Principal | None, wave_id: int) -> Wave
 # --- the transitions: each in one place ---------------------------------------------------
 
 
-async def open_wave_row(conn: Conn, program: ProgramRow, wave: WaveRow, now: datetime) -> bool:
+async def open_wave_row(conn: Conn, program: ScheduleRow, wave: WaveRow, now: datetime) -> bool:
     """scheduled -> open: fix the program's mode, policy and instrument versions on the wave.
 
     From here on nothing about the wave's anonymity or privacy can change, whatever
     happens to the program. `opens_at` becomes `now` when the wave opens early.
     Returns False (and changes nothing) when the wave was no longer scheduled.
     """
-    pinned = await program_queries.list_pinned_instruments(conn, [program.program_id])
+    pinned = await queries.list_frozen_instruments(conn, program.program_id)
     frozen = {
         "mode": program.mode,
         "policy": program.policy,
-        "instruments": [
-            {"slug": p.slug, "version": p.version, "instrument_id": p.instrument_id} for p in pinned
-        ],
+        "instruments": msgspec.to_builtins(pinned),
     }
     opened = await queries.update_wave_opened(
         conn, wave.wave_id, now, min(wave.opens_at, now), frozen
@@ -214,17 +224,22 @@ async def forget_closed_waves(conn: Conn) -> None:
             log.warning("%s", exc.detail)
 
 
-async def _ensure_next_wave(conn: Conn, program: ProgramRow) -> bool:
+async def _ensure_next_wave(conn: Conn, program: ScheduleRow) -> bool:
     """Keep one scheduled wave ahead: add wave n+1 once wave n has left 'scheduled'."""
     latest = await queries.fetch_latest_wave(conn, program.program_id)
     if latest is not None and latest.status == "scheduled":
         return False
     seq = 1 if latest is None else latest.seq + 1
-    opens_at, closes_at = programs.program_wave_times(program, seq)
+    opens_at, closes_at = wave_times(
+        program.starts_at,
+        parse_duration(program.cadence, "cadence"),
+        parse_duration(program.open_window, "window"),
+        seq,
+    )
     return await queries.insert_wave(conn, program.program_id, seq, opens_at, closes_at) is not None
 
 
-async def _advance_program(conn: Conn, program: ProgramRow, now: datetime) -> None:
+async def _advance_program(conn: Conn, program: ScheduleRow, now: datetime) -> None:
     """Bring one (locked) program's waves up to `now`, one step at a time.
 
     A scheduled wave whose whole window passed while no scheduler ran (the service was
@@ -282,18 +297,40 @@ async def advance_waves(conn: Conn, now: datetime) -> None:
     """
     async with conn.transaction():
         for program_id in await queries.list_programs_to_advance(conn, now):
-            program = await program_queries.fetch_program(conn, program_id)
+            program = await queries.fetch_schedule(conn, program_id)
             if program is not None:
                 await _advance_program(conn, program, now)
+
+
+# --- the calendar of a program that changes (programs.service) ---------------------------
+
+
+async def schedule_first_wave(
+    conn: Conn, program_id: int, starts_at: datetime, cadence: str, window: str
+) -> None:
+    """Put wave 1 of a new program on its calendar; the scheduler opens it when it is due."""
+    opens_at, closes_at = wave_times(starts_at, parse_duration(cadence), parse_duration(window), 1)
+    await queries.insert_wave(conn, program_id, 1, opens_at, closes_at)
+
+
+async def reschedule_waves(
+    conn: Conn, program_id: int, starts_at: datetime, cadence: str, window: str
+) -> None:
+    """Move every scheduled wave of a program to its new calendar. The caller holds the
+    program's row lock and has checked that no wave has opened yet."""
+    cadence_d, window_d = parse_duration(cadence), parse_duration(window)
+    for wave in await queries.list_scheduled_waves(conn, program_id):
+        opens_at, closes_at = wave_times(starts_at, cadence_d, window_d, wave.seq)
+        await queries.update_wave_schedule(conn, wave.wave_id, opens_at, closes_at)
 
 
 # --- by hand ----------------------------------------------------------------------------
 
 
-async def _lock(conn: Conn, actor: Principal | None, wave_id: int) -> tuple[ProgramRow, WaveRow]:
+async def _lock(conn: Conn, actor: Principal | None, wave_id: int) -> tuple[ScheduleRow, WaveRow]:
     """The wave, read again after locking its program so its status cannot move under us."""
     row = await _fetch_row(conn, wave_id)
-    program = await programs.fetch_visible_program_row(conn, actor, row.program_id, for_update=True)
+    program = await _fetch_schedule(conn, actor, row.program_id, for_update=True)
     return program, await _fetch_row(conn, wave_id)
 
 

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.dashboard.conftest import SAFETY, STRESS, World, small_world
-from tests.factories import audit_rows
+from tests.factories import SAFETY, STRESS, SmallWorld, audit_rows, small_world
 from tests.http import assert_problem, sign_in_token
 
 ACTION = {
@@ -23,17 +22,17 @@ ACTION = {
 
 
 @pytest.fixture
-def world(seed: Any) -> World:
-    made: World = seed(small_world)
+def world(seed: Any) -> SmallWorld:
+    made: SmallWorld = seed(small_world)
     return made
 
 
-def _body(world: World, unit: str, **overrides: Any) -> dict[str, Any]:
+def _body(world: SmallWorld, unit: str, **overrides: Any) -> dict[str, Any]:
     return {"unit_id": world.id(unit), "program_id": world.org.program_id, **ACTION, **overrides}
 
 
 def test_a_leader_records_changes_lists_and_deletes_an_action_in_their_subtree(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in_token(client, seed, "leader", unit=world.unit["north"])
     created = client.post("/api/v1/actions", json=_body(world, "alder"))
@@ -64,7 +63,7 @@ def test_a_leader_records_changes_lists_and_deletes_an_action_in_their_subtree(
 
 
 def test_outside_the_leaders_subtree_every_action_route_answers_404(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in_token(client, seed, "admin")
     elsewhere = client.post("/api/v1/actions", json=_body(world, "cedar")).json()["action_id"]
@@ -91,7 +90,7 @@ def test_outside_the_leaders_subtree_every_action_route_answers_404(
      ("delete", "/api/v1/actions/1")],
 )  # fmt: skip
 def test_a_researcher_is_refused_every_action_route(
-    client: TestClient[Any], seed: Any, world: World, method: str, path: str
+    client: TestClient[Any], seed: Any, world: SmallWorld, method: str, path: str
 ) -> None:
     sign_in_token(client, seed, "researcher")
     kwargs = {"json": _body(world, "alder")} if method in ("post", "patch") else {}
@@ -99,7 +98,7 @@ def test_a_researcher_is_refused_every_action_route(
 
 
 def test_target_scales_must_belong_to_the_programs_instruments(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in_token(client, seed, "admin")
     bad = client.post(

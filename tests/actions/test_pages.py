@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.dashboard.conftest import SAFETY, STRESS, World, small_world
-from tests.factories import audit_rows
+from tests.factories import SAFETY, STRESS, SmallWorld, audit_rows, small_world
 from tests.http import HTML, Signed, sign_in_at
 
 FORM = {
@@ -24,18 +23,18 @@ FORM = {
 
 
 @pytest.fixture
-def world(seed: Any) -> World:
-    made: World = seed(small_world)
+def world(seed: Any) -> SmallWorld:
+    made: SmallWorld = seed(small_world)
     return made
 
 
-def _record(who: Signed, world: World, unit: str, **changes: Any) -> Any:
+def _record(who: Signed, world: SmallWorld, unit: str, **changes: Any) -> Any:
     form = {**FORM, "program_id": str(world.org.program_id), **changes}
     return who.post(f"/dashboard/units/{world.id(unit)}/actions", form)
 
 
 def test_a_leader_records_an_action_and_the_unit_page_shows_whether_it_worked(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     leader = sign_in_at(client, seed, "leader", world.unit["north"])
     form_page = leader.get(f"/dashboard/units/{world.id('north')}/actions")
@@ -73,7 +72,7 @@ def test_a_leader_records_an_action_and_the_unit_page_shows_whether_it_worked(
 
 
 def test_an_action_before_any_baseline_or_without_a_later_wave_says_so(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     leader = sign_in_at(client, seed, "leader", world.unit["north"])
     assert _record(leader, world, "north", started_on="2030-06-01").status_code == 303
@@ -93,7 +92,7 @@ def test_an_action_before_any_baseline_or_without_a_later_wave_says_so(
     ],
 )
 def test_a_bad_field_is_named_beside_its_input(
-    client: TestClient[Any], seed: Any, world: World, changes: dict[str, Any], field: str,
+    client: TestClient[Any], seed: Any, world: SmallWorld, changes: dict[str, Any], field: str,
     words: str,
 ) -> None:  # fmt: skip
     leader = sign_in_at(client, seed, "leader", world.unit["north"])
@@ -108,7 +107,7 @@ def test_a_bad_field_is_named_beside_its_input(
 
 
 def test_a_leader_changes_and_deletes_an_action(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     leader = sign_in_at(client, seed, "leader", world.unit["north"])
     _record(leader, world, "north")
@@ -130,7 +129,7 @@ def test_a_leader_changes_and_deletes_an_action(
 
 
 def test_outside_the_subtree_the_pages_answer_404_and_researchers_are_refused(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     admin = sign_in_at(client, seed, "admin", None)
     assert _record(admin, world, "south").status_code == 303

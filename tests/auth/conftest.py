@@ -1,7 +1,9 @@
-"""Helpers for the staff-account tests: sign-in through the API, cookies, problem checks."""
+"""Fixtures for the staff-account tests: the login policy, sign-in through the API with a
+password, and a problem's type slug (the helpers behind them are in tests/http.py)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -9,9 +11,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service.auth.guards import SESSION_COOKIE
 from service.auth.service import LoginPolicy
-from service.errors import PROBLEM_BASE
+from tests.http import problem_slug, sign_in_with_password
 
 SignIn = Callable[[dict[str, Any]], tuple[str, str]]
 
@@ -27,20 +28,7 @@ def policy() -> LoginPolicy:
 def sign_in(client: TestClient[Any]) -> SignIn:
     """Sign `staff` in through the API; leaves the cookie in the client, returns (id, csrf)."""
 
-    def run(staff: dict[str, Any]) -> tuple[str, str]:
-        response = client.post(
-            "/api/v1/session", json={"email": staff["email"], "password": staff["password"]}
-        )
-        assert response.status_code == 201, response.text
-        return response.cookies[SESSION_COOKIE], response.json()["csrf_token"]
-
-    return run
-
-
-def problem_slug(response: Any) -> str:
-    assert response.headers["content-type"].startswith("application/problem+json"), response.text
-    type_: str = response.json()["type"]
-    return type_.removeprefix(PROBLEM_BASE)
+    return functools.partial(sign_in_with_password, client)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import running_server
+from tests.http import PHONE
 
 CHROMIUM = os.environ.get("MUSTER_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,8 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -74,29 +73,3 @@ def desktop(browser: Any) -> Iterator[Any]:
         yield context
     finally:
         context.close()
-
-
-def screenshot(page: Any, name: str) -> Path:
-    """Save a full-page screenshot under tests/artifacts/ (git-ignored) and return its path."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def assert_accessible(page: Any) -> None:
-    """axe-core (bundled by axe-playwright-python) finds no violation on the page."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    violations = results.response.get("violations", [])
-    assert violations == [], results.generate_report()
-
-
-def sign_in(page: Any, base: str, staff: dict[str, Any]) -> None:
-    """Sign `staff` in through the login form and wait for the home page."""
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(staff["email"])
-    page.get_by_label("Password").fill(staff["password"])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")

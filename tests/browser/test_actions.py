@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import PHONE, assert_accessible, screenshot, sign_in
-from tests.dashboard.conftest import World, small_world
-from tests.factories import make_staff
+from tests.factories import SmallWorld, make_staff, small_world
+from tests.http import PHONE, assert_accessible, screenshot, sign_in_browser
 
 
 def _fits(page: Any, device: str) -> None:
@@ -52,10 +51,10 @@ def test_a_leader_closes_the_loop_from_results_to_crews(
     browser: Any,
 ) -> None:  # fmt: skip
     context = request.getfixturevalue(device)
-    world: World = seed(small_world)
+    world: SmallWorld = seed(small_world)
     leader = seed(lambda conn: make_staff(conn, role="leader", unit=world.unit["north"]))
     page = context.new_page()
-    sign_in(page, live_server, leader)
+    sign_in_browser(page, live_server, leader)
     north = world.id("north")
 
     page.goto(f"{live_server}/dashboard/units/{north}")

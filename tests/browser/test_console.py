@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from service.privacy.service import release_wave
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
 from tests.factories import (
     add_responses,
     close,
@@ -23,6 +22,7 @@ from tests.factories import (
     random_answers,
     wave_items,
 )
+from tests.http import assert_accessible, screenshot, sign_in_browser
 
 CSV = """path,name,headcount
 county-fire,County Fire,120
@@ -59,7 +59,7 @@ def test_a_coordinator_sets_up_a_survey_from_the_console(
     base = live_server
     page = desktop.new_page()
 
-    sign_in(page, base, staff)
+    sign_in_browser(page, base, staff)
 
     page.goto(base + "/console")
     assert page.get_by_role("heading", name="Coordinator console").is_visible()
@@ -143,7 +143,7 @@ def test_the_console_fits_a_phone_and_a_tablet(
     try:
         for name, context in (("phone", phone), ("tablet", tablet)):
             page = context.new_page()
-            sign_in(page, live_server, staff)
+            sign_in_browser(page, live_server, staff)
             for path, shot in (
                 ("/console/units", "units"),
                 (f"/console/programs/{program_id}", "program"),

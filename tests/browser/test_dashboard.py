@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, assert_accessible, screenshot, sign_in
-from tests.dashboard.conftest import ITEM, SAFETY, STRESS, put_rows, released_org, small_world
-from tests.factories import make_staff
+from tests.factories import ITEM, SAFETY, STRESS, make_staff, put_rows, released_org, small_world
+from tests.http import PHONE, assert_accessible, screenshot, sign_in_browser
 
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
@@ -24,7 +23,7 @@ def test_a_leader_signs_in_and_drills_into_a_unit(
     leader = seed(lambda conn: make_staff(conn, role="leader", unit=battalion))
     page = context.new_page()
 
-    sign_in(page, live_server, leader)
+    sign_in_browser(page, live_server, leader)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     page.wait_for_url(live_server + "/dashboard")
@@ -85,7 +84,7 @@ def test_a_rising_stress_scale_reads_worse_without_relying_on_colour(
     seed(rising_stress)
     leader = seed(lambda conn: make_staff(conn, role="leader", unit=north))
     page = context.new_page()
-    sign_in(page, live_server, leader)
+    sign_in_browser(page, live_server, leader)
     page.goto(live_server + "/dashboard")
     scores = page.locator("table.scores")
     stress = scores.get_by_role("row", name=re.compile("Organizational stress"))
@@ -119,7 +118,7 @@ def test_the_first_screen_shows_the_unit_the_wave_and_the_scores(
     seed(wide_items)
     leader = seed(lambda conn: make_staff(conn, role="leader", unit=world.unit["root"]))
     page = context.new_page()
-    sign_in(page, live_server, leader)
+    sign_in_browser(page, live_server, leader)
     page.goto(live_server + "/dashboard")
 
     first_screen = PHONE["height"] if device == "phone" else 900

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import assert_accessible, screenshot
 from tests.factories import make_staff
+from tests.http import assert_accessible, screenshot
 
 
 def test_a_coordinator_signs_in_from_a_phone(live_server: str, phone: Any, seed: Any) -> None:

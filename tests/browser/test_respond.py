@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import assert_accessible, screenshot
 from tests.factories import open_wave_with_card
+from tests.http import assert_accessible, screenshot
 
 
 def test_a_responder_answers_from_a_card_on_a_phone(

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from service.tokens import blindrsa
-from tests.browser.conftest import PHONE, assert_accessible, screenshot
-from tests.tokens.conftest import links_survey
+from tests.factories import links_survey
+from tests.http import PHONE, assert_accessible, screenshot
 
 
 def test_a_responder_gets_a_token_keeps_it_for_later_and_answers_on_a_phone(

@@ -11,7 +11,7 @@ from typing import Any
 
 from service.invitations.links import MAIL_NOTICE
 from tests.console.conftest import Seed, Signed
-from tests.tokens.conftest import links_survey
+from tests.factories import links_survey
 
 
 def test_links_download_as_a_csv_whose_tickets_are_stored_as_hashes_only(
@@ -43,7 +43,7 @@ def test_links_download_as_a_csv_whose_tickets_are_stored_as_hashes_only(
 
 
 def test_a_links_export_for_a_cards_wave_says_which_mode_it_uses(admin: Signed, seed: Seed) -> None:
-    from tests.responses.conftest import make_survey
+    from tests.factories import make_survey
 
     survey: Any = seed(lambda conn: make_survey(conn, mode="cards"))
     path = seed(

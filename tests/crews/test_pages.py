@@ -12,18 +12,17 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.dashboard.conftest import HIDDEN_STRINGS, World, small_world
-from tests.factories import audit_rows
+from tests.factories import HIDDEN_STRINGS, SmallWorld, audit_rows, small_world
 from tests.http import Signed, sign_in_at
 
 
 @pytest.fixture
-def world(seed: Any) -> World:
-    made: World = seed(small_world)
+def world(seed: Any) -> SmallWorld:
+    made: SmallWorld = seed(small_world)
     return made
 
 
-def _link(who: Signed, world: World, unit: str) -> str:
+def _link(who: Signed, world: SmallWorld, unit: str) -> str:
     second = world.org.wave_ids[1]
     page = who.post(
         f"/dashboard/units/{world.id(unit)}/crews/links",
@@ -45,7 +44,7 @@ def _pdf_text(tmp_path: Path, content: bytes) -> str:
 
 
 def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     leader = sign_in_at(client, seed, "leader", world.unit["north"])
     leader.post(f"/dashboard/units/{world.id('north')}/actions", {
@@ -96,7 +95,7 @@ def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
 
 
 def test_a_small_units_crews_page_says_why_and_shows_no_number(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     leader = sign_in_at(client, seed, "leader", world.unit["north"])
     token = _link(leader, world, "birch")
@@ -110,7 +109,7 @@ def test_a_small_units_crews_page_says_why_and_shows_no_number(
 
 
 def test_the_handout_pdf_holds_the_unit_its_scores_and_the_panel(
-    client: TestClient[Any], seed: Any, world: World, tmp_path: Path
+    client: TestClient[Any], seed: Any, world: SmallWorld, tmp_path: Path
 ) -> None:
     leader = sign_in_at(client, seed, "leader", world.unit["north"])
     page = leader.get(f"/dashboard/units/{world.id('north')}/handout")
@@ -136,7 +135,7 @@ def test_the_handout_pdf_holds_the_unit_its_scores_and_the_panel(
 
 
 def test_crews_pages_and_links_follow_the_leaders_scope_and_refuse_researchers(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     admin = sign_in_at(client, seed, "admin", None)
     _link(admin, world, "south")

@@ -10,17 +10,18 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.dashboard.conftest import (
+from tests.factories import (
     HIDDEN_STRINGS,
     NAMES,
     SAFETY,
     STRESS,
-    World,
+    SmallWorld,
     leader_session,
+    make_unit,
+    open_wave_on,
     put_rows,
     small_world,
 )
-from tests.factories import make_unit, open_wave_on
 
 HTML = {"Accept": "text/html"}
 TOO_FEW = "too few responses to show — see parent"
@@ -32,12 +33,12 @@ def sign_in(client: TestClient[Any], seed: Any, unit: dict[str, Any] | None, rol
 
 
 @pytest.fixture
-def world(seed: Any) -> World:
-    made: World = seed(small_world)
+def world(seed: Any) -> SmallWorld:
+    made: SmallWorld = seed(small_world)
     return made
 
 
-def pages(world: World) -> list[str]:
+def pages(world: SmallWorld) -> list[str]:
     """Every dashboard page of the world, with and without filters."""
     program, (first, second) = world.org.program_id, world.org.wave_ids
     return [
@@ -56,7 +57,7 @@ def pages(world: World) -> list[str]:
 
 @pytest.mark.parametrize("role", ["admin", "researcher"])
 def test_an_unpublished_value_appears_on_no_page(
-    client: TestClient[Any], seed: Any, world: World, role: str
+    client: TestClient[Any], seed: Any, world: SmallWorld, role: str
 ) -> None:
     sign_in(client, seed, None, role)
     for path in pages(world):
@@ -67,7 +68,7 @@ def test_an_unpublished_value_appears_on_no_page(
 
 
 def test_an_unpublished_unit_shows_the_words_not_a_number(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, None, "admin")
     page = client.get(f"/dashboard/units/{world.id('north')}", headers=HTML).text
@@ -83,7 +84,7 @@ def test_an_unpublished_unit_shows_the_words_not_a_number(
 
 
 def test_published_values_show_with_their_interval_and_a_real_change_is_flagged(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, None, "admin")
     page = client.get("/dashboard", headers=HTML).text
@@ -111,7 +112,7 @@ def test_published_values_show_with_their_interval_and_a_real_change_is_flagged(
     ],
 )
 def test_a_change_reads_better_or_worse_by_the_direction_of_its_scale(
-    client: TestClient[Any], seed: Any, world: World, key: str, stress_change: float,
+    client: TestClient[Any], seed: Any, world: SmallWorld, key: str, stress_change: float,
     safety_change: float, stress_reads: str, safety_reads: str,
 ) -> None:  # fmt: skip
     async def changes(conn: Any) -> None:
@@ -141,7 +142,7 @@ def test_a_change_reads_better_or_worse_by_the_direction_of_its_scale(
 
 
 def test_a_hidden_value_says_why_and_points_to_the_parent_only_within_scope(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     async def uncertain(conn: Any) -> None:
         await conn.execute(
@@ -180,7 +181,7 @@ def test_a_hidden_value_says_why_and_points_to_the_parent_only_within_scope(
 
 
 def test_the_dashboard_opens_on_the_latest_wave_with_scores_and_names_newer_ones(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     async def too_few(conn: Any) -> None:
         await conn.execute(
@@ -199,7 +200,7 @@ def test_the_dashboard_opens_on_the_latest_wave_with_scores_and_names_newer_ones
     assert "<strong>Wave 2</strong>" in second and "too few answers to show" not in second
 
 
-def test_units_sort_naturally(client: TestClient[Any], seed: Any, world: World) -> None:
+def test_units_sort_naturally(client: TestClient[Any], seed: Any, world: SmallWorld) -> None:
     async def rename(conn: Any) -> None:
         for key, name in (("alder", "Station 12"), ("birch", "Station 2")):
             await conn.execute("UPDATE unit SET name = $2 WHERE unit_id = $1", world.id(key), name)
@@ -211,7 +212,7 @@ def test_units_sort_naturally(client: TestClient[Any], seed: Any, world: World) 
 
 
 def test_a_unit_added_after_a_wave_is_absent_from_it(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     # Wave 1 released rows for the department and the battalions only: the stations came later.
     sign_in(client, seed, None, "admin")
@@ -237,7 +238,7 @@ OUTSIDE_NORTH = ["root", "south", "cedar", "dogwood"]
      ("root", 404), ("south", 404), ("cedar", 404), ("dogwood", 404)],
 )  # fmt: skip
 def test_a_leader_sees_their_subtree_and_nothing_else(
-    client: TestClient[Any], seed: Any, world: World, key: str, status: int
+    client: TestClient[Any], seed: Any, world: SmallWorld, key: str, status: int
 ) -> None:
     sign_in(client, seed, world.unit["north"], "leader")
     unit = f"/dashboard/units/{world.id(key)}"
@@ -256,7 +257,7 @@ def test_a_leader_sees_their_subtree_and_nothing_else(
 
 
 def test_no_page_a_leader_can_open_names_a_unit_outside_their_scope(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, world.unit["north"], "leader")
     opened = 0
@@ -275,7 +276,7 @@ def test_no_page_a_leader_can_open_names_a_unit_outside_their_scope(
 
 
 def test_a_leaders_overview_starts_at_their_own_unit(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, world.unit["north"], "leader")
     page = client.get("/dashboard", headers=HTML).text
@@ -288,7 +289,7 @@ def test_a_leaders_overview_starts_at_their_own_unit(
 
 
 def test_a_leader_of_a_station_sees_a_page_without_units_below(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, world.unit["alder"], "leader")
     page = client.get("/dashboard", headers=HTML)
@@ -300,7 +301,7 @@ def test_a_leader_of_a_station_sees_a_page_without_units_below(
 
 @pytest.mark.parametrize(("scoped", "status"), [(None, 200), ("south", 404)])
 def test_a_researcher_reads_like_an_admin_within_their_unit(
-    client: TestClient[Any], seed: Any, world: World, scoped: str | None, status: int
+    client: TestClient[Any], seed: Any, world: SmallWorld, scoped: str | None, status: int
 ) -> None:
     sign_in(client, seed, world.unit[scoped] if scoped else None, "researcher")
     response = client.get(f"/dashboard/units/{world.id('north')}", headers=HTML)
@@ -308,7 +309,7 @@ def test_a_researcher_reads_like_an_admin_within_their_unit(
 
 
 def test_a_program_or_wave_that_does_not_exist_is_a_clear_problem(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, None, "admin")
     assert client.get("/dashboard?program=999999").json()["type"].endswith("/program-not-found")
@@ -321,7 +322,7 @@ def test_a_program_or_wave_that_does_not_exist_is_a_clear_problem(
 
 
 def test_a_program_over_another_part_of_the_organisation_is_out_of_scope(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     other_program, _, _ = seed(lambda c: open_wave_on(c))
     sign_in(client, seed, world.unit["north"], "leader")
@@ -337,7 +338,7 @@ def test_a_program_over_another_part_of_the_organisation_is_out_of_scope(
 
 
 def test_the_filters_live_in_the_query_string_and_links_keep_them(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, None, "admin")
     program, (first, second) = world.org.program_id, world.org.wave_ids
@@ -386,7 +387,7 @@ class _Figures(HTMLParser):
 
 @pytest.mark.parametrize("key", ["root", "north", "birch"])
 def test_every_chart_has_a_table_and_a_summary_for_screen_readers(
-    client: TestClient[Any], seed: Any, world: World, key: str
+    client: TestClient[Any], seed: Any, world: SmallWorld, key: str
 ) -> None:
     sign_in(client, seed, None, "admin")
     for path in ("/dashboard", f"/dashboard/units/{world.id(key)}"):
@@ -403,7 +404,7 @@ def test_every_chart_has_a_table_and_a_summary_for_screen_readers(
 
 
 def test_the_unit_page_shows_trends_bands_and_participation_over_every_wave(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, None, "admin")
     page = client.get(f"/dashboard/units/{world.id('north')}", headers=HTML).text
@@ -417,7 +418,7 @@ def test_the_unit_page_shows_trends_bands_and_participation_over_every_wave(
 
 
 def test_the_questions_page_shows_released_item_histograms_only(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, None, "admin")
     root = client.get(f"/dashboard/units/{world.id('root')}", headers=HTML).text
@@ -459,7 +460,7 @@ def test_someone_no_program_covers_is_told_so(client: TestClient[Any], seed: Any
 
 @pytest.mark.parametrize(("role", "console"), [("admin", True), ("leader", False)])
 def test_every_page_has_the_navigation_the_staff_headers_and_the_meaning_panel(
-    client: TestClient[Any], seed: Any, world: World, role: str, console: bool
+    client: TestClient[Any], seed: Any, world: SmallWorld, role: str, console: bool
 ) -> None:
     sign_in(client, seed, world.unit["north"] if role == "leader" else None, role)
     for path in ("/dashboard", f"/dashboard/units/{world.id('north')}"):
@@ -481,7 +482,7 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client: TestClient[An
 
 
 def test_the_about_page_quotes_each_programs_own_epsilon_and_waves_a_year(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     async def set_policy(conn: Any) -> str:
         await conn.execute(

@@ -18,16 +18,16 @@ from service.dashboard.wording import (
     rolling_label,
     whole_percents,
 )
-from tests.dashboard.conftest import ITEM, SAFETY, World, put_rows, small_world
 from tests.dashboard.test_charts import shown as count
 from tests.dashboard.test_pages import HTML, sign_in
+from tests.factories import ITEM, SAFETY, SmallWorld, put_rows, small_world
 
 RESPONSES = count(108.0, 7.0)
 
 
 @pytest.fixture
-def world(seed: Any) -> World:
-    made: World = seed(small_world)
+def world(seed: Any) -> SmallWorld:
+    made: SmallWorld = seed(small_world)
     return made
 
 
@@ -127,7 +127,7 @@ def test_the_rolling_mean_is_named_by_the_waves_it_covers() -> None:
 
 
 def test_the_questions_page_hides_a_wide_distribution_and_says_why(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     north = world.id("north")
 
@@ -156,7 +156,7 @@ def test_the_questions_page_hides_a_wide_distribution_and_says_why(
 
 
 def test_band_shares_add_up_and_a_hidden_mean_beside_them_says_why(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     north = world.id("north")
 
@@ -178,7 +178,7 @@ def test_band_shares_add_up_and_a_hidden_mean_beside_them_says_why(
 
 
 def test_the_rolling_mean_is_named_by_how_many_waves_it_covers_on_the_pages(
-    client: TestClient[Any], seed: Any, world: World
+    client: TestClient[Any], seed: Any, world: SmallWorld
 ) -> None:
     sign_in(client, seed, None, "admin")
     overview = client.get("/dashboard", headers=HTML).text

@@ -8,8 +8,7 @@ import pytest
 
 from service.dashboard import service, views
 from service.errors import InvalidInput, UnitNotFound, WaveNotFound
-from tests.dashboard.conftest import SAFETY, released_org, small_world
-from tests.factories import make_staff, make_unit, principal_for
+from tests.factories import SAFETY, make_staff, make_unit, principal_for, released_org, small_world
 
 
 async def _viewer(conn: Any, role: str = "admin", unit: dict[str, Any] | None = None) -> Any:

@@ -12,8 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from service.ratelimit_tokens import TokenLimiter
-from tests.export.conftest import released_history
-from tests.factories import make_staff, make_token
+from tests.factories import make_staff, make_token, released_history
 
 PROBLEM = "application/problem+json"
 

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from service.export import service
-from tests.export.conftest import released_history
-from tests.factories import T0
+from tests.factories import T0, released_history
 
 DOC = Path(__file__).resolve().parent.parent.parent / "docs" / "export.md"
 SKIP_MARKER = "# docs-test: skip"

@@ -21,8 +21,7 @@ from service.errors import InvalidInput, ProgramNotFound, UnitNotFound, WaveNotF
 from service.export import formats, service
 from service.export.queries import EXPORT_COLUMNS
 from service.export.schemas import ExportMetadata
-from tests.export.conftest import released_history
-from tests.factories import T0, make_staff, make_unit, principal_for
+from tests.factories import T0, make_staff, make_unit, principal_for, released_history
 
 NOW = T0 + timedelta(days=400)
 # Hex versions can look like numbers to a CSV reader: docs/export.md says to read them as text.

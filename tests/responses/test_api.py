@@ -12,20 +12,21 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service import metrics
 from service.invitations.codes import group, normalise
+from service.metrics import controller as metrics
 from service.responses import queries
 from service.responses import service as responses
 from service.responses.controller import parse_urlencoded
 from service.responses.middleware import RESPONDENT_HEADERS, RespondentPrivacyMiddleware
 from service.responses.ratelimit import FailureLimiter
 from service.waves import service as waves
-from tests.factories import make_session, make_staff
-from tests.responses.conftest import (
+from tests.factories import (
     T0,
     Survey,
     make_cards,
     make_open_link,
+    make_session,
+    make_staff,
     make_survey,
     mistype,
     responses_of,

@@ -18,7 +18,7 @@ from service.responses import queries
 from service.responses import service as responses
 from service.responses.batching import SubmissionBatcher
 from service.responses.queries import Submission
-from tests.responses.conftest import make_cards, make_open_link, make_survey, responses_of
+from tests.factories import make_cards, make_open_link, make_survey, responses_of
 
 pytestmark = pytest.mark.anyio
 

@@ -22,8 +22,8 @@ from service.responses import i18n
 from service.responses import service as responses
 from service.responses.ratelimit import FailureLimiter
 from service.waves import service as waves
-from tests.factories import T0
-from tests.responses.conftest import (
+from tests.factories import (
+    T0,
     make_cards,
     make_open_link,
     make_survey,

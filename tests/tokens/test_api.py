@@ -19,9 +19,8 @@ from service.invitations.links import MAIL_NOTICE
 from service.responses.middleware import RESPONDENT_HEADERS
 from service.tokens import blindrsa
 from tests.conftest import ROOT, running_server
-from tests.factories import make_staff, make_token
+from tests.factories import links_survey, make_staff, make_token
 from tests.tokens import client as rfc
-from tests.tokens.conftest import links_survey
 
 INTEROP = ROOT / "clients" / "blindrsa"
 

@@ -26,10 +26,8 @@ from service.tokens import blindrsa
 from service.tokens import service as tokens
 from service.tokens.signing import Signer
 from service.waves import service as waves
-from tests.factories import T0
-from tests.responses.conftest import make_survey, responses_of
+from tests.factories import T0, get_token, links_survey, make_survey, public_key, responses_of
 from tests.tokens import client
-from tests.tokens.conftest import get_token, links_survey, public_key
 
 pytestmark = pytest.mark.anyio
 

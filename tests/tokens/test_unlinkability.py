@@ -20,8 +20,8 @@ from service.responses import service as responses
 from service.tokens import blindrsa
 from service.tokens import service as tokens
 from service.tokens.signing import Signer
+from tests.factories import links_survey, public_key
 from tests.tokens import client
-from tests.tokens.conftest import links_survey, public_key
 
 pytestmark = pytest.mark.anyio
 

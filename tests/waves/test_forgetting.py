@@ -24,8 +24,15 @@ from service.cli import main
 from service.waves import queries as wave_queries
 from service.waves import service as waves
 from tests import attacker
-from tests.factories import T0, make_session, make_staff, make_token
-from tests.responses.conftest import Survey, make_cards, make_survey
+from tests.factories import (
+    T0,
+    Survey,
+    make_cards,
+    make_session,
+    make_staff,
+    make_survey,
+    make_token,
+)
 
 N = 50
 FORM_KEY = re.compile(r'name="form_key" value="([A-Za-z0-9_-]{43})"')

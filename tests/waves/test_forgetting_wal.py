@@ -22,8 +22,7 @@ from service.config import Settings
 from service.waves import service as waves
 from tests import attacker
 from tests.conftest import ROOT, embedded_server, run_sync
-from tests.factories import T0
-from tests.responses.conftest import Survey, make_cards, make_survey
+from tests.factories import T0, Survey, make_cards, make_survey
 from tests.waves.test_forgetting import N, submit_all
 
 

@@ -326,6 +326,21 @@ async def test_leaders_see_only_waves_of_programs_that_cover_their_units(conn: A
         await waves.list_waves(conn, leader, theirs.program_id)
 
 
+async def test_a_leader_lists_waves_of_programs_rooted_above_and_below_their_unit(
+    conn: Any,
+) -> None:
+    org, b1, b2, s11, *_ = await make_tree(conn, (2, 2))
+    above, below = await monthly(conn, org), await monthly(conn, s11)
+    sibling_of_below = await monthly(conn, b2)
+    leader = principal_for(await make_staff(conn, role="leader", unit=b1))
+    seen = {w.program_id for w in await waves.list_waves(conn, leader)}
+    assert {above.program_id, below.program_id} <= seen
+    assert sibling_of_below.program_id not in seen
+    assert {w.program_id for w in await waves.list_waves(conn, leader, above.program_id)} == {
+        above.program_id
+    }
+
+
 async def test_an_unknown_wave_is_not_found(conn: Any) -> None:
     with pytest.raises(WaveNotFound):
         await waves.fetch_wave(conn, None, 987654321)

@@ -1,13 +1,14 @@
 """The audit trail: one row for every staff action that changes something.
 
 Responders never appear here. `actor` is the principal who acted, or None for the
-operator at the command line.
+operator at the command line (recorded as via "cli"). The SQL is audit/queries.py.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
+from service.audit import queries
 from service.db import Conn
 
 
@@ -25,8 +26,8 @@ class Actor(Protocol):
 async def insert_audit(
     conn: Conn, actor: Actor | None, action: str, subject: dict[str, Any]
 ) -> None:
-    await conn.execute(
-        "INSERT INTO audit (staff_id, action, subject) VALUES ($1, $2, $3)",
+    await queries.insert_audit(
+        conn,
         actor.staff_id if actor is not None else None,
         action,
         {"via": actor.via if actor is not None else "cli", **subject},

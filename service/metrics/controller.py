@@ -10,7 +10,7 @@ Two sources:
   `MetricsMiddleware` and `record_submission`; with several service processes each has
   its own (scrape each process, or sum them in Prometheus);
 - gauges read from the database at each scrape (waves by status, ledger totals, programs
-  near their budget cap), the same whichever process answers.
+  near their budget cap; SQL in metrics/queries.py), the same whichever process answers.
 
 The route is staff-protected: an admin session or an admin API token with scope `read`
 (docs/operations.md).
@@ -36,6 +36,7 @@ from litestar.response import Response
 from service.auth.guards import SECURITY, require
 from service.db import Conn
 from service.errors import PROBLEM_MEDIA_TYPE, Problem
+from service.metrics import queries
 from service.privacy.schemas import LedgerEntry, PrivacyPolicy
 from service.privacy.service import YEAR, year_spent
 from service.ratelimit_tokens import REFUSED_SCOPE_KEY
@@ -274,36 +275,26 @@ class Exposition:
 
 
 async def _database_gauges(conn: Conn, out: Exposition, now: datetime) -> None:
-    waves = await conn.fetch("SELECT status, count(*) AS n FROM wave GROUP BY status")
-    by_status = {row["status"]: row["n"] for row in waves}
+    by_status = await queries.count_waves_by_status(conn)
     out.family("muster_waves", "gauge", "Waves by status (released waves are the releases).")
     for status in ("scheduled", "open", "closed", "released"):
         out.sample("muster_waves", by_status.get(status, 0), [("status", status)])
-    ledger = await conn.fetchrow(
-        "SELECT count(*) AS n, coalesce(sum(epsilon), 0) AS eps, coalesce(sum(rho), 0) AS rho "
-        "FROM ledger"
-    )
-    assert ledger is not None  # noqa: S101 - an aggregate always returns a row
+    ledger = await queries.fetch_ledger_totals(conn)
     out.family("muster_ledger_charges", "gauge", "Privacy-loss charges in the ledger.")
-    out.sample("muster_ledger_charges", ledger["n"])
+    out.sample("muster_ledger_charges", ledger.n)
     out.family("muster_ledger_epsilon_sum", "gauge", "Sum of every charge's epsilon, all programs.")
-    out.sample("muster_ledger_epsilon_sum", ledger["eps"])
+    out.sample("muster_ledger_epsilon_sum", ledger.eps)
     out.family("muster_ledger_rho_sum", "gauge", "Sum of every charge's rho (zCDP), all programs.")
-    out.sample("muster_ledger_rho_sum", ledger["rho"])
-    programs = await conn.fetch("SELECT program_id, policy FROM program")
-    recent = await conn.fetch(
-        "SELECT entry_id, program_id, wave_id, mechanism, rho, epsilon, delta, at FROM ledger "
-        "WHERE at > $1",
-        now - YEAR,
-    )
+    out.sample("muster_ledger_rho_sum", ledger.rho)
+    programs = await queries.list_program_policies(conn)
     entries: dict[int, list[LedgerEntry]] = {}
-    for row in recent:
-        entries.setdefault(row["program_id"], []).append(LedgerEntry(**dict(row)))
+    for entry in await queries.list_ledger_entries_since(conn, now - YEAR):
+        entries.setdefault(entry.program_id, []).append(entry)
     near = 0
-    for program in programs:
+    for program_id, stored in programs:
         # The stored policy with the schema's own defaults for what it leaves out.
-        policy = msgspec.convert(program["policy"] or {}, type=PrivacyPolicy)
-        spent = year_spent(entries.get(program["program_id"], []), policy.mechanism, policy.delta)
+        policy = msgspec.convert(stored or {}, type=PrivacyPolicy)
+        spent = year_spent(entries.get(program_id, []), policy.mechanism, policy.delta)
         near += spent >= NEAR_CAP * policy.annual_epsilon_cap
     out.family("muster_programs", "gauge", "Programs.")
     out.sample("muster_programs", len(programs))

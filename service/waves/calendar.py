@@ -1,0 +1,103 @@
+"""The calendar of a program's waves: ISO 8601 durations and the times of wave n.
+
+Waves are computed, not accumulated: wave n opens at starts_at + (n-1)·cadence and closes
+one window later, with calendar-aware month and year addition in UTC (Jan 31 + P1M is the
+last day of February). So a late tick or a wave opened by hand never shifts later waves.
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from service.errors import FieldError, InvalidInput
+
+# --- durations --------------------------------------------------------------------------
+
+_DURATION_RE = re.compile(r"P(?:(\d{1,4})W|(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})D)?)")
+# Cadences and windows longer than this are surely a typo.
+MAX_DURATION_DAYS = 3660
+DURATION_HINT = "write an ISO 8601 duration such as P3M, P14D, P2W or P1Y"
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An ISO 8601 duration made of calendar parts (no hours: waves open and close on dates)."""
+
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+
+    def times(self, factor: int) -> Duration:
+        return Duration(
+            self.years * factor, self.months * factor, self.weeks * factor, self.days * factor
+        )
+
+
+def parse_duration(text: str, field: str = "duration") -> Duration:
+    """`P3M` -> Duration(months=3); a bad string is InvalidInput naming `field`."""
+
+    def bad(message: str) -> InvalidInput:
+        return InvalidInput(
+            f"`{field}` is not a duration Muster can use: {message}.",
+            errors=[FieldError(field=field, message=message)],
+        )
+
+    match = _DURATION_RE.fullmatch(text)
+    if match is None:
+        if "T" in text:
+            raise bad("hours, minutes and seconds are not supported; " + DURATION_HINT)
+        raise bad(f"{text!r} is not valid; {DURATION_HINT}")
+    weeks, years, months, days = (int(g) if g else 0 for g in match.groups())
+    duration = Duration(years=years, months=months, weeks=weeks, days=days)
+    if duration == Duration():
+        raise bad(f"{text!r} is empty or zero; {DURATION_HINT}")
+    rough_days = 366 * years + 31 * months + 7 * weeks + days
+    if rough_days > MAX_DURATION_DAYS + 400 or longest(duration) > timedelta(
+        days=MAX_DURATION_DAYS
+    ):
+        raise bad(f"{text!r} is longer than ten years")
+    return duration
+
+
+def add_duration(dt: datetime, duration: Duration) -> datetime:
+    """`dt` plus `duration`: years and months first (the day clamped to the month's last
+    day), then weeks and days."""
+    months = dt.month - 1 + duration.months + 12 * duration.years
+    year, month = dt.year + months // 12, months % 12 + 1
+    day = min(dt.day, calendar.monthrange(year, month)[1])
+    return dt.replace(year=year, month=month, day=day) + timedelta(
+        weeks=duration.weeks, days=duration.days
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _span_bounds(duration: Duration) -> tuple[timedelta, timedelta]:
+    """Shortest and longest real length of `duration`, over every start day of a leap cycle."""
+    first = datetime(2001, 1, 1, tzinfo=UTC)
+    spans = [
+        add_duration(start, duration) - start
+        for start in (first + timedelta(days=i) for i in range(4 * 365 + 1))
+    ]
+    return min(spans), max(spans)
+
+
+def shortest(duration: Duration) -> timedelta:
+    return _span_bounds(duration)[0]
+
+
+def longest(duration: Duration) -> timedelta:
+    return _span_bounds(duration)[1]
+
+
+def wave_times(
+    starts_at: datetime, cadence: Duration, window: Duration, seq: int
+) -> tuple[datetime, datetime]:
+    """When wave `seq` (1, 2, ...) opens and closes."""
+    opens_at = add_duration(starts_at.astimezone(UTC), cadence.times(seq - 1))
+    return opens_at, add_duration(opens_at, window)

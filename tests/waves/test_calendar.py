@@ -1,0 +1,96 @@
+"""The calendar of a program's waves (service/waves/calendar.py): durations and wave times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from service.errors import InvalidInput
+from service.waves.calendar import Duration, add_duration, parse_duration, wave_times
+
+
+def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+# --- durations --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("P3M", Duration(months=3)),
+        ("P14D", Duration(days=14)),
+        ("P2W", Duration(weeks=2)),
+        ("P1Y", Duration(years=1)),
+        ("P1Y6M", Duration(years=1, months=6)),
+        ("P1M15D", Duration(months=1, days=15)),
+        ("P10Y", Duration(years=10)),
+    ],
+)
+def test_parse_duration_reads_calendar_parts(text: str, expected: Duration) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "P",
+        "3M",
+        "P0D",
+        "P0Y0M",
+        "PT12H",
+        "P1DT2H",
+        "P1.5M",
+        "p3m",
+        "P2W3D",
+        " P3M",
+        "P3M\n",
+        "P11Y",
+        "P4000D",
+        "P9999Y",
+        "P9999M",
+        "P9999W",
+        "P-1M",
+        "P3Q",
+    ],
+)
+def test_parse_duration_refuses_what_it_cannot_schedule(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_duration(text, "cadence")
+    assert caught.value.errors is not None
+    assert [e.field for e in caught.value.errors] == ["cadence"]
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "expected"),
+    [
+        (utc(2031, 1, 31, 9), "P1M", utc(2031, 2, 28, 9)),
+        (utc(2032, 1, 31, 9), "P1M", utc(2032, 2, 29, 9)),
+        (utc(2032, 2, 29), "P1Y", utc(2033, 2, 28)),
+        (utc(2032, 2, 29), "P4Y", utc(2036, 2, 29)),
+        (utc(2031, 11, 30), "P3M", utc(2032, 2, 29)),
+        (utc(2031, 12, 15), "P1M", utc(2032, 1, 15)),
+        (utc(2031, 3, 31), "P6M", utc(2031, 9, 30)),
+        (utc(2031, 1, 31), "P1M1D", utc(2031, 3, 1)),
+        (utc(2031, 1, 1), "P2W", utc(2031, 1, 15)),
+        (utc(2031, 12, 25), "P14D", utc(2032, 1, 8)),
+        (utc(2031, 5, 31), "P1Y1M", utc(2032, 6, 30)),
+    ],
+)
+def test_add_duration_is_calendar_aware(start: datetime, duration: str, expected: datetime) -> None:
+    assert add_duration(start, parse_duration(duration)) == expected
+
+
+def test_wave_times_count_from_the_start_so_short_months_do_not_drift() -> None:
+    monthly, fortnight = parse_duration("P1M"), parse_duration("P14D")
+    opens = [wave_times(utc(2031, 1, 31, 9), monthly, fortnight, n)[0] for n in (1, 2, 3, 4)]
+    assert [o.date().isoformat() for o in opens] == [
+        "2031-01-31",
+        "2031-02-28",
+        "2031-03-31",
+        "2031-04-30",
+    ]
+    assert wave_times(utc(2031, 1, 31, 9), monthly, fortnight, 2)[1] == utc(2031, 3, 14, 9)
