@@ -209,7 +209,7 @@ def run_policy(
     measurement = mechanisms.release_measurement(release_plan.blocks, sizes, policy.mechanism)
     charge = mechanisms.charge(measurement, policy.mechanism, policy.delta)
     variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
-    publish = Policy(policy.min_publish_count, policy.max_half_width)
+    publish = Policy.of(policy)
     rng = random.Random(seed)
     culture = {n.unit_id: rng.uniform(-0.7, 0.7) for n in nodes if n.level == 2 and not n.direct}
     waves = [wave_truth(nodes, scales, items, culture, rng) for _ in range(WAVES)]

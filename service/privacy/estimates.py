@@ -15,6 +15,7 @@ import msgspec
 
 from service.privacy import gls
 from service.privacy.plan import ASSUMED_CENTRED_MEAN, Block, Plan, Q
+from service.privacy.schemas import PrivacyPolicy
 
 Z95 = 1.959963984540054
 
@@ -22,6 +23,19 @@ Z95 = 1.959963984540054
 class Policy(msgspec.Struct, frozen=True):
     min_publish_count: int
     max_half_width: float
+    # The limit of a pooled (rolling) mean's predicted half-width; None: max_half_width.
+    max_pooled_half_width: float | None = None
+
+    @classmethod
+    def of(cls, policy: PrivacyPolicy) -> Policy:
+        """The publish rules of a program's privacy policy."""
+        return cls(policy.min_publish_count, policy.max_half_width, policy.max_pooled_half_width)
+
+    @property
+    def pooled_limit(self) -> float:
+        if self.max_pooled_half_width is None:
+            return self.max_half_width
+        return self.max_pooled_half_width
 
 
 class Estimate(msgspec.Struct, frozen=True):
@@ -159,6 +173,16 @@ def publish_ratio(responses: Estimate, predicted_se: float, policy: Policy) -> b
         and responses.value >= policy.min_publish_count
         and Z95 * predicted_se <= policy.max_half_width
     )
+
+
+def publish_pooled(mean_count: float, predicted_se: float, policy: Policy) -> bool:
+    """A pooled (rolling) mean is shown on its own rule: the waves' mean noisy response count
+    reaches min_publish_count and the plan predicts its interval within the pooled limit.
+
+    It reads the plan's public variances and the waves' noisy response counts, whose noise
+    is independent of the means': it does not select the pooled mean's noise.
+    """
+    return mean_count >= policy.min_publish_count and Z95 * predicted_se <= policy.pooled_limit
 
 
 def derive_rows(

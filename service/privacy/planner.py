@@ -59,6 +59,7 @@ from service.privacy.estimates import (
     Policy,
     predicted_mean_std_error,
     publish_count,
+    publish_pooled,
     publish_ratio,
 )
 from service.privacy.schemas import LevelPlan, PlanReport, PrivacyPolicy, SharesPlan, UnitPlan
@@ -175,6 +176,7 @@ async def plan_program(
         levels=levels,
         min_publish_count=policy.min_publish_count,
         max_half_width=policy.max_half_width,
+        max_pooled_half_width=policy.max_pooled_half_width,
         assumed_centred_mean=ASSUMED_CENTRED_MEAN,
         current=current,
         best=best,
@@ -210,9 +212,7 @@ def make_setup(
         level_statistics=policy.level_statistics,
         mechanism=policy.mechanism,
         budget=mechanisms.wave_budget(policy),
-        policy=Policy(
-            min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
-        ),
+        policy=Policy.of(policy),
         participation=participation,
         visible=[
             (index, by_id[node.unit_id])
@@ -380,7 +380,9 @@ def _predict_unit(
         Z95 * headline,
         shown(headline),
         Z95 * pooled,
-        shown(pooled),
+        bool(scales)
+        and count.value is not None
+        and publish_pooled(count.value, pooled, setup.policy),
     )
 
 

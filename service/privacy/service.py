@@ -199,9 +199,7 @@ async def release_wave(
     records = await queries.fetch_aggregates(conn, sql, wave_id, wave.root_unit_id)
     noisy = mechanisms.measure(measurement, vectors_from_rows(release_plan, records, depth))
     variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
-    publish = Policy(
-        min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
-    )
+    publish = Policy.of(policy)
     rows = derive_rows(release_plan, noisy, variance_of, publish)
     rows += await _trend_rows(conn, wave, rows, publish)
     unverified = wave.frozen.mode == "open"

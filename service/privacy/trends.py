@@ -3,7 +3,8 @@
 Both are computed from stored noisy values only: post-processing, no extra budget.
 
 The pooled mean stands on its own precision: it is published when ITS predicted interval
-is within the policy's half-width, whether or not any wave's own mean was (the old rule
+is within the policy's pooled limit (`max_pooled_half_width`, its own publish rule, ±0.5
+by default), whether or not any wave's own mean was (the old rule
 showed it only where this wave's mean already was, so it added nothing). The decision
 reads public variances and the noisy response counts of the waves, whose noise is
 independent of the means': it does not select on the means' noise.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from service.privacy.estimates import Z95, Policy, Row
+from service.privacy.estimates import Z95, Policy, Row, publish_pooled
 
 ROLLING_WAVES = 4
 
@@ -74,10 +75,7 @@ def trend_rows(
         if row.planned is not None and all(n is not None and n >= 1 for n in ns):
             known = [n for n in ns if n is not None]
             predicted = math.sqrt(sum((row.planned / n) ** 2 for n in known)) / k
-            published = (
-                sum(known) / k >= policy.min_publish_count
-                and Z95 * predicted <= policy.max_half_width
-            )
+            published = publish_pooled(sum(known) / k, predicted, policy)
         out.append(
             Row(row.unit_id, f"{base}:rolling{ROLLING_WAVES}", mean, se, mean - Z95 * se,
                 mean + Z95 * se, published, None, None, row.instrument_version)
