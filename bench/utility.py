@@ -165,7 +165,7 @@ def vectors(release_plan: plan.Plan, data: list[dict[str, Any]]) -> mechanisms.A
 def pooled(history: list[list[Row]], rows: list[Row], publish: Policy) -> list[Row]:
     """The pooled rows of the last wave, as the release computes them from stored rows."""
     means: dict[tuple[int, str], list[trends.Stored]] = {}
-    responses: dict[int, list[trends.Stored]] = {}
+    counts: dict[tuple[int, str], list[trends.Stored]] = {}
     published_before: set[tuple[int, str]] = set()
     for order, earlier in enumerate(reversed(history)):
         for r in earlier:
@@ -177,11 +177,11 @@ def pooled(history: list[list[Row]], rows: list[Row], publish: Policy) -> list[R
                 )
                 if r.published and order == 0:
                     published_before.add((r.unit_id, r.statistic))
-            elif r.statistic == "responses":
-                responses.setdefault(r.unit_id, []).append(
+            elif r.statistic == "responses" or r.statistic.endswith(":count"):
+                counts.setdefault((r.unit_id, r.statistic), []).append(
                     trends.Stored(order, r.value, r.std_error)
                 )
-    return trends.trend_rows(rows, means, responses, published_before, publish)
+    return trends.trend_rows(rows, means, counts, published_before, publish)
 
 
 class Tally:
@@ -491,16 +491,20 @@ def main() -> None:
     setup = planner.make_setup(
         units, nodes[0].unit_id, scales, items, PrivacyPolicy(), planner.EXPECTED_PARTICIPATION
     )
-    chosen = planner.best_shares(setup)
-    run_policy("default policy, the planner's shares", PrivacyPolicy(level_shares=chosen),
+    chosen, tiers = planner.best_plan(setup)
+    run_policy("default policy, the planner's plan",
+               PrivacyPolicy(level_shares=chosen, level_statistics=tiers),
                args.runs, args.seed, default_targets)  # fmt: skip
-    stations = PrivacyPolicy(level_shares=STATION_SHARES)
+    stations = PrivacyPolicy(
+        level_shares=STATION_SHARES,
+        level_statistics=["histograms", "means", "headline", "headline"],
+    )
     run_policy("default policy, stations and battalions measured", stations, args.runs,
                args.seed, default_targets)  # fmt: skip
 
 
 # Half the budget to battalions, half to stations: the split for the station targets.
-STATION_SHARES = [0.0, 0.5, 0.5, 0.0]
+STATION_SHARES = [0.0, 0.55, 0.45, 0.0]
 
 
 def _print_shrinkage(shrink: dict[str, list[Any]]) -> None:

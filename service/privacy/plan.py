@@ -49,11 +49,11 @@ PLAN_VERSION = "2"
 Q = 100
 # How a level's share of the budget is split between kinds of statistic ("means": the
 # sums and counts of the scales measured there), renormalised over the kinds it measures.
-KIND_WEIGHTS: dict[str, float] = {"responses": 0.05, "means": 0.65, "bands": 0.15, "item": 0.15}
+KIND_WEIGHTS: dict[str, float] = {"responses": 0.03, "means": 0.65, "bands": 0.15, "item": 0.15}
 # The centred scale mean (mean minus midpoint, in scale points) plans assume. A mean's
 # variance is (Var(sum) + m^2 Var(count)) / n^2, which is smallest when the sum and the
 # count share the mean's budget as sensitivity : m (2 : 1 on a 1-5 scale).
-ASSUMED_CENTRED_MEAN = 1.0
+ASSUMED_CENTRED_MEAN = 0.5
 # The weight, within a level, of a scale also measured at a deeper level (1 for others).
 BELOW_WEIGHT = 0.7
 Kind = Literal["responses", "sum", "count", "bands", "item"]

@@ -75,6 +75,8 @@ EXPECTED_PARTICIPATION = 0.6
 # The share grid is the finest of these steps whose grid has at most MAX_CANDIDATES points.
 GRID_STEPS = (10, 5, 4, 2, 1)
 MAX_CANDIDATES = 1500
+# Rounds of the search (shares, then statistics per level) at most.
+SEARCH_ROUNDS = 3
 
 
 class HeadcountRow(msgspec.Struct, frozen=True):
@@ -164,7 +166,7 @@ async def plan_program(
         )
     shares = plan.level_shares(levels, level_shares or policy.level_shares)
     current = _evaluate(setup, shares)
-    best = _evaluate(setup, _search(setup, shares)) if optimise else None
+    best = _evaluate(setup, *_search(setup, shares, policy.level_statistics)) if optimise else None
     return PlanReport(
         program_id=program.program_id,
         epsilon=epsilon,
@@ -222,17 +224,19 @@ def make_setup(
     )
 
 
-def best_shares(setup: _Setup) -> list[float]:
-    """The level shares the search finds best, starting from an even split."""
-    return _search(setup, plan.level_shares(setup.levels, None))
+def best_plan(setup: _Setup) -> tuple[list[float], list[plan.Tier] | None]:
+    """The level shares and statistics per level the search finds best, starting from an
+    even split and the default statistics."""
+    return _search(setup, plan.level_shares(setup.levels, None), None)
 
 
 async def planned_policy(
     conn: Conn, root_unit_id: int, instrument_ids: list[int], policy: PrivacyPolicy
 ) -> PrivacyPolicy:
-    """The policy with the planner's best level shares for the tree's public headcounts at
-    EXPECTED_PARTICIPATION, when it gives none: a new program starts from the optimum,
-    which the coordinator sees (and may edit) before the first wave opens."""
+    """The policy with the planner's best level shares and statistics per level for the
+    tree's public headcounts at EXPECTED_PARTICIPATION, when it gives no shares: a new
+    program starts from the optimum, which the coordinator sees (and may edit) before the
+    first wave opens. Statistics per level the policy gives are kept."""
     if policy.level_shares is not None:
         return policy
     units = await list_subtree_headcounts(conn, root_unit_id)
@@ -242,9 +246,16 @@ async def planned_policy(
     rows = await fetch_instruments_by_ids(conn, instrument_ids)
     scales, items = plan.describe_instruments([(r.slug, r.version, r.instrument) for r in rows])
     setup = make_setup(units, root_unit_id, scales, items, policy, EXPECTED_PARTICIPATION)
-    shares = [round(s, 4) for s in best_shares(setup)]
+    shares, tiers = _search(
+        setup, plan.level_shares(setup.levels, None), policy.level_statistics,
+        statistics=policy.level_statistics is None,
+    )  # fmt: skip
     # Rounded to the grid; they add up to 1 within the program's own check.
-    return msgspec.structs.replace(policy, level_shares=shares)
+    return msgspec.structs.replace(
+        policy,
+        level_shares=[round(s, 4) for s in shares],
+        level_statistics=[t or "headline" for t in _tiers(setup, shares, tiers)],
+    )
 
 
 # --- predictions ------------------------------------------------------------------------
@@ -321,10 +332,20 @@ class _Outcome(NamedTuple):
     publish_pooled: bool
 
 
-def _outcomes(setup: _Setup, shares: list[float]) -> list[_Outcome]:
-    """What the release rules would decide for every visible unit, with these level shares."""
-    tiers = plan.level_tiers(shares, setup.histogram_levels, setup.level_statistics)
-    blocks = plan.split_budget(plan.blocks_for(setup.scales, setup.items, tiers), 1.0, shares)
+def _tiers(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None
+) -> list[plan.Tier | None]:
+    """What each level measures: the given tiers, else the policy's, else the default."""
+    return plan.level_tiers(shares, setup.histogram_levels, tiers or setup.level_statistics)
+
+
+def _outcomes(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None = None
+) -> list[_Outcome]:
+    """What the release rules would decide for every visible unit, with these level shares
+    and statistics per level."""
+    tiers_used = _tiers(setup, shares, tiers)
+    blocks = plan.split_budget(plan.blocks_for(setup.scales, setup.items, tiers_used), 1.0, shares)
     blocks = mechanisms.with_scales(blocks, setup.mechanism, setup.budget)
     variances = _patterns(setup, _level_variances(setup, blocks))
     missing = [math.inf] * len(setup.nodes)
@@ -356,50 +377,82 @@ def _predict_unit(
     index: int,
     scales: list[tuple[list[float], list[float], bool]],
 ) -> _Outcome:
-    """The release's rules (estimates.publish_count, publish_ratio) at the expected count."""
-    n = setup.participation * headcount
+    """The release's rules (estimates.publish_count, publish_ratio, publish_pooled), decided
+    as they would be in nearly every wave: at the expected count less 1.96 standard
+    deviations of the count the release decides with (estimates.decision_count: its noise)
+    and of the number who answer (binomial at the assumed participation). Half-widths are
+    reported at the expected count."""
+    p = setup.participation
+    n = p * headcount
     count_se = math.sqrt(count_variance) if math.isfinite(count_variance) else None
-    count = Estimate(n, count_se) if count_se is not None else Estimate(None, None)
+    precision = [1.0 / v for _, counts, _ in scales if 0 < (v := counts[index]) < math.inf]
+    base = 1.0 / count_variance if 0 < count_variance < math.inf else 0.0
     worst = headline = 0.0 if scales else math.inf
+    shown_worst = shown_headline = shown_pooled = bool(scales)
     for sums, counts, is_headline in scales:
+        # The decision count's variance: the response count and the other scales' counts.
+        own = 1.0 / counts[index] if 0 < counts[index] < math.inf else 0.0
+        pooled_precision = base + sum(precision) - own
+        # Nothing measured to decide with: no count is low enough to show anything.
+        spread = (
+            1.0 / pooled_precision + headcount * p * (1 - p) if pooled_precision > 0 else math.inf
+        )
+        low = max(n - Z95 * math.sqrt(spread), 0.0)
+        low_pooled = max(n - Z95 * math.sqrt(spread / ROLLING_WAVES), 0.0)
         se = predicted_mean_std_error(n, sums[index], counts[index])
+        at_low = Estimate(low, math.sqrt(1.0 / pooled_precision) if pooled_precision else None)
+        safe = predicted_mean_std_error(low, sums[index], counts[index])
+        safe_pooled = predicted_mean_std_error(low_pooled, sums[index], counts[index])
         worst = max(worst, se)
+        shown_worst = shown_worst and publish_ratio(at_low, safe, setup.policy)
         if is_headline:
             headline = max(headline, se)
+            shown_headline = shown_headline and publish_ratio(at_low, safe, setup.policy)
+            shown_pooled = shown_pooled and publish_pooled(
+                low_pooled, safe_pooled / math.sqrt(ROLLING_WAVES), setup.policy
+            )
     pooled = headline / math.sqrt(ROLLING_WAVES)
-
-    def shown(se: float) -> bool:
-        return bool(scales) and publish_ratio(count, se, setup.policy)
-
     return _Outcome(
         count_se,
         Z95 * count_se if count_se is not None else math.inf,
         Z95 * worst,
         publish_count(headcount, count_se, setup.policy),
-        shown(worst),
+        shown_worst,
         Z95 * headline,
-        shown(headline),
+        shown_headline,
         Z95 * pooled,
-        bool(scales)
-        and count.value is not None
-        and publish_pooled(count.value, pooled, setup.policy),
+        shown_pooled,
     )
 
 
-def _score(setup: _Setup, outcomes: list[_Outcome]) -> tuple[int, int, float]:
-    """More means shown (all scales each wave, headline each wave, headline pooled: each
-    counts), then more publishable counts, then a narrower top interval."""
+def _score(
+    setup: _Setup, outcomes: list[_Outcome], tiers: list[plan.Tier | None]
+) -> tuple[int, int, int, float]:
+    """More means shown: every scale mean a unit shows each wave counts one, and so does
+    every headline mean it shows pooled over the waves (so a battalion showing all six of
+    its scales outweighs one showing its three headlines); then more shown units with bands
+    (1) and item histograms (2) measured at their level; then more publishable counts; then
+    a narrower top interval."""
+    every = len(setup.scales)
+    headlines = sum(1 for s in setup.scales if s.headline)
     # Units are in the plan's breadth-first order: the first is the top one the viewer sees.
     width = outcomes[0].mean_half_width if outcomes else math.inf
-    return (
-        sum(o.publish_mean + o.publish_headline + o.publish_pooled for o in outcomes),
-        sum(1 for o in outcomes if o.publish_count),
-        -width,
-    )
+    means = richer = 0
+    for (index, _), o in zip(setup.visible, outcomes, strict=True):
+        tier = tiers[setup.nodes[index].level]
+        means += (every if o.publish_mean else headlines if o.publish_headline else 0) + (
+            headlines if o.publish_pooled else 0
+        )
+        if o.publish_mean and tier is not None:
+            richer += max(plan.TIERS.index(tier) - 1, 0)
+    return (means, richer, sum(1 for o in outcomes if o.publish_count), -width)
 
 
-def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
-    outcomes = _outcomes(setup, shares)
+def _evaluate(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None = None
+) -> SharesPlan:
+    outcomes = _outcomes(setup, shares, tiers)
+    used = _tiers(setup, shares, tiers)
     units = [
         UnitPlan(
             unit_id=unit.unit_id,
@@ -419,7 +472,9 @@ def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
         )
         for (index, unit), o in zip(setup.visible, outcomes, strict=True)
     ]
-    per_level = [LevelPlan(level=lv, share=shares[lv]) for lv in range(setup.levels)]
+    per_level = [
+        LevelPlan(level=lv, share=shares[lv], statistics=used[lv]) for lv in range(setup.levels)
+    ]
     for u in units:
         at = per_level[u.level]
         at.units += 1
@@ -429,6 +484,7 @@ def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
         at.publishable_pooled += u.publish_pooled
     return SharesPlan(
         level_shares=list(shares),
+        level_statistics=[t or "headline" for t in used],
         publishable_units=sum(1 for u in units if u.publish_mean),
         publishable_counts=sum(1 for u in units if u.publish_count),
         publishable_headlines=sum(1 for u in units if u.publish_headline),
@@ -455,13 +511,43 @@ def share_grid(levels: int) -> list[list[float]]:
     return grid
 
 
-def _search(setup: _Setup, current: list[float]) -> list[float]:
-    """The level shares with the best score; the current ones unless something beats them."""
-    best, best_score = current, _score(setup, _outcomes(setup, current))
-    for shares in share_grid(setup.levels):
-        score = _score(setup, _outcomes(setup, shares))
-        if score > best_score:
-            best, best_score = shares, score
+def tier_grid(levels: int) -> list[list[plan.Tier]]:
+    """Every choice of statistics per level that measures no less at a level than below it
+    (item histograms at the top, headline means at the bottom), root level first. The top
+    level measures every scale's mean at least: its leaders read all of them."""
+    ranks = range(len(plan.TIERS) - 1, -1, -1)
+    grid = []
+    for combo in itertools.combinations_with_replacement(ranks, levels):
+        # combinations_with_replacement of a decreasing range: non-increasing sequences.
+        if combo[0] > 0:
+            grid.append([plan.TIERS[r] for r in combo])
+    return grid
+
+
+def _search(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None, *, statistics: bool = True
+) -> tuple[list[float], list[plan.Tier] | None]:
+    """The level shares and (with `statistics`) statistics per level with the best score,
+    searched in turn (shares with the statistics fixed, then statistics with the shares
+    fixed) until neither changes; the current ones unless something beats them."""
+
+    def score(sh: list[float], ti: list[plan.Tier] | None) -> tuple[int, int, int, float]:
+        return _score(setup, _outcomes(setup, sh, ti), _tiers(setup, sh, ti))
+
+    best = (shares, tiers)
+    best_score = score(*best)
+    for _ in range(SEARCH_ROUNDS):
+        before = best
+        for candidate in share_grid(setup.levels):
+            got = score(candidate, best[1])
+            if got > best_score:
+                best, best_score = (candidate, best[1]), got
+        for candidate_tiers in tier_grid(setup.levels) if statistics else []:
+            got = score(best[0], candidate_tiers)
+            if got > best_score:
+                best, best_score = (best[0], candidate_tiers), got
+        if best == before:
+            break
     return best
 
 

@@ -133,6 +133,8 @@ class UnitPlan(msgspec.Struct, frozen=True, kw_only=True):
 class LevelPlan(msgspec.Struct, kw_only=True):
     level: int
     share: float
+    # What the level measures (None: nothing, its share is 0).
+    statistics: LevelStatistics | None = None
     units: int = 0
     publishable_counts: int = 0
     publishable_means: int = 0
@@ -143,6 +145,8 @@ class LevelPlan(msgspec.Struct, kw_only=True):
 class SharesPlan(msgspec.Struct, frozen=True, kw_only=True):
     # Share of the wave's budget per level, root level first (they add up to 1).
     level_shares: list[float]
+    # What each level measures, root level first (as the policy's level_statistics).
+    level_statistics: list[LevelStatistics] = msgspec.field(default_factory=list)
     # Units whose scale means would all be published each wave.
     publishable_units: int
     publishable_counts: int

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 
-from service.privacy.estimates import Z95, Policy, Row, publish_pooled
+from service.privacy.estimates import Z95, Estimate, Policy, Row, decision_count, publish_pooled
 
 ROLLING_WAVES = 4
 
 
 class Stored:
-    """A released value of an earlier wave (a mean or a response count)."""
+    """A released value of an earlier wave (a mean, a response count or a scale count)."""
 
     __slots__ = ("order", "std_error", "value")
 
@@ -28,20 +28,37 @@ class Stored:
         self.order, self.value, self.std_error = order, value, std_error
 
 
+def _is_count(statistic: str) -> bool:
+    return statistic == "responses" or statistic.endswith(":count")
+
+
 def trend_rows(
     rows: list[Row],
     means: dict[tuple[int, str], list[Stored]],
-    responses: dict[int, list[Stored]],
+    counts: dict[tuple[int, str], list[Stored]],
     published_before: set[tuple[int, str]],
     policy: Policy,
 ) -> list[Row]:
     """Trend and pooled rows for this wave's mean rows.
 
-    `means` and `responses` hold the earlier waves' stored values per (unit, statistic) and
-    per unit, `order` 0 for the wave just before this one; `published_before` the means
-    the previous wave published.
+    `means` and `counts` hold the earlier waves' stored values per (unit, statistic): the
+    means, and the response counts ("responses") and scale counts ("scale:<key>:count");
+    `order` 0 for the wave just before this one; `published_before` the means the previous
+    wave published.
     """
-    count_now = {r.unit_id: r.value for r in rows if r.statistic == "responses"}
+    # This wave's counts, as order -1 beside the earlier waves'.
+    by_unit: dict[int, dict[str, dict[int, Estimate]]] = {}
+    for r in rows:
+        if _is_count(r.statistic) and r.value is not None:
+            by_unit.setdefault(r.unit_id, {}).setdefault(r.statistic, {})[-1] = Estimate(
+                r.value, r.std_error
+            )
+    for (unit, statistic), stored in counts.items():
+        if _is_count(statistic):
+            for c in stored:
+                by_unit.setdefault(unit, {}).setdefault(statistic, {})[c.order] = Estimate(
+                    c.value, c.std_error
+                )
     out: list[Row] = []
     for row in rows:
         if not row.statistic.endswith(":mean") or row.value is None or row.std_error is None:
@@ -68,9 +85,18 @@ def trend_rows(
         k = len(values)
         mean = sum(v for v, _ in values) / k
         se = math.sqrt(sum(s * s for _, s in values)) / k
-        # The plan's precision at each wave's noisy response count (public variances).
-        counts = {s.order: s.value for s in responses.get(row.unit_id, [])}
-        ns = [count_now.get(row.unit_id)] + [counts.get(s.order) for s in past]
+        # The plan's precision at each wave's decision count (estimates.decision_count: the
+        # response count and the other scales' counts, whose noise is independent of this
+        # mean's).
+        unit_counts = by_unit.get(row.unit_id, {})
+        own = f"{base}:count"
+        ns = [
+            decision_count(
+                [waves[order] for statistic, waves in unit_counts.items()
+                 if statistic != own and order in waves]
+            ).value
+            for order in [-1, *(s.order for s in past)]
+        ]  # fmt: skip
         published = False
         if row.planned is not None and all(n is not None and n >= 1 for n in ns):
             known = [n for n in ns if n is not None]
