@@ -61,6 +61,8 @@ class Row(msgspec.Struct, frozen=True):
     # For a mean: the plan's standard error of the mean times its respondents, public
     # (predicted_mean_std_error at n = 1); pooled means are decided with it.
     planned: float | None = None
+    # For a mean: the scale's range (the value is clamped to it); pooling reads it.
+    bounds: tuple[float, float] | None = None
 
 
 def consistent_columns(
@@ -275,7 +277,8 @@ def derive_rows(
             rows.append(
                 Row(node.unit_id, f"scale:{s.key}:mean", value, mean.std_error, lower, upper,
                     mean.value is not None and publish_ratio(decided, predicted, policy),
-                    scale, share, s.version, planned if math.isfinite(planned) else None)
+                    scale, share, s.version, planned if math.isfinite(planned) else None,
+                    (float(s.low), float(s.high)))
             )  # fmt: skip
             value, lower, upper = interval(n_scale)
             rows.append(

@@ -19,20 +19,25 @@ replaced by assumptions:
 
 - a unit's expected responses are participation x its public headcount (a parent unit's
   own headcount is the whole unit's size), and each scale is answered by all of them;
-- each scale's centred mean (mean minus the scale's midpoint) is 1 point, e.g. a mean of 4
-  on a 1-5 scale: further from the midpoint than most units, so half-widths are a little
-  pessimistic (the delta method of `estimates.ratio` grows with the mean's distance).
+- each scale's centred mean (mean minus the scale's midpoint) is plan.ASSUMED_CENTRED_MEAN
+  (0.5 points, e.g. a mean of 3.5 on a 1-5 scale), the same the release's publish rule
+  assumes (the delta method of `estimates.ratio` grows with the mean's distance).
 
-The publish decisions are those of the real rules (`estimates.publish_count` and
-`publish_ratio`) applied to these predictions. They are forecasts, not promises: the
-real noisy count may land below the threshold even when the prediction clears it.
+The publish decisions are those of the real rules (`estimates.publish_count`,
+`publish_ratio` and `publish_pooled`) applied to these predictions, decided as they would
+be in nearly every wave: at the expected count less 1.96 standard deviations of the
+count the release decides with and of the number who answer. They are forecasts, not
+promises.
 
-Shares. With `optimise=True` the planner also searches the shares of the budget per tree
-level (a grid over the simplex, zero allowed: a level given nothing is not measured, and
-its units are reported only through their parents) for the split that makes the most
-units' scale means publishable; ties go to more publishable counts, then to the narrower
-mean interval at the top unit. The policy's own shares are a candidate, so the best split
-is never worse than the current one.
+Shares and statistics. With `optimise=True` the planner also searches the shares of the
+budget per tree level (a grid over the simplex, zero allowed: a level given nothing is not
+measured, and its units are reported only through their parents) and what each level
+measures (`level_statistics`: never less at a level than below it, every scale's mean at
+least at the top), in turn, for the plan that shows the most means: every scale mean a
+unit shows each wave counts one, and so does every headline mean it shows pooled; ties go
+to more shown units with bands and item histograms measured, then to more publishable
+counts, then to the narrower mean interval at the top unit. The policy's own plan is a
+candidate, so the best plan is never worse than the current one.
 
 Leaders see their own subtree only: the units they are shown, and the units the search
 counts, are those inside their scope.
