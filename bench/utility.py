@@ -474,7 +474,7 @@ def main() -> None:
     def default_targets(s: dict[str, Any], release_plan: plan.Plan, policy: PrivacyPolicy) -> None:
         bt, st = s["battalion"], s["station"]
         print(
-            f"TARGET every battalion shows all scale means each wave (±0.25): {bt['all']:.0%} "
+            f"TARGET every battalion shows all scale means each wave (±0.25): {bt['all']:.1%} "
             f"{'PASS' if bt['all'] >= 0.995 else 'FAIL'}"
         )
         print(

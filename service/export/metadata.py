@@ -119,8 +119,10 @@ STATISTICS = [
     ),
     StatisticInfo(
         pattern="scale:<instrument>/<scale>:rolling4",
-        meaning="Pooled mean: the mean of this and the previous (up to 3) released waves' "
-        "means, std_error sqrt(sum of the waves' std_error^2) / k. Published by its own rule, "
+        meaning="Pooled mean over this and the previous (up to 3) released waves: the mean "
+        "over everyone who answered in them, (sum of the waves' centred sums) / (sum of their "
+        "counts) plus the midpoint, each wave's sum recovered from its stored mean and count; "
+        "std_error by the delta method on the pooled sums and counts. Published by its own rule, "
         "the policy's max_pooled_half_width (default 0.5), on its own predicted precision, "
         "whether or not a wave's mean was; read it as 'pooled over the last waves', with its "
         "own interval, not as this wave's mean.",

@@ -146,7 +146,7 @@ async def test_published_values_cover_at_the_stated_rate_at_every_level(conn: An
         assert abs(hit / n - 0.95) <= slack, (key, hit / n, n)
 
 
-POOLED_RUNS = 600
+POOLED_RUNS = 300
 
 
 async def test_published_pooled_means_cover_at_the_stated_rate(conn: Any) -> None:
