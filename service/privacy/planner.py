@@ -58,6 +58,7 @@ from service.db import Conn
 from service.errors import FieldError, InvalidInput
 from service.instruments.service import fetch_instruments_by_ids
 from service.privacy import gls, mechanisms, plan
+from service.privacy.advice import advise
 from service.privacy.estimates import (
     Z95,
     Estimate,
@@ -187,7 +188,7 @@ async def plan_program(
         assumed_centred_mean=ASSUMED_CENTRED_MEAN,
         current=current,
         best=best,
-        advice=_advice(
+        advice=advise(
             setup,
             epsilon,
             "the shares given" if level_shares else "the policy's level shares",
@@ -554,71 +555,3 @@ def _search(
         if best == before:
             break
     return best
-
-
-# --- advice -------------------------------------------------------------------------------
-
-
-def _advice(
-    setup: _Setup, epsilon: float, given: str, current: SharesPlan, best: SharesPlan | None
-) -> list[str]:
-    advice: list[str] = []
-    sizes: dict[int, list[int]] = {}
-    for index, unit in setup.visible:
-        sizes.setdefault(setup.nodes[index].level, []).append(unit.headcount)
-
-    def name(level: int) -> str:
-        low, high = min(sizes[level]), max(sizes[level])
-        people = f"{low}" if low == high else f"{low}-{high}"
-        return f"level {level} ({_units(len(sizes[level]))} of {people} people)"
-
-    def top_width(result: SharesPlan) -> str:
-        top = min(result.units, key=lambda u: u.level, default=None)
-        if top is None or top.mean_half_width is None:
-            return "none"
-        return f"±{top.mean_half_width:.2f}"
-
-    for lv in current.levels:
-        if lv.units and lv.share > 0 and lv.publishable_means == 0:
-            advice.append(
-                f"With {given}, no unit at {name(lv.level)} would have publishable "
-                f"scale means at ε = {epsilon:g} per year and {setup.participation:.0%} "
-                "participation."
-            )
-    if best is None:
-        return advice
-    if best.level_shares == current.level_shares:
-        advice.append(f"{given.capitalize()} are already the best this search found.")
-        return advice
-    shares = ", ".join(f"{s:.2f}" for s in best.level_shares)
-    if best.publishable_units != current.publishable_units:
-        gain = (
-            f"would make {_units(best.publishable_units)}' scale means publishable instead of "
-            f"{current.publishable_units} (counts: {best.publishable_counts} instead of "
-            f"{current.publishable_counts})"
-        )
-    elif best.publishable_counts != current.publishable_counts:
-        gain = (
-            f"would publish as many scale means ({best.publishable_units}) and "
-            f"{best.publishable_counts} counts instead of {current.publishable_counts}"
-        )
-    else:
-        gain = "would publish as many units"
-    advice.append(
-        f"Level shares [{shares}] {gain}; the top unit's scale-mean interval would be "
-        f"{top_width(best)} points instead of {top_width(current)}."
-    )
-    for lv in best.levels:
-        if lv.units and lv.share == 0 and current.levels[lv.level].share > 0:
-            below = "only through their parents"
-            if any(best.level_shares[lv.level + 1 :]):
-                below = "through their parents and, where measured, their children"
-            advice.append(
-                f"Spend nothing on {name(lv.level)}: at this budget measuring them costs "
-                f"more than it gains; their responses are reported {below}."
-            )
-    return advice
-
-
-def _units(count: int) -> str:
-    return f"{count} unit" if count == 1 else f"{count} units"
