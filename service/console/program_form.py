@@ -15,10 +15,11 @@ from service.errors import DomainError, FieldError
 from service.privacy.schemas import PrivacyPolicy
 from service.programs.schemas import Program, ProgramCreate, Resource
 
-POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width", "max_pooled_half_width")
+POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width")
 POLICY_INTS = ("waves_per_year", "min_publish_count", "histogram_levels")
-# Optional: empty means the year's budget divided by its waves.
-POLICY_OVERRIDES = ("epsilon_per_wave",)
+# Optional: empty means the policy's default (for epsilon_per_wave, the year's budget
+# divided by its waves; for max_pooled_half_width, 0.5).
+POLICY_OVERRIDES = ("epsilon_per_wave", "max_pooled_half_width")
 RESOURCE_ROWS = 3
 RESOURCE_FIELDS = ("name", "kind", "contact", "url")
 PROGRAM_FIELDS = (
