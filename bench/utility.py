@@ -165,7 +165,7 @@ def vectors(release_plan: plan.Plan, data: list[dict[str, Any]]) -> mechanisms.A
 def pooled(history: list[list[Row]], rows: list[Row], publish: Policy) -> list[Row]:
     """The pooled rows of the last wave, as the release computes them from stored rows."""
     means: dict[tuple[int, str], list[trends.Stored]] = {}
-    responses: dict[int, list[trends.Stored]] = {}
+    counts: dict[tuple[int, str], list[trends.Stored]] = {}
     published_before: set[tuple[int, str]] = set()
     for order, earlier in enumerate(reversed(history)):
         for r in earlier:
@@ -177,11 +177,11 @@ def pooled(history: list[list[Row]], rows: list[Row], publish: Policy) -> list[R
                 )
                 if r.published and order == 0:
                     published_before.add((r.unit_id, r.statistic))
-            elif r.statistic == "responses":
-                responses.setdefault(r.unit_id, []).append(
+            elif r.statistic == "responses" or r.statistic.endswith(":count"):
+                counts.setdefault((r.unit_id, r.statistic), []).append(
                     trends.Stored(order, r.value, r.std_error)
                 )
-    return trends.trend_rows(rows, means, responses, published_before, publish)
+    return trends.trend_rows(rows, means, counts, published_before, publish)
 
 
 class Tally:
@@ -209,7 +209,7 @@ def run_policy(
     measurement = mechanisms.release_measurement(release_plan.blocks, sizes, policy.mechanism)
     charge = mechanisms.charge(measurement, policy.mechanism, policy.delta)
     variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
-    publish = Policy(policy.min_publish_count, policy.max_half_width)
+    publish = Policy.of(policy)
     rng = random.Random(seed)
     culture = {n.unit_id: rng.uniform(-0.7, 0.7) for n in nodes if n.level == 2 and not n.direct}
     waves = [wave_truth(nodes, scales, items, culture, rng) for _ in range(WAVES)]
@@ -218,14 +218,20 @@ def run_policy(
         derive_rows(release_plan, a.vectors, lambda s: 1e-18, publish) for a in aggregates
     ]
     truth = [{(r.unit_id, r.statistic): r.value for r in rows} for rows in truth_rows]
+    # The pooled mean's target: everyone who answered in the four waves, sum over count.
+    middle = {f"scale:{s.key}": (s.low + s.high) / 2 for s in scales}
     pooled_truth: dict[tuple[int, str], float] = {}
     for key in truth[-1]:
         if key[1].endswith(":mean") and all(t.get(key) is not None for t in truth):
             base = key[1].removesuffix(":mean")
-            values = [t[key] for t in truth]
-            pooled_truth[(key[0], f"{base}:rolling{WAVES}")] = sum(values) / WAVES  # type: ignore[arg-type]
+            counted = [(t[key], t[(key[0], f"{base}:count")]) for t in truth]
+            total = sum(c for _, c in counted if c is not None)
+            centred = sum((v - middle[base]) * c for v, c in counted if v is not None and c)
+            pooled_truth[(key[0], f"{base}:rolling{WAVES}")] = middle[base] + centred / total
 
     tally = Tally()
+    # Published means' own half-width over their limit (the rule predicts at a centred mean).
+    wider: list[float] = []
     shown: dict[str, dict[int, list[int]]] = {"headline": {}, "all": {}, "pooled": {}}
     widths: dict[tuple[str, int], list[float]] = {}
     shrink = {"direct_se": [], "eb_se": [], "eb_cover": [], "direct_cover": []}
@@ -261,6 +267,14 @@ def run_policy(
                 if not r.published or r.lower is None or r.upper is None:
                     continue
                 level = level_of[r.unit_id]
+                if r.std_error is not None and (
+                    r.statistic.endswith(":mean") or r.statistic.endswith(f":rolling{WAVES}")
+                ):
+                    limit = (
+                        publish.max_half_width
+                        if r.statistic.endswith(":mean") else publish.pooled_limit
+                    )  # fmt: skip
+                    wider.append(Z95 * r.std_error / limit)
                 if r.statistic == "responses":
                     true = truth[w].get((r.unit_id, r.statistic))
                     kind = "count"
@@ -304,6 +318,10 @@ def run_policy(
             ok = "" if rate is None else ("PASS" if 0.93 <= rate <= 0.97 else "FAIL")
             cells.append("—" if rate is None else f"{rate:.1%} of {total} {ok}")
         print(f"  {LEVEL_NAMES[level]:<10} " + " | ".join(cells))
+    over = [w for w in wider if w > 1.0]
+    print(f"published means (each wave and pooled) whose own interval is wider than their "
+          f"limit: {len(over) / max(len(wider), 1):.2%} of {len(wider)}, widest "
+          f"{max(wider, default=0):.2f}× the limit")  # fmt: skip
     summary["coverage"] = tally
     summary["plan"] = release_plan
     summary["charge"] = charge
@@ -456,13 +474,14 @@ def main() -> None:
     def default_targets(s: dict[str, Any], release_plan: plan.Plan, policy: PrivacyPolicy) -> None:
         bt, st = s["battalion"], s["station"]
         print(
-            f"TARGET every battalion shows all scale means each wave (±0.25): {bt['all']:.0%} "
-            f"{'PASS' if bt['all'] >= 0.999 else 'FAIL'}"
+            f"TARGET every battalion shows all scale means each wave (±0.25): {bt['all']:.1%} "
+            f"{'PASS' if bt['all'] >= 0.995 else 'FAIL'}"
         )
         print(
-            f"TARGET every station's pooled headline means within ±0.5: median "
-            f"±{st['hw_pooled']:.3f}, published at ±{policy.max_half_width}: {st['pooled']:.0%} "
-            f"{'PASS' if st['hw_pooled'] <= 0.5 else 'FAIL'}"
+            f"TARGET every station's pooled headline means published within "
+            f"±{policy.max_pooled_half_width} (the pooled rule): {st['pooled']:.1%} of "
+            f"station-runs, median ±{st['hw_pooled']:.3f} "
+            f"{'PASS' if st['pooled'] >= 0.995 and st['hw_pooled'] <= 0.5 else 'FAIL'}"
         )
         # The smallest unit any plan can show: the whole budget on the stations' level.
         scales, items = instruments()
@@ -481,7 +500,8 @@ def main() -> None:
 
     demo_policy = PrivacyPolicy(**demo.DEMO_POLICY)
     run_policy("demo policy", demo_policy, args.runs, args.seed, demo_targets)
-    # What a new program over the demo county gets: the planner's shares for it.
+    # What the planner chooses for the demo county at its participation (a new program's
+    # plan assumes EXPECTED_PARTICIPATION until the coordinator enters another).
     units = [
         planner.HeadcountRow(n.unit_id, nodes[n.parent].unit_id if n.parent >= 0 else None,
                              n.path, n.headcount)
@@ -489,18 +509,23 @@ def main() -> None:
     ]  # fmt: skip
     scales, items = instruments()
     setup = planner.make_setup(
-        units, nodes[0].unit_id, scales, items, PrivacyPolicy(), planner.EXPECTED_PARTICIPATION
+        units, nodes[0].unit_id, scales, items, PrivacyPolicy(), PARTICIPATION
     )
-    chosen = planner.best_shares(setup)
-    run_policy("default policy, the planner's shares", PrivacyPolicy(level_shares=chosen),
+    chosen, tiers = planner.best_plan(setup)
+    run_policy("default policy, the planner's plan",
+               PrivacyPolicy(level_shares=chosen, level_statistics=tiers),
                args.runs, args.seed, default_targets)  # fmt: skip
-    stations = PrivacyPolicy(level_shares=STATION_SHARES)
+    stations = PrivacyPolicy(
+        level_shares=STATION_SHARES,
+        level_statistics=["histograms", "means", "headline", "headline"],
+    )
     run_policy("default policy, stations and battalions measured", stations, args.runs,
                args.seed, default_targets)  # fmt: skip
 
 
-# Half the budget to battalions, half to stations: the split for the station targets.
-STATION_SHARES = [0.0, 0.5, 0.5, 0.0]
+# The plan for the default targets: battalions every scale's mean, stations their headline
+# means (the planner's 0.1 grid has no point between 0.5 and 0.6 that meets both).
+STATION_SHARES = [0.0, 0.55, 0.45, 0.0]
 
 
 def _print_shrinkage(shrink: dict[str, list[Any]]) -> None:

@@ -17,8 +17,9 @@ from service.programs.schemas import Program, ProgramCreate, Resource
 
 POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width")
 POLICY_INTS = ("waves_per_year", "min_publish_count", "histogram_levels")
-# Optional: empty means the year's budget divided by its waves.
-POLICY_OVERRIDES = ("epsilon_per_wave",)
+# Optional: empty means the policy's default (for epsilon_per_wave, the year's budget
+# divided by its waves; for max_pooled_half_width, 0.5).
+POLICY_OVERRIDES = ("epsilon_per_wave", "max_pooled_half_width")
 RESOURCE_ROWS = 3
 RESOURCE_FIELDS = ("name", "kind", "contact", "url")
 PROGRAM_FIELDS = (
@@ -32,6 +33,7 @@ PROGRAM_FIELDS = (
     *(f"policy.{n}" for n in (*POLICY_FLOATS, *POLICY_INTS, *POLICY_OVERRIDES)),
     "policy.mechanism",
     "policy.level_shares",
+    "policy.level_statistics",
     "policy.release_on_close",
     *(f"resources[{i}].{f}" for i in range(RESOURCE_ROWS) for f in RESOURCE_FIELDS),
 )
@@ -88,6 +90,7 @@ def program_values(program: Program | None) -> dict[str, Any]:
         "policy.level_shares": (
             ", ".join(fmt(s) for s in policy.level_shares) if policy.level_shares else ""
         ),
+        "policy.level_statistics": ", ".join(policy.level_statistics or []),
     }
     for name in (*POLICY_FLOATS, *POLICY_INTS, *POLICY_OVERRIDES):
         value = getattr(policy, name)
@@ -175,6 +178,11 @@ def read_program_form(form: Any, *, frozen: bool) -> ProgramForm:
     shares = read_shares(values["policy.level_shares"], errors)
     if shares:
         policy["level_shares"] = shares
+    values["policy.level_statistics"] = forms.text(form, "policy.level_statistics", 400)
+    if values["policy.level_statistics"]:
+        policy["level_statistics"] = [
+            part for part in re.split(r"[\s;,]+", values["policy.level_statistics"]) if part
+        ]
     policy = {k: v for k, v in policy.items() if v is not None}
     raw["policy"] = policy
     top = {k: v for k, v in raw.items() if k not in {"policy", "resources"}}

@@ -119,8 +119,13 @@ STATISTICS = [
     ),
     StatisticInfo(
         pattern="scale:<instrument>/<scale>:rolling4",
-        meaning="Pooled mean: the mean of this and the previous (up to 3) released waves' "
-        "means, published on its own predicted precision, whether or not a wave's mean was.",
+        meaning="Pooled mean over this and the previous (up to 3) released waves: the mean "
+        "over everyone who answered in them, (sum of the waves' centred sums) / (sum of their "
+        "counts) plus the midpoint, each wave's sum recovered from its stored mean and count; "
+        "std_error by the delta method on the pooled sums and counts. Published by its own rule, "
+        "the policy's max_pooled_half_width (default 0.5), on its own predicted precision, "
+        "whether or not a wave's mean was; read it as 'pooled over the last waves', with its "
+        "own interval, not as this wave's mean.",
         clamping="none",
         budget="none: post-processing of stored means",
     ),
@@ -140,11 +145,15 @@ PUBLISH_RULE = (
     "Decided without selecting on the noise of what is published, never from true counts. "
     "A count is published when the unit's public headcount is at least min_publish_count "
     "and the count's 95% half-width (fixed by the plan before any data) is at most a sixth "
-    "of the headcount; a mean or band share when the unit's noisy response count (a "
-    "separate measurement) is at least min_publish_count and the plan's predicted "
-    "half-width at that count is at most max_half_width; a pooled (rolling4) mean likewise "
-    "on its pooled precision. Published values cover at the stated 95%. Unpublished units "
-    "still count in their parents."
+    "of the headcount; a mean when its decision count (the precision-weighted average of "
+    "the unit's noisy response count and its OTHER scales' noisy counts: separate "
+    "measurements, independent of the mean's noise) is at least min_publish_count and the "
+    "plan's predicted half-width at that count, at a centred mean of 0.5 scale points, is "
+    "at most max_half_width (a mean further from the midpoint shows its own, wider "
+    "interval); a band share likewise at the noisy response count; a pooled (rolling4) "
+    "mean when its predicted pooled half-width at the waves' decision counts is at most "
+    "max_pooled_half_width, its own limit. Published values cover at the stated 95%. "
+    "Unpublished units still count in their parents."
 )
 UNPUBLISHED = (
     "Unpublished values are exported as null (value, std_error, lower and upper) with "

@@ -15,6 +15,7 @@ import msgspec
 
 from service.privacy import gls
 from service.privacy.plan import ASSUMED_CENTRED_MEAN, Block, Plan, Q
+from service.privacy.schemas import PrivacyPolicy
 
 Z95 = 1.959963984540054
 
@@ -22,6 +23,19 @@ Z95 = 1.959963984540054
 class Policy(msgspec.Struct, frozen=True):
     min_publish_count: int
     max_half_width: float
+    # The limit of a pooled (rolling) mean's predicted half-width; None: max_half_width.
+    max_pooled_half_width: float | None = None
+
+    @classmethod
+    def of(cls, policy: PrivacyPolicy) -> Policy:
+        """The publish rules of a program's privacy policy."""
+        return cls(policy.min_publish_count, policy.max_half_width, policy.max_pooled_half_width)
+
+    @property
+    def pooled_limit(self) -> float:
+        if self.max_pooled_half_width is None:
+            return self.max_half_width
+        return self.max_pooled_half_width
 
 
 class Estimate(msgspec.Struct, frozen=True):
@@ -47,6 +61,8 @@ class Row(msgspec.Struct, frozen=True):
     # For a mean: the plan's standard error of the mean times its respondents, public
     # (predicted_mean_std_error at n = 1); pooled means are decided with it.
     planned: float | None = None
+    # For a mean: the scale's range (the value is clamped to it); pooling reads it.
+    bounds: tuple[float, float] | None = None
 
 
 def consistent_columns(
@@ -147,6 +163,23 @@ def publish_count(headcount: int, std_error: float | None, policy: Policy) -> bo
     )
 
 
+def decision_count(parts: Sequence[Estimate]) -> Estimate:
+    """The respondents a ratio's publish decision assumes: the precision-weighted average of
+    independent noisy counts of (about) the same people, the unit's response count and the
+    counts of its OTHER scales (never the ratio's own sum or count, so the decision does not
+    select on the ratio's noise). A scale's count is at most the response count (people who
+    skip too many of its items do not count in it), so the average errs low: the decision
+    errs on the side of not showing. Only the decision reads it; the interval shown is the
+    ratio's own."""
+    known = [p for p in parts if p.value is not None and p.std_error]
+    if not known:
+        return Estimate(None, None)
+    weights = [1.0 / (p.std_error or 1.0) ** 2 for p in known]
+    total = sum(weights)
+    value = sum(w * (p.value or 0.0) for w, p in zip(weights, known, strict=True)) / total
+    return Estimate(value, math.sqrt(1.0 / total))
+
+
 def publish_ratio(responses: Estimate, predicted_se: float, policy: Policy) -> bool:
     """A mean or share is shown when, at the unit's noisy response count, the plan predicts
     an interval within the policy's half-width.
@@ -159,6 +192,16 @@ def publish_ratio(responses: Estimate, predicted_se: float, policy: Policy) -> b
         and responses.value >= policy.min_publish_count
         and Z95 * predicted_se <= policy.max_half_width
     )
+
+
+def publish_pooled(mean_count: float, predicted_se: float, policy: Policy) -> bool:
+    """A pooled (rolling) mean is shown on its own rule: the waves' mean noisy response count
+    reaches min_publish_count and the plan predicts its interval within the pooled limit.
+
+    It reads the plan's public variances and the waves' noisy response counts, whose noise
+    is independent of the means': it does not select the pooled mean's noise.
+    """
+    return mean_count >= policy.min_publish_count and Z95 * predicted_se <= policy.pooled_limit
 
 
 def derive_rows(
@@ -199,14 +242,17 @@ def derive_rows(
             Row(node.unit_id, "responses", value, count.std_error, lower, upper,
                 publish_count(node.headcount, count.std_error, policy), scale, share, None)
         )  # fmt: skip
+        # Every scale's count is measured on its own (the mean's denominator).
+        scale_counts = {s.key: total("count", s.key, index) for s in plan.scales}
         for s in plan.scales:
+            others = [n for key, n in scale_counts.items() if key != s.key]
+            decided = decision_count([count, *others])
             bands = [total("bands", s.key, index, j) for j in range(len(s.bands))]
             known = all(b.value is not None and b.std_error is not None for b in bands)
             band_var = [b.std_error**2 for b in bands if b.std_error is not None]
             band_total = sum(b.value for b in bands if b.value is not None) if known else None
             bands_n = Estimate(band_total, math.sqrt(sum(band_var)) if known else None)
-            # The scale's count is measured on its own (the mean's denominator).
-            n_scale = total("count", s.key, index)
+            n_scale = scale_counts[s.key]
             summed = total("sum", s.key, index)
             scale, share = block_meta("sum", s.key, node.level)
             if n_scale.value is not None and summed.value is not None and summed.std_error:
@@ -222,7 +268,7 @@ def derive_rows(
             )
             value, lower, upper = interval(mean, float(s.low), float(s.high))
             predicted = predicted_mean_std_error(
-                count.value if count.value is not None else 0.0,
+                decided.value if decided.value is not None else 0.0,
                 variance("sum", s.key, index), variance("count", s.key, index),
             )  # fmt: skip
             planned = predicted_mean_std_error(
@@ -230,8 +276,9 @@ def derive_rows(
             )
             rows.append(
                 Row(node.unit_id, f"scale:{s.key}:mean", value, mean.std_error, lower, upper,
-                    mean.value is not None and publish_ratio(count, predicted, policy),
-                    scale, share, s.version, planned if math.isfinite(planned) else None)
+                    mean.value is not None and publish_ratio(decided, predicted, policy),
+                    scale, share, s.version, planned if math.isfinite(planned) else None,
+                    (float(s.low), float(s.high)))
             )  # fmt: skip
             value, lower, upper = interval(n_scale)
             rows.append(

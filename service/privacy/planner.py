@@ -19,20 +19,25 @@ replaced by assumptions:
 
 - a unit's expected responses are participation x its public headcount (a parent unit's
   own headcount is the whole unit's size), and each scale is answered by all of them;
-- each scale's centred mean (mean minus the scale's midpoint) is 1 point, e.g. a mean of 4
-  on a 1-5 scale: further from the midpoint than most units, so half-widths are a little
-  pessimistic (the delta method of `estimates.ratio` grows with the mean's distance).
+- each scale's centred mean (mean minus the scale's midpoint) is plan.ASSUMED_CENTRED_MEAN
+  (0.5 points, e.g. a mean of 3.5 on a 1-5 scale), the same the release's publish rule
+  assumes (the delta method of `estimates.ratio` grows with the mean's distance).
 
-The publish decisions are those of the real rules (`estimates.publish_count` and
-`publish_ratio`) applied to these predictions. They are forecasts, not promises: the
-real noisy count may land below the threshold even when the prediction clears it.
+The publish decisions are those of the real rules (`estimates.publish_count`,
+`publish_ratio` and `publish_pooled`) applied to these predictions, decided as they would
+be in nearly every wave: at the expected count less 1.96 standard deviations of the
+count the release decides with and of the number who answer. They are forecasts, not
+promises.
 
-Shares. With `optimise=True` the planner also searches the shares of the budget per tree
-level (a grid over the simplex, zero allowed: a level given nothing is not measured, and
-its units are reported only through their parents) for the split that makes the most
-units' scale means publishable; ties go to more publishable counts, then to the narrower
-mean interval at the top unit. The policy's own shares are a candidate, so the best split
-is never worse than the current one.
+Shares and statistics. With `optimise=True` the planner also searches the shares of the
+budget per tree level (a grid over the simplex, zero allowed: a level given nothing is not
+measured, and its units are reported only through their parents) and what each level
+measures (`level_statistics`: never less at a level than below it, every scale's mean at
+least at the top), in turn, for the plan that shows the most means: every scale mean a
+unit shows each wave counts one, and so does every headline mean it shows pooled; ties go
+to more shown units with bands and item histograms measured, then to more publishable
+counts, then to the narrower mean interval at the top unit. The policy's own plan is a
+candidate, so the best plan is never worse than the current one.
 
 Leaders see their own subtree only: the units they are shown, and the units the search
 counts, are those inside their scope.
@@ -53,12 +58,14 @@ from service.db import Conn
 from service.errors import FieldError, InvalidInput
 from service.instruments.service import fetch_instruments_by_ids
 from service.privacy import gls, mechanisms, plan
+from service.privacy.advice import advise
 from service.privacy.estimates import (
     Z95,
     Estimate,
     Policy,
     predicted_mean_std_error,
     publish_count,
+    publish_pooled,
     publish_ratio,
 )
 from service.privacy.schemas import LevelPlan, PlanReport, PrivacyPolicy, SharesPlan, UnitPlan
@@ -74,6 +81,8 @@ EXPECTED_PARTICIPATION = 0.6
 # The share grid is the finest of these steps whose grid has at most MAX_CANDIDATES points.
 GRID_STEPS = (10, 5, 4, 2, 1)
 MAX_CANDIDATES = 1500
+# Rounds of the search (shares, then statistics per level) at most.
+SEARCH_ROUNDS = 3
 
 
 class HeadcountRow(msgspec.Struct, frozen=True):
@@ -163,7 +172,7 @@ async def plan_program(
         )
     shares = plan.level_shares(levels, level_shares or policy.level_shares)
     current = _evaluate(setup, shares)
-    best = _evaluate(setup, _search(setup, shares)) if optimise else None
+    best = _evaluate(setup, *_search(setup, shares, policy.level_statistics)) if optimise else None
     return PlanReport(
         program_id=program.program_id,
         epsilon=epsilon,
@@ -175,10 +184,11 @@ async def plan_program(
         levels=levels,
         min_publish_count=policy.min_publish_count,
         max_half_width=policy.max_half_width,
+        max_pooled_half_width=policy.max_pooled_half_width,
         assumed_centred_mean=ASSUMED_CENTRED_MEAN,
         current=current,
         best=best,
-        advice=_advice(
+        advice=advise(
             setup,
             epsilon,
             "the shares given" if level_shares else "the policy's level shares",
@@ -210,9 +220,7 @@ def make_setup(
         level_statistics=policy.level_statistics,
         mechanism=policy.mechanism,
         budget=mechanisms.wave_budget(policy),
-        policy=Policy(
-            min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
-        ),
+        policy=Policy.of(policy),
         participation=participation,
         visible=[
             (index, by_id[node.unit_id])
@@ -222,17 +230,19 @@ def make_setup(
     )
 
 
-def best_shares(setup: _Setup) -> list[float]:
-    """The level shares the search finds best, starting from an even split."""
-    return _search(setup, plan.level_shares(setup.levels, None))
+def best_plan(setup: _Setup) -> tuple[list[float], list[plan.Tier] | None]:
+    """The level shares and statistics per level the search finds best, starting from an
+    even split and the default statistics."""
+    return _search(setup, plan.level_shares(setup.levels, None), None)
 
 
 async def planned_policy(
     conn: Conn, root_unit_id: int, instrument_ids: list[int], policy: PrivacyPolicy
 ) -> PrivacyPolicy:
-    """The policy with the planner's best level shares for the tree's public headcounts at
-    EXPECTED_PARTICIPATION, when it gives none: a new program starts from the optimum,
-    which the coordinator sees (and may edit) before the first wave opens."""
+    """The policy with the planner's best level shares and statistics per level for the
+    tree's public headcounts at EXPECTED_PARTICIPATION, when it gives no shares: a new
+    program starts from the optimum, which the coordinator sees (and may edit) before the
+    first wave opens. Statistics per level the policy gives are kept."""
     if policy.level_shares is not None:
         return policy
     units = await list_subtree_headcounts(conn, root_unit_id)
@@ -242,9 +252,16 @@ async def planned_policy(
     rows = await fetch_instruments_by_ids(conn, instrument_ids)
     scales, items = plan.describe_instruments([(r.slug, r.version, r.instrument) for r in rows])
     setup = make_setup(units, root_unit_id, scales, items, policy, EXPECTED_PARTICIPATION)
-    shares = [round(s, 4) for s in best_shares(setup)]
+    shares, tiers = _search(
+        setup, plan.level_shares(setup.levels, None), policy.level_statistics,
+        statistics=policy.level_statistics is None,
+    )  # fmt: skip
     # Rounded to the grid; they add up to 1 within the program's own check.
-    return msgspec.structs.replace(policy, level_shares=shares)
+    return msgspec.structs.replace(
+        policy,
+        level_shares=[round(s, 4) for s in shares],
+        level_statistics=[t or "headline" for t in _tiers(setup, shares, tiers)],
+    )
 
 
 # --- predictions ------------------------------------------------------------------------
@@ -321,10 +338,20 @@ class _Outcome(NamedTuple):
     publish_pooled: bool
 
 
-def _outcomes(setup: _Setup, shares: list[float]) -> list[_Outcome]:
-    """What the release rules would decide for every visible unit, with these level shares."""
-    tiers = plan.level_tiers(shares, setup.histogram_levels, setup.level_statistics)
-    blocks = plan.split_budget(plan.blocks_for(setup.scales, setup.items, tiers), 1.0, shares)
+def _tiers(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None
+) -> list[plan.Tier | None]:
+    """What each level measures: the given tiers, else the policy's, else the default."""
+    return plan.level_tiers(shares, setup.histogram_levels, tiers or setup.level_statistics)
+
+
+def _outcomes(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None = None
+) -> list[_Outcome]:
+    """What the release rules would decide for every visible unit, with these level shares
+    and statistics per level."""
+    tiers_used = _tiers(setup, shares, tiers)
+    blocks = plan.split_budget(plan.blocks_for(setup.scales, setup.items, tiers_used), 1.0, shares)
     blocks = mechanisms.with_scales(blocks, setup.mechanism, setup.budget)
     variances = _patterns(setup, _level_variances(setup, blocks))
     missing = [math.inf] * len(setup.nodes)
@@ -356,48 +383,82 @@ def _predict_unit(
     index: int,
     scales: list[tuple[list[float], list[float], bool]],
 ) -> _Outcome:
-    """The release's rules (estimates.publish_count, publish_ratio) at the expected count."""
-    n = setup.participation * headcount
+    """The release's rules (estimates.publish_count, publish_ratio, publish_pooled), decided
+    as they would be in nearly every wave: at the expected count less 1.96 standard
+    deviations of the count the release decides with (estimates.decision_count: its noise)
+    and of the number who answer (binomial at the assumed participation). Half-widths are
+    reported at the expected count."""
+    p = setup.participation
+    n = p * headcount
     count_se = math.sqrt(count_variance) if math.isfinite(count_variance) else None
-    count = Estimate(n, count_se) if count_se is not None else Estimate(None, None)
+    precision = [1.0 / v for _, counts, _ in scales if 0 < (v := counts[index]) < math.inf]
+    base = 1.0 / count_variance if 0 < count_variance < math.inf else 0.0
     worst = headline = 0.0 if scales else math.inf
+    shown_worst = shown_headline = shown_pooled = bool(scales)
     for sums, counts, is_headline in scales:
+        # The decision count's variance: the response count and the other scales' counts.
+        own = 1.0 / counts[index] if 0 < counts[index] < math.inf else 0.0
+        pooled_precision = base + sum(precision) - own
+        # Nothing measured to decide with: no count is low enough to show anything.
+        spread = (
+            1.0 / pooled_precision + headcount * p * (1 - p) if pooled_precision > 0 else math.inf
+        )
+        low = max(n - Z95 * math.sqrt(spread), 0.0)
+        low_pooled = max(n - Z95 * math.sqrt(spread / ROLLING_WAVES), 0.0)
         se = predicted_mean_std_error(n, sums[index], counts[index])
+        at_low = Estimate(low, math.sqrt(1.0 / pooled_precision) if pooled_precision else None)
+        safe = predicted_mean_std_error(low, sums[index], counts[index])
+        safe_pooled = predicted_mean_std_error(low_pooled, sums[index], counts[index])
         worst = max(worst, se)
+        shown_worst = shown_worst and publish_ratio(at_low, safe, setup.policy)
         if is_headline:
             headline = max(headline, se)
+            shown_headline = shown_headline and publish_ratio(at_low, safe, setup.policy)
+            shown_pooled = shown_pooled and publish_pooled(
+                low_pooled, safe_pooled / math.sqrt(ROLLING_WAVES), setup.policy
+            )
     pooled = headline / math.sqrt(ROLLING_WAVES)
-
-    def shown(se: float) -> bool:
-        return bool(scales) and publish_ratio(count, se, setup.policy)
-
     return _Outcome(
         count_se,
         Z95 * count_se if count_se is not None else math.inf,
         Z95 * worst,
         publish_count(headcount, count_se, setup.policy),
-        shown(worst),
+        shown_worst,
         Z95 * headline,
-        shown(headline),
+        shown_headline,
         Z95 * pooled,
-        shown(pooled),
+        shown_pooled,
     )
 
 
-def _score(setup: _Setup, outcomes: list[_Outcome]) -> tuple[int, int, float]:
-    """More means shown (all scales each wave, headline each wave, headline pooled: each
-    counts), then more publishable counts, then a narrower top interval."""
+def _score(
+    setup: _Setup, outcomes: list[_Outcome], tiers: list[plan.Tier | None]
+) -> tuple[int, int, int, float]:
+    """More means shown: every scale mean a unit shows each wave counts one, and so does
+    every headline mean it shows pooled over the waves (so a battalion showing all six of
+    its scales outweighs one showing its three headlines); then more shown units with bands
+    (1) and item histograms (2) measured at their level; then more publishable counts; then
+    a narrower top interval."""
+    every = len(setup.scales)
+    headlines = sum(1 for s in setup.scales if s.headline)
     # Units are in the plan's breadth-first order: the first is the top one the viewer sees.
     width = outcomes[0].mean_half_width if outcomes else math.inf
-    return (
-        sum(o.publish_mean + o.publish_headline + o.publish_pooled for o in outcomes),
-        sum(1 for o in outcomes if o.publish_count),
-        -width,
-    )
+    means = richer = 0
+    for (index, _), o in zip(setup.visible, outcomes, strict=True):
+        tier = tiers[setup.nodes[index].level]
+        means += (every if o.publish_mean else headlines if o.publish_headline else 0) + (
+            headlines if o.publish_pooled else 0
+        )
+        if o.publish_mean and tier is not None:
+            richer += max(plan.TIERS.index(tier) - 1, 0)
+    return (means, richer, sum(1 for o in outcomes if o.publish_count), -width)
 
 
-def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
-    outcomes = _outcomes(setup, shares)
+def _evaluate(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None = None
+) -> SharesPlan:
+    outcomes = _outcomes(setup, shares, tiers)
+    used = _tiers(setup, shares, tiers)
     units = [
         UnitPlan(
             unit_id=unit.unit_id,
@@ -417,7 +478,9 @@ def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
         )
         for (index, unit), o in zip(setup.visible, outcomes, strict=True)
     ]
-    per_level = [LevelPlan(level=lv, share=shares[lv]) for lv in range(setup.levels)]
+    per_level = [
+        LevelPlan(level=lv, share=shares[lv], statistics=used[lv]) for lv in range(setup.levels)
+    ]
     for u in units:
         at = per_level[u.level]
         at.units += 1
@@ -427,6 +490,7 @@ def _evaluate(setup: _Setup, shares: list[float]) -> SharesPlan:
         at.publishable_pooled += u.publish_pooled
     return SharesPlan(
         level_shares=list(shares),
+        level_statistics=[t or "headline" for t in used],
         publishable_units=sum(1 for u in units if u.publish_mean),
         publishable_counts=sum(1 for u in units if u.publish_count),
         publishable_headlines=sum(1 for u in units if u.publish_headline),
@@ -453,79 +517,41 @@ def share_grid(levels: int) -> list[list[float]]:
     return grid
 
 
-def _search(setup: _Setup, current: list[float]) -> list[float]:
-    """The level shares with the best score; the current ones unless something beats them."""
-    best, best_score = current, _score(setup, _outcomes(setup, current))
-    for shares in share_grid(setup.levels):
-        score = _score(setup, _outcomes(setup, shares))
-        if score > best_score:
-            best, best_score = shares, score
+def tier_grid(levels: int) -> list[list[plan.Tier]]:
+    """Every choice of statistics per level that measures no less at a level than below it
+    (item histograms at the top, headline means at the bottom), root level first. The top
+    level measures every scale's mean at least: its leaders read all of them."""
+    ranks = range(len(plan.TIERS) - 1, -1, -1)
+    grid = []
+    for combo in itertools.combinations_with_replacement(ranks, levels):
+        # combinations_with_replacement of a decreasing range: non-increasing sequences.
+        if combo[0] > 0:
+            grid.append([plan.TIERS[r] for r in combo])
+    return grid
+
+
+def _search(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None, *, statistics: bool = True
+) -> tuple[list[float], list[plan.Tier] | None]:
+    """The level shares and (with `statistics`) statistics per level with the best score,
+    searched in turn (shares with the statistics fixed, then statistics with the shares
+    fixed) until neither changes; the current ones unless something beats them."""
+
+    def score(sh: list[float], ti: list[plan.Tier] | None) -> tuple[int, int, int, float]:
+        return _score(setup, _outcomes(setup, sh, ti), _tiers(setup, sh, ti))
+
+    best = (shares, tiers)
+    best_score = score(*best)
+    for _ in range(SEARCH_ROUNDS):
+        before = best
+        for candidate in share_grid(setup.levels):
+            got = score(candidate, best[1])
+            if got > best_score:
+                best, best_score = (candidate, best[1]), got
+        for candidate_tiers in tier_grid(setup.levels) if statistics else []:
+            got = score(best[0], candidate_tiers)
+            if got > best_score:
+                best, best_score = (best[0], candidate_tiers), got
+        if best == before:
+            break
     return best
-
-
-# --- advice -------------------------------------------------------------------------------
-
-
-def _advice(
-    setup: _Setup, epsilon: float, given: str, current: SharesPlan, best: SharesPlan | None
-) -> list[str]:
-    advice: list[str] = []
-    sizes: dict[int, list[int]] = {}
-    for index, unit in setup.visible:
-        sizes.setdefault(setup.nodes[index].level, []).append(unit.headcount)
-
-    def name(level: int) -> str:
-        low, high = min(sizes[level]), max(sizes[level])
-        people = f"{low}" if low == high else f"{low}-{high}"
-        return f"level {level} ({_units(len(sizes[level]))} of {people} people)"
-
-    def top_width(result: SharesPlan) -> str:
-        top = min(result.units, key=lambda u: u.level, default=None)
-        if top is None or top.mean_half_width is None:
-            return "none"
-        return f"±{top.mean_half_width:.2f}"
-
-    for lv in current.levels:
-        if lv.units and lv.share > 0 and lv.publishable_means == 0:
-            advice.append(
-                f"With {given}, no unit at {name(lv.level)} would have publishable "
-                f"scale means at ε = {epsilon:g} per year and {setup.participation:.0%} "
-                "participation."
-            )
-    if best is None:
-        return advice
-    if best.level_shares == current.level_shares:
-        advice.append(f"{given.capitalize()} are already the best this search found.")
-        return advice
-    shares = ", ".join(f"{s:.2f}" for s in best.level_shares)
-    if best.publishable_units != current.publishable_units:
-        gain = (
-            f"would make {_units(best.publishable_units)}' scale means publishable instead of "
-            f"{current.publishable_units} (counts: {best.publishable_counts} instead of "
-            f"{current.publishable_counts})"
-        )
-    elif best.publishable_counts != current.publishable_counts:
-        gain = (
-            f"would publish as many scale means ({best.publishable_units}) and "
-            f"{best.publishable_counts} counts instead of {current.publishable_counts}"
-        )
-    else:
-        gain = "would publish as many units"
-    advice.append(
-        f"Level shares [{shares}] {gain}; the top unit's scale-mean interval would be "
-        f"{top_width(best)} points instead of {top_width(current)}."
-    )
-    for lv in best.levels:
-        if lv.units and lv.share == 0 and current.levels[lv.level].share > 0:
-            below = "only through their parents"
-            if any(best.level_shares[lv.level + 1 :]):
-                below = "through their parents and, where measured, their children"
-            advice.append(
-                f"Spend nothing on {name(lv.level)}: at this budget measuring them costs "
-                f"more than it gains; their responses are reported {below}."
-            )
-    return advice
-
-
-def _units(count: int) -> str:
-    return f"{count} unit" if count == 1 else f"{count} units"

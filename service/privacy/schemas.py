@@ -36,6 +36,10 @@ class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     min_publish_count: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 10
     # ... and when its 95% interval is no wider than this on either side (in scale points).
     max_half_width: Annotated[float, msgspec.Meta(gt=0, le=100)] = 0.25
+    # A mean pooled over the last 4 waves (`:rolling4`) has its own limit: it is shown when
+    # ITS 95% interval is predicted within ± this, whether or not a single wave's mean is;
+    # it is labelled as pooled, with its own interval, wherever it is shown.
+    max_pooled_half_width: Annotated[float, msgspec.Meta(gt=0, le=100)] = 0.5
     # Item histograms are released for the top this-many levels of the tree (0: none).
     histogram_levels: Annotated[int, msgspec.Meta(ge=0, le=20)] = 2
     # Share of each wave's budget per tree level, root level first; they add up to 1.
@@ -129,6 +133,8 @@ class UnitPlan(msgspec.Struct, frozen=True, kw_only=True):
 class LevelPlan(msgspec.Struct, kw_only=True):
     level: int
     share: float
+    # What the level measures (None: nothing, its share is 0).
+    statistics: LevelStatistics | None = None
     units: int = 0
     publishable_counts: int = 0
     publishable_means: int = 0
@@ -139,6 +145,8 @@ class LevelPlan(msgspec.Struct, kw_only=True):
 class SharesPlan(msgspec.Struct, frozen=True, kw_only=True):
     # Share of the wave's budget per level, root level first (they add up to 1).
     level_shares: list[float]
+    # What each level measures, root level first (as the policy's level_statistics).
+    level_statistics: list[LevelStatistics] = msgspec.field(default_factory=list)
     # Units whose scale means would all be published each wave.
     publishable_units: int
     publishable_counts: int
@@ -162,6 +170,7 @@ class PlanReport(msgspec.Struct, frozen=True, kw_only=True):
     levels: int
     min_publish_count: int
     max_half_width: float
+    max_pooled_half_width: float = 0.5
     assumed_centred_mean: float
     # The policy's own level shares, and the best ones found (None when not searched).
     current: SharesPlan

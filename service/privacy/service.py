@@ -183,9 +183,7 @@ async def release_wave(
     records = await aggregate.fetch_aggregates(conn, aggregation, wave_id, wave.root_unit_id)
     noisy = mechanisms.measure(measurement, vectors_from_rows(release_plan, records, depth))
     variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
-    publish = Policy(
-        min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
-    )
+    publish = Policy.of(policy)
     rows = derive_rows(release_plan, noisy, variance_of, publish)
     rows += await _trend_rows(conn, wave, rows, publish)
     unverified = wave.frozen.mode == "open"
@@ -322,13 +320,16 @@ async def _trend_rows(
             )
             if value.published and previous.index(value.wave_id) == 0:
                 published_before.add((value.unit_id, value.statistic))
-    responses: dict[int, list[trends.Stored]] = {}
-    for value in await queries.list_released_values(conn, previous, "responses"):
-        if value.statistic == "responses" and value.value is not None:
-            responses.setdefault(value.unit_id, []).append(
-                trends.Stored(previous.index(value.wave_id), value.value, value.std_error or 0.0)
-            )
-    return trends.trend_rows(rows, means, responses, published_before, policy)
+    counts: dict[tuple[int, str], list[trends.Stored]] = {}
+    for suffix in ("responses", ":count"):
+        for value in await queries.list_released_values(conn, previous, suffix):
+            if value.value is not None and (suffix != "responses" or value.statistic == suffix):
+                counts.setdefault((value.unit_id, value.statistic), []).append(
+                    trends.Stored(
+                        previous.index(value.wave_id), value.value, value.std_error or 0.0
+                    )
+                )
+    return trends.trend_rows(rows, means, counts, published_before, policy)
 
 
 async def fetch_visible_program(

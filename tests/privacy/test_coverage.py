@@ -13,9 +13,11 @@ import math
 import random
 from typing import Any
 
-from service.privacy import aggregate, mechanisms
+import pytest
+
+from service.privacy import aggregate, mechanisms, trends
 from service.privacy import service as release
-from service.privacy.estimates import Policy, derive_rows
+from service.privacy.estimates import Z95, Policy, derive_rows
 from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
 
 RUNS = 400
@@ -142,3 +144,67 @@ async def test_published_values_cover_at_the_stated_rate_at_every_level(conn: An
         # 95% +- 2%; a cell with few published values gets 4 of its standard errors.
         slack = max(0.02, 4 * math.sqrt(0.95 * 0.05 / n))
         assert abs(hit / n - 0.95) <= slack, (key, hit / n, n)
+
+
+POOLED_RUNS = 300
+
+
+async def test_published_pooled_means_cover_at_the_stated_rate(conn: Any) -> None:
+    """Pooled (rolling4) means are published by their own rule (max_pooled_half_width, at
+    the waves' decision counts) with their own interval: conditional on publication they
+    cover 95% +- 2%. Four waves of the same true aggregates, each noised afresh."""
+    _, wave_id, units = await open_wave_on(
+        conn, shape=(2, 3), annual_epsilon_cap=4.0, waves_per_year=4, epsilon_per_wave=None,
+        histogram_levels=0, max_half_width=0.25, max_pooled_half_width=0.5,
+    )  # fmt: skip
+    items = await wave_items(conn, wave_id)
+    rng = random.Random(7)
+    for k, leaf in enumerate(u for u in units if u["depth"] == 2):
+        people = 10 + 14 * k
+        await conn.execute(
+            "UPDATE unit SET headcount = $2 WHERE unit_id = $1", leaf["unit_id"], people * 10 // 7
+        )
+        answers = [random_answers(rng, items, 0.05) for _ in range(people)]
+        await add_responses(conn, wave_id, leaf["unit_id"], answers)
+    await close(conn, wave_id)
+    plan, sizes, aggregates = await _true_aggregates(conn, wave_id)
+    policy = Policy(10, 0.25, 0.5)
+    truth = {
+        (r.unit_id, r.statistic.removesuffix(":mean") + ":rolling4"): r.value
+        for r in derive_rows(plan, aggregates.vectors, lambda s: 1e-18, policy)
+        if r.statistic.endswith(":mean")
+    }
+    measurement = mechanisms.release_measurement(plan.blocks, sizes, "gaussian")
+    variance = lambda s: mechanisms.noise_variance("gaussian", s)  # noqa: E731
+    hits = total = only_pooled = 0
+    for _ in range(POOLED_RUNS):
+        waves = [
+            derive_rows(plan, mechanisms.measure(measurement, aggregates), variance, policy)
+            for _ in range(4)
+        ]
+        means: dict[tuple[int, str], list[trends.Stored]] = {}
+        counts: dict[tuple[int, str], list[trends.Stored]] = {}
+        for order, earlier in enumerate(waves[1:]):
+            for r in earlier:
+                if r.value is None or r.std_error is None:
+                    continue
+                into = means if r.statistic.endswith(":mean") else counts
+                into.setdefault((r.unit_id, r.statistic), []).append(
+                    trends.Stored(order, r.value, r.std_error)
+                )
+        now = waves[0]
+        published_now = {(r.unit_id, r.statistic) for r in now if r.published}
+        for row in trends.trend_rows(now, means, counts, set(), policy):
+            if not row.statistic.endswith(":rolling4") or not row.published:
+                continue
+            assert row.lower is not None and row.upper is not None and row.std_error
+            # Its own interval: the mean of four waves, standard error sqrt(sum se^2) / 4.
+            assert row.upper - row.lower == pytest.approx(2 * Z95 * row.std_error)
+            mean_statistic = row.statistic.removesuffix(":rolling4") + ":mean"
+            only_pooled += (row.unit_id, mean_statistic) not in published_now
+            total += 1
+            hits += row.lower <= truth[(row.unit_id, row.statistic)] <= row.upper
+    # The pooled rule shows means no single wave shows.
+    assert only_pooled > 0
+    assert total >= POOLED_RUNS
+    assert 0.93 <= hits / total <= 0.97, hits / total
