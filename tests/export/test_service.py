@@ -347,9 +347,18 @@ async def test_the_csv_writes_every_float_as_a_float_so_readers_do_not_guess_int
     conn: Any, tmp_path: Path
 ) -> None:
     history = await _history(conn)
+    floats = ("value", "std_error", "lower", "upper", "noise_scale", "privacy_share")
+    # Noise rarely lands on a whole number, so one stored row is made whole in every float
+    # column (this test's transaction is rolled back): the check never depends on the draw.
+    await conn.execute(
+        "UPDATE release SET "
+        + ", ".join(f"{c} = 3" for c in floats)
+        + " WHERE ctid = (SELECT ctid FROM release r JOIN wave w USING (wave_id)"
+        " WHERE w.program_id = $1 AND r.value IS NOT NULL LIMIT 1)",
+        history["program_id"],
+    )
     out = tmp_path / "export.csv"
     await service.export_to_file(conn, None, history["program_id"], None, "csv", out, now=NOW)
-    floats = ("value", "std_error", "lower", "upper", "noise_scale", "privacy_share")
     frame = pl.read_csv(out, infer_schema_length=None, schema_overrides=TEXT_COLUMNS)
     raw = pl.read_csv(out, infer_schema_length=None, infer_schema=False)
     whole = [
