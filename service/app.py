@@ -33,6 +33,7 @@ from service.health import controller as health_controller
 from service.instruments import controller as instruments_controller
 from service.instruments.service import sync_instruments
 from service.invitations import controller as invitations_controller
+from service.openapi import SCHEMA_PLUGINS
 from service.privacy import controller as privacy_controller
 from service.programs import controller as programs_controller
 from service.responses import controller as responses_controller
@@ -106,6 +107,7 @@ def create_app(settings: Settings) -> Litestar:
             ),
         ],
         lifespan=[lifespan],
+        plugins=[*SCHEMA_PLUGINS],
         dependencies={
             "conn": Provide(db.provide_connection),
             "principal": Provide(provide_principal),
