@@ -36,6 +36,7 @@ from service.invitations import controller as invitations_controller
 from service.openapi import SCHEMA_PLUGINS
 from service.privacy import controller as privacy_controller
 from service.programs import controller as programs_controller
+from service.research import controller as research_controller
 from service.responses import controller as responses_controller
 from service.responses import pages as respondent_pages
 from service.responses import token_routes
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> Litestar:
             *pages.routes,
             *console_controller.routes,
             *dashboard_controller.routes,
+            *research_controller.routes,
             *export_controller.routes,
             *metrics.routes,
             create_static_files_router(
