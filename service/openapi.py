@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin, get_type
 import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.openapi.spec import OpenAPIType, Reference, Schema
 from litestar.params import KwargDefinition
 from litestar.plugins import OpenAPISchemaPlugin
 
@@ -84,7 +84,8 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
         schema = super().to_openapi_schema(field_definition, schema_creator)
         struct = field_definition.type_
         info = msgspec.inspect.type_info(struct)
-        if isinstance(info, msgspec.inspect.StructType) and info.forbid_unknown_fields:
+        strict = isinstance(info, msgspec.inspect.StructType) and info.forbid_unknown_fields
+        if strict:
             schema.additional_properties = False
         hints = get_type_hints(struct, include_extras=True)
         for field in msgspec.structs.fields(struct):
@@ -99,7 +100,30 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
                 replacement.description = replacement.description or kept.description
                 replacement.default = kept.default
             (schema.properties or {})[field.encode_name] = replacement
+        if strict:
+            for value in (schema.properties or {}).values():
+                _refuse_nul(value)
+        # Rules between fields that a struct states for the document (`openapi_rules`).
+        rules = getattr(struct, "openapi_rules", None)
+        if rules:
+            schema.all_of = [_schema_of(rule) for rule in rules]
         return schema
+
+
+# PostgreSQL text cannot hold U+0000, so the service refuses it in any text it is sent
+# (`invalid-input`, service/errors.py); a request body's strings say so.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _refuse_nul(schema: Schema | Reference) -> None:
+    if not isinstance(schema, Schema):
+        return
+    if schema.type == OpenAPIType.STRING and not (schema.pattern or schema.format or schema.enum):
+        schema.pattern = NO_NUL
+    for member in [*(schema.one_of or []), *(schema.any_of or [])]:
+        _refuse_nul(member)
+    if isinstance(schema.items, Schema):
+        _refuse_nul(schema.items)
 
 
 def _has_inner_constraints(hint: Any) -> bool:
@@ -121,8 +145,10 @@ def _schema_of(node: dict[str, Any]) -> Schema:
         name = _KEYWORDS.get(key) or re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
         if key in {"anyOf", "oneOf", "allOf", "prefixItems"}:
             value = [_schema_of(member) for member in value]
-        elif key in {"items", "not"}:
+        elif key in {"items", "not", "if", "then", "else"}:
             value = _schema_of(value)
+        elif key == "properties":
+            value = {name: _schema_of(member) for name, member in value.items()}
         elif key == "type":
             value = (
                 OpenAPIType(value) if isinstance(value, str) else [OpenAPIType(v) for v in value]

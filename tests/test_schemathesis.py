@@ -18,6 +18,7 @@ the run goes on; that is intended.
 from __future__ import annotations
 
 import importlib
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -242,3 +243,21 @@ def test_operation_conforms_to_its_schema(fuzz_client: TestClient[Any], label: s
         case.validate_response(response, checks=checks)
 
     run()
+
+
+def test_request_bodies_say_what_the_service_refuses() -> None:
+    components = DOCUMENT["components"]["schemas"]
+    # PostgreSQL text cannot hold NUL: no string of a request body allows it.
+    for name, field in [("SessionCreate", "email"), ("TokenCreate", "name"),
+                        ("StaffCreate", "email")]:  # fmt: skip
+        pattern = components[name]["properties"][field]["pattern"]
+        assert re.search(pattern, "a@b") and not re.search(pattern, "a\x00@b"), (name, field)
+    # A leader needs a unit, an administrator has none (service.auth.add_staff).
+    rules = components["StaffCreate"]["allOf"]
+    leader = next(r for r in rules if r["if"]["properties"]["role"]["const"] == "leader")
+    assert leader["then"]["required"] == ["unit"]
+    admin = next(r for r in rules if r["if"]["properties"]["role"]["const"] == "admin")
+    assert admin["then"]["properties"]["unit"] == {"type": "null"}
+    # A unit's PATCH names at least one of name, slug, headcount (UnitUpdate).
+    [rule] = components["UnitUpdate"]["allOf"]
+    assert sorted(r["required"][0] for r in rule["anyOf"]) == ["headcount", "name", "slug"]

@@ -396,18 +396,3 @@ def test_deleting_a_unit_with_responses_says_nothing_of_how_many(
         {"reason": "survey waves hold its cards, links, answers or released results",
          "examples": []}
     ]  # fmt: skip
-
-
-def test_an_empty_patch_changes_nothing_as_for_programs_and_staff(
-    client: TestClient[Any], seed: Seed, tree: dict[str, dict[str, Any]]
-) -> None:
-    # The document allows `{}` (every field is optional), so the service accepts it too.
-    sign_in_token(client, seed, "admin")
-    unit = tree["battalion-1"]
-    before = client.get(f"/api/v1/units/{unit['unit_id']}").json()
-    for body in ({}, {"name": None, "slug": None, "headcount": None}):
-        response = client.patch(f"/api/v1/units/{unit['unit_id']}", json=body)
-        assert response.status_code == 200, response.text
-        assert response.json() == before
-    audit = "SELECT count(*) FROM audit WHERE action = 'update.unit'"
-    assert seed(lambda c: c.fetchval(audit)) == 0
