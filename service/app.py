@@ -37,8 +37,10 @@ from service.instruments import controller as instruments_controller
 from service.instruments.service import sync_instruments
 from service.invitations import controller as invitations_controller
 from service.metrics import controller as metrics
+from service.openapi import SCHEMA_PLUGINS
 from service.privacy import controller as privacy_controller
 from service.programs import controller as programs_controller
+from service.research import controller as research_controller
 from service.responses import controller as responses_controller
 from service.responses import pages as respondent_pages
 from service.responses import token_routes
@@ -106,6 +108,7 @@ def create_app(settings: Settings) -> Litestar:
             *dashboard_controller.routes,
             *actions_pages.routes,
             *crews_controller.routes,
+            *research_controller.routes,
             *export_controller.routes,
             *metrics.routes,
             create_static_files_router(
@@ -113,6 +116,7 @@ def create_app(settings: Settings) -> Litestar:
             ),
         ],
         lifespan=[lifespan],
+        plugins=[*SCHEMA_PLUGINS],
         dependencies={
             "conn": Provide(db.provide_connection),
             "principal": Provide(provide_principal),

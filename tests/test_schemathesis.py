@@ -17,12 +17,15 @@ the run goes on; that is intended.
 
 from __future__ import annotations
 
+import importlib
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -170,6 +173,58 @@ def test_id_parameters_and_zero_bounds_are_in_the_document() -> None:
     assert parameters[(plan, "epsilon")]["exclusiveMinimum"] == 0
 
 
+def _integer_schemas(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            yield where, node
+        for key, value in node.items():
+            yield from _integer_schemas(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _integer_schemas(value, f"{where}[{index}]")
+
+
+def test_integer_bounds_are_exact_integers() -> None:
+    # Written as floats, 2**63 - 1 became 2**63: a generated id one past the largest was
+    # then "valid" by the document and refused by the service.
+    bounds = [
+        (where, key, schema[key])
+        for where, schema in _integer_schemas(DOCUMENT)
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+        if key in schema
+    ]
+    assert len(bounds) > 30
+    assert [b for b in bounds if type(b[2]) is not int] == []
+    ids = [schema for key, schema in _parameters().items() if key[1].endswith("_id")]
+    assert {schema["maximum"] for schema in ids} == {db.MAX_ID}
+    # An id inside a union keeps its bounds too (Litestar kept only the outermost ones).
+    move = DOCUMENT["components"]["schemas"]["UnitMove"]["properties"]["parent"]
+    assert db.MAX_ID in [s.get("maximum") for s in move.get("anyOf", [move])]
+
+
+def _wire_structs() -> dict[str, type[msgspec.Struct]]:
+    found: dict[str, type[msgspec.Struct]] = {}
+    for path in sorted((ROOT / "service").rglob("schemas.py")):
+        module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, msgspec.Struct):
+                found[value.__name__] = value
+    return found
+
+
+def test_a_body_that_refuses_unknown_fields_says_so_in_the_document() -> None:
+    components = DOCUMENT["components"]["schemas"]
+    structs = {name: cls for name, cls in _wire_structs().items() if name in components}
+    strict = {name for name, cls in structs.items() if cls.__struct_config__.forbid_unknown_fields}
+    assert {"TokenCreate", "StaffCreate", "ProgramCreate", "UnitUpdate"} <= strict
+    for name in structs:
+        closed = components[name].get("additionalProperties") is False
+        assert closed == (name in strict), name
+    # Constraints on the items of a list are in the document, as msgspec enforces them.
+    instruments = components["ProgramCreate"]["properties"]["instruments"]["items"]
+    assert instruments["minLength"] == 1 and instruments["pattern"].startswith("^[a-z0-9]")
+
+
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
 def test_operation_conforms_to_its_schema(fuzz_client: TestClient[Any], label: str) -> None:
     operation = OPERATIONS[label]
@@ -189,3 +244,21 @@ def test_operation_conforms_to_its_schema(fuzz_client: TestClient[Any], label: s
         case.validate_response(response, checks=checks)
 
     run()
+
+
+def test_request_bodies_say_what_the_service_refuses() -> None:
+    components = DOCUMENT["components"]["schemas"]
+    # PostgreSQL text cannot hold NUL: no string of a request body allows it.
+    for name, field in [("SessionCreate", "email"), ("TokenCreate", "name"),
+                        ("StaffCreate", "email")]:  # fmt: skip
+        pattern = components[name]["properties"][field]["pattern"]
+        assert re.search(pattern, "a@b") and not re.search(pattern, "a\x00@b"), (name, field)
+    # A leader needs a unit, an administrator has none (service.auth.add_staff).
+    rules = components["StaffCreate"]["allOf"]
+    leader = next(r for r in rules if r["if"]["properties"]["role"]["const"] == "leader")
+    assert leader["then"]["required"] == ["unit"]
+    admin = next(r for r in rules if r["if"]["properties"]["role"]["const"] == "admin")
+    assert admin["then"]["properties"]["unit"] == {"type": "null"}
+    # A unit's PATCH names at least one of name, slug, headcount (UnitUpdate).
+    [rule] = components["UnitUpdate"]["allOf"]
+    assert sorted(r["required"][0] for r in rule["anyOf"]) == ["headcount", "name", "slug"]

@@ -27,6 +27,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Coroutine[Any, Any, None]]
 
+# Where each role's own pages are: said in every refusal, so nobody is left at a dead end.
+YOUR_PAGES: dict[Role, str] = {
+    "admin": "Your pages start at /console.",
+    "leader": "Your results are at /dashboard.",
+    "researcher": "Your API tokens and exports are at /research; results are at /dashboard.",
+}
+
 # The OpenAPI security requirement of every staff route: a bearer token or a session.
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
@@ -45,10 +52,11 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
             row = await queries.fetch_token_principal(conn, hash_api_token(key, token.strip()), now)
         if row is None:
             raise TokenInvalid(
-                "This token is unknown, revoked or expired. Sign in (the sign-in page, or "
-                "POST /api/v1/session) and create a new one with POST /api/v1/tokens (with "
-                "the session's X-CSRF-Token header); GET /api/v1/tokens lists yours. If you "
-                "cannot sign in, ask an administrator."
+                "This token is unknown, revoked or expired. Create a new one: researchers "
+                "sign in at /login and use the page /research (tokens and exports); from a "
+                "script, sign in with POST /api/v1/session and send POST /api/v1/tokens "
+                "with the session's X-CSRF-Token header. GET /api/v1/tokens lists your "
+                "tokens. If you cannot sign in, ask an administrator."
             )
         return Principal(
             staff_id=row["staff_id"],
@@ -109,7 +117,10 @@ class RoleGuard:
         if principal is None:
             raise NotAuthenticated("Sign in at /login, or send an API token.")
         if principal.role not in self.roles:
-            raise Forbidden(f"This needs the role {' or '.join(sorted(self.roles))}.")
+            raise Forbidden(
+                f"This needs the role {' or '.join(sorted(self.roles))}. "
+                + YOUR_PAGES[principal.role]
+            )
         scope = self.scope
         if principal.via == "token" and scope is not None and scope not in principal.scopes:
             raise Forbidden(f"This token lacks the scope `{scope}`. Create one that has it.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 
@@ -12,7 +12,8 @@ from service.auth.principal import Role
 MIN_PASSWORD_LENGTH = 12
 # Long enough for any passphrase, short enough that nobody makes the hasher chew megabytes.
 MAX_PASSWORD_LENGTH = 1024
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+# No NUL: PostgreSQL text cannot hold it.
+EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+$"
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
 Password = Annotated[
@@ -24,6 +25,18 @@ Scope = Literal["read", "write"]
 
 
 class StaffCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    # The unit rule of service.add_staff, for the OpenAPI document (service/openapi.py).
+    openapi_rules: ClassVar[list[dict[str, Any]]] = [
+        {
+            "if": {"properties": {"role": {"const": "leader"}}},
+            "then": {"required": ["unit"], "properties": {"unit": {"type": "string"}}},
+        },
+        {
+            "if": {"properties": {"role": {"const": "admin"}}},
+            "then": {"properties": {"unit": {"type": "null"}}},
+        },
+    ]
+
     email: Email
     role: Role
     # Required for leaders; optional for researchers; refused for admins (they see everything).

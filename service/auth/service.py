@@ -543,8 +543,8 @@ async def list_tokens(conn: Conn, actor: Principal) -> list[Token]:
     return await queries.list_tokens(conn, actor.staff_id)
 
 
-async def revoke_token(conn: Conn, actor: Principal | None, token_id: int) -> None:
-    """Revoke one of the actor's tokens (administrators: anyone's). Revoking twice is harmless."""
+async def fetch_own_token(conn: Conn, actor: Principal | None, token_id: int) -> Token:
+    """One of the actor's tokens (administrators: anyone's)."""
     token = await queries.fetch_token(conn, token_id)
     mine = token is not None and (
         actor is None or actor.role == "admin" or token.staff_id == actor.staff_id
@@ -552,6 +552,12 @@ async def revoke_token(conn: Conn, actor: Principal | None, token_id: int) -> No
     if token is None or not mine:
         # Someone else's token looks exactly like a missing one.
         raise TokenNotFound(f"You have no API token {token_id}.")
+    return token
+
+
+async def revoke_token(conn: Conn, actor: Principal | None, token_id: int) -> None:
+    """Revoke one of the actor's tokens (administrators: anyone's). Revoking twice is harmless."""
+    token = await fetch_own_token(conn, actor, token_id)
     if await queries.update_token_revoked(conn, token_id):
         await insert_audit(
             conn, actor, "token.revoked", {"token_id": token_id, "staff_id": token.staff_id}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -78,6 +78,16 @@ class UnitCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class UnitUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Fields left out stay as they are. A new slug changes the path of the whole subtree."""
+
+    # The rule of __post_init__, for the OpenAPI document (service/openapi.py).
+    openapi_rules: ClassVar[list[dict[str, Any]]] = [
+        {
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": kind}}}
+                for name, kind in (("name", "string"), ("slug", "string"), ("headcount", "integer"))
+            ]
+        }
+    ]
 
     name: Name | None = None
     slug: Slug | None = None

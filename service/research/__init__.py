@@ -1,0 +1,1 @@
+"""The researcher's page: their own API tokens and the exports of released results."""
