@@ -20,8 +20,10 @@ POLICY_INTS = ("waves_per_year", "min_publish_count", "histogram_levels")
 # Optional: empty means the year's budget divided by its waves.
 POLICY_OVERRIDES = ("epsilon_per_wave",)
 RESOURCE_ROWS = 3
-RESOURCE_FIELDS = ("name", "name_fr", "kind", "phone", "contact", "url", "description_en")
-RESOURCE_FIELDS += ("description_fr",)
+RESOURCE_FIELDS = (
+    *("name", "name_fr", "kind", "phone", "contact", "url"),
+    *("description_en", "description_fr"),
+)
 # Who runs the survey, per language, as the survey page says it.
 RUN_BY_FIELDS = ("run_by.en", "run_by.fr")
 PROGRAM_FIELDS = (

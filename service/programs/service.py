@@ -329,6 +329,12 @@ def _is_https_url(url: str) -> bool:
     return parts.scheme == "https" and "." in host.strip(".") and not parts.username
 
 
+def _texts(text: LocalizedText | None) -> dict[str, str] | None:
+    """Stored as {lang: text} with only the languages given; None when none is."""
+    kept = {k: v for k, v in msgspec.structs.asdict(text).items() if v} if text else {}
+    return kept or None
+
+
 def _resources(resources: Sequence[Resource]) -> list[dict[str, Any]]:
     _check_resources(resources)
     plain: list[dict[str, Any]] = msgspec.to_builtins(list(resources))
@@ -429,7 +435,7 @@ async def create_program(
                 policy=msgspec.to_builtins(policy),
                 resources=_resources(data.resources),
                 starts_at=data.starts_at,
-                run_by=msgspec.to_builtins(data.run_by),
+                run_by=_texts(data.run_by),
             )
     except asyncpg.UniqueViolationError:
         raise DuplicateProgram(
@@ -515,8 +521,8 @@ async def update_program(
         if resources != current.resources:
             changed.append("resources")
     run_by = current.run_by
-    if data.run_by is not msgspec.UNSET and msgspec.to_builtins(data.run_by) != run_by:
-        run_by = msgspec.to_builtins(data.run_by)
+    if data.run_by is not msgspec.UNSET and _texts(data.run_by) != run_by:
+        run_by = _texts(data.run_by)
         changed.append("run_by")
 
     if current.frozen:

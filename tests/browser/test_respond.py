@@ -228,9 +228,7 @@ def test_without_javascript_enter_asks_before_spending_and_the_switch_keeps_answ
         context.close()
 
 
-def test_help_is_reachable_on_every_responder_page(
-    live_server: str, phone: Any, seed: Any
-) -> None:
+def test_help_is_reachable_on_every_responder_page(live_server: str, phone: Any, seed: Any) -> None:
     survey_key, code, wave_id = _card_with_help(seed)
     page = phone.new_page()
 
