@@ -296,4 +296,36 @@ async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) 
     return _page(pages.thanks(result, lang))
 
 
-routes: list[Any] = [survey_page, survey_submit]
+@get("/c", **ROUTE_OPTIONS)
+async def start_page(request: Request[Any, Any, Any], lang: Language = None) -> ASGIResponse:
+    """The short address printed on cards: a form for the code, which finds its survey."""
+    return _page(pages.start(i18n.choose(lang, request.headers.get("accept-language"))))
+
+
+@post("/c", status_code=200, **ROUTE_OPTIONS)
+async def start_submit(request: Request[Any, Any, Any]) -> ASGIResponse:
+    """The survey of the code typed at the short address, with the code filled in."""
+    form = await _read_form(request)
+    lang = i18n.choose(form.get("lang", ""), request.headers.get("accept-language"))
+    code = form.get("code", "")[:MAX_CODE_CHARS]
+    limiter = limiter_for(request.app.state)
+    if not limiter.allows(START_LIMIT):
+        errors = {"code": i18n.text(lang, "error.too_many")}
+        headers = {"Retry-After": str(limiter.retry_after(START_LIMIT))}
+        return _page(pages.start(lang, code, errors), 429, headers)
+    async with _pool(request).acquire() as conn:
+        try:
+            survey_key = await responses.find_survey_for_code(conn, code)
+        except (InvalidInput, InvitationUnknown) as exc:
+            reason = exc.extra.get("reasons", {}).get("code", "unknown")
+            if reason != "empty":
+                limiter.record_failure(START_LIMIT)
+            errors = {"code": i18n.text(lang, f"error.code.{reason}")}
+            return _page(pages.start(lang, code, errors), exc.status)
+        return await _form_again(conn, survey_key, lang, 200, _Sent(code=code, answers={}))
+
+
+# Wrong codes at the short address count against a limit of their own.
+START_LIMIT = "/c"
+
+routes: list[Any] = [survey_page, survey_submit, start_page, start_submit]

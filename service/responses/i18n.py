@@ -64,6 +64,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "help_coordinator": "Your coordinator can tell you who to contact for peer support.",
         "error.answers.none": "You have not answered any question: submit anyway?",
         "send_empty": "Send without answering",
+        "start_title": "Answer the survey",
+        "start_body": "Type the code printed on your survey card to open its questions.",
+        "start_hint": "Dashes, spaces and capitals do not matter.",
+        "start_button": "Open the survey",
         "code_label_cards": "Code from your card",
         "code_label_open": "Access code from your link",
         "code_hint_cards": (
@@ -269,6 +273,12 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "error.answers.none": "Vous n'avez répondu à aucune question : envoyer quand même ?",
         "send_empty": "Envoyer sans répondre",
+        "start_title": "Répondre au sondage",
+        "start_body": (
+            "Tapez le code imprimé sur votre carte de sondage pour en ouvrir les questions."
+        ),
+        "start_hint": "Les tirets, les espaces et les majuscules n'ont pas d'importance.",
+        "start_button": "Ouvrir le sondage",
         "code_label_cards": "Code inscrit sur votre carte",
         "code_label_open": "Code d'accès de votre lien",
         "code_hint_cards": (

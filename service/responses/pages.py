@@ -225,6 +225,11 @@ def _plain(text: Any) -> dict[str, str] | None:
     return {k: v for k, v in (("en", text.en), ("fr", text.fr)) if v}
 
 
+def start(lang: str, code: str = "", errors: Mapping[str, str] | None = None) -> bytes:
+    """The short address printed on cards (/c): type the code, get its survey."""
+    return _render("start.html", lang, code=code, errors=errors or {}, switch=_switch(lang))
+
+
 def error(status: int, lang: str) -> bytes:
     """A plain error page for a survey address; it says nothing about what was sent."""
     shown = i18n.error_status(status)

@@ -79,6 +79,23 @@ async def fetch_survey_wave(conn: Conn, survey_key: str) -> SurveyWaveRow | None
     return None if row is None else _to(row, SurveyWaveRow)
 
 
+async def fetch_survey_key_for_code(conn: Conn, code_hash: bytes) -> str | None:
+    """The open wave a card's (or an open link's) code belongs to, for the short address."""
+    key: str | None = await conn.fetchval(
+        """
+        SELECT w.survey_key FROM wave w
+        WHERE w.status = 'open'
+          AND (EXISTS (SELECT 1 FROM invitation i
+                       WHERE i.wave_id = w.wave_id AND i.code_hash = $1)
+               OR EXISTS (SELECT 1 FROM open_link o
+                          WHERE o.wave_id = w.wave_id AND o.link_hash = $1))
+        LIMIT 1
+        """,
+        code_hash,
+    )
+    return key
+
+
 # The wave, locked FOR SHARE (see the module docstring); its status is the one on the row
 # that was locked, even when a close committed while this statement waited for the lock.
 _TARGET = """

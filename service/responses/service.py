@@ -204,6 +204,25 @@ def _not_open(status: str, row: SurveyWaveRow | queries.SubmitRow) -> WaveNotOpe
     )
 
 
+async def find_survey_for_code(conn: Conn, code: str) -> str:
+    """The survey key of the open wave a typed code belongs to (the short address, /c).
+
+    InvalidInput (reasons {"code": see CODE_REASONS}) for text that is no code;
+    InvitationUnknown when no open wave has it. Nothing is spent.
+    """
+    credential = _read_code(code, "open")
+    if isinstance(credential, str):
+        raise InvalidInput(
+            "Correct the code and send it again.",
+            errors=[FieldError(field="code", message=_CODE_MESSAGES[credential])],
+            reasons={"code": credential},
+        )
+    key = await queries.fetch_survey_key_for_code(conn, credential.lookup)
+    if key is None:
+        raise InvitationUnknown("Check the code against your card and send it again.")
+    return key
+
+
 # --- checking a submission ------------------------------------------------------------------
 
 

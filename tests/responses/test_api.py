@@ -745,3 +745,38 @@ def test_each_instrument_is_a_numbered_section(respondent: TestClient[Any], seed
     page = respondent.get(f"/s/{survey.survey_key}").text
     assert page.count('<h2 class="section-title">') == 2
     assert page.index("Section 1 of 2") < page.index("Section 2 of 2")
+
+
+def test_the_short_address_on_the_card_finds_the_survey_of_a_typed_code(
+    respondent: TestClient[Any], seed: Any
+) -> None:
+    survey, [code], _keys = seeded(seed)
+    start = respondent.get("/c")
+    assert start.status_code == 200
+    assert_private(start)
+    assert 'action="/c"' in start.text and 'id="help"' in start.text
+    typed = code.lower().replace("-", " ")
+    found = respondent.post("/c", data={"code": typed, "lang": "en"})
+    assert found.status_code == 200
+    assert_private(found)
+    assert f'action="/s/{survey.survey_key}"' in found.text
+    assert f">{typed}</textarea>" in found.text
+    assert seed(lambda c: c.fetchval("SELECT count(*) FROM spent_invitation")) == 0
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [(mistype, "The code has a typing mistake"), (None, "This code is not valid")],
+)
+def test_a_wrong_code_at_the_short_address_says_so_beside_the_field(
+    respondent: TestClient[Any], seed: Any, mangle: Any, message: str
+) -> None:
+    survey, [code], _keys = seeded(seed)
+    if mangle is None:
+        seed(lambda c: c.execute("DELETE FROM invitation"))
+    response = respondent.post("/c", data={"code": mangle(code) if mangle else code})
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    assert message in page
+    assert '<a href="#code">' in page and "autofocus" in page
+    assert survey.survey_key not in page
