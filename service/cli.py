@@ -131,6 +131,7 @@ async def cmd_programs_create(conn: db.Conn, args: argparse.Namespace, settings:
         "window": args.window,
         "mode": args.mode,
         "starts_at": args.starts_at,
+        "run_by": _run_by(args),
     }
     raw.update({k: v for k, v in flags.items() if v is not None})
     policy = dict(raw.get("policy") or {})
@@ -152,6 +153,27 @@ async def cmd_programs_create(conn: db.Conn, args: argparse.Namespace, settings:
     raw.setdefault("starts_at", _first_wave_default().isoformat())
     program = await programs.create_program(conn, None, _convert(raw, ProgramCreate), _now())
     emit(program, args)
+
+
+def _run_by(args: argparse.Namespace) -> dict[str, str] | None:
+    texts = {"en": args.run_by, "fr": args.run_by_fr}
+    return {lang: text for lang, text in texts.items() if text} or None
+
+
+async def cmd_programs_contacts(
+    conn: db.Conn, args: argparse.Namespace, settings: Settings
+) -> None:
+    """Replace a program's help contacts (a JSON list, as the API takes) and who runs it."""
+    from service.programs import service as programs
+    from service.programs.schemas import ProgramUpdate
+
+    raw: dict[str, Any] = {}
+    if args.file:
+        raw["resources"] = msgspec.json.decode(args.file)
+    if (run_by := _run_by(args)) is not None:
+        raw["run_by"] = run_by
+    update = _convert(raw, ProgramUpdate)
+    emit(await programs.update_program(conn, None, args.program_id, update, _now()), args)
 
 
 def _shares(text: str | None) -> list[float] | None:
@@ -240,6 +262,8 @@ def cmd_invitations(kind: str) -> Command:
                 "Name the output file .pdf, .html or .csv.",
                 errors=[FieldError(field="out", message="unknown file type")],
             )
+        # Checked first: a refused address leaves no codes behind.
+        base = invitations.printable_base_url(settings, f"http://{settings.host}:{settings.port}")
         if kind == "cards":
             batch: Any = await invitations.generate_cards(
                 conn, None, args.wave, args.unit, args.count, include_subtree=args.subtree
@@ -248,7 +272,6 @@ def cmd_invitations(kind: str) -> Command:
             batch = await invitations.create_open_links(
                 conn, None, args.wave, args.unit, include_subtree=args.subtree
             )
-        base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
         content, _ = files.cards_file(batch, fmt, args.paper, base)
         # Written before the transaction commits: if the file cannot be written, no code
         # is stored that nobody holds.
@@ -274,10 +297,10 @@ async def _issuance_links(conn: db.Conn, args: argparse.Namespace, settings: Set
             "Issuance links are exported as CSV: name the output file .csv.",
             errors=[FieldError(field="out", message="must end in .csv")],
         )
+    base = invitations.printable_base_url(settings, f"http://{settings.host}:{settings.port}")
     batch = await invitations.create_links(
         conn, None, args.wave, args.unit, args.count, include_subtree=args.subtree
     )
-    base = invitations.public_base_url(settings, f"http://{settings.host}:{settings.port}")
     _write_file(args.out, links.render_csv(batch, base).encode())
     emit(links.summary(batch, args.out), args)
 
@@ -445,6 +468,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--starts-at",
         help="ISO 8601 time the first wave opens, or 'now' (default: in 7 days, on the hour)",
     )
+    for program_parser in (
+        create,
+        contacts := programs.add_parser(
+            "contacts", parents=[common], help="set a program's help contacts and who runs it"
+        ),
+    ):
+        program_parser.add_argument(
+            "--run-by", help="who runs the survey, e.g. 'the peer-support team'"
+        )
+        program_parser.add_argument("--run-by-fr", help="the same in French")
+    contacts.add_argument("program_id", type=int)
+    contacts.add_argument(
+        "--file",
+        type=_text_file,
+        help="JSON list of contacts: name, names {en, fr}, kind, phone, contact, url, "
+        "description {en, fr}",
+    )
+    contacts.set_defaults(run=cmd_programs_contacts)
     create.set_defaults(run=cmd_programs_create)
     programs.add_parser("list", parents=[common], help="list programs").set_defaults(
         run=cmd_programs_list

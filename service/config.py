@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     # e.g. https://survey.example.org. Empty: the address the request came to (API) or
     # http://{host}:{port} (command line). Set it behind a proxy or TLS terminator.
     public_url: str = ""
+    # Print cards and links that point at a loopback address (127.0.0.1, localhost), which
+    # no responder's phone can reach: for trying Muster out on one machine only.
+    allow_local_links: bool = False
     # Server worker processes; a worker that dies is replaced. Default: one per CPU core
     # this process may use, at most MAX_DEFAULT_WORKERS.
     workers: int = msgspec.field(default_factory=default_workers)

@@ -506,13 +506,16 @@ RESOURCES: list[dict[str, Any]] = [
     {
         "name": "Peer Support Team",
         "kind": "peer_support",
+        "names": {"fr": "Équipe de soutien par les pairs"},
         "contact": "Text or call 555-0100, any hour",
+        "phone": "+1 555-0100",
         "description": {"en": "Colleagues trained to listen.", "fr": "Des collègues formés."},
     },
     {
         "name": "Crisis Line",
         "kind": "crisis_line",
         "contact": "988",
+        "phone": "988",
         "url": "https://988lifeline.org",
     },
 ]

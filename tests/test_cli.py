@@ -26,6 +26,8 @@ fire/south,South Battalion,15
 def muster(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> Any:
     monkeypatch.setenv("MUSTER_DATABASE_URL", database_url)
     monkeypatch.setenv("MUSTER_DATA_DIR", str(tmp_path / "data"))
+    # Cards point where phones reach the service (a loopback address is refused).
+    monkeypatch.setenv("MUSTER_PUBLIC_URL", "https://survey.example.org")
 
     def run(*argv: str) -> tuple[int, Any, str]:
         code = main([*argv, "--json"])
@@ -254,3 +256,73 @@ def test_issuance_links_are_exported_as_csv_for_a_links_wave(muster: Any, tmp_pa
     lines = out.read_text().strip().splitlines()
     assert lines[0] == "unit_path,unit_name,link,key_fingerprint,note"
     assert len(lines) == 4 and "/t/" in lines[1]
+
+
+def test_help_contacts_and_who_runs_the_survey_through_the_command_line(
+    muster: Any, tmp_path: Path
+) -> None:
+    _import(muster, tmp_path)
+    code, program, err = muster(
+        "programs", "create", "--name", "Contacts", "--root", "fire",
+        "--instruments", "openness", "--cadence", "P3M", "--run-by", "the peer-support team",
+    )  # fmt: skip
+    assert code == 0, err
+    assert program["run_by"] == {"en": "the peer-support team", "fr": None}
+    contacts = tmp_path / "contacts.json"
+    contacts.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "Peer Support Team",
+                    "names": {"fr": "Équipe de soutien par les pairs"},
+                    "kind": "peer_support",
+                    "phone": "+1 555-0100",
+                    "description": {"en": "Colleagues.", "fr": "Des collègues."},
+                }
+            ]
+        )
+    )
+    program_id = str(program["program_id"])
+    code, changed, err = muster(
+        "programs", "contacts", program_id, "--file", str(contacts),
+        "--run-by-fr", "l'équipe de soutien par les pairs",
+    )  # fmt: skip
+    assert code == 0, err
+    [contact] = changed["resources"]
+    assert contact["phone"] == "+1 555-0100"
+    assert contact["names"]["fr"] == "Équipe de soutien par les pairs"
+    assert contact["description"] == {"en": "Colleagues.", "fr": "Des collègues."}
+    assert changed["run_by"] == {"en": None, "fr": "l'équipe de soutien par les pairs"}
+    contacts.write_text(json.dumps([{"name": "Line", "kind": "crisis_line", "phone": "call me"}]))
+    code, problem, _ = muster("programs", "contacts", program_id, "--file", str(contacts))
+    assert code == 1
+    assert "phone" in json.dumps(problem)
+
+
+def test_cards_for_a_loopback_address_are_refused_unless_allowed(
+    muster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _import(muster, tmp_path)
+    code, program, _ = muster(
+        "programs", "create", "--name", "Local", "--root", "fire",
+        "--instruments", "openness", "--cadence", "P3M", "--window", "P14D",
+    )  # fmt: skip
+    assert code == 0
+    _, waves, _ = muster("waves", "list", "--program", str(program["program_id"]))
+    wave_id = str(waves[0]["wave_id"])
+    out = tmp_path / "cards.csv"
+    cards = ("invitations", "cards", "--wave", wave_id, "--unit", "fire/north/st-1")
+    monkeypatch.delenv("MUSTER_PUBLIC_URL")
+    code, problem, _ = muster(*cards, "--count", "2", "--out", str(out))
+    assert code == 1
+    assert "Set MUSTER_PUBLIC_URL (it is unset)" in problem["detail"]
+    assert "http://127.0.0.1:8000" in problem["detail"]
+    assert problem["errors"] == [{"field": "public_url", "message": "is a loopback address"}]
+    assert not out.exists()
+    monkeypatch.setenv("MUSTER_PUBLIC_URL", "http://localhost:8000")
+    assert muster(*cards, "--count", "2", "--out", str(out))[0] == 1
+    monkeypatch.setenv("MUSTER_ALLOW_LOCAL_LINKS", "true")
+    code, summary, err = muster(*cards, "--count", "2", "--out", str(out))
+    assert code == 0, err
+    assert summary["cards"] == 2
+    assert "http://localhost:8000/s/" in out.read_text()

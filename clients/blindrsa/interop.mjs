@@ -33,6 +33,8 @@ async function submit(token) {
     form_key: b64url(crypto.getRandomValues(new Uint8Array(32))),
     lang: "en",
     token,
+    // No answers: the survey page asks before spending, so this is the confirmed send.
+    send_empty: "yes",
   });
   const response = await fetch(`${base}/s/${survey}`, {
     method: "POST",

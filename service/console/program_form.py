@@ -21,7 +21,12 @@ POLICY_INTS = ("waves_per_year", "min_publish_count", "histogram_levels")
 # divided by its waves; for max_pooled_half_width, 0.5).
 POLICY_OVERRIDES = ("epsilon_per_wave", "max_pooled_half_width")
 RESOURCE_ROWS = 3
-RESOURCE_FIELDS = ("name", "kind", "contact", "url")
+RESOURCE_FIELDS = (
+    *("name", "name_fr", "kind", "phone", "contact", "url"),
+    *("description_en", "description_fr"),
+)
+# Who runs the survey, per language, as the survey page says it.
+RUN_BY_FIELDS = ("run_by.en", "run_by.fr")
 PROGRAM_FIELDS = (
     "name",
     "root_unit",
@@ -36,6 +41,7 @@ PROGRAM_FIELDS = (
     "policy.level_statistics",
     "policy.release_on_close",
     *(f"resources[{i}].{f}" for i in range(RESOURCE_ROWS) for f in RESOURCE_FIELDS),
+    *RUN_BY_FIELDS,
 )
 MODES = (
     ("cards", "Paper cards", "One printed card with a QR code per person; no email needed."),
@@ -102,7 +108,26 @@ def program_values(program: Program | None) -> dict[str, Any]:
         values[f"resources[{i}].kind"] = resource.kind if resource else "peer_support"
         values[f"resources[{i}].contact"] = (resource.contact or "") if resource else ""
         values[f"resources[{i}].url"] = (resource.url or "") if resource else ""
+        values[f"resources[{i}].phone"] = (resource.phone or "") if resource else ""
+        names, description = (resource.names, resource.description) if resource else (None, None)
+        values[f"resources[{i}].name_fr"] = (names.fr or "") if names else ""
+        values[f"resources[{i}].description_en"] = (description.en or "") if description else ""
+        values[f"resources[{i}].description_fr"] = (description.fr or "") if description else ""
+    run_by = program.run_by if program else None
+    for name in RUN_BY_FIELDS:
+        values[name] = (getattr(run_by, name[7:]) or "") if run_by else ""
     return values
+
+
+def _localized(**texts: str) -> dict[str, str] | None:
+    kept = {lang: text for lang, text in texts.items() if text}
+    return kept or None
+
+
+def read_run_by(form: Any, values: dict[str, Any]) -> dict[str, str] | None:
+    for name in RUN_BY_FIELDS:
+        values[name] = forms.text(form, name, 1000)
+    return _localized(en=values["run_by.en"], fr=values["run_by.fr"])
 
 
 def read_resources(form: Any, values: dict[str, Any], result: ProgramForm) -> list[Any]:
@@ -111,13 +136,16 @@ def read_resources(form: Any, values: dict[str, Any], result: ProgramForm) -> li
         row = {f: forms.text(form, f"resources[{i}].{f}", 2000) for f in RESOURCE_FIELDS}
         for f in RESOURCE_FIELDS:
             values[f"resources[{i}].{f}"] = row[f]
-        if not (row["name"] or row["contact"] or row["url"]):
+        if not (row["name"] or row["contact"] or row["url"] or row["phone"]):
             continue
-        resource = {"name": row["name"], "kind": row["kind"] or "other"}
-        if row["contact"]:
-            resource["contact"] = row["contact"]
-        if row["url"]:
-            resource["url"] = row["url"]
+        resource: dict[str, Any] = {"name": row["name"], "kind": row["kind"] or "other"}
+        for name in ("contact", "url", "phone"):
+            if row[name]:
+                resource[name] = row[name]
+        if names := _localized(fr=row["name_fr"]):
+            resource["names"] = names
+        if description := _localized(en=row["description_en"], fr=row["description_fr"]):
+            resource["description"] = description
         kept.append(resource)
         result.resource_rows.append(i)
         result.errors.update(
@@ -134,6 +162,7 @@ def read_program_form(form: Any, *, frozen: bool) -> ProgramForm:
     result = ProgramForm(values=values, raw={"name": values["name"]}, errors={})
     errors = result.errors
     result.raw["resources"] = read_resources(form, values, result)
+    result.raw["run_by"] = read_run_by(form, values)
     if frozen:
         errors.update(
             forms.errors_of(forms.check_fields(ProgramCreate, {"name": values["name"]}), ("name",))

@@ -179,6 +179,12 @@ def survey_url(base_url: str, survey_key: str) -> str:
     return f"{base_url.rstrip('/')}/s/{survey_key}"
 
 
+def typed_url(base_url: str) -> str:
+    """The address printed for typing: short, the same for every wave (the code finds its
+    survey there); the QR code carries the full link."""
+    return f"{base_url.rstrip('/')}/c"
+
+
 def card_link(base_url: str, survey_key: str, code: str) -> str:
     """A card's link: the code rides in the fragment, which never reaches the server."""
     return f"{survey_url(base_url, survey_key)}#{normalise(code)}"
@@ -350,9 +356,7 @@ class _PdfSheet:
         en, fr = date_lines(batch.wave.opens_at, batch.wave.closes_at)
         self.program = batch.wave.program_name
         self.dates = f"{en} · {fr}"
-        self.url_lines = _url_lines(
-            survey_url(base_url, batch.wave.survey_key), self.g.col_width, self.layout.url_size
-        )
+        self.url_lines = _url_lines(typed_url(base_url), self.g.col_width, self.layout.url_size)
         self.notes, self.label = _notes(batch), _code_label(batch)
         self.qr = _QrMaker()
         self._fitted: dict[tuple[str, str, float, float], str] = {}
@@ -554,7 +558,7 @@ def render_html(batch: Batch, base_url: str, paper: Paper) -> str:
     spec, layout = PAPERS[paper], Layout()
     g = geometry(paper, layout)
     en, fr = date_lines(batch.wave.opens_at, batch.wave.closes_at)
-    head = (batch.wave.program_name, f"{en} · {fr}", survey_url(base_url, batch.wave.survey_key))
+    head = (batch.wave.program_name, f"{en} · {fr}", typed_url(base_url))
     notes, label = _notes(batch), _code_label(batch)
     all_faces = faces(batch, base_url)
     qr = _QrMaker()

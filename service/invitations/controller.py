@@ -39,7 +39,7 @@ WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wav
 
 def request_base_url(request: Request[Any, Any, Any]) -> str:
     settings: Settings = request.app.state.settings
-    return service.public_base_url(settings, f"{request.url.scheme}://{request.url.netloc}")
+    return service.printable_base_url(settings, f"{request.url.scheme}://{request.url.netloc}")
 
 
 async def download(

@@ -11,7 +11,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from ipaddress import ip_address
 from typing import Literal, NamedTuple
+from urllib.parse import urlsplit
 
 from service.audit.service import insert_audit
 from service.auth.principal import Principal
@@ -59,6 +61,29 @@ def public_base_url(settings: Settings, fallback: str) -> str:
     "http://{host}:{port}".
     """
     return (settings.public_url or fallback).rstrip("/")
+
+
+def printable_base_url(settings: Settings, fallback: str) -> str:
+    """The address to print on cards and links; InvalidInput when no phone could reach it
+    (a loopback address), unless MUSTER_ALLOW_LOCAL_LINKS says to print it anyway."""
+    base = public_base_url(settings, fallback)
+    host = (urlsplit(base).hostname or "").lower()
+    try:
+        loopback = (
+            host == "localhost" or host.endswith(".localhost") or ip_address(host).is_loopback
+        )
+    except ValueError:
+        loopback = False
+    if loopback and not settings.allow_local_links:
+        where = "MUSTER_PUBLIC_URL" if settings.public_url else "MUSTER_PUBLIC_URL (it is unset)"
+        raise InvalidInput(
+            f"Cards and links would point at {base}, an address on this machine that no "
+            f"phone can reach. Set {where} to the address responders use, e.g. "
+            "https://survey.example.org, or set MUSTER_ALLOW_LOCAL_LINKS=true to print them "
+            "for a trial on this machine.",
+            errors=[FieldError(field="public_url", message="is a loopback address")],
+        )
+    return base
 
 
 def _card_wave(wave: InvitationWaveRow) -> CardWave:

@@ -16,7 +16,7 @@ from service.waves.schemas import Mode
 
 _PROGRAM_COLUMNS = """
     p.program_id, p.name, p.root_unit_id, u.path AS root_unit_path, p.cadence, p.open_window,
-    p.mode, p.policy, p.resources, p.starts_at,
+    p.mode, p.policy, p.resources, p.run_by, p.starts_at,
     EXISTS (
         SELECT 1 FROM wave w WHERE w.program_id = p.program_id AND w.status <> 'scheduled'
     ) AS frozen
@@ -33,6 +33,7 @@ class ProgramRow(msgspec.Struct, frozen=True, kw_only=True):
     mode: Mode
     policy: dict[str, Any]
     resources: list[dict[str, Any]]
+    run_by: dict[str, str] | None
     starts_at: datetime
     # Some wave of the program has left 'scheduled'.
     frozen: bool
@@ -148,12 +149,14 @@ async def insert_program(
     policy: dict[str, Any],
     resources: list[dict[str, Any]],
     starts_at: datetime,
+    run_by: dict[str, str] | None = None,
 ) -> int:
     program_id: int = await conn.fetchval(
         """
         INSERT INTO program
-            (name, root_unit_id, cadence, open_window, mode, policy, resources, starts_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            (name, root_unit_id, cadence, open_window, mode, policy, resources, starts_at,
+             run_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         RETURNING program_id
         """,
         name,
@@ -164,6 +167,7 @@ async def insert_program(
         policy,
         resources,
         starts_at,
+        run_by,
     )
     return program_id
 
@@ -180,12 +184,13 @@ async def update_program(
     policy: dict[str, Any],
     resources: list[dict[str, Any]],
     starts_at: datetime,
+    run_by: dict[str, str] | None,
 ) -> None:
     await conn.execute(
         """
         UPDATE program
         SET name = $2, root_unit_id = $3, cadence = $4, open_window = $5, mode = $6,
-            policy = $7, resources = $8, starts_at = $9
+            policy = $7, resources = $8, starts_at = $9, run_by = $10
         WHERE program_id = $1
         """,
         program_id,
@@ -197,6 +202,7 @@ async def update_program(
         policy,
         resources,
         starts_at,
+        run_by,
     )
 
 

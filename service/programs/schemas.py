@@ -61,8 +61,27 @@ class LocalizedText(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     fr: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
 
 
+# A number a phone can dial: digits, an optional leading +, and spaces, dots, dashes or
+# brackets between them ("988", "+1 555-0100").
+PhoneNumber = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=32,
+        pattern=r"^\+?[0-9](?:[0-9 ().-]{0,30}[0-9])?$",
+        examples=["988"],
+    ),
+]
+RunBy = Annotated[
+    LocalizedText,
+    msgspec.Meta(
+        description="Who runs the survey, as responders read it: 'the peer-support team'."
+    ),
+]
+
+
 class Resource(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Help shown to responders on the thank-you page: a peer team, an EAP, a crisis line."""
+    """Help shown to responders on every survey page: a peer team, an EAP, a crisis line."""
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
     kind: ResourceKind
@@ -70,6 +89,10 @@ class Resource(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     contact: (
         Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)] | None
     ) = None
+    # The number to call, shown as a link that dials it (tel:).
+    phone: PhoneNumber | None = None
+    # The name in each language; `name` where a language has none.
+    names: LocalizedText | None = None
     # https only (checked by the service, which says so in plain words).
     url: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     description: LocalizedText | None = None
@@ -90,15 +113,18 @@ class ProgramCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     resources: Annotated[list[Resource], msgspec.Meta(max_length=MAX_RESOURCES)] = msgspec.field(
         default_factory=list
     )
+    run_by: RunBy | None = None
 
 
 class ProgramUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Fields left out stay as they are.
 
-    Name and resources may always change. The others are fixed once a wave has opened.
+    Name, resources and run_by may always change. The others are fixed once a wave has
+    opened.
     """
 
     name: ProgramName | msgspec.UnsetType = msgspec.UNSET
+    run_by: RunBy | msgspec.UnsetType | None = msgspec.UNSET
     resources: (
         Annotated[list[Resource], msgspec.Meta(max_length=MAX_RESOURCES)] | msgspec.UnsetType
     ) = msgspec.UNSET
@@ -136,6 +162,7 @@ class Program(msgspec.Struct, frozen=True, kw_only=True):
     mode: Mode
     policy: PrivacyPolicy
     resources: list[Resource]
+    run_by: LocalizedText | None
     starts_at: datetime
     # True once a wave has opened: mode, policy, instruments, unit and schedule are then fixed.
     frozen: bool

@@ -29,6 +29,7 @@ from service.privacy.planner import planned_policy
 from service.privacy.schemas import PrivacyPolicy
 from service.programs import queries
 from service.programs.schemas import (
+    LocalizedText,
     NextWave,
     PinnedInstrument,
     Program,
@@ -236,6 +237,12 @@ def _is_https_url(url: str) -> bool:
     return parts.scheme == "https" and "." in host.strip(".") and not parts.username
 
 
+def _texts(text: LocalizedText | None) -> dict[str, str] | None:
+    """Stored as {lang: text} with only the languages given; None when none is."""
+    kept = {k: v for k, v in msgspec.structs.asdict(text).items() if v} if text else {}
+    return kept or None
+
+
 def _resources(resources: Sequence[Resource]) -> list[dict[str, Any]]:
     _check_resources(resources)
     plain: list[dict[str, Any]] = msgspec.to_builtins(list(resources))
@@ -275,6 +282,7 @@ async def _assemble(conn: Conn, rows: list[queries.ProgramRow]) -> list[Program]
             mode=row.mode,
             policy=msgspec.convert(row.policy, type=PrivacyPolicy),
             resources=msgspec.convert(row.resources, type=list[Resource]),
+            run_by=None if row.run_by is None else msgspec.convert(row.run_by, LocalizedText),
             starts_at=row.starts_at,
             frozen=row.frozen,
             next_wave=upcoming.get(row.program_id),
@@ -335,6 +343,7 @@ async def create_program(
                 policy=msgspec.to_builtins(policy),
                 resources=_resources(data.resources),
                 starts_at=data.starts_at,
+                run_by=_texts(data.run_by),
             )
     except asyncpg.UniqueViolationError:
         raise DuplicateProgram(
@@ -373,7 +382,7 @@ FROZEN_FIELDS = ("root_unit", "instruments", "cadence", "window", "starts_at", "
 async def update_program(
     conn: Conn, actor: Principal | None, program_id: int, data: ProgramUpdate, now: datetime
 ) -> Program:
-    """Change a program. Name and resources may always change; the other fields only until
+    """Change a program. Name, resources and run_by may always change; the other fields only until
     a wave has opened (ProgramFrozen after that, naming the fields). Before then every
     update re-pins the instruments to their latest versions and moves the scheduled waves
     to the (new) cadence. Sending a field unchanged is not a change."""
@@ -416,6 +425,10 @@ async def update_program(
         resources = _resources(data.resources)
         if resources != current.resources:
             changed.append("resources")
+    run_by = current.run_by
+    if data.run_by is not msgspec.UNSET and _texts(data.run_by) != run_by:
+        run_by = _texts(data.run_by)
+        changed.append("run_by")
 
     if current.frozen:
         await _save(
@@ -429,6 +442,7 @@ async def update_program(
             policy=current.policy,
             resources=resources,
             starts_at=current.starts_at,
+            run_by=run_by,
         )
     else:
 
@@ -462,6 +476,7 @@ async def update_program(
             policy=msgspec.to_builtins(policy),
             resources=resources,
             starts_at=starts_at,
+            run_by=run_by,
         )
         repinned = [i.instrument_id for i in checked.instruments]
         if repinned != [p.instrument_id for p in pinned]:

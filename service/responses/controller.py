@@ -40,8 +40,10 @@ from service.responses.batching import batcher_for
 from service.responses.middleware import RESPONDENT_HEADERS
 from service.responses.ratelimit import limiter_for
 
-# Form fields that are not answers.
-CONTROL_FIELDS = frozenset({"code", "token", "form_key", "lang"})
+# Form fields that are not answers: "switch" (a language button: show the form again in
+# that language, with the code and answers sent) and "send_empty" (the person confirmed
+# sending no answer at all).
+CONTROL_FIELDS = frozenset({"code", "token", "form_key", "lang", "switch", "send_empty"})
 # Longer than any code or open-link value; the rest of a longer field is ignored.
 MAX_CODE_CHARS = 200
 # Longer than any blind-signed token (about 490 characters); a longer one is malformed.
@@ -189,7 +191,7 @@ def _messages(lang: str, reasons: dict[str, str]) -> tuple[dict[str, str], str |
     for field, reason in reasons.items():
         if field == "form_key":
             form_error = i18n.text(lang, "error.form_key")
-        elif field in ("code", "token"):
+        elif field in ("code", "token", "answers"):
             errors[field] = i18n.text(lang, f"error.{field}.{reason}")
         else:
             errors[field] = i18n.text(lang, f"error.{reason}")
@@ -241,6 +243,12 @@ async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) 
     form_key = form.get("form_key", "")
     answers = {key: value for key, value in form.items() if key not in CONTROL_FIELDS}
     sent = _Sent(code=code, answers=answers)
+    switch = i18n.pick(form.get("switch"))
+    if switch is not None:
+        # The language switch: the same form in the other language; nothing is checked or
+        # spent, and the code and answers come back as they were sent.
+        async with _pool(request).acquire() as conn:
+            return await _form_again(conn, survey_key, switch, 200, sent)
     limiter = limiter_for(request.app.state)
 
     def count(outcome: str) -> None:
@@ -267,7 +275,13 @@ async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) 
     try:
         # No pool connection is held while the submission waits for its group (batching.py).
         result = await responses.submit_response(
-            batcher_for(request.app.state), survey_key, code, form_key, answers, token=token
+            batcher_for(request.app.state),
+            survey_key,
+            code,
+            form_key,
+            answers,
+            token=token,
+            confirmed_empty=form.get("send_empty") == "yes",
         )
     except DomainError as exc:
         if isinstance(exc, InvalidInput):
@@ -282,4 +296,36 @@ async def survey_submit(request: Request[Any, Any, Any], survey_key: SurveyKey) 
     return _page(pages.thanks(result, lang))
 
 
-routes: list[Any] = [survey_page, survey_submit]
+@get("/c", **ROUTE_OPTIONS)
+async def start_page(request: Request[Any, Any, Any], lang: Language = None) -> ASGIResponse:
+    """The short address printed on cards: a form for the code, which finds its survey."""
+    return _page(pages.start(i18n.choose(lang, request.headers.get("accept-language"))))
+
+
+@post("/c", status_code=200, **ROUTE_OPTIONS)
+async def start_submit(request: Request[Any, Any, Any]) -> ASGIResponse:
+    """The survey of the code typed at the short address, with the code filled in."""
+    form = await _read_form(request)
+    lang = i18n.choose(form.get("lang", ""), request.headers.get("accept-language"))
+    code = form.get("code", "")[:MAX_CODE_CHARS]
+    limiter = limiter_for(request.app.state)
+    if not limiter.allows(START_LIMIT):
+        errors = {"code": i18n.text(lang, "error.too_many")}
+        headers = {"Retry-After": str(limiter.retry_after(START_LIMIT))}
+        return _page(pages.start(lang, code, errors), 429, headers)
+    async with _pool(request).acquire() as conn:
+        try:
+            survey_key = await responses.find_survey_for_code(conn, code)
+        except (InvalidInput, InvitationUnknown) as exc:
+            reason = exc.extra.get("reasons", {}).get("code", "unknown")
+            if reason != "empty":
+                limiter.record_failure(START_LIMIT)
+            errors = {"code": i18n.text(lang, f"error.code.{reason}")}
+            return _page(pages.start(lang, code, errors), exc.status)
+        return await _form_again(conn, survey_key, lang, 200, _Sent(code=code, answers={}))
+
+
+# Wrong codes at the short address count against a limit of their own.
+START_LIMIT = "/c"
+
+routes: list[Any] = [survey_page, survey_submit, start_page, start_submit]

@@ -44,8 +44,30 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "stored_leaders": (
             "Leaders see only totals for groups, with a little random noise added: never one "
-            "person's answers. Small groups are not shown."
+            "person's answers. A group's results are shown only when its number of answers, "
+            "with noise added, reaches {min_group}; a smaller group counts only in the totals "
+            "of the larger group it belongs to."
         ),
+        "stored_device": (
+            "Until you send them, your answers stay in this browser on this device only, so "
+            "a reload or a call-out loses nothing. Sending them clears them."
+        ),
+        "run_by": "Run by {who}.",
+        "shared_on_close": "Results are shared when the survey closes on {date}.",
+        "shared_after_close": (
+            "Results are shared after the survey closes on {date}, once the coordinator "
+            "releases them."
+        ),
+        "section_of": "Section {number} of {total}",
+        "help_link": "Help and support",
+        "call": "Call {number}",
+        "help_coordinator": "Your coordinator can tell you who to contact for peer support.",
+        "error.answers.none": "You have not answered any question: submit anyway?",
+        "send_empty": "Send without answering",
+        "start_title": "Answer the survey",
+        "start_body": "Type the code printed on your survey card to open its questions.",
+        "start_hint": "Dashes, spaces and capitals do not matter.",
+        "start_button": "Open the survey",
         "code_label_cards": "Code from your card",
         "code_label_open": "Access code from your link",
         "code_hint_cards": (
@@ -68,7 +90,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "error.code.unknown": (
             "This code is not valid for this survey. Check it against your card."
         ),
-        "error.code.spent": "This card has already been used. Each card can be used once.",
+        "error.code.spent": (
+            "This card has already been used. Each card can be used once: if you have not "
+            "answered yet, ask the coordinator for a new card."
+        ),
         "error.form_key": "This form has expired. Your answers are kept: send them again.",
         "error.answer": "Choose one of the options, or “Prefer not to answer”.",
         "error.unknown_field": "This is not a question of this survey.",
@@ -224,9 +249,36 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "stored_leaders": (
             "Les gestionnaires ne voient que des totaux par groupe, auxquels un peu de bruit "
-            "aléatoire est ajouté : jamais les réponses d'une personne. Les petits groupes ne "
-            "sont pas affichés."
+            "aléatoire est ajouté : jamais les réponses d'une personne. Les résultats d'un "
+            "groupe ne sont affichés que si son nombre de réponses, bruit compris, atteint "
+            "{min_group} ; un groupe plus petit ne compte que dans les totaux du groupe plus "
+            "grand dont il fait partie."
         ),
+        "stored_device": (
+            "Tant que vous ne les avez pas envoyées, vos réponses restent dans ce navigateur, "
+            "sur cet appareil seulement : un rechargement ou un appel ne fait rien perdre. "
+            "L'envoi les efface."
+        ),
+        "run_by": "Mené par {who}.",
+        "shared_on_close": "Les résultats seront communiqués à la fermeture du sondage, le {date}.",
+        "shared_after_close": (
+            "Les résultats seront communiqués après la fermeture du sondage, le {date}, une "
+            "fois publiés par la coordination."
+        ),
+        "section_of": "Section {number} sur {total}",
+        "help_link": "Aide et soutien",
+        "call": "Appeler le {number}",
+        "help_coordinator": (
+            "La coordination peut vous dire qui joindre pour du soutien par les pairs."
+        ),
+        "error.answers.none": "Vous n'avez répondu à aucune question : envoyer quand même ?",
+        "send_empty": "Envoyer sans répondre",
+        "start_title": "Répondre au sondage",
+        "start_body": (
+            "Tapez le code imprimé sur votre carte de sondage pour en ouvrir les questions."
+        ),
+        "start_hint": "Les tirets, les espaces et les majuscules n'ont pas d'importance.",
+        "start_button": "Ouvrir le sondage",
         "code_label_cards": "Code inscrit sur votre carte",
         "code_label_open": "Code d'accès de votre lien",
         "code_hint_cards": (
@@ -252,7 +304,8 @@ STRINGS: dict[str, dict[str, str]] = {
             "Ce code n'est pas valide pour ce sondage. Comparez-le avec votre carte."
         ),
         "error.code.spent": (
-            "Cette carte a déjà été utilisée. Chaque carte ne peut servir qu'une fois."
+            "Cette carte a déjà été utilisée. Chaque carte ne peut servir qu'une fois : si "
+            "vous n'avez pas encore répondu, demandez une nouvelle carte à la coordination."
         ),
         "error.form_key": (
             "Ce formulaire a expiré. Vos réponses sont conservées : envoyez-les de nouveau."

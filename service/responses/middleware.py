@@ -78,8 +78,16 @@ _DROP = frozenset({name for name, _ in _SET} | {b"set-cookie"})
 _KEEP_ON_ERROR = frozenset({b"allow", b"retry-after"})
 
 
+# The short address printed on cards: type the code, get the survey.
+START_PATH = "/c"
+
+
 def is_respondent_path(path: str) -> bool:
-    return path.startswith((RESPONDENT_PREFIX, TOKEN_PREFIX)) or path in RESPONDENT_STATIC
+    return (
+        path.startswith((RESPONDENT_PREFIX, TOKEN_PREFIX))
+        or path in RESPONDENT_STATIC
+        or path == START_PATH
+    )
 
 
 def secure_headers(headers: list[tuple[bytes, bytes]], path: str = "") -> list[tuple[bytes, bytes]]:
@@ -113,9 +121,9 @@ class RespondentPrivacyMiddleware:
             return
         path = scope["path"]
         # Pages answer errors with a page; the token routes' JSON answers with problems.
-        is_page = path.startswith((RESPONDENT_PREFIX, TOKEN_PREFIX)) and not _TOKEN_JSON.fullmatch(
-            path
-        )
+        is_page = (
+            path.startswith((RESPONDENT_PREFIX, TOKEN_PREFIX)) or path == START_PATH
+        ) and not _TOKEN_JSON.fullmatch(path)
         started = False
         replaced = False
 

@@ -7,6 +7,7 @@ survey address, even one that never reached a route (404, 405).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import jinja2
 import msgspec
 
+from service.programs.schemas import Resource
 from service.responses import i18n
 from service.responses.schemas import SubmissionResult, SurveyLayout, SurveyPage
 
@@ -58,12 +60,40 @@ def anchor(key: str) -> str:
     return "q-" + key.replace(".", "-")
 
 
+def help_contacts(resources: list[Resource], lang: str) -> list[dict[str, Any]]:
+    """The program's contacts in `lang`, each phone number with the tel: link that dials it."""
+    return [
+        {
+            "name": (_plain(r.names) or {}).get(lang) or r.name,
+            "kind": r.kind,
+            "contact": r.contact,
+            "phone": r.phone,
+            "tel": None if r.phone is None else "tel:" + re.sub(r"[^0-9+]", "", r.phone),
+            "url": r.url,
+            "description": i18n.localized(_plain(r.description), lang),
+        }
+        for r in resources
+    ]
+
+
+def _trust(page: SurveyPage, lang: str) -> dict[str, str]:
+    """Who runs the survey, the smallest group ever shown, and when results are shared."""
+    who = i18n.localized(page.run_by, lang)
+    shared = "shared_on_close" if page.release_on_close else "shared_after_close"
+    return {
+        "run_by": i18n.text(lang, "run_by", who=who) if who else "",
+        "leaders": i18n.text(lang, "stored_leaders", min_group=page.min_group),
+        "shared": i18n.text(lang, shared, date=i18n.long_date(page.closes_at, lang)),
+    }
+
+
 def _sections(
     layout: SurveyLayout, lang: str, selected: Mapping[str, str], errors: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
     number = 0
-    for section in layout.sections:
+    total = len(layout.sections)
+    for position, section in enumerate(layout.sections, 1):
         items = []
         for item in section.items:
             number += 1
@@ -89,6 +119,7 @@ def _sections(
         sections.append(
             {
                 "slug": section.slug,
+                "progress": i18n.text(lang, "section_of", number=position, total=total),
                 "title": i18n.localized(section.title, lang, section.languages),
                 "description": i18n.localized(section.description, lang, section.languages),
                 "items": items,
@@ -117,16 +148,17 @@ def survey(
         item["key"]: f"{item['number']}. {item['text']}" for s in sections for item in s["items"]
     }
     mode = page.layout.mode if page.layout.mode in ("open", "links") else "cards"
+    fields = {"code": "#code", "token": "#token-field", "answers": "#send-empty"}
     summary = [
         {
-            "href": {"code": "#code", "token": "#token-field"}.get(field, "#" + anchor(field)),
+            "href": fields.get(field, "#" + anchor(field)),
             "label": i18n.text(lang, "token_title" if mode == "links" else f"code_label_{mode}")
             if field in ("code", "token")
-            else labels.get(field),
+            else labels.get(field, ""),
             "message": message,
         }
         for field, message in errors.items()
-        if field in ("code", "token") or field in labels
+        if field in fields or field in labels
     ]
     return _render(
         "survey.html",
@@ -142,8 +174,14 @@ def survey(
         token_spent=errors.get("token") == i18n.text(lang, "error.token.spent"),
         items=count,
         minutes=i18n.minutes_for(count),
-        switch=[(other, i18n.NATIVE[other]) for other in i18n.LANGUAGES if other != lang],
+        switch=_switch(lang),
+        trust=_trust(page, lang),
+        contacts=help_contacts(page.resources, lang),
     )
+
+
+def _switch(lang: str) -> list[tuple[str, str]]:
+    return [(other, i18n.NATIVE[other]) for other in i18n.LANGUAGES if other != lang]
 
 
 def state(page: SurveyPage, lang: str) -> bytes:
@@ -160,7 +198,8 @@ def state(page: SurveyPage, lang: str) -> bytes:
         title=title,
         body=body,
         program_name=page.program_name,
-        switch=[(other, i18n.NATIVE[other]) for other in i18n.LANGUAGES if other != lang],
+        switch=_switch(lang),
+        contacts=help_contacts(page.resources, lang),
     )
 
 
@@ -170,27 +209,25 @@ def thanks(result: SubmissionResult, lang: str) -> bytes:
     cached = _thanks.get(key)
     if cached is not None:
         return cached
-    resources = [
-        {
-            "name": r.name,
-            "kind": r.kind,
-            "contact": r.contact,
-            "url": r.url,
-            "description": i18n.localized(
-                None if r.description is None else _plain(r.description), lang
-            ),
-        }
-        for r in result.resources
-    ]
-    page = _render("thanks.html", lang, program_name=result.program_name, resources=resources)
+    contacts = help_contacts(result.resources, lang)
+    page = _render(
+        "thanks.html", lang, program_name=result.program_name, contacts=contacts, thanks=True
+    )
     if len(_thanks) >= MAX_CACHED_THANKS:
         _thanks.clear()
     _thanks[key] = page
     return page
 
 
-def _plain(description: Any) -> dict[str, str]:
-    return {k: v for k, v in (("en", description.en), ("fr", description.fr)) if v}
+def _plain(text: Any) -> dict[str, str] | None:
+    if text is None:
+        return None
+    return {k: v for k, v in (("en", text.en), ("fr", text.fr)) if v}
+
+
+def start(lang: str, code: str = "", errors: Mapping[str, str] | None = None) -> bytes:
+    """The short address printed on cards (/c): type the code, get its survey."""
+    return _render("start.html", lang, code=code, errors=errors or {}, switch=_switch(lang))
 
 
 def error(status: int, lang: str) -> bytes:
@@ -201,4 +238,5 @@ def error(status: int, lang: str) -> bytes:
         lang,
         title=i18n.text(lang, f"error_title.{shown}"),
         body=i18n.text(lang, f"error_body.{shown}"),
+        contacts=[],
     )

@@ -27,6 +27,9 @@ class SurveyWaveRow(msgspec.Struct, frozen=True, kw_only=True):
     mode: str
     program_name: str
     resources: list[dict[str, Any]]
+    run_by: dict[str, str] | None
+    # The wave's privacy policy (the program's until the wave opens).
+    policy: dict[str, Any]
     # The wave's instruments by position; empty until the wave opens.
     instrument_ids: list[int]
 
@@ -50,8 +53,9 @@ class SubmitRow(msgspec.Struct, frozen=True, kw_only=True):
 
 def _to(row: asyncpg.Record, kind: type[Any]) -> Any:
     data = dict(row)
-    if isinstance(data.get("resources"), str):  # a connection without the json codec
-        data["resources"] = msgspec.json.decode(data["resources"])
+    for name in ("resources", "run_by", "policy"):
+        if isinstance(data.get(name), str):  # a connection without the json codec
+            data[name] = msgspec.json.decode(data[name])
     return msgspec.convert(data, type=kind)
 
 
@@ -60,7 +64,8 @@ async def fetch_survey_wave(conn: Conn, survey_key: str) -> SurveyWaveRow | None
         """
         SELECT w.wave_id, w.status, w.opens_at, w.closes_at,
                coalesce(w.frozen ->> 'mode', p.mode) AS mode,
-               p.name AS program_name, p.resources,
+               p.name AS program_name, p.resources, p.run_by,
+               coalesce(w.frozen -> 'policy', p.policy) AS policy,
                array(
                    SELECT wi.instrument_id FROM wave_instrument wi
                    WHERE wi.wave_id = w.wave_id
@@ -72,6 +77,23 @@ async def fetch_survey_wave(conn: Conn, survey_key: str) -> SurveyWaveRow | None
         survey_key,
     )
     return None if row is None else _to(row, SurveyWaveRow)
+
+
+async def fetch_survey_key_for_code(conn: Conn, code_hash: bytes) -> str | None:
+    """The open wave a card's (or an open link's) code belongs to, for the short address."""
+    key: str | None = await conn.fetchval(
+        """
+        SELECT w.survey_key FROM wave w
+        WHERE w.status = 'open'
+          AND (EXISTS (SELECT 1 FROM invitation i
+                       WHERE i.wave_id = w.wave_id AND i.code_hash = $1)
+               OR EXISTS (SELECT 1 FROM open_link o
+                          WHERE o.wave_id = w.wave_id AND o.link_hash = $1))
+        LIMIT 1
+        """,
+        code_hash,
+    )
+    return key
 
 
 # The wave, locked FOR SHARE (see the module docstring); its status is the one on the row

@@ -72,6 +72,13 @@ class SurveyPage(msgspec.Struct, frozen=True, kw_only=True):
     # None while the wave is scheduled: its questions are fixed only when it opens.
     layout: SurveyLayout | None
     resources: list[Resource]
+    # Who runs the survey, per language (the program's run_by); None: not said.
+    run_by: dict[str, str] | None = None
+    # The policy's publication rule: a group's results are shown only when its noisy count
+    # of answers reaches this (a planned, public number; never a count of responses).
+    min_group: int = 10
+    # The wave is released by the scheduler as soon as it closes.
+    release_on_close: bool = False
 
 
 class SubmissionResult(msgspec.Struct, frozen=True, kw_only=True):

@@ -35,6 +35,7 @@ from service.errors import (
 )
 from service.instruments.service import fetch_instruments_by_ids
 from service.invitations.codes import CodeError, hash_code
+from service.privacy.schemas import PrivacyPolicy
 from service.programs.schemas import Resource
 from service.responses import queries
 from service.responses.batching import SubmissionBatcher
@@ -165,6 +166,7 @@ async def fetch_survey_page(conn: Conn, survey_key: str) -> SurveyPage:
     row = await _fetch_row(conn, survey_key)
     state = _state(row.status)
     layout = None if state == "scheduled" else await _layout(conn, survey_key, row)
+    policy = msgspec.convert(row.policy, type=PrivacyPolicy)
     return SurveyPage(
         survey_key=survey_key,
         state=state,
@@ -173,6 +175,9 @@ async def fetch_survey_page(conn: Conn, survey_key: str) -> SurveyPage:
         closes_at=row.closes_at,
         layout=layout,
         resources=_resources(row.resources),
+        run_by=row.run_by,
+        min_group=policy.min_publish_count,
+        release_on_close=policy.release_on_close,
     )
 
 
@@ -198,6 +203,25 @@ def _not_open(status: str, row: SurveyWaveRow | queries.SubmitRow) -> WaveNotOpe
         opens_at=row.opens_at.isoformat(),
         closes_at=row.closes_at.isoformat(),
     )
+
+
+async def find_survey_for_code(conn: Conn, code: str) -> str:
+    """The survey key of the open wave a typed code belongs to (the short address, /c).
+
+    InvalidInput (reasons {"code": see CODE_REASONS}) for text that is no code;
+    InvitationUnknown when no open wave has it. Nothing is spent.
+    """
+    credential = _read_code(code, "open")
+    if isinstance(credential, str):
+        raise InvalidInput(
+            "Correct the code and send it again.",
+            errors=[FieldError(field="code", message=_CODE_MESSAGES[credential])],
+            reasons={"code": credential},
+        )
+    key = await queries.fetch_survey_key_for_code(conn, credential.lookup)
+    if key is None:
+        raise InvitationUnknown("Check the code against your card and send it again.")
+    return key
 
 
 # --- checking a submission ------------------------------------------------------------------
@@ -275,6 +299,11 @@ def _answers(
             continue
         values[position[key]] = value
     return values, reasons
+
+
+def _touched(raw: int | str) -> bool:
+    """An item the person answered, "prefer not to answer" (0) included."""
+    return not isinstance(raw, str) or raw.strip() != ""
 
 
 @contextlib.asynccontextmanager
@@ -362,6 +391,7 @@ async def submit_response(
     answers: Mapping[str, int | str],
     *,
     token: str = "",
+    confirmed_empty: bool = True,
 ) -> SubmissionResult:
     """Spend the code and store the answers, or say why not.
 
@@ -375,11 +405,14 @@ async def submit_response(
     signature is checked here, and SHA-256 of its prepared message is what is spent.
     `form_key` is the page's one-time key (`new_form_key()`): sending the same form twice
     stores one response and returns `repeated`. `answers` maps "<instrument slug>.<item id>"
-    to an option value; items left out, or 0, are skipped.
+    to an option value; items left out, or 0, are skipped. With `confirmed_empty=False`
+    (the survey page, until the person confirms), a submission that answers no item, not
+    even with "prefer not to answer", is refused with the reason `answers: "none"` before
+    anything is spent.
 
     Raises SurveyNotFound, WaveNotOpen (extra: state, opens_at, closes_at), InvalidInput
     (`errors` per field, extra `reasons` {field: "empty"|"characters"|"length"|"check"|
-    "form_key"|"answer"|"unknown_field"}), InvitationUnknown and InvitationSpent. Runs as
+    "form_key"|"answer"|"unknown_field"|"none"}), InvitationUnknown and InvitationSpent. Runs as
     one statement: call it on a connection outside a transaction, or inside one that
     commits right after.
     """
@@ -402,6 +435,9 @@ async def submit_response(
         reasons["form_key"] = "form_key"
     values, answer_reasons = _answers(layout, answers, errors)
     reasons.update(answer_reasons)
+    if not confirmed_empty and not any(_touched(raw) for raw in answers.values()):
+        errors.append(FieldError(field="answers", message="none answered; confirm to send"))
+        reasons["answers"] = "none"
     if errors or isinstance(credential, str):
         raise InvalidInput(
             "Correct the fields listed under `errors` and send the answers again.",

@@ -33,7 +33,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     """`muster serve` on a free loopback port against the test's database."""
-    with running_server(database_url, tmp_path) as base:
+    # It serves on 127.0.0.1 only, and prints the console's cards for that address.
+    with running_server(database_url, tmp_path, MUSTER_ALLOW_LOCAL_LINKS="true") as base:
         yield base
 
 

@@ -322,3 +322,11 @@ def test_wave_dates_read_naturally_in_both_languages(
 )
 def test_the_format_follows_the_file_extension(name: str, fmt: str | None) -> None:
     assert files.format_for_name(name) == fmt
+
+
+def test_the_printed_address_is_short_enough_to_type() -> None:
+    page = cards.render_html(card_batch(2), BASE_URL, "a4")
+    printed = f"{BASE_URL}/c"
+    assert printed in page
+    assert WAVE.survey_key not in page.replace(SURVEY, "")  # only inside the QR links
+    assert len(printed.removeprefix("https://")) <= 30

@@ -383,3 +383,34 @@ def test_links_use_the_public_url_when_it_is_set(public_url: str, fallback: str,
 def test_a_public_url_that_cannot_prefix_a_link_stops_start_up(public_url: str) -> None:
     with pytest.raises(SettingsError, match="MUSTER_PUBLIC_URL"):
         Settings.from_env({"MUSTER_PUBLIC_URL": public_url})
+
+
+@pytest.mark.parametrize(
+    ("public_url", "fallback"),
+    [
+        ("", "http://127.0.0.1:8000"),
+        ("", "http://localhost:8000"),
+        ("http://127.0.0.2", "https://testserver.local"),
+        ("http://[::1]:8000", "https://testserver.local"),
+        ("http://app.localhost", "https://testserver.local"),
+    ],
+)
+def test_cards_refuse_an_address_no_phone_can_reach_unless_allowed(
+    public_url: str, fallback: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        invitations.printable_base_url(Settings(public_url=public_url), fallback)
+    assert "MUSTER_PUBLIC_URL" in refused.value.detail
+    assert "MUSTER_ALLOW_LOCAL_LINKS" in refused.value.detail
+    allowed = Settings(public_url=public_url, allow_local_links=True)
+    assert invitations.printable_base_url(allowed, fallback) == (public_url or fallback)
+
+
+def test_cards_print_a_reachable_address() -> None:
+    settings = Settings(public_url="https://survey.example.org")
+    assert invitations.printable_base_url(settings, "http://127.0.0.1:8000") == (
+        "https://survey.example.org"
+    )
+    assert (
+        invitations.printable_base_url(Settings(), "http://10.0.0.5:8000") == "http://10.0.0.5:8000"
+    )

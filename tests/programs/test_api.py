@@ -221,3 +221,39 @@ def test_a_session_needs_its_csrf_token_to_create(
         "/api/v1/programs", json=body(org["root"]["path"]), headers={"X-CSRF-Token": csrf}
     )
     assert created.status_code == 201
+
+
+def test_contacts_and_who_runs_the_survey_change_even_after_a_wave_opened(
+    client: TestClient[Any], seed: Any, org: dict[str, Any]
+) -> None:
+    sign_in_token(client, seed)
+    run_by = {"en": "the peer-support team", "fr": "l'équipe de soutien par les pairs"}
+    created = client.post("/api/v1/programs", json=body(org["root"]["path"], run_by=run_by))
+    assert created.status_code == 201, created.text
+    program = created.json()
+    assert program["run_by"] == run_by
+    url = f"/api/v1/programs/{program['program_id']}"
+
+    async def open_first(conn: Any) -> None:
+        await waves.open_wave(conn, None, program["next_wave"]["wave_id"], datetime.now(UTC))
+
+    seed(open_first)
+    contacts = [
+        {
+            "name": "Crisis line",
+            "names": {"fr": "Ligne de crise"},
+            "kind": "crisis_line",
+            "phone": "988",
+            "description": {"en": "Any hour.", "fr": "À toute heure."},
+        }
+    ]
+    changed = client.patch(url, json={"resources": contacts, "run_by": {"en": "the EAP"}})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["run_by"] == {"en": "the EAP", "fr": None}
+    [contact] = changed.json()["resources"]
+    assert (contact["phone"], contact["names"]["fr"]) == ("988", "Ligne de crise")
+    cleared = client.patch(url, json={"run_by": None})
+    assert cleared.status_code == 200 and cleared.json()["run_by"] is None
+    bad = client.patch(url, json={"resources": [{**contacts[0], "phone": "call us"}]})
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["resources[0].phone"]

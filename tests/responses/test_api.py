@@ -96,7 +96,7 @@ def test_an_open_survey_shows_what_is_stored_then_the_code_then_every_question(
     code_field = page.index('id="code"')
     first_question = page.index("<fieldset")
     assert stored < code_field < first_question
-    field = re.search(r"<input id=\"code\"[^>]*>", page, re.S)
+    field = re.search(r"<textarea id=\"code\"[^>]*>", page, re.S)
     assert field is not None
     for attribute in (
         'autocomplete="off"',
@@ -116,8 +116,12 @@ def test_an_open_survey_shows_what_is_stored_then_the_code_then_every_question(
     assert '<script src="/static/respond.js" defer></script>' in page
     assert re.search(r"<script(?![^>]*\bsrc=)", page) is None  # no inline script
     assert " style=" not in page and "<style" not in page  # CSP: no inline style
-    assert "http://" not in page and "https://" not in page  # nothing from elsewhere
-    assert "Peer Support Team" not in page  # resources are for the thank-you page
+    # Nothing from elsewhere; the help section's links to the program's websites aside.
+    before_help = page[: page.index('id="help"')]
+    assert "http://" not in before_help and "https://" not in before_help
+    assert not re.search(r'src="https?://', page)
+    # Help is on every page, after the questions.
+    assert page.index("Peer Support Team") > page.index('class="submit"')
 
 
 def test_each_render_carries_a_new_form_key(respondent: TestClient[Any], seed: Any) -> None:
@@ -146,7 +150,8 @@ def test_the_language_follows_accept_language_and_the_switch(
     assert f'<html lang="{lang}">' in page
     assert phrase in html.unescape(page)
     other = "en" if lang == "fr" else "fr"
-    assert f'href="?lang={other}"' in page
+    # The switch sends the form back, so a code and answers are not lost (issue 16).
+    assert f'name="switch" value="{other}"' in page
     if lang == "fr":
         # The instrument's own French text, not only the page's words.
         assert "Ouverture au travail" in html.unescape(page)
@@ -212,7 +217,7 @@ def test_the_thank_you_page_is_in_the_chosen_language(
     respondent: TestClient[Any], seed: Any
 ) -> None:
     survey, [code], _keys = seeded(seed)
-    response = post(respondent, survey, code, {}, lang="fr")
+    response = post(respondent, survey, code, {}, lang="fr", send_empty="yes")
     page = html.unescape(response.text)
     assert '<html lang="fr">' in page
     assert "Merci" in page and "Des collègues formés." in page
@@ -247,7 +252,7 @@ def test_an_unknown_or_used_code_comes_back_with_answers_kept(
     if setup == "unknown":
         seed(lambda c: c.execute("DELETE FROM invitation"))
     else:
-        assert post(respondent, survey, code, {}).status_code == 200
+        assert post(respondent, survey, code, {}, send_empty="yes").status_code == 200
     answers = {keys[1]: "2"}
     response = post(respondent, survey, code, answers)
     assert response.status_code == status
@@ -279,7 +284,7 @@ def test_an_answer_out_of_range_is_marked_beside_its_item(
     assert f'href="#{anchor}"' in response.text  # the summary links to the item
     assert checked(response.text) == {(keys[0], "2")}
     # The code was fine: it is kept, unspent.
-    assert f'value="{code}"' in response.text
+    assert f">{code}</textarea>" in response.text
     assert seed(lambda c: c.fetchval("SELECT count(*) FROM spent_invitation")) == 0
 
 
@@ -304,7 +309,7 @@ def test_a_missing_form_key_asks_to_send_again_and_keeps_the_answers(
     assert response.status_code == 422
     assert "This form has expired" in response.text
     assert checked(response.text) == {(keys[0], "1")}
-    assert post(respondent, survey, code, {}).status_code == 200
+    assert post(respondent, survey, code, {}, send_empty="yes").status_code == 200
 
 
 def test_an_open_link_answers_for_its_unit(respondent: TestClient[Any], seed: Any) -> None:
@@ -335,7 +340,7 @@ def test_forty_concurrent_posts_of_one_card_store_one_response(
     keys = [form_key_of(respondent.get(f"/s/{survey.survey_key}").text) for _ in range(40)]
 
     def send(form_key: str) -> int:
-        data = {"code": code, "form_key": form_key}
+        data = {"code": code, "form_key": form_key, "send_empty": "yes"}
         return int(respondent.post(f"/s/{survey.survey_key}", data=data).status_code)
 
     with ThreadPoolExecutor(max_workers=40) as pool:
@@ -359,7 +364,7 @@ def test_too_many_wrong_codes_make_the_survey_wait_but_keep_the_answers(
     assert_private(response)
     # Another survey is not affected, and a new limiter lets the code through.
     respondent.app.state.respondent_limiter = FailureLimiter()
-    assert post(respondent, survey, code, {}).status_code == 200
+    assert post(respondent, survey, code, {}, send_empty="yes").status_code == 200
 
 
 def test_successful_submissions_never_use_up_the_limit(
@@ -367,7 +372,8 @@ def test_successful_submissions_never_use_up_the_limit(
 ) -> None:
     survey, codes, _keys = seeded(seed, count=5)
     respondent.app.state.respondent_limiter = FailureLimiter(rate=0.001, burst=1)
-    assert [post(respondent, survey, code, {}).status_code for code in codes] == [200] * 5
+    sent = [post(respondent, survey, code, {}, send_empty="yes") for code in codes]
+    assert [response.status_code for response in sent] == [200] * 5
 
 
 # --- privacy of every response ------------------------------------------------------------------
@@ -427,6 +433,7 @@ def test_no_cookie_is_set_on_survey_addresses_even_for_signed_in_staff(
     for response in (
         respondent.get(f"/s/{survey.survey_key}"),
         post(respondent, survey, code, {}),
+        post(respondent, survey, code, {}, send_empty="yes"),
         respondent.get("/s/missing-survey"),
     ):
         assert "set-cookie" not in response.headers
@@ -578,3 +585,199 @@ def test_a_multipart_submission_is_read_too(respondent: TestClient[Any], seed: A
     assert response.status_code == 200, response.text
     stored = seed(lambda c: responses_of(c, survey.wave_id))
     assert [r["answers"][0] for r in stored] == [2]
+
+
+# --- issue 16: the responder's journey on a phone ---------------------------------------------
+
+
+def test_a_submission_with_no_answer_asks_before_spending_the_card(
+    respondent: TestClient[Any], seed: Any
+) -> None:
+    survey, [code], keys = seeded(seed)
+    # What Enter in the code field sent: the code and nothing else.
+    response = post(respondent, survey, code, {keys[0]: "", keys[1]: ""})
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    assert "You have not answered any question: submit anyway?" in page
+    assert 'href="#send-empty"' in page and 'name="send_empty" value="yes"' in page
+    assert f">{code}</textarea>" in response.text  # the code is kept, unspent
+    assert seed(lambda c: c.fetchval("SELECT count(*) FROM spent_invitation")) == 0
+    assert seed(lambda c: responses_of(c, survey.wave_id)) == []
+    # The form's first submit button is the plain one, so Enter never confirms.
+    first = re.search(r'<button type="submit"[^>]*>', response.text)
+    assert first is not None and "send_empty" not in first.group(0)
+    assert "switch" not in first.group(0)
+
+    confirmed = post(respondent, survey, code, {}, send_empty="yes")
+    assert confirmed.status_code == 200
+    assert "Thank you" in confirmed.text
+    stored = seed(lambda c: responses_of(c, survey.wave_id))
+    assert [row["answers"] for row in stored] == [[0] * len(keys)]
+
+
+def test_prefer_not_to_answer_counts_as_an_answer(respondent: TestClient[Any], seed: Any) -> None:
+    survey, [code], keys = seeded(seed)
+    response = post(respondent, survey, code, {keys[0]: "0"})
+    assert response.status_code == 200
+    assert len(seed(lambda c: responses_of(c, survey.wave_id))) == 1
+
+
+@pytest.mark.parametrize(("switch", "phrase"), [("fr", "Envoyer mes réponses"), ("en", "Send")])
+def test_switching_language_keeps_the_code_and_every_answer(
+    respondent: TestClient[Any], seed: Any, switch: str, phrase: str
+) -> None:
+    survey, [code], keys = seeded(seed)
+    answers = {keys[0]: "4", keys[2]: "0"}
+    lang = "en" if switch == "fr" else "fr"
+    response = post(respondent, survey, code, answers, switch=switch, lang=lang)
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    assert f'<html lang="{switch}">' in page and phrase in page
+    assert f">{code}</textarea>" in response.text
+    assert checked(response.text) == set(answers.items())
+    assert "error-summary" not in response.text  # nothing was checked, nothing is wrong
+    assert seed(lambda c: c.fetchval("SELECT count(*) FROM spent_invitation")) == 0
+    assert seed(lambda c: responses_of(c, survey.wave_id)) == []
+    assert_private(response)
+    # The form it returns still sends: the switch spent nothing.
+    again = respondent.post(
+        f"/s/{survey.survey_key}",
+        data={"code": code, "form_key": form_key_of(response.text), **answers},
+    )
+    assert again.status_code == 200
+
+
+def test_the_error_summary_comes_first_takes_focus_and_links_to_the_field(
+    respondent: TestClient[Any], seed: Any
+) -> None:
+    survey, [code], keys = seeded(seed)
+    page = post(respondent, survey, mistype(code), {keys[0]: "2"}).text
+    summary = re.search(r'<div class="error-summary"[^>]*>', page)
+    assert summary is not None
+    assert "autofocus" in summary.group(0) and 'tabindex="-1"' in summary.group(0)
+    assert page.index("error-summary") < page.index("<h1>")
+    assert '<a href="#code">Code from your card</a>' in page
+
+
+def test_a_used_card_says_to_ask_the_coordinator_for_a_new_card(
+    respondent: TestClient[Any], seed: Any
+) -> None:
+    survey, [code], keys = seeded(seed)
+    assert post(respondent, survey, code, {keys[0]: "1"}).status_code == 200
+    response = post(respondent, survey, code, {keys[0]: "1"})
+    assert response.status_code == 409
+    assert "ask the coordinator for a new card" in html.unescape(response.text)
+    french = post(respondent, survey, code, {keys[0]: "1"}, lang="fr")
+    assert "demandez une nouvelle carte à la coordination" in html.unescape(french.text)
+
+
+def _help_of(page: str) -> str:
+    assert '<a class="help-link" href="#help">' in page
+    start = page.index('id="help"')
+    return html.unescape(page[start : page.index("</section>", start)])
+
+
+@pytest.mark.parametrize("where", ["open", "used", "scheduled", "closed", "thanks"])
+def test_help_with_dialable_numbers_is_on_every_page_of_a_survey(
+    respondent: TestClient[Any], seed: Any, where: str
+) -> None:
+    survey, [code], keys = seeded(seed, state=where if where in ("scheduled", "closed") else "open")
+    if where == "used":
+        post(respondent, survey, code, {keys[0]: "1"})
+        response = post(respondent, survey, code, {keys[0]: "1"})
+    elif where == "thanks":
+        response = post(respondent, survey, code, {keys[0]: "1"})
+    else:
+        response = respondent.get(f"/s/{survey.survey_key}")
+    found = _help_of(response.text)
+    assert "Peer Support Team" in found and "Colleagues trained to listen." in found
+    assert '<a href="tel:+15550100">Call +1 555-0100</a>' in found
+    assert '<a href="tel:988">Call 988</a>' in found
+    assert "call your local emergency number" in found
+
+
+@pytest.mark.parametrize("path", ["/s/" + "0" * 32, "/s/abc/def"])
+def test_help_is_on_the_not_found_page_too(respondent: TestClient[Any], path: str) -> None:
+    response = respondent.get(path, headers={"Accept-Language": "fr"})
+    assert response.status_code == 404
+    found = _help_of(response.text)
+    assert "Si vous êtes en danger" in found and "coordination" in found
+
+
+def test_the_help_is_in_the_language_of_the_page(respondent: TestClient[Any], seed: Any) -> None:
+    survey, [code], keys = seeded(seed)
+    thanks = post(respondent, survey, code, {keys[0]: "1"}, lang="fr")
+    found = _help_of(thanks.text)
+    assert "Équipe de soutien par les pairs" in found and "Des collègues formés." in found
+    assert "Appeler le 988" in found
+    assert "Peer Support Team" not in found
+
+
+def test_the_survey_says_who_runs_it_the_smallest_group_shown_and_when_results_come(
+    respondent: TestClient[Any], seed: Any
+) -> None:
+    survey, _codes, _keys = seeded(seed)
+
+    async def tell(conn: Any) -> None:
+        await conn.execute(
+            "UPDATE program SET run_by = $2 WHERE program_id = $1",
+            survey.program_id,
+            {"en": "the peer-support team", "fr": "l'équipe de soutien par les pairs"},
+        )
+        await conn.execute(
+            """UPDATE wave SET frozen = jsonb_set(frozen, '{policy,min_publish_count}', '15')
+               WHERE wave_id = $1""",
+            survey.wave_id,
+        )
+
+    seed(tell)
+    page = html.unescape(respondent.get(f"/s/{survey.survey_key}").text)
+    assert "Run by the peer-support team." in page
+    assert "with noise added, reaches 15;" in page
+    assert "Results are shared after the survey closes on 20 January 2031" in page
+    assert "Small groups are not shown" not in page
+    french = html.unescape(respondent.get(f"/s/{survey.survey_key}?lang=fr").text)
+    assert "Mené par l'équipe de soutien par les pairs." in french
+    assert "atteint 15 ;" in french
+
+
+def test_each_instrument_is_a_numbered_section(respondent: TestClient[Any], seed: Any) -> None:
+    survey, _codes, _keys = seeded(seed)
+    page = respondent.get(f"/s/{survey.survey_key}").text
+    assert page.count('<h2 class="section-title">') == 2
+    assert page.index("Section 1 of 2") < page.index("Section 2 of 2")
+
+
+def test_the_short_address_on_the_card_finds_the_survey_of_a_typed_code(
+    respondent: TestClient[Any], seed: Any
+) -> None:
+    survey, [code], _keys = seeded(seed)
+    start = respondent.get("/c")
+    assert start.status_code == 200
+    assert_private(start)
+    assert 'action="/c"' in start.text and 'id="help"' in start.text
+    typed = code.lower().replace("-", " ")
+    found = respondent.post("/c", data={"code": typed, "lang": "en"})
+    assert found.status_code == 200
+    assert_private(found)
+    assert f'action="/s/{survey.survey_key}"' in found.text
+    assert f">{typed}</textarea>" in found.text
+    assert seed(lambda c: c.fetchval("SELECT count(*) FROM spent_invitation")) == 0
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [(mistype, "The code has a typing mistake"), (None, "This code is not valid")],
+)
+def test_a_wrong_code_at_the_short_address_says_so_beside_the_field(
+    respondent: TestClient[Any], seed: Any, mangle: Any, message: str
+) -> None:
+    survey, [code], _keys = seeded(seed)
+    if mangle is None:
+        seed(lambda c: c.execute("DELETE FROM invitation"))
+    response = respondent.post("/c", data={"code": mangle(code) if mangle else code})
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    assert message in page
+    assert '<a href="#code">' in page and "autofocus" in page
+    assert survey.survey_key not in page

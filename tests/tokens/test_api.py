@@ -85,7 +85,7 @@ def test_a_token_answers_through_the_survey_form_once(client: Any, seed: Any) ->
     page = client.get(f"/s/{key}")
     assert 'name="token"' in page.text and 'name="code"' not in page.text
     assert "/static/token-form.js" in page.text
-    form = {"form_key": "k" * 43, "lang": "en", "token": token}
+    form = {"form_key": "k" * 43, "lang": "en", "token": token, "send_empty": "yes"}
     sent = client.post(f"/s/{key}", data=form)
     assert sent.status_code == 200 and "Thank you" in sent.text
     assert token not in sent.text
