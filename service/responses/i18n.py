@@ -49,8 +49,9 @@ STRINGS: dict[str, dict[str, str]] = {
             "of the larger group it belongs to."
         ),
         "stored_device": (
-            "Until you send them, your answers stay in this browser on this device only, so "
-            "a reload or a call-out loses nothing. Sending them clears them."
+            "Until you send them, your answers stay in this browser tab only, so a reload "
+            "or a call-out that leaves the tab open loses nothing. Sending them, or closing "
+            "the tab, clears them."
         ),
         "run_by": "Run by {who}.",
         "shared_on_close": "Results are shared when the survey closes on {date}.",
@@ -255,9 +256,9 @@ STRINGS: dict[str, dict[str, str]] = {
             "grand dont il fait partie."
         ),
         "stored_device": (
-            "Tant que vous ne les avez pas envoyées, vos réponses restent dans ce navigateur, "
-            "sur cet appareil seulement : un rechargement ou un appel ne fait rien perdre. "
-            "L'envoi les efface."
+            "Tant que vous ne les avez pas envoyées, vos réponses restent dans cet onglet "
+            "seulement : un rechargement ou un appel qui laisse l'onglet ouvert ne fait rien "
+            "perdre. L'envoi, ou la fermeture de l'onglet, les efface."
         ),
         "run_by": "Mené par {who}.",
         "shared_on_close": "Les résultats seront communiqués à la fermeture du sondage, le {date}.",

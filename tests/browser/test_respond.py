@@ -172,6 +172,13 @@ def test_with_javascript_enter_reload_and_language_switch_lose_nothing(
     assert page.locator("#code").input_value().replace("-", "") == code
     assert page.locator(".section-progress").first.inner_text().startswith("Section 1 of")
     assert_accessible(page)
+    # Another tab on the same phone (the next person to open the link on a shared device)
+    # finds neither the answers nor the code: they live in this tab's storage only.
+    other = phone.new_page()
+    other.goto(f"{live_server}/s/{survey_key}")
+    assert _checked(other) == {}
+    assert other.locator("#code").input_value() == ""
+    other.close()
 
     # The language switch keeps them too.
     page.get_by_role("button", name="Français").click()

@@ -5,9 +5,11 @@
 // - the code is shown in groups of four, as on the card, and a code with a typing mistake
 //   is pointed out before the form is sent (the server checks it again in any case);
 //   Enter in the code field moves on to the first question instead of sending the form.
-// - the answers are kept in this browser's own storage (localStorage; the code in
-//   sessionStorage, this tab only) while they are given, so a reload or a call-out loses
-//   nothing; they are sent only with the form, and the thank-you page removes them.
+// - the answers and the code are kept in this tab's own storage (sessionStorage: gone when
+//   the tab closes, never shared with another tab or the next person who opens the link on
+//   a shared device) while they are given, so a reload or a call-out that leaves the tab
+//   open loses nothing; they are sent only with the form, and every page of the survey
+//   without a form (thank-you, closed, not found) removes them.
 // - the error summary of a refused submission takes the focus (autofocus does it too).
 (function () {
   "use strict";
@@ -22,7 +24,6 @@
       return null;
     }
   }
-  var local = store("localStorage");
   var session = store("sessionStorage");
 
   function forget(storage, key) {
@@ -47,11 +48,9 @@
 
   var form = document.getElementById("survey");
   if (!form) {
-    // The thank-you page: the answers are stored, so this device forgets them.
-    if (document.querySelector(".resources")) {
-      forget(local, answersKey);
-      forget(session, codeKey);
-    }
+    // Thank-you, closed or not found: nothing is left to answer, so this tab forgets.
+    forget(session, answersKey);
+    forget(session, codeKey);
     return;
   }
 
@@ -73,7 +72,7 @@
         kept[all[i].name] = all[i].value;
       }
     }
-    remember(local, answersKey, JSON.stringify(kept));
+    remember(session, answersKey, JSON.stringify(kept));
   }
 
   function restoreAnswers() {
@@ -86,7 +85,7 @@
     }
     var kept = null;
     try {
-      kept = JSON.parse((local && answersKey && local.getItem(answersKey)) || "null");
+      kept = JSON.parse((session && answersKey && session.getItem(answersKey)) || "null");
     } catch (ignored) {
       kept = null;
     }
