@@ -112,7 +112,12 @@ async def crews_report(
         previous=context.previous,
         participation=people,
         scores=scores,
-        effects=action_effects(page.actions, page.history, context.scales),
+        # The page is about its wave: later waves do not count towards "since it began".
+        effects=action_effects(
+            page.actions,
+            [(w, s) for w, s in page.history if context.wave is None or w.seq <= context.wave.seq],
+            context.scales,
+        ),
         resources=resources,
         absent=page.absent,
     )

@@ -25,9 +25,6 @@ from service.privacy.estimates import (
 )
 
 ROLLING_WAVES = 4
-# A wave's own scale count must be at least this share of its decision count for the pooled
-# mean to be shown.
-POOLED_COUNT_FLOOR = 0.3
 
 
 class Stored:
