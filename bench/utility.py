@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT_DIR))
 
 from service import demo  # noqa: E402
 from service.instruments.service import load_instruments_dir  # noqa: E402
+from service.policy import PrivacyPolicy  # noqa: E402
 from service.privacy import gls, mechanisms, plan, planner, trends  # noqa: E402
 from service.privacy.estimates import (  # noqa: E402
     Z95,
@@ -54,7 +55,6 @@ from service.privacy.estimates import (  # noqa: E402
     predicted_mean_std_error,
 )
 from service.privacy.service import plan_for  # noqa: E402
-from service.programs.schemas import PrivacyPolicy  # noqa: E402
 
 PARTICIPATION = 0.7
 WAVES = trends.ROLLING_WAVES

@@ -12,7 +12,7 @@ from typing import Any
 from service.console import forms
 from service.console.forms import Errors
 from service.errors import DomainError, FieldError
-from service.privacy.schemas import PrivacyPolicy
+from service.policy import PrivacyPolicy
 from service.programs.schemas import Program, ProgramCreate, Resource
 
 POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width")

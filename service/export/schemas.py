@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from service.privacy.schemas import PrivacyPolicy
+from service.policy import PrivacyPolicy
 
 Format = Literal["csv", "json", "parquet"]
 FORMAT_VERSION = 1

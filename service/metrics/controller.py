@@ -37,7 +37,8 @@ from service.auth.guards import SECURITY, require
 from service.db import Conn
 from service.errors import PROBLEM_MEDIA_TYPE, Problem
 from service.metrics import queries
-from service.privacy.schemas import LedgerEntry, PrivacyPolicy
+from service.policy import PrivacyPolicy
+from service.privacy.schemas import LedgerEntry
 from service.privacy.service import YEAR, year_spent
 from service.ratelimit_tokens import REFUSED_SCOPE_KEY
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import msgspec
 
+from service.policy import PrivacyPolicy
 from service.privacy import gls
 from service.privacy.plan import ASSUMED_CENTRED_MEAN, Block, Plan, Q
-from service.privacy.schemas import PrivacyPolicy
 
 Z95 = 1.959963984540054
 

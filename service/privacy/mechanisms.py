@@ -18,8 +18,8 @@ from typing import Any
 import msgspec
 import opendp.prelude as dp
 
+from service.policy import PrivacyPolicy
 from service.privacy.plan import Block
-from service.privacy.schemas import PrivacyPolicy
 
 dp.enable_features("contrib", "honest-but-curious")
 

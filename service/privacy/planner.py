@@ -57,6 +57,7 @@ from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import FieldError, InvalidInput
 from service.instruments.service import fetch_instruments_by_ids
+from service.policy import PrivacyPolicy
 from service.privacy import gls, mechanisms, plan
 from service.privacy.advice import advise
 from service.privacy.estimates import (
@@ -68,7 +69,7 @@ from service.privacy.estimates import (
     publish_pooled,
     publish_ratio,
 )
-from service.privacy.schemas import LevelPlan, PlanReport, PrivacyPolicy, SharesPlan, UnitPlan
+from service.privacy.schemas import LevelPlan, PlanReport, SharesPlan, UnitPlan
 from service.privacy.service import fetch_visible_program
 from service.privacy.trends import ROLLING_WAVES
 from service.scope.queries import subtree

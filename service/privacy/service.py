@@ -18,9 +18,10 @@ from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveNotFound, WaveTransitionRefused
 from service.instruments.service import fetch_instruments_by_ids
+from service.policy import PrivacyPolicy
 from service.privacy import aggregate, mechanisms, plan, queries, trends
 from service.privacy.estimates import Policy, Row, derive_rows
-from service.privacy.schemas import LedgerEntry, LedgerReport, PrivacyPolicy, ReleaseSummary
+from service.privacy.schemas import LedgerEntry, LedgerReport, ReleaseSummary
 from service.scope.rules import in_subtree, sees_program
 from service.scope.service import program_not_found
 from service.waves import queries as wave_queries

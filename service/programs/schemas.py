@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from service.privacy.schemas import PrivacyPolicy
+from service.policy import PrivacyPolicy
 from service.waves.schemas import Mode
 
 ResourceKind = Literal["peer_support", "eap", "crisis_line", "chaplain", "other"]

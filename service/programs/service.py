@@ -25,8 +25,8 @@ from service.errors import (
     UnitNotFound,
     field_error,
 )
+from service.policy import PrivacyPolicy
 from service.privacy.planner import planned_policy
-from service.privacy.schemas import PrivacyPolicy
 from service.programs import queries
 from service.programs.schemas import (
     LocalizedText,

@@ -35,7 +35,7 @@ from service.errors import (
 )
 from service.instruments.service import fetch_instruments_by_ids
 from service.invitations.codes import CodeError, hash_code
-from service.privacy.schemas import PrivacyPolicy
+from service.policy import PrivacyPolicy
 from service.programs.schemas import Resource
 from service.responses import queries
 from service.responses.batching import SubmissionBatcher

@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from service.privacy.schemas import PrivacyPolicy
+from service.policy import PrivacyPolicy
 
 WaveStatus = Literal["scheduled", "open", "closed", "released"]
 # How a wave collects answers: set on the program, fixed on each wave when it opens.

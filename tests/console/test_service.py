@@ -12,8 +12,8 @@ from service.console import charts, forms
 from service.console import service as console
 from service.console.queries import AuditRow
 from service.errors import FieldError, InvalidInput
+from service.policy import PrivacyPolicy
 from service.privacy.schemas import LedgerEntry, LedgerReport
-from service.programs.schemas import PrivacyPolicy
 from service.units.schemas import Unit
 from tests.http import Signed
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from service.policy import PrivacyPolicy
 from service.privacy import mechanisms, plan
-from service.programs.schemas import PrivacyPolicy
 
 
 def _blocks() -> tuple[list[plan.Block], list[int]]:

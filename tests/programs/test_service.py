@@ -12,8 +12,9 @@ from service.errors import (
     ProgramFrozen,
     ProgramNotFound,
 )
+from service.policy import PrivacyPolicy
 from service.programs import service as programs
-from service.programs.schemas import PrivacyPolicy, ProgramCreate, ProgramUpdate
+from service.programs.schemas import ProgramCreate, ProgramUpdate
 from service.waves import service as waves
 from tests.factories import (
     T0,
