@@ -209,7 +209,7 @@ def make_setup(
         histogram_levels=policy.histogram_levels,
         level_statistics=policy.level_statistics,
         mechanism=policy.mechanism,
-        budget=mechanisms.wave_budget(policy),
+        budget=mechanisms.release_budget(policy),
         policy=Policy(
             min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
         ),

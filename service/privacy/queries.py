@@ -94,7 +94,7 @@ async def list_ledger(
 ) -> list[LedgerEntry]:
     rows = await conn.fetch(
         """
-        SELECT entry_id, program_id, wave_id, mechanism, rho, epsilon, delta, at
+        SELECT entry_id, program_id, wave_id, mechanism, rho, epsilon, delta, at, kind
         FROM ledger
         WHERE program_id = $1 AND ($2::timestamptz IS NULL OR at > $2)
         ORDER BY at, entry_id
@@ -140,12 +140,13 @@ async def insert_ledger(
     measurement: dict[str, Any],
     staff_id: int | None,
     at: datetime,
+    kind: str = "release",
 ) -> int:
     entry_id: int = await conn.fetchval(
         """
         INSERT INTO ledger (program_id, wave_id, mechanism, rho, epsilon, delta, measurement,
-                            staff_id, at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                            staff_id, at, kind)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         RETURNING entry_id
         """,
         program_id,
@@ -157,6 +158,7 @@ async def insert_ledger(
         measurement,
         staff_id,
         at,
+        kind,
     )
     return entry_id
 

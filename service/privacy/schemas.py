@@ -48,6 +48,10 @@ class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     level_statistics: (
         Annotated[list[LevelStatistics], msgspec.Meta(min_length=1, max_length=20)] | None
     ) = None
+    # ε (at δ) that all the refreshes of a wave's participation estimate spend together
+    # while it is open: part of the wave's budget, which its release spends less by (at
+    # most a quarter of the wave's budget; 0: no estimate).
+    participation_epsilon: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.1
     # Release each wave as soon as it closes (the scheduler does it within one tick).
     release_on_close: bool = False
     level_shares: (
@@ -85,6 +89,8 @@ class LedgerEntry(msgspec.Struct, frozen=True):
     epsilon: float
     delta: float
     at: datetime
+    # "release", or "participation": one refresh of the estimate while the wave is open.
+    kind: str = "release"
 
 
 class LedgerReport(msgspec.Struct, frozen=True):

@@ -88,7 +88,7 @@ def plan_for(
     shares = plan.level_shares(levels, policy.level_shares)
     tiers = plan.level_tiers(shares, policy.histogram_levels, policy.level_statistics)
     blocks = plan.split_budget(plan.blocks_for(scales, items, tiers), 1.0, shares)
-    budget = mechanisms.wave_budget(policy)
+    budget = mechanisms.release_budget(policy)
     blocks = mechanisms.with_scales(blocks, policy.mechanism, budget)
     release_plan = plan.Plan(
         version=plan.PLAN_VERSION,
