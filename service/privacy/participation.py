@@ -367,3 +367,17 @@ def _unit(row: Any) -> UnitParticipation:
         base, responses=value, responses_lower=lower, responses_upper=upper,
         rate=value / headcount, rate_lower=lower / headcount, rate_upper=upper / headcount,
     )  # fmt: skip
+
+
+async def current_estimate(
+    conn: Conn, viewer: Principal | None, program_id: int
+) -> tuple[int, ParticipationReport] | None:
+    """(wave seq, its estimate) of a program's open (or closed, not yet released) wave."""
+    row = await conn.fetchrow(
+        "SELECT wave_id, seq FROM wave WHERE program_id = $1 AND status IN ('open', 'closed') "
+        "ORDER BY seq DESC LIMIT 1",
+        program_id,
+    )
+    if row is None:
+        return None
+    return row["seq"], await participation_report(conn, viewer, row["wave_id"])
