@@ -14,6 +14,8 @@ CREATE TABLE participation (
     wave_id   bigint NOT NULL REFERENCES wave (wave_id),
     refresh   integer NOT NULL CHECK (refresh >= 1),
     unit_id   bigint NOT NULL REFERENCES unit (unit_id),
+    -- The public headcount the refresh used (at least its children's): the rate's base.
+    headcount integer NOT NULL CHECK (headcount >= 0),
     value     double precision NOT NULL,
     std_error double precision NOT NULL,
     lower     double precision NOT NULL,

@@ -156,8 +156,8 @@ def level_vectors(refresh: plan.Plan, direct_counts: dict[int, int]) -> mechanis
 
 def estimate_rows(
     refresh: plan.Plan, noisy: list[list[int]], policy: PrivacyPolicy
-) -> list[tuple[int, float, float, bool]]:
-    """(unit_id, value, std_error, published) per unit, from the noisy level vectors."""
+) -> list[tuple[int, float, float, bool, int]]:
+    """(unit_id, value, std_error, published, headcount) per unit, from the noisy vectors."""
     variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
     columns = estimates.consistent_columns(refresh, noisy, variance_of)
     pattern, values = columns[("responses", "responses")]
@@ -170,7 +170,7 @@ def estimate_rows(
             continue
         std_error = math.sqrt(pattern.variance[index])
         published = estimates.publish_count(node.headcount, std_error, rule)
-        out.append((node.unit_id, values[0][index], std_error, published))
+        out.append((node.unit_id, values[0][index], std_error, published, node.headcount))
     return out
 
 
@@ -251,14 +251,14 @@ async def refresh_wave(conn: Conn, wave_id: int, now: datetime) -> bool:
     rows = estimate_rows(refresh, noisy, policy)
     await conn.executemany(
         """
-        INSERT INTO participation (wave_id, refresh, unit_id, value, std_error, lower, upper,
-                                   published, at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        INSERT INTO participation (wave_id, refresh, unit_id, headcount, value, std_error,
+                                   lower, upper, published, at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         """,
         [
-            (wave_id, done + 1, unit_id, value, se, value - estimates.Z95 * se,
+            (wave_id, done + 1, unit_id, heads, value, se, value - estimates.Z95 * se,
              value + estimates.Z95 * se, published, now)
-            for unit_id, value, se, published in rows
+            for unit_id, value, se, published, heads in rows
         ],
     )  # fmt: skip
     await queries.insert_ledger(
@@ -328,7 +328,7 @@ async def participation_report(
         root = visible_root(viewer)
         rows = await conn.fetch(
             """
-            SELECT p.unit_id, u.path, u.headcount, p.value, p.lower, p.upper, p.published
+            SELECT p.unit_id, u.path, p.headcount, p.value, p.lower, p.upper, p.published
             FROM participation p JOIN unit u USING (unit_id)
             WHERE p.wave_id = $1 AND p.refresh = $2
             ORDER BY u.depth, u.path

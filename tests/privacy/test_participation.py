@@ -163,7 +163,7 @@ async def test_published_estimates_cover_their_interval() -> None:
     covered = published = 0
     for _ in range(400):
         noisy = mechanisms.measure(measurement, data)
-        for unit_id, value, se, shown in participation.estimate_rows(refresh, noisy, policy):
+        for unit_id, value, se, shown, _ in participation.estimate_rows(refresh, noisy, policy):
             if shown:
                 published += 1
                 covered += abs(value - truth[unit_id]) <= estimates.Z95 * se

@@ -70,6 +70,8 @@ def test_a_leader_sees_the_estimate_of_their_battalion_on_the_dashboard(
     assert world["units"][2]["path"] not in section
     assert f">{world['units'][0]['path']}<" not in section
     assert len(RANGE.findall(section)) == 1
+    # The rate's base is the battalion's public headcount: at least its stations' 600.
+    assert "of 600 people" in section
 
 
 def test_a_released_wave_shows_the_release_not_the_estimate(
