@@ -33,10 +33,10 @@ import msgspec
 
 from service.auth.principal import Principal
 from service.db import Conn
-from service.errors import BudgetExhausted, WaveNotFound
+from service.errors import WaveNotFound
 from service.privacy import estimates, mechanisms, plan, queries
+from service.privacy import service as release
 from service.privacy.schemas import LedgerEntry, PrivacyPolicy
-from service.privacy.service import charge_rho
 from service.scope.rules import in_subtree, sees_program, visible_root
 from service.waves.schemas import FrozenSettings
 
@@ -175,26 +175,8 @@ def estimate_rows(
 
 
 async def _fetch_wave(conn: Conn, wave_id: int) -> OpenWave | None:
-    row = await conn.fetchrow(
-        """
-        SELECT w.wave_id, w.program_id, w.status, p.root_unit_id, u.path AS root_path,
-               w.opened_at, w.opens_at, w.closes_at, w.frozen
-        FROM wave w JOIN program p USING (program_id) JOIN unit u ON u.unit_id = p.root_unit_id
-        WHERE w.wave_id = $1
-        """,
-        wave_id,
-    )
-    return None if row is None else msgspec.convert(dict(row), type=OpenWave)
-
-
-async def _refreshes(conn: Conn, wave_id: int) -> tuple[int, datetime | None]:
-    row = await conn.fetchrow(
-        "SELECT count(*) AS n, max(at) AS last FROM ledger "
-        "WHERE wave_id = $1 AND kind = 'participation'",
-        wave_id,
-    )
-    assert row is not None  # noqa: S101 - an aggregate always returns a row
-    return int(row["n"]), row["last"]
+    row = await queries.fetch_participation_wave(conn, wave_id)
+    return None if row is None else msgspec.convert(row, type=OpenWave)
 
 
 def _due(wave: OpenWave, done: int, last: datetime | None, now: datetime) -> bool:
@@ -223,7 +205,7 @@ async def refresh_wave(conn: Conn, wave_id: int, now: datetime) -> bool:
     if wave is None or wave.status != "open" or wave.frozen is None:
         return False
     policy = wave.frozen.policy
-    done, last = await _refreshes(conn, wave_id)
+    done, last = await queries.count_refreshes(conn, wave_id)
     if not _due(wave, done, last, now):
         return False
     planned = planned_refreshes(wave.opens_at, wave.closes_at)
@@ -242,19 +224,11 @@ async def refresh_wave(conn: Conn, wave_id: int, now: datetime) -> bool:
     charge = mechanisms.charge(measurement, policy.mechanism, policy.delta)
     if not await _within_caps(conn, wave, nodes, policy, charge, now):
         return False
-    counts = await conn.fetch(
-        "SELECT unit_id, count(*) AS n FROM response WHERE wave_id = $1 GROUP BY unit_id",
-        wave_id,
-    )
-    data = level_vectors(refresh, {r["unit_id"]: int(r["n"]) for r in counts})
+    data = level_vectors(refresh, await queries.count_responses_by_unit(conn, wave_id))
     noisy = mechanisms.measure(measurement, data)
     rows = estimate_rows(refresh, noisy, policy)
-    await conn.executemany(
-        """
-        INSERT INTO participation (wave_id, refresh, unit_id, headcount, value, std_error,
-                                   lower, upper, published, at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-        """,
+    await queries.insert_participation(
+        conn,
         [
             (wave_id, done + 1, unit_id, heads, value, se, value - estimates.Z95 * se,
              value + estimates.Z95 * se, published, now)
@@ -277,38 +251,28 @@ async def _within_caps(
     year = await queries.list_ledger(conn, wave.program_id, since=now - YEAR)
     this = LedgerEntry(0, wave.program_id, wave.wave_id, charge.mechanism, charge.rho,
                        charge.epsilon, charge.delta, now)  # fmt: skip
-    if policy.mechanism == "gaussian":
-        after = mechanisms.epsilon_of_rho(sum(e.rho or 0.0 for e in [*year, this]), policy.delta)
-    else:
-        after = sum(e.epsilon for e in [*year, this])
-    if after > policy.annual_epsilon_cap:
+    if (
+        release.year_spent([*year, this], policy.mechanism, policy.delta)
+        > policy.annual_epsilon_cap
+    ):
         return False
     charges = await queries.list_overlapping_charges(conn, wave.root_unit_id, now - YEAR)
-    mine = charge_rho(charge.mechanism, charge.rho, charge.epsilon)
-    for node in nodes:
-        if node.direct:
-            continue
-        total = mine + sum(
-            charge_rho(c.mechanism, c.rho, c.epsilon)
-            for c in charges
-            if in_subtree(node.path, c.root_path)
-        )
-        if mechanisms.epsilon_of_rho(total, policy.delta) > policy.annual_epsilon_cap:
-            return False
-    return True
+    mine = release.charge_rho(charge.mechanism, charge.rho, charge.epsilon)
+    worst, _ = release.worst_covered(nodes, charges, mine)
+    return mechanisms.epsilon_of_rho(worst, policy.delta) <= policy.annual_epsilon_cap
 
 
 async def refresh_due_estimates(conn: Conn, now: datetime) -> list[int]:
     """Refresh every open wave whose estimate is due (the scheduler's tick calls this)."""
-    waves = await conn.fetch("SELECT wave_id FROM wave WHERE status = 'open' ORDER BY wave_id")
     refreshed = []
-    for row in waves:
+    for wave_id in await queries.list_open_waves(conn):
         try:
             async with conn.transaction():
-                if await refresh_wave(conn, row["wave_id"], now):
-                    refreshed.append(row["wave_id"])
-        except BudgetExhausted:
-            log.warning("participation estimate of wave %s skipped: budget", row["wave_id"])
+                if await refresh_wave(conn, wave_id, now):
+                    refreshed.append(wave_id)
+        except Exception:
+            # The savepoint is rolled back; the tick's transitions and releases go on.
+            log.exception("participation refresh of wave %s failed", wave_id)
     return refreshed
 
 
@@ -319,23 +283,14 @@ async def participation_report(
     wave = await _fetch_wave(conn, wave_id)
     if wave is None or not sees_program(viewer, wave.root_path):
         raise WaveNotFound(f"There is no wave {wave_id}. List a program's waves to find its id.")
-    done, last = await _refreshes(conn, wave_id)
+    done, last = await queries.count_refreshes(conn, wave_id)
     planned = planned_refreshes(wave.opens_at, wave.closes_at)
     policy = wave.frozen.policy if wave.frozen is not None else PrivacyPolicy()
     superseded = wave.status == "released"
     units: list[UnitParticipation] = []
     if done and not superseded:
         root = visible_root(viewer)
-        rows = await conn.fetch(
-            """
-            SELECT p.unit_id, u.path, p.headcount, p.value, p.lower, p.upper, p.published
-            FROM participation p JOIN unit u USING (unit_id)
-            WHERE p.wave_id = $1 AND p.refresh = $2
-            ORDER BY u.depth, u.path
-            """,
-            wave_id,
-            done,
-        )
+        rows = await queries.list_participation(conn, wave_id, done)
         for r in rows:
             if root is not None and not in_subtree(r["path"], root):
                 continue
@@ -373,11 +328,7 @@ async def current_estimate(
     conn: Conn, viewer: Principal | None, program_id: int
 ) -> tuple[int, ParticipationReport] | None:
     """(wave seq, its estimate) of a program's open (or closed, not yet released) wave."""
-    row = await conn.fetchrow(
-        "SELECT wave_id, seq FROM wave WHERE program_id = $1 AND status IN ('open', 'closed') "
-        "ORDER BY seq DESC LIMIT 1",
-        program_id,
-    )
+    row = await queries.fetch_current_wave(conn, program_id)
     if row is None:
         return None
     return row["seq"], await participation_report(conn, viewer, row["wave_id"])
