@@ -227,3 +227,20 @@ def test_a_researcher_may_not_read_the_estimate(client: TestClient[Any], seed: A
     wave_id, _ = _refreshed_wave(seed)
     _as(client, seed, "researcher")
     assert client.get(f"/api/v1/waves/{wave_id}/participation").status_code == 403
+
+
+async def test_no_refresh_is_taken_over_the_rolling_year_cap(conn: Any) -> None:
+    program_id, wave_id, _ = await _answered(conn)
+    # A release of the program's next wave already spent the whole year's cap of 4.
+    other = await conn.fetchval(
+        "SELECT wave_id FROM wave WHERE program_id = $1 AND seq = 2", program_id
+    )
+    full = mechanisms.rho_for(4.0, 1e-7)
+    await conn.execute(
+        "INSERT INTO ledger (program_id, wave_id, mechanism, rho, epsilon, delta, measurement, "
+        "at) VALUES ($1, $2, 'gaussian', $3, 4.0, 1e-7, '{}', $4)",
+        program_id, other, full, OPENED,
+    )  # fmt: skip
+    assert not await participation.refresh_wave(conn, wave_id, OPENED + timedelta(days=1))
+    assert await _charges(conn, wave_id) == []
+    assert await conn.fetchval("SELECT count(*) FROM participation") == 0
