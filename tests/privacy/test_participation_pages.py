@@ -87,3 +87,12 @@ def test_a_released_wave_shows_the_release_not_the_estimate(
     page = admin.get(f"/console/programs/{world['program']}")
     assert page.status_code == 200
     assert "Participation so far" not in page.text
+
+
+def test_the_ledger_page_names_a_participation_charge(client: TestClient[Any], seed: Seed) -> None:
+    world = seed(_open_wave)
+    admin = sign_in(client, seed, "admin")
+    page = admin.get(f"/console/ledger?program={world['program']}")
+    assert page.status_code == 200
+    assert "wave 1, participation estimate" in page.text
+    assert "0 releases and 1 participation refresh in the last 365 days" in page.text
