@@ -90,7 +90,7 @@ async def plan(
 
 @get(
     "/api/v1/waves/{wave_id:int}/participation",
-    guards=[require("admin", "leader", scope="read")],
+    guards=[require(*participation.ESTIMATE_ROLES, scope="read")],
     tags=TAGS,
     security=SECURITY,
     responses=api_problems(404),

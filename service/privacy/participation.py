@@ -31,7 +31,7 @@ from typing import Any
 
 import msgspec
 
-from service.auth.principal import Principal
+from service.auth.principal import Principal, Role
 from service.db import Conn
 from service.errors import WaveNotFound
 from service.privacy import estimates, mechanisms, plan, queries
@@ -45,6 +45,8 @@ DAY = timedelta(days=1)
 # A long window is not refreshed more often than this: each refresh keeps a useful share.
 MAX_REFRESHES = 14
 YEAR = timedelta(days=365)
+# Who sees the estimate (the API's guard says the same): coordinators and leaders.
+ESTIMATE_ROLES: tuple[Role, ...] = ("admin", "leader")
 
 
 class UnitParticipation(msgspec.Struct, frozen=True, kw_only=True):
@@ -327,7 +329,10 @@ def _unit(row: Any) -> UnitParticipation:
 async def current_estimate(
     conn: Conn, viewer: Principal | None, program_id: int
 ) -> tuple[int, ParticipationReport] | None:
-    """(wave seq, its estimate) of a program's open (or closed, not yet released) wave."""
+    """(wave seq, its estimate) of a program's open (or closed, not yet released) wave, for
+    coordinators and leaders (researchers read releases only)."""
+    if viewer is not None and viewer.role not in ESTIMATE_ROLES:
+        return None
     row = await queries.fetch_current_wave(conn, program_id)
     if row is None:
         return None

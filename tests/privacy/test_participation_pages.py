@@ -96,3 +96,12 @@ def test_the_ledger_page_names_a_participation_charge(client: TestClient[Any], s
     assert page.status_code == 200
     assert "wave 1, participation estimate" in page.text
     assert "0 releases and 1 participation refresh in the last 365 days" in page.text
+
+
+def test_a_researchers_dashboard_shows_no_estimate(client: TestClient[Any], seed: Seed) -> None:
+    seed(_open_wave)
+    researcher = sign_in(client, seed, "researcher")
+    page = researcher.get("/dashboard")
+    assert page.status_code == 200
+    assert "Release test" in page.text  # the program is there ...
+    assert "Participation so far" not in page.text  # ... its live estimate is not
