@@ -51,6 +51,10 @@ class PrivacyPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     level_statistics: (
         Annotated[list[LevelStatistics], msgspec.Meta(min_length=1, max_length=20)] | None
     ) = None
+    # ε (at δ) that all the refreshes of a wave's participation estimate spend together
+    # while it is open: part of the wave's budget, which its release spends less by (at
+    # most a quarter of the wave's budget; 0: no estimate).
+    participation_epsilon: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.1
     # Release each wave as soon as it closes (the scheduler does it within one tick).
     release_on_close: bool = False
     # Share of each wave's budget per tree level, root level first; they add up to 1.

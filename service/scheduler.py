@@ -21,6 +21,7 @@ import asyncpg
 from service import db
 from service.db import Conn
 from service.errors import CloseWaiting
+from service.privacy import participation
 from service.privacy import service as privacy
 from service.waves import queries, service
 
@@ -38,6 +39,8 @@ async def tick(conn: Conn, now: datetime) -> bool:
             return False
         await service.advance_waves(conn, now)
         await privacy.release_due_waves(conn, now)
+        # After the transitions: a wave that closed in this tick is not refreshed.
+        await participation.refresh_due_estimates(conn, now)
     return True
 
 

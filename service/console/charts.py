@@ -114,9 +114,16 @@ def ledger_chart(report: LedgerReport, delta: float, now: datetime, name: str) -
         ticks.append(Tick(value=round(value, 4), y=y(value)))
         value += step
     spent = report.year_epsilon
+    releases = sum(1 for e in entries if e.kind == "release")
+    refreshes = len(entries) - releases
+    estimates = (
+        f" and {refreshes} participation refresh{'es' if refreshes != 1 else ''}"
+        if refreshes
+        else ""
+    )
     summary = (
-        f"{name}: {len(entries)} release{'s' if len(entries) != 1 else ''} in the last 365 days "
-        f"spent ε = {spent:.3f} of the annual cap ε = {report.annual_epsilon_cap:g}; "
+        f"{name}: {releases} release{'s' if releases != 1 else ''}{estimates} in the last 365 "
+        f"days spent ε = {spent:.3f} of the annual cap ε = {report.annual_epsilon_cap:g}; "
         f"ε = {report.remaining_epsilon:.3f} is left."
     )
     if not entries:

@@ -27,6 +27,7 @@ from service.instruments.service import fetch_instrument, list_instruments
 from service.invitations import links
 from service.invitations import service as invitations
 from service.invitations.schemas import MAX_CARDS_PER_UNIT, CardBatch, OpenLinkBatch
+from service.privacy import participation
 from service.privacy import service as privacy
 from service.privacy.planner import plan_program
 from service.privacy.schemas import PlanReport
@@ -221,6 +222,8 @@ async def program_page(conn: Conn, actor: Principal, program_id: int) -> dict[st
     return {
         "program": program,
         "waves": program_waves,
+        # The DP estimate of who has answered while a wave is open (never an exact count).
+        "participation": await participation.current_estimate(conn, actor, program_id),
         "open_in_program": any(w.status == "open" for w in program_waves),
         "first_open": next((w for w in program_waves if w.opened_at is not None), None),
         "frozen": program.frozen,

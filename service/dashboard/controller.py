@@ -19,6 +19,7 @@ from service.auth.guards import require
 from service.auth.principal import Principal
 from service.dashboard import service, views
 from service.db import MAX_ID, Conn
+from service.privacy import participation
 from service.programs.service import list_programs
 from service.web.pages import PAGE_OPT
 
@@ -57,7 +58,13 @@ async def overview_page(
 ) -> Response[Any]:
     """The viewer's top unit and its units in one released wave."""
     data = await service.overview(conn, principal, program, wave, scale or None)
-    return _page("dashboard/overview.html", principal, **views.overview_context(data))
+    shown = data.context.program
+    current = (
+        await participation.current_estimate(conn, principal, shown.program_id) if shown else None
+    )
+    return _page(
+        "dashboard/overview.html", principal, **views.overview_context(data), current=current
+    )
 
 
 @get(

@@ -14,7 +14,8 @@ from service.auth.guards import SECURITY, require
 from service.auth.principal import Principal
 from service.db import MAX_ID, Conn
 from service.openapi import api_problems
-from service.privacy import planner, service
+from service.privacy import participation, planner, service
+from service.privacy.participation import ParticipationReport
 from service.privacy.schemas import LedgerReport, PlanReport, ReleaseSummary
 
 TAGS = ["releases"]
@@ -87,4 +88,21 @@ async def plan(
     )
 
 
-routes: list[Any] = [release_wave, ledger, plan]
+@get(
+    "/api/v1/waves/{wave_id:int}/participation",
+    guards=[require(*participation.ESTIMATE_ROLES, scope="read")],
+    tags=TAGS,
+    security=SECURITY,
+    responses=api_problems(404),
+)
+async def wave_participation(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam
+) -> ParticipationReport:
+    """While a wave is open: a differentially private estimate of how many people of each
+    unit have answered, with its 95% interval, refreshed at most once a day from a small
+    part of the wave's privacy budget. Units whose estimate would be too imprecise for their
+    headcount show none. Superseded by the release once the wave is released."""
+    return await participation.participation_report(conn, principal, wave_id)
+
+
+routes: list[Any] = [release_wave, ledger, plan, wave_participation]

@@ -96,9 +96,39 @@ def wave_budget(policy: PrivacyPolicy) -> float:
     return split_evenly(year, policy.waves_per_year)
 
 
+# The participation estimate may take at most this part of a wave's budget.
+PARTICIPATION_MAX_SHARE = 0.25
+
+
+def participation_budget(policy: PrivacyPolicy) -> float:
+    """What all the participation refreshes of one wave may spend together (rho or epsilon).
+
+    Part of the wave's budget, not added to it: the release spends the rest
+    (`release_budget`), so the yearly guarantee per person is unchanged.
+    """
+    if policy.participation_epsilon <= 0:
+        return 0.0
+    wanted = (
+        rho_for(policy.participation_epsilon, policy.delta)
+        if policy.mechanism == "gaussian"
+        else policy.participation_epsilon
+    )
+    return min(wanted, wave_budget(policy) * PARTICIPATION_MAX_SHARE)
+
+
+def release_budget(policy: PrivacyPolicy) -> float:
+    """What a wave's release spends: the wave's budget less its participation budget."""
+    total = wave_budget(policy)
+    part = participation_budget(policy)
+    out = total - part
+    while out + part > total:
+        out = math.nextafter(out, 0.0)
+    return out
+
+
 def wave_epsilon(policy: PrivacyPolicy) -> float:
     """The epsilon (at the policy's delta) of one wave's release on its own."""
-    budget = wave_budget(policy)
+    budget = release_budget(policy)
     return epsilon_of_rho(budget, policy.delta) if policy.mechanism == "gaussian" else budget
 
 

@@ -220,7 +220,7 @@ def make_setup(
         histogram_levels=policy.histogram_levels,
         level_statistics=policy.level_statistics,
         mechanism=policy.mechanism,
-        budget=mechanisms.wave_budget(policy),
+        budget=mechanisms.release_budget(policy),
         policy=Policy.of(policy),
         participation=participation,
         visible=[

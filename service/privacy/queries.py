@@ -94,7 +94,7 @@ async def list_ledger(
 ) -> list[LedgerEntry]:
     rows = await conn.fetch(
         """
-        SELECT entry_id, program_id, wave_id, mechanism, rho, epsilon, delta, at
+        SELECT entry_id, program_id, wave_id, mechanism, rho, epsilon, delta, at, kind
         FROM ledger
         WHERE program_id = $1 AND ($2::timestamptz IS NULL OR at > $2)
         ORDER BY at, entry_id
@@ -140,12 +140,13 @@ async def insert_ledger(
     measurement: dict[str, Any],
     staff_id: int | None,
     at: datetime,
+    kind: str = "release",
 ) -> int:
     entry_id: int = await conn.fetchval(
         """
         INSERT INTO ledger (program_id, wave_id, mechanism, rho, epsilon, delta, measurement,
-                            staff_id, at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                            staff_id, at, kind)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         RETURNING entry_id
         """,
         program_id,
@@ -157,6 +158,7 @@ async def insert_ledger(
         measurement,
         staff_id,
         at,
+        kind,
     )
     return entry_id
 
@@ -225,3 +227,79 @@ async def list_waves_to_release(conn: Conn) -> list[int]:
         """
     )
     return [row["wave_id"] for row in rows]
+
+
+# --- the participation estimate of open waves (participation.py) ------------------------
+
+
+async def fetch_participation_wave(conn: Conn, wave_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        """
+        SELECT w.wave_id, w.program_id, w.status, p.root_unit_id, u.path AS root_path,
+               w.opened_at, w.opens_at, w.closes_at, w.frozen
+        FROM wave w JOIN program p USING (program_id) JOIN unit u ON u.unit_id = p.root_unit_id
+        WHERE w.wave_id = $1
+        """,
+        wave_id,
+    )
+    return None if row is None else dict(row)
+
+
+async def count_refreshes(conn: Conn, wave_id: int) -> tuple[int, datetime | None]:
+    """The participation refreshes a wave was charged for, and when the last one was."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, max(at) AS last FROM ledger "
+        "WHERE wave_id = $1 AND kind = 'participation'",
+        wave_id,
+    )
+    assert row is not None  # noqa: S101 - an aggregate always returns a row
+    return int(row["n"]), row["last"]
+
+
+async def count_responses_by_unit(conn: Conn, wave_id: int) -> dict[int, int]:
+    """Exact responses per unit of an open wave: read only to be measured with noise."""
+    rows = await conn.fetch(
+        "SELECT unit_id, count(*) AS n FROM response WHERE wave_id = $1 GROUP BY unit_id",
+        wave_id,
+    )
+    return {row["unit_id"]: int(row["n"]) for row in rows}
+
+
+async def insert_participation(conn: Conn, rows: list[tuple[Any, ...]]) -> None:
+    await conn.executemany(
+        """
+        INSERT INTO participation (wave_id, refresh, unit_id, headcount, value, std_error,
+                                   lower, upper, published, at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        """,
+        rows,
+    )
+
+
+async def list_participation(conn: Conn, wave_id: int, refresh: int) -> list[Any]:
+    return list(
+        await conn.fetch(
+            """
+            SELECT p.unit_id, u.path, p.headcount, p.value, p.lower, p.upper, p.published
+            FROM participation p JOIN unit u USING (unit_id)
+            WHERE p.wave_id = $1 AND p.refresh = $2
+            ORDER BY u.depth, u.path
+            """,
+            wave_id,
+            refresh,
+        )
+    )
+
+
+async def list_open_waves(conn: Conn) -> list[int]:
+    rows = await conn.fetch("SELECT wave_id FROM wave WHERE status = 'open' ORDER BY wave_id")
+    return [row["wave_id"] for row in rows]
+
+
+async def fetch_current_wave(conn: Conn, program_id: int) -> Any:
+    """A program's open wave, or its closed one not yet released (wave_id, seq)."""
+    return await conn.fetchrow(
+        "SELECT wave_id, seq FROM wave WHERE program_id = $1 AND status IN ('open', 'closed') "
+        "ORDER BY seq DESC LIMIT 1",
+        program_id,
+    )

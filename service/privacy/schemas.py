@@ -36,6 +36,8 @@ class LedgerEntry(msgspec.Struct, frozen=True):
     epsilon: float
     delta: float
     at: datetime
+    # "release", or "participation": one refresh of the estimate while the wave is open.
+    kind: str = "release"
 
 
 class LedgerReport(msgspec.Struct, frozen=True):

@@ -73,7 +73,7 @@ def plan_for(
     shares = plan.level_shares(levels, policy.level_shares)
     tiers = plan.level_tiers(shares, policy.histogram_levels, policy.level_statistics)
     blocks = plan.split_budget(plan.blocks_for(scales, items, tiers), 1.0, shares)
-    budget = mechanisms.wave_budget(policy)
+    budget = mechanisms.release_budget(policy)
     blocks = mechanisms.with_scales(blocks, policy.mechanism, budget)
     release_plan = plan.Plan(
         version=plan.PLAN_VERSION,
@@ -241,6 +241,25 @@ def charge_rho(mechanism: str, rho: float | None, epsilon: float) -> float:
     return (rho or 0.0) if mechanism == "gaussian" else epsilon * epsilon / 2.0
 
 
+def worst_covered(
+    nodes: list[plan.Node], charges: list[queries.CoverCharge], this: float
+) -> tuple[float, str]:
+    """The largest rho over the year of any unit in `nodes` with `this` charge added, and
+    that unit's path: every charge counts for the units its program covers."""
+    worst, worst_path = 0.0, ""
+    for node in nodes:
+        if node.direct:
+            continue
+        total = this + sum(
+            charge_rho(c.mechanism, c.rho, c.epsilon)
+            for c in charges
+            if in_subtree(node.path, c.root_path)
+        )
+        if total > worst:
+            worst, worst_path = total, node.path
+    return worst, worst_path
+
+
 async def _check_people_cap(
     conn: Conn, wave: WaveForRelease, release_plan: plan.Plan, charge: mechanisms.Charge,
     now: datetime,
@@ -257,17 +276,7 @@ async def _check_people_cap(
     if not charges:
         return
     this = charge_rho(charge.mechanism, charge.rho, charge.epsilon)
-    worst, worst_path = 0.0, ""
-    for node in release_plan.nodes:
-        if node.direct:
-            continue
-        total = this + sum(
-            charge_rho(c.mechanism, c.rho, c.epsilon)
-            for c in charges
-            if in_subtree(node.path, c.root_path)
-        )
-        if total > worst:
-            worst, worst_path = total, node.path
+    worst, worst_path = worst_covered(release_plan.nodes, charges, this)
     after = mechanisms.epsilon_of_rho(worst, policy.delta)
     if after > policy.annual_epsilon_cap:
         spent = mechanisms.epsilon_of_rho(worst - this, policy.delta)
