@@ -14,6 +14,7 @@ from service.console.forms import Errors
 from service.errors import DomainError, FieldError
 from service.privacy.schemas import PrivacyPolicy
 from service.programs.schemas import Program, ProgramCreate, Resource
+from service.programs.service import LEVEL_SHARES_RULE
 
 POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width")
 POLICY_INTS = ("waves_per_year", "min_publish_count", "histogram_levels")
@@ -195,8 +196,8 @@ def read_shares(text: str, errors: Errors) -> list[float] | None:
         return [float(part) for part in re.split(r"[\s;,]+", text.strip()) if part]
     except ValueError:
         errors["policy.level_shares"] = (
-            "Enter numbers separated by commas, root level first, e.g. 0.5, 0.3, 0.2; "
-            "or leave this empty to split the budget evenly."
+            f"Enter numbers separated by commas, {LEVEL_SHARES_RULE}, e.g. 0.6, 0.4; "
+            "or leave this empty for the planner's best shares."
         )
         return None
 

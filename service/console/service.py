@@ -206,6 +206,7 @@ async def program_form_choices(conn: Conn, actor: Principal) -> dict[str, Any]:
         "modes": program_form.MODES,
         "resource_kinds": program_form.RESOURCE_KINDS,
         "resource_rows": range(program_form.RESOURCE_ROWS),
+        "shares_rule": programs.LEVEL_SHARES_RULE,
     }
 
 

@@ -54,6 +54,10 @@ _DURATION_RE = re.compile(r"P(?:(\d{1,4})W|(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{
 # Cadences and windows longer than this are surely a typo.
 MAX_DURATION_DAYS = 3660
 DURATION_HINT = "write an ISO 8601 duration such as P3M, P14D, P2W or P1Y"
+# How level shares are written: the form's hint and every error about them say this.
+LEVEL_SHARES_RULE = "one share per level of the tree, the root's level first, adding up to 1"
+# "3 months", "every 2 weeks": a number and a unit in words, which the hint can spell.
+_WORDS_RE = re.compile(r"(?:every\s+)?(\d{1,4})\s*(year|month|week|day)s?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,14 @@ def parse_duration(text: str, field: str = "duration") -> Duration:
 
     match = _DURATION_RE.fullmatch(text)
     if match is None:
-        if "T" in text:
+        words = _WORDS_RE.fullmatch(text.strip())
+        if words is not None:
+            number, unit = words.groups()
+            raise bad(
+                f"durations are written in ISO 8601: for {text.strip()!r} write "
+                f"P{int(number)}{unit[0].upper()} (P, the number, then Y, M, W or D)"
+            )
+        if text.startswith("P") and "T" in text:
             raise bad("hours, minutes and seconds are not supported; " + DURATION_HINT)
         raise bad(f"{text!r} is not valid; {DURATION_HINT}")
     weeks, years, months, days = (int(g) if g else 0 for g in match.groups())
@@ -264,17 +275,25 @@ async def _check_program(
             )
         )
     if policy.level_shares is not None and abs(sum(policy.level_shares) - 1.0) > 1e-9:
+        total = sum(policy.level_shares)
         errors.append(
-            FieldError(field="policy.level_shares", message="the shares must add up to 1")
+            FieldError(
+                field="policy.level_shares",
+                message=f"these shares add up to {total:g}, not 1: give {LEVEL_SHARES_RULE}",
+            )
         )
     per_level = {"level_shares": policy.level_shares, "level_statistics": policy.level_statistics}
     if unit is not None and any(v is not None for v in per_level.values()):
         levels = await queries.count_subtree_levels(conn, unit.path)
+        messages = {
+            "level_shares": (
+                f"the tree has {levels} level{'s' if levels != 1 else ''} from the root down, "
+                f"so give {levels} share{'s' if levels != 1 else ''}: {LEVEL_SHARES_RULE}"
+            ),
+            "level_statistics": f"give one entry per level of the tree below the root: {levels}",
+        }
         errors.extend(
-            FieldError(
-                field=f"policy.{name}",
-                message=f"give one entry per level of the tree below the root: {levels}",
-            )
+            FieldError(field=f"policy.{name}", message=messages[name])
             for name, given in per_level.items()
             if given is not None and len(given) != levels
         )

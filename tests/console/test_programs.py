@@ -172,3 +172,33 @@ def test_a_program_before_its_first_wave_can_change_everything(admin: Signed, se
                                           "WHERE program_id = $1", program_id))  # fmt: skip
     assert row["cadence"] == "P1M"
     assert row["policy"]["epsilon_per_wave"] == 2.0
+
+
+def test_a_duration_in_words_is_told_how_to_write_it(admin: Signed, seed: Seed) -> None:
+    units = seed(_tree_and_instruments)
+    page = admin.post("/console/programs/new", _form(units[0]["path"], cadence="3 months"))
+    assert page.status_code == 422
+    assert 'id="f-cadence-error"' in page.text
+    assert "write P3M" in page.text
+    assert "Hours, minutes and seconds" not in page.text
+    assert "hours, minutes and seconds" not in page.text
+
+
+def test_the_level_shares_errors_say_what_the_hint_says(admin: Signed, seed: Seed) -> None:
+    units = seed(_tree_and_instruments)  # a root and one level below it: two levels
+    rule = "one share per level of the tree, the root&#39;s level first, adding up to 1"
+    form = admin.get("/console/programs/new").text
+    assert rule in form
+    for shares, says in (
+        ("0.5, 0.3, 0.2", "he tree has 2 levels from the root down, so give 2 shares"),
+        ("0.5, 0.3", "hese shares add up to 0.8, not 1"),
+        ("half, half", "Enter numbers separated by commas"),
+    ):
+        page = admin.post(
+            "/console/programs/new", _form(units[0]["path"], **{"policy.level_shares": shares})
+        )
+        assert page.status_code == 422, shares
+        assert 'id="f-policy-level_shares-error"' in page.text
+        error = page.text.split('id="f-policy-level_shares-error">', 1)[1].split("</p>")[0]
+        assert says in error and rule in error, error
+    assert seed(lambda conn: conn.fetchval("SELECT count(*) FROM program")) == 0

@@ -451,3 +451,19 @@ async def test_an_update_that_changes_nothing_writes_no_audit_row(conn: Any) -> 
     )
     assert same == program
     assert await audit_rows(conn, "program.updated") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [("3 months", "P3M"), ("3 MONTHS", "P3M"), ("2 weeks", "P2W"), ("14 days", "P14D"),
+     ("1 year", "P1Y"), ("every 3 months", "P3M")],
+)  # fmt: skip
+def test_a_duration_in_words_is_told_the_format_and_its_iso_spelling(
+    text: str, suggestion: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_duration(text, "cadence")
+    assert caught.value.errors is not None
+    message = caught.value.errors[0].message
+    assert "hours" not in message
+    assert f"write {suggestion}" in message
