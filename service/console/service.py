@@ -425,7 +425,13 @@ async def make_invitations(
     """Cards, or open links, for what the form asked."""
     if isinstance(data, CardsForm):
         return await invitations.generate_cards(
-            conn, actor, data.wave, data.unit, data.count, include_subtree=data.include_subtree
+            conn,
+            actor,
+            data.wave,
+            data.unit,
+            data.count,
+            include_subtree=data.include_subtree,
+            spare_percent=data.spare_percent,
         )
     return await invitations.create_open_links(
         conn, actor, data.wave, data.unit, include_subtree=data.include_subtree
