@@ -94,6 +94,17 @@ async def fetch_wave(conn: Conn, viewer: Principal | None, wave_id: int) -> Wave
     return _wave(row)
 
 
+async def root_answer_total(conn: Conn, viewer: Principal | None, wave_id: int) -> int | None:
+    """The wave's number of answers when its program covers the whole organisation (its
+    root unit has no parent): the one exact count that may leave the service. None for a
+    program rooted below the organisation's root, whose total would be a count below it."""
+    row = await _fetch_row(conn, wave_id)
+    program = await programs.fetch_visible_program_row(conn, viewer, row.program_id)
+    if "/" in program.root_unit_path:
+        return None
+    return await queries.count_wave_answers(conn, wave_id)
+
+
 # --- the transitions: each in one place ---------------------------------------------------
 
 
