@@ -10,11 +10,13 @@
   var asked = 0;
 
   function refresh() {
-    var body = new FormData(form);
+    // Sent as a plain form (urlencoded), as the browser itself sends it.
+    var body = new URLSearchParams(new FormData(form));
     body.set("action", "forecast");
     body.delete("apply_shares");
     var mine = ++asked;
-    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" })
+    // getAttribute: the buttons named "action" shadow the form's own `action` property.
+    fetch(form.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) { return response.text(); })
       .then(function (html) {
         if (mine !== asked) return;
