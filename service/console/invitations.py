@@ -42,19 +42,21 @@ FILE = {
 }
 
 
-def count_input(things: str) -> Input:
-    return Input(
-        "whole",
-        blank=None,
-        message=f"Enter a number of {things} from 1 to {MAX_CARDS_PER_UNIT}, or leave it empty.",
-    )
+def count_input(things: str, **blank: Any) -> Input:
+    message = f"Enter a number of {things} from 1 to {MAX_CARDS_PER_UNIT}."
+    return Input("whole", message=message, **blank)
 
 
 SPARE = Input("whole", blank=10, message="Enter a spare share from 0 to 100 percent.")
 FORMS: dict[str, tuple[type[CardsForm | OpenLinksForm], dict[str, Input]]] = {
     "cards": (
         CardsForm,
-        {**WAVE_AND_UNIT, "spare_percent": SPARE, "count": count_input("cards"), **FILE},
+        {
+            **WAVE_AND_UNIT,
+            "spare_percent": SPARE,
+            "count": count_input("cards", blank=None),
+            **FILE,
+        },
     ),
     "open-links": (OpenLinksForm, {**WAVE_AND_UNIT, **FILE}),
 }

@@ -35,16 +35,20 @@ county-fire/battalion-2,Battalion 2,60
 """
 
 
+async def _answer_and_close(
+    conn: Any, wave_id: int, units: list[dict[str, Any]], per_unit: int, rng: random.Random
+) -> None:
+    items = await wave_items(conn, wave_id)
+    for unit in units:
+        answers = [random_answers(rng, items) for _ in range(per_unit)]
+        await add_responses(conn, wave_id, unit["unit_id"], answers)
+    await close(conn, wave_id)
+
+
 async def _released_program(conn: Any) -> None:
     """A program whose first wave was released, so the ledger has a bar to draw."""
     _, wave_id, units = await open_wave_on(conn, (2,), epsilon_per_wave=2.0, annual_epsilon_cap=8.0)
-    items = await wave_items(conn, wave_id)
-    rng = random.Random(7)
-    for unit in units[1:]:
-        await add_responses(
-            conn, wave_id, unit["unit_id"], [random_answers(rng, items) for _ in range(40)]
-        )
-    await close(conn, wave_id)
+    await _answer_and_close(conn, wave_id, units[1:], 40, random.Random(7))
     await release_wave(conn, None, wave_id, datetime.now(UTC))
 
 
@@ -163,13 +167,7 @@ async def _closed_wave(conn: Any) -> dict[str, int]:
     """A program whose first wave closed with answers (to release) and whose second is
     scheduled (to open)."""
     program_id, wave_id, units = await open_wave_on(conn, (2,))
-    items = await wave_items(conn, wave_id)
-    rng = random.Random(11)
-    for unit in units[1:]:
-        await add_responses(
-            conn, wave_id, unit["unit_id"], [random_answers(rng, items) for _ in range(3)]
-        )
-    await close(conn, wave_id)
+    await _answer_and_close(conn, wave_id, units[1:], 3, random.Random(11))
     wave_2 = await conn.fetchval(
         "SELECT wave_id FROM wave WHERE program_id = $1 AND seq = 2", program_id
     )
