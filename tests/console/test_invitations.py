@@ -3,11 +3,13 @@ exist nowhere but in the file."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 from typing import Any
 
 from service.invitations.codes import hash_code
+from tests.conftest import ROOT
 from tests.factories import World
 from tests.http import Seed, Signed
 
@@ -200,3 +202,25 @@ def test_the_card_csv_is_never_offered_for_mail_merge(admin: Signed, world: Worl
     assert "mail merge" not in page.text.lower()
     assert "never match codes to names" in page.text
     assert 'name="spare_percent"' in page.text and 'value="10"' in page.text
+
+
+def test_no_card_help_calls_the_csv_a_mail_merge() -> None:
+    """Cards are handed out at random; matching their codes to named people (a mail merge)
+    would undo the anonymity they give. Only links mode, whose tickets are blind-signed,
+    is meant for a mail system."""
+    from service.cli import build_parser
+    from service.invitations import files
+
+    def sub(parser: Any, name: str) -> Any:
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return actions[0].choices[name]
+
+    cards = sub(sub(build_parser(), "invitations"), "cards")
+    texts = [cards.format_help(), files.__doc__ or "", files.render_csv.__doc__ or ""]
+    texts.append((ROOT / "README.md").read_text())
+    texts += [p.read_text() for p in (ROOT / "docs").glob("*.md")]
+    for text in texts:
+        assert "mail merge" not in text.lower().replace("\n", " ").replace(
+            "mail-merge", "mail merge"
+        )
+    assert "--spare-percent" in cards.format_help()
