@@ -266,7 +266,13 @@ def cmd_invitations(kind: str) -> Command:
         base = invitations.printable_base_url(settings, f"http://{settings.host}:{settings.port}")
         if kind == "cards":
             batch: Any = await invitations.generate_cards(
-                conn, None, args.wave, args.unit, args.count, include_subtree=args.subtree
+                conn,
+                None,
+                args.wave,
+                args.unit,
+                args.count,
+                include_subtree=args.subtree,
+                spare_percent=args.spare_percent,
             )
         else:
             batch = await invitations.create_open_links(
@@ -512,7 +518,15 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--wave", type=int, required=True)
         cmd.add_argument("--unit", required=True, help="unit path or slug")
         if kind == "cards":
-            cmd.add_argument("--count", type=int, required=True, help="cards per unit")
+            cmd.add_argument(
+                "--count", type=int, help="cards per unit (default: headcount + --spare-percent)"
+            )
+            cmd.add_argument(
+                "--spare-percent",
+                type=int,
+                default=10,
+                help="without --count: each unit's headcount plus this percent (default 10)",
+            )
         else:
             cmd.add_argument(
                 "--count", type=int, help="links mode: issuance links per unit (CSV only)"

@@ -42,15 +42,31 @@ FILE = {
 }
 
 
-def count_input(things: str) -> Input:
-    return Input("whole", message=f"Enter a number of {things} from 1 to {MAX_CARDS_PER_UNIT}.")
+def count_input(things: str, **blank: Any) -> Input:
+    message = f"Enter a number of {things} from 1 to {MAX_CARDS_PER_UNIT}."
+    return Input("whole", message=message, **blank)
 
 
+SPARE = Input("whole", blank=10, message="Enter a spare share from 0 to 100 percent.")
 FORMS: dict[str, tuple[type[CardsForm | OpenLinksForm], dict[str, Input]]] = {
-    "cards": (CardsForm, {**WAVE_AND_UNIT, "count": count_input("cards"), **FILE}),
+    "cards": (
+        CardsForm,
+        {
+            **WAVE_AND_UNIT,
+            "spare_percent": SPARE,
+            "count": count_input("cards", blank=None),
+            **FILE,
+        },
+    ),
     "open-links": (OpenLinksForm, {**WAVE_AND_UNIT, **FILE}),
 }
-DEFAULTS = {"count": "40", "format": "pdf", "paper": "a4", "include_subtree": False}
+DEFAULTS = {
+    "spare_percent": "10",
+    "count": "",
+    "format": "pdf",
+    "paper": "a4",
+    "include_subtree": False,
+}
 
 
 async def _invitations_page(

@@ -14,6 +14,7 @@ from service.console.forms import Errors
 from service.errors import DomainError, FieldError
 from service.policy import PrivacyPolicy
 from service.programs.schemas import Program, ProgramCreate, Resource
+from service.programs.service import LEVEL_SHARES_RULE
 
 POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width")
 POLICY_INTS = ("waves_per_year", "min_publish_count", "histogram_levels")
@@ -35,6 +36,7 @@ PROGRAM_FIELDS = (
     "window",
     "starts_at",
     "mode",
+    "policy.preset",
     *(f"policy.{n}" for n in (*POLICY_FLOATS, *POLICY_INTS, *POLICY_OVERRIDES)),
     "policy.mechanism",
     "policy.level_shares",
@@ -55,6 +57,61 @@ MODES = (
         "Open unit link",
         "One link per unit; people could answer twice, so results are marked unverified.",
     ),
+)
+# Schedules in words; the stored form (and the API's) stays ISO 8601. "other": the text input.
+CADENCES = (
+    ("P1M", "Every month"),
+    ("P2M", "Every 2 months"),
+    ("P3M", "Every 3 months"),
+    ("P4M", "Every 4 months"),
+    ("P6M", "Every 6 months"),
+    ("P1Y", "Every year"),
+    ("other", "Another duration (below)"),
+)
+WINDOWS = (
+    ("P7D", "Open for 1 week"),
+    ("P14D", "Open for 2 weeks"),
+    ("P21D", "Open for 3 weeks"),
+    ("P1M", "Open for 1 month"),
+    ("other", "Another duration (below)"),
+)
+# Named privacy settings; "custom" keeps the numbers typed below them.
+PRESETS: dict[str, dict[str, str]] = {
+    "standard": {
+        "policy.annual_epsilon_cap": "4",
+        "policy.epsilon_per_wave": "",
+        "policy.delta": "1e-07",
+        "policy.min_publish_count": "10",
+        "policy.max_half_width": "0.25",
+    },
+    "stronger": {
+        "policy.annual_epsilon_cap": "2",
+        "policy.epsilon_per_wave": "",
+        "policy.delta": "1e-07",
+        "policy.min_publish_count": "15",
+        "policy.max_half_width": "0.3",
+    },
+    "detail": {
+        "policy.annual_epsilon_cap": "8",
+        "policy.epsilon_per_wave": "",
+        "policy.delta": "1e-07",
+        "policy.min_publish_count": "10",
+        "policy.max_half_width": "0.25",
+    },
+}
+PRESET_CHOICES = (
+    (
+        "standard",
+        "Standard",
+        "ε = 4 per person per year; a unit is shown from 10 answers, within ± 0.25.",
+    ),
+    (
+        "stronger",
+        "Stronger privacy",
+        "ε = 2 per year; shown from 15 answers, within ± 0.3: fewer units show scores.",
+    ),
+    ("detail", "More detail", "ε = 8 per year: more units show scores; a weaker guarantee."),
+    ("custom", "Custom", "The numbers below, as typed."),
 )
 RESOURCE_KINDS = (
     ("peer_support", "Peer support"),
@@ -101,6 +158,10 @@ def program_values(program: Program | None) -> dict[str, Any]:
     for name in (*POLICY_FLOATS, *POLICY_INTS, *POLICY_OVERRIDES):
         value = getattr(policy, name)
         values[f"policy.{name}"] = "" if value is None else fmt(value)
+    values["policy.preset"] = preset_of(values)
+    for name, choices in (("cadence", CADENCES), ("window", WINDOWS)):
+        chosen = values[name] in {value for value, _ in choices}
+        values[f"{name}_choice"] = values[name] if chosen else "other"
     resources = program.resources if program else []
     for i in range(RESOURCE_ROWS):
         resource = resources[i] if i < len(resources) else None
@@ -128,6 +189,21 @@ def read_run_by(form: Any, values: dict[str, Any]) -> dict[str, str] | None:
     for name in RUN_BY_FIELDS:
         values[name] = forms.text(form, name, 1000)
     return _localized(en=values["run_by.en"], fr=values["run_by.fr"])
+
+
+def preset_of(values: dict[str, Any]) -> str:
+    """The named preset whose numbers the values hold, else "custom"."""
+    for name, preset in PRESETS.items():
+        if all(_same(values.get(k, ""), v) for k, v in preset.items()):
+            return name
+    return "custom"
+
+
+def _same(typed: str, preset: str) -> bool:
+    try:
+        return float(typed) == float(preset)
+    except ValueError:
+        return typed == preset
 
 
 def read_resources(form: Any, values: dict[str, Any], result: ProgramForm) -> list[Any]:
@@ -170,6 +246,12 @@ def read_program_form(form: Any, *, frozen: bool) -> ProgramForm:
         return result
     for name in ("root_unit", "cadence", "window", "starts_at", "mode"):
         values[name] = forms.text(form, name, 1000)
+    for name, choices in (("cadence", CADENCES), ("window", WINDOWS)):
+        # A choice in words wins over the text input, which "other" leaves to be typed.
+        choice = forms.text(form, f"{name}_choice", 20)
+        values[f"{name}_choice"] = choice or "other"
+        if choice in {value for value, _ in choices} - {"other"}:
+            values[name] = choice
     values["cadence"] = values["cadence"].upper()
     values["window"] = values["window"].upper()
     values["instruments"] = forms.texts(form, "instruments", 64)
@@ -189,21 +271,27 @@ def read_program_form(form: Any, *, frozen: bool) -> ProgramForm:
         errors["root_unit"] = "Choose the unit whose subtree the program covers."
     starts_at = forms.utc_datetime(values["starts_at"], "starts_at", errors)
     policy: dict[str, Any] = {}
+    preset_name = forms.text(form, "policy.preset", 20)
+    values["policy.preset"] = preset_name if preset_name in PRESETS else "custom"
+    preset = PRESETS.get(preset_name, {})
+    for name in (*POLICY_FLOATS, *POLICY_INTS, *POLICY_OVERRIDES):
+        key = f"policy.{name}"
+        values[key] = preset[key] if key in preset else forms.text(form, key, 100)
     for name in POLICY_FLOATS:
-        values[f"policy.{name}"] = forms.text(form, f"policy.{name}", 100)
         policy[name] = forms.number(values[f"policy.{name}"], f"policy.{name}", errors)
     for name in POLICY_INTS:
-        values[f"policy.{name}"] = forms.text(form, f"policy.{name}", 100)
         policy[name] = forms.number(values[f"policy.{name}"], f"policy.{name}", errors, whole=True)
     for name in POLICY_OVERRIDES:
-        values[f"policy.{name}"] = forms.text(form, f"policy.{name}", 100)
         if values[f"policy.{name}"]:
             policy[name] = forms.number(values[f"policy.{name}"], f"policy.{name}", errors)
     values["policy.mechanism"] = forms.text(form, "policy.mechanism", 20) or "gaussian"
     policy["mechanism"] = values["policy.mechanism"]
     values["policy.release_on_close"] = forms.checked(form, "policy.release_on_close")
     policy["release_on_close"] = values["policy.release_on_close"]
-    values["policy.level_shares"] = forms.text(form, "policy.level_shares", 400)
+    # "Use the planner's shares" sends them with the form: they replace the field's text.
+    values["policy.level_shares"] = forms.text(form, "apply_shares", 400) or forms.text(
+        form, "policy.level_shares", 400
+    )
     shares = read_shares(values["policy.level_shares"], errors)
     if shares:
         policy["level_shares"] = shares
@@ -232,8 +320,8 @@ def read_shares(text: str, errors: Errors) -> list[float] | None:
         return [float(part) for part in re.split(r"[\s;,]+", text.strip()) if part]
     except ValueError:
         errors["policy.level_shares"] = (
-            "Enter numbers separated by commas, root level first, e.g. 0.5, 0.3, 0.2; "
-            "or leave this empty to split the budget evenly."
+            f"Enter numbers separated by commas, {LEVEL_SHARES_RULE}, e.g. 0.6, 0.4; "
+            "or leave this empty for the planner's best shares."
         )
         return None
 

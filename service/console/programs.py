@@ -11,7 +11,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
 from service.auth.principal import Principal
-from service.console import forms, program_form
+from service.console import forecast, forms, program_form
 from service.console import service as console
 from service.console.page import READ, WRITE, Id, redirect, render, utc_now
 from service.db import Conn
@@ -57,6 +57,7 @@ async def new_program_page(
         "programs",
         values=program_form.program_values(None),
         previews=[],
+        forecast=None,
         frozen=False,
         **await console.program_form_choices(conn, principal),
     )
@@ -70,8 +71,10 @@ async def create_program(
 ) -> Response[Any]:
     form = await request.form()
     result = program_form.read_program_form(form, frozen=False)
-    previewing = forms.text(form, "action") != "create"
-    if not result.errors and not previewing:
+    action = forms.text(form, "action")
+    # The questionnaire preview; the forecast and "use the planner's shares" only re-render.
+    showing = action == "preview"
+    if not result.errors and action == "create":
         try:
             data = msgspec.convert(result.raw, type=ProgramCreate)
             created = await programs.create_program(conn, principal, data, utc_now())
@@ -90,7 +93,8 @@ async def create_program(
         status,
         values=result.values,
         errors=result.errors,
-        previews=await console.previews(conn, result.values["instruments"]) if previewing else [],
+        previews=await console.previews(conn, result.values["instruments"]) if showing else [],
+        forecast=await forecast.form_forecast(conn, principal, result),
         frozen=False,
         **await console.program_form_choices(conn, principal),
     )
@@ -129,8 +133,10 @@ async def update_program(
     program = await programs.fetch_program(conn, principal, program_id)
     form = await request.form()
     result = program_form.read_program_form(form, frozen=program.frozen)
-    previewing = forms.text(form, "action") == "preview"
-    if not result.errors and not previewing:
+    action = forms.text(form, "action")
+    showing = action == "preview"
+    saving = action not in ("preview", "forecast") and not forms.text(form, "apply_shares")
+    if not result.errors and saving:
         try:
             data = msgspec.convert(result.raw, type=ProgramUpdate)
             await programs.update_program(conn, principal, program_id, data, utc_now())
@@ -153,7 +159,8 @@ async def update_program(
         422 if result.errors else HTTP_200_OK,
         values=values,
         errors=result.errors,
-        previews=await console.previews(conn, values.get("instruments", [])) if previewing else [],
+        previews=await console.previews(conn, values.get("instruments", [])) if showing else [],
+        forecast=None if program.frozen else await forecast.form_forecast(conn, principal, result),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from service.auth import service as auth
 from service.auth.principal import ROLES, Principal
 from service.auth.schemas import Staff, Token
-from service.console import charts, forms, program_form, queries
+from service.console import charts, forecast, forms, program_form, queries
 from service.console.forms import Errors
 from service.console.schemas import CardsForm, OpenLinksForm
 from service.db import Conn
@@ -207,6 +207,10 @@ async def program_form_choices(conn: Conn, actor: Principal) -> dict[str, Any]:
         "modes": program_form.MODES,
         "resource_kinds": program_form.RESOURCE_KINDS,
         "resource_rows": range(program_form.RESOURCE_ROWS),
+        "shares_rule": programs.LEVEL_SHARES_RULE,
+        "cadences": program_form.CADENCES,
+        "windows": program_form.WINDOWS,
+        "presets": program_form.PRESET_CHOICES,
     }
 
 
@@ -228,6 +232,9 @@ async def program_page(conn: Conn, actor: Principal, program_id: int) -> dict[st
         "first_open": next((w for w in program_waves if w.opened_at is not None), None),
         "frozen": program.frozen,
         "values": program_form.program_values(program),
+        "forecast": None
+        if program.frozen
+        else await forecast.program_forecast(conn, actor, program, program.policy),
         **await program_form_choices(conn, actor),
     }
 
@@ -246,17 +253,25 @@ async def waves_page(conn: Conn, actor: Principal) -> dict[str, Any]:
 
 
 async def wave_confirm_page(
-    conn: Conn, actor: Principal, wave_id: int, now: datetime
+    conn: Conn, actor: Principal, wave_id: int, now: datetime, action: str = "close"
 ) -> dict[str, Any]:
-    """What a coordinator reads before opening, closing or releasing a wave."""
+    """What a coordinator reads before opening, closing or releasing a wave: opening and
+    releasing show the planner's forecast; releasing also the wave's answers at the root."""
     wave = await waves.fetch_wave(conn, actor, wave_id)
     program = await programs.fetch_program(conn, actor, wave.program_id)
-    return {
+    policy = wave.frozen.policy if wave.frozen is not None else program.policy
+    page: dict[str, Any] = {
         "wave": wave,
         "program": program,
         "ledger": await privacy.ledger_report(conn, actor, program.program_id, now),
-        "policy": wave.frozen.policy if wave.frozen is not None else program.policy,
+        "policy": policy,
     }
+    if action in ("open", "release"):
+        page["forecast"] = await forecast.program_forecast(conn, actor, program, policy)
+    if action == "release":
+        total = await waves.root_answer_total(conn, actor, wave_id)
+        page.update(forecast.answers_check(page["forecast"], total))
+    return page
 
 
 async def transition_wave(
@@ -427,7 +442,13 @@ async def make_invitations(
     """Cards, or open links, for what the form asked."""
     if isinstance(data, CardsForm):
         return await invitations.generate_cards(
-            conn, actor, data.wave, data.unit, data.count, include_subtree=data.include_subtree
+            conn,
+            actor,
+            data.wave,
+            data.unit,
+            data.count,
+            include_subtree=data.include_subtree,
+            spare_percent=data.spare_percent,
         )
     return await invitations.create_open_links(
         conn, actor, data.wave, data.unit, include_subtree=data.include_subtree

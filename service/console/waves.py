@@ -55,7 +55,7 @@ async def _wave_confirm(
         status,
         action=action,
         verb=WAVE_ACTIONS[action][0],
-        **await console.wave_confirm_page(conn, principal, wave_id, utc_now()),
+        **await console.wave_confirm_page(conn, principal, wave_id, utc_now(), action),
         **context,
     )
 

@@ -98,7 +98,13 @@ async def generate_cards(
     be downloaded again; generate new ones instead.
     """
     batch = await service.generate_cards(
-        conn, principal, wave_id, data.unit, data.count, include_subtree=data.include_subtree
+        conn,
+        principal,
+        wave_id,
+        data.unit,
+        data.count,
+        include_subtree=data.include_subtree,
+        spare_percent=data.spare_percent,
     )
     return await download(request, batch, data.format, data.paper)
 

@@ -1,5 +1,6 @@
 """The file a batch of invitations is handed out as: PDF or HTML sheets (from `cards`), or
-a CSV of links for mail merges; its name and media type, and the format a file name asks for."""
+a CSV of codes and links to print one's own cards from; its name and media type, and the
+format a file name asks for."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def csv_cell(text: str) -> str:
 
 
 def render_csv(batch: Batch, base_url: str) -> str:
-    """unit_path, unit_name, code, link: one row per card (or open link), for mail merges."""
+    """unit_path, unit_name, code, link: one row per card (or open link), for printing;
+    never for matching codes to named people, which would undo their anonymity."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

@@ -34,6 +34,8 @@ class TargetUnitRow(msgspec.Struct, frozen=True, kw_only=True):
     unit_id: int
     path: str
     name: str
+    # The public headcount (0: not set), for cards counted from it.
+    headcount: int = 0
 
 
 _LOCKS = {
@@ -68,11 +70,13 @@ async def fetch_wave_for_invitations(
 async def list_target_units(conn: Conn, path: str, *, leaves_only: bool) -> list[TargetUnitRow]:
     """The unit at `path`, or with `leaves_only` every unit without children in its subtree."""
     if not leaves_only:
-        rows = await conn.fetch("SELECT unit_id, path, name FROM unit WHERE path = $1", path)
+        rows = await conn.fetch(
+            "SELECT unit_id, path, name, headcount FROM unit WHERE path = $1", path
+        )
     else:
         rows = await conn.fetch(
             f"""
-            SELECT u.unit_id, u.path, u.name
+            SELECT u.unit_id, u.path, u.name, u.headcount
             FROM unit u
             WHERE {subtree("u.path", "$1")}
               AND NOT EXISTS (SELECT 1 FROM unit c WHERE c.parent_id = u.unit_id)

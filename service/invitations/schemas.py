@@ -30,9 +30,25 @@ CardCount = Annotated[
 ]
 
 
+SparePercent = Annotated[
+    int,
+    msgspec.Meta(
+        ge=0,
+        le=100,
+        description=(
+            "With `count` left out: each unit gets its public headcount plus this percentage "
+            "of it, rounded up."
+        ),
+        examples=[10],
+    ),
+]
+
+
 class CardsRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     unit: UnitRef
-    count: CardCount
+    # Cards per unit; left out: each unit's headcount plus spare_percent.
+    count: CardCount | None = None
+    spare_percent: SparePercent = 10
     # Cards for every unit without children below `unit`, `count` each.
     include_subtree: bool = False
     format: Format = "pdf"

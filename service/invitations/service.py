@@ -203,34 +203,55 @@ async def _make_secrets(
     actor: Principal | None,
     wave_id: int,
     unit_ref: str,
-    count: int,
+    count: int | None,
     include_subtree: bool,
     *,
     mode: Mode,
     what: str,
     new: Callable[[TargetUnitRow], str],
     digest: Callable[[str], bytes],
+    spare_percent: int = 0,
 ) -> _Secrets:
-    """`count` fresh secrets per target unit of a wave in `mode`, and their hashes."""
-    if not 1 <= count <= MAX_CARDS_PER_UNIT:
+    """`count` fresh secrets per target unit of a wave in `mode`, and their hashes; with
+    `count` None, each unit's public headcount plus `spare_percent` (rounded up)."""
+    if count is not None and not 1 <= count <= MAX_CARDS_PER_UNIT:
         raise InvalidInput(
             f"Ask for 1 to {MAX_CARDS_PER_UNIT} {what} per unit.",
             errors=[FieldError(field="count", message=f"between 1 and {MAX_CARDS_PER_UNIT}")],
         )
     wave = await _usable_wave(conn, wave_id, mode, lock="share", what=what)
     path, units = await _targets(conn, actor, wave, unit_ref, include_subtree)
-    if len(units) * count > MAX_CARDS_PER_CALL:
-        raise _too_many(len(units), count)
+    counts = [count if count is not None else _from_headcount(u, spare_percent) for u in units]
+    if sum(counts) > MAX_CARDS_PER_CALL:
+        raise _too_many(len(units), max(counts))
     made: list[tuple[TargetUnitRow, str]] = []
     hashes: list[bytes] = []
     unit_ids: list[int] = []
-    for unit in units:
-        plain = [new(unit) for _ in range(count)]
+    for unit, per_unit in zip(units, counts, strict=True):
+        plain = [new(unit) for _ in range(per_unit)]
         hashes.extend(digest(text) for text in plain)
-        unit_ids.extend([unit.unit_id] * count)
+        unit_ids.extend([unit.unit_id] * per_unit)
         _shuffle(plain)
         made.extend((unit, text) for text in plain)
     return _Secrets(wave, path, units, made, hashes, unit_ids)
+
+
+def _from_headcount(unit: TargetUnitRow, spare_percent: int) -> int:
+    """The unit's public headcount plus `spare_percent` of it, rounded up."""
+    if unit.headcount < 1:
+        raise InvalidInput(
+            f"Unit {unit.path} has no headcount to count cards from. Set its headcount on "
+            "the units page, or give a number of cards per unit.",
+            errors=[FieldError(field="count", message=f"{unit.path} has no headcount")],
+        )
+    per_unit = -(-unit.headcount * (100 + spare_percent) // 100)
+    if per_unit > MAX_CARDS_PER_UNIT:
+        raise InvalidInput(
+            f"Unit {unit.path} would need {per_unit} cards; one request makes at most "
+            f"{MAX_CARDS_PER_UNIT} per unit. Give a number of cards per unit.",
+            errors=[FieldError(field="count", message=f"at most {MAX_CARDS_PER_UNIT} per unit")],
+        )
+    return per_unit
 
 
 async def _audit_made(
@@ -256,11 +277,13 @@ async def generate_cards(
     actor: Principal | None,
     wave_id: int,
     unit_ref: str,
-    count: int,
+    count: int | None,
     *,
     include_subtree: bool = False,
+    spare_percent: int = 10,
 ) -> CardBatch:
-    """Make `count` single-use cards for the unit (or for every leaf unit below it).
+    """Make `count` single-use cards for the unit (or for every leaf unit below it); with
+    `count` None, each unit's public headcount plus `spare_percent`, rounded up.
 
     Stores only the hashes; returns the plain codes, shuffled within each unit, for
     immediate rendering. Nothing else will ever know them.
@@ -276,6 +299,7 @@ async def generate_cards(
         what="cards",
         new=lambda _: new_code(),
         digest=hash_code,
+        spare_percent=spare_percent,
     )
     await queries.insert_invitations(conn, made.wave.wave_id, made.hashes, made.unit_ids)
     await _audit_made(conn, actor, "cards.generated", made, include_subtree)

@@ -265,6 +265,36 @@ async def planned_policy(
     )
 
 
+async def forecast(
+    conn: Conn,
+    viewer: Principal | None,
+    root_unit_id: int,
+    instrument_ids: list[int],
+    policy: PrivacyPolicy,
+    participation: float = EXPECTED_PARTICIPATION,
+) -> tuple[SharesPlan, SharesPlan]:
+    """What settings not yet saved would publish (with their level shares, and with the best
+    ones found), from public headcounts and `participation` only. Shares left out, or not
+    one per level, are planned as a new program's are: the best ones."""
+    units = await list_subtree_headcounts(conn, root_unit_id)
+    rows = await fetch_instruments_by_ids(conn, instrument_ids)
+    scales, items = plan.describe_instruments([(r.slug, r.version, r.instrument) for r in rows])
+    setup = make_setup(
+        units, root_unit_id, scales, items, policy, participation, visible_root(viewer)
+    )
+    given = policy.level_shares if len(policy.level_shares or []) == setup.levels else None
+    best = _evaluate(
+        setup,
+        *_search(
+            setup, plan.level_shares(setup.levels, given), policy.level_statistics,
+            statistics=policy.level_statistics is None,
+        ),
+    )  # fmt: skip
+    if given is None:
+        return best, best
+    return _evaluate(setup, plan.level_shares(setup.levels, given), policy.level_statistics), best
+
+
 # --- predictions ------------------------------------------------------------------------
 
 

@@ -52,6 +52,9 @@ from service.waves.calendar import (
 
 S = TypeVar("S", bound=msgspec.Struct)
 
+# How level shares are written: the form's hint and every error about them say this.
+LEVEL_SHARES_RULE = "one share per level of the tree, the root's level first, adding up to 1"
+
 
 # --- who sees what ----------------------------------------------------------------------
 
@@ -173,17 +176,25 @@ async def _check_program(
             )
         )
     if policy.level_shares is not None and abs(sum(policy.level_shares) - 1.0) > 1e-9:
+        total = sum(policy.level_shares)
         errors.append(
-            FieldError(field="policy.level_shares", message="the shares must add up to 1")
+            FieldError(
+                field="policy.level_shares",
+                message=f"these shares add up to {total:g}, not 1: give {LEVEL_SHARES_RULE}",
+            )
         )
     per_level = {"level_shares": policy.level_shares, "level_statistics": policy.level_statistics}
     if unit is not None and any(v is not None for v in per_level.values()):
         levels = await queries.count_subtree_levels(conn, unit.path)
+        messages = {
+            "level_shares": (
+                f"the tree has {levels} level{'s' if levels != 1 else ''} from the root down, "
+                f"so give {levels} share{'s' if levels != 1 else ''}: {LEVEL_SHARES_RULE}"
+            ),
+            "level_statistics": f"give one entry per level of the tree below the root: {levels}",
+        }
         errors.extend(
-            FieldError(
-                field=f"policy.{name}",
-                message=f"give one entry per level of the tree below the root: {levels}",
-            )
+            FieldError(field=f"policy.{name}", message=messages[name])
             for name, given in per_level.items()
             if given is not None and len(given) != levels
         )

@@ -22,6 +22,8 @@ _DURATION_RE = re.compile(r"P(?:(\d{1,4})W|(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{
 # Cadences and windows longer than this are surely a typo.
 MAX_DURATION_DAYS = 3660
 DURATION_HINT = "write an ISO 8601 duration such as P3M, P14D, P2W or P1Y"
+# "3 months", "every 2 weeks": a number and a unit in words, which the hint can spell.
+_WORDS_RE = re.compile(r"(?:every\s+)?(\d{1,4})\s*(year|month|week|day)s?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,14 @@ def parse_duration(text: str, field: str = "duration") -> Duration:
 
     match = _DURATION_RE.fullmatch(text)
     if match is None:
-        if "T" in text:
+        words = _WORDS_RE.fullmatch(text.strip())
+        if words is not None:
+            number, unit = words.groups()
+            raise bad(
+                f"durations are written in ISO 8601: for {text.strip()!r} write "
+                f"P{int(number)}{unit[0].upper()} (P, the number, then Y, M, W or D)"
+            )
+        if text.startswith("P") and "T" in text:
             raise bad("hours, minutes and seconds are not supported; " + DURATION_HINT)
         raise bad(f"{text!r} is not valid; {DURATION_HINT}")
     weeks, years, months, days = (int(g) if g else 0 for g in match.groups())

@@ -106,6 +106,12 @@ async def fetch_wave(conn: Conn, wave_id: int) -> WaveRow | None:
     return None if row is None else _to(row, WaveRow)
 
 
+async def count_wave_answers(conn: Conn, wave_id: int) -> int:
+    """Every response of the wave, in all its units: the total at the program's root."""
+    total: int = await conn.fetchval("SELECT count(*) FROM response WHERE wave_id = $1", wave_id)
+    return total
+
+
 async def list_waves(conn: Conn, program_ids: list[int]) -> list[WaveRow]:
     rows = await conn.fetch(
         f"""

@@ -106,6 +106,17 @@ async def fetch_wave(conn: Conn, viewer: Principal | None, wave_id: int) -> Wave
     return _wave(row)
 
 
+async def root_answer_total(conn: Conn, viewer: Principal | None, wave_id: int) -> int | None:
+    """The wave's number of answers when its program covers the whole organisation (its
+    root unit has no parent): the one exact count that may leave the service. None for a
+    program rooted below the organisation's root, whose total would be a count below it."""
+    wave = await fetch_wave(conn, viewer, wave_id)  # the same 404 outside the scope
+    schedule = await _fetch_schedule(conn, viewer, wave.program_id)
+    if "/" in schedule.root_unit_path:
+        return None
+    return await queries.count_wave_answers(conn, wave_id)
+
+
 # --- the transitions: each in one place ---------------------------------------------------
 
 

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from service.privacy.service import release_wave
 from tests.factories import (
     add_responses,
@@ -33,16 +35,20 @@ county-fire/battalion-2,Battalion 2,60
 """
 
 
+async def _answer_and_close(
+    conn: Any, wave_id: int, units: list[dict[str, Any]], per_unit: int, rng: random.Random
+) -> None:
+    items = await wave_items(conn, wave_id)
+    for unit in units:
+        answers = [random_answers(rng, items) for _ in range(per_unit)]
+        await add_responses(conn, wave_id, unit["unit_id"], answers)
+    await close(conn, wave_id)
+
+
 async def _released_program(conn: Any) -> None:
     """A program whose first wave was released, so the ledger has a bar to draw."""
     _, wave_id, units = await open_wave_on(conn, (2,), epsilon_per_wave=2.0, annual_epsilon_cap=8.0)
-    items = await wave_items(conn, wave_id)
-    rng = random.Random(7)
-    for unit in units[1:]:
-        await add_responses(
-            conn, wave_id, unit["unit_id"], [random_answers(rng, items) for _ in range(40)]
-        )
-    await close(conn, wave_id)
+    await _answer_and_close(conn, wave_id, units[1:], 40, random.Random(7))
     await release_wave(conn, None, wave_id, datetime.now(UTC))
 
 
@@ -155,3 +161,61 @@ def test_the_console_fits_a_phone_and_a_tablet(
                 _check(page, f"{shot}-{name}")
     finally:
         tablet.close()
+
+
+async def _closed_wave(conn: Any) -> dict[str, int]:
+    """A program whose first wave closed with answers (to release) and whose second is
+    scheduled (to open)."""
+    program_id, wave_id, units = await open_wave_on(conn, (2,))
+    await _answer_and_close(conn, wave_id, units[1:], 3, random.Random(11))
+    wave_2 = await conn.fetchval(
+        "SELECT wave_id FROM wave WHERE program_id = $1 AND seq = 2", program_id
+    )
+    return {"wave": wave_id, "wave_2": wave_2, "root": units[0]["path"]}
+
+
+def _fits(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], (page.url, width)
+
+
+def test_the_program_form_and_confirmations_show_the_forecast_on_a_phone(
+    live_server: str, phone: Any, seed: Any
+) -> None:
+    staff = seed(lambda conn: make_staff(conn, role="admin"))
+    made = seed(_closed_wave)
+    page = phone.new_page()
+    sign_in_browser(page, live_server, staff)
+
+    page.goto(live_server + "/console/programs/new")
+    forecast = page.locator("#forecast")
+    assert "then preview the forecast" in forecast.inner_text()
+    page.get_by_label("Units covered").select_option(made["root"])
+    page.get_by_label("Openness at work").check()
+    # With JavaScript the forecast follows the settings without a submit.
+    expect(forecast).to_contain_text("will show scores", timeout=20_000)
+    assert "of 3 units will show scores" in forecast.inner_text()
+    page.get_by_label("How often").select_option(label="Every 6 months")
+    page.get_by_label("Stronger privacy").check()
+    expect(forecast).to_contain_text("will show scores", timeout=20_000)
+    _fits(page)
+    _check(page, "program-forecast-phone")
+
+    # The button works as a plain submit too (what a browser without JavaScript does).
+    page.get_by_role("button", name="Preview forecast").click()
+    page.wait_for_load_state()
+    assert "will show scores" in page.locator("#forecast").inner_text()
+    assert page.get_by_label("How often").input_value() == "P6M"
+    assert page.get_by_label("Stronger privacy").is_checked()
+
+    page.goto(live_server + f"/console/waves/{made['wave_2']}/open")
+    assert "will show scores" in page.locator("#forecast").inner_text()
+    _fits(page)
+    _check(page, "open-confirm-phone")
+
+    page.goto(live_server + f"/console/waves/{made['wave']}/release")
+    assert "will show scores" in page.locator("#forecast").inner_text()
+    assert "6 answers in all" in page.content().replace("<strong>", "").replace("</strong>", "")
+    assert "Far below the forecast" in page.content()
+    _fits(page)
+    _check(page, "release-confirm-phone")

@@ -39,7 +39,8 @@ def _made(seed: Seed) -> int:
         (
             "/console/cards",
             {},
-            {"wave": CHOOSE_WAVE, "unit": CHOOSE_UNIT, "count": "Enter a number.",
+            # A blank card count is no longer a problem: each unit's headcount + spare share.
+            {"wave": CHOOSE_WAVE, "unit": CHOOSE_UNIT,
              "format": CHOOSE_FORMAT, "paper": CHOOSE_PAPER},
         ),
         (

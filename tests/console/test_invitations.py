@@ -3,11 +3,13 @@ exist nowhere but in the file."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 from typing import Any
 
 from service.invitations.codes import hash_code
+from tests.conftest import ROOT
 from tests.factories import World
 from tests.http import Seed, Signed
 
@@ -148,3 +150,77 @@ def test_open_links_for_a_subtree_download_as_one_csv(admin: Signed, seed: Seed)
     assert sorted(row["unit_path"] for row in rows) == sorted(u["path"] for u in units[1:])
     dump = seed(_every_text)
     assert all(row["code"] not in dump for row in rows)
+
+
+def test_cards_left_uncounted_follow_each_units_headcount_plus_the_spare_share(
+    admin: Signed, world: World, seed: Seed
+) -> None:
+    root = world["units"][0]
+    leaves = [u for u in world["units"] if u["path"].count("/") == 2]
+    sizes = {leaf["unit_id"]: 20 + 7 * i for i, leaf in enumerate(leaves)}
+
+    async def set_headcounts(conn: Any) -> None:
+        for unit_id, size in sizes.items():
+            await conn.execute("UPDATE unit SET headcount = $2 WHERE unit_id = $1", unit_id, size)
+
+    seed(set_headcounts)
+    response = admin.post(
+        "/console/cards",
+        {"wave": str(world["wave"]), "unit": root["path"], "count": "", "spare_percent": "10",
+         "format": "csv", "paper": "a4", "include_subtree": "yes"},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    per_unit: dict[str, int] = {}
+    for row in csv.DictReader(io.StringIO(response.text)):
+        per_unit[row["unit_path"]] = per_unit.get(row["unit_path"], 0) + 1
+    # 20 people + 10% is 22; 27 + 10% = 29.7 is rounded up to 30.
+    expected = {leaf["path"]: -(-sizes[leaf["unit_id"]] * 110 // 100) for leaf in leaves}
+    assert per_unit == expected
+    assert expected[leaves[1]["path"]] == 30
+
+
+def test_a_unit_without_headcount_asks_for_one_or_a_count(
+    admin: Signed, world: World, seed: Seed
+) -> None:
+    leaf = world["units"][3]
+    seed(lambda conn: conn.execute("UPDATE unit SET headcount = 0 WHERE unit_id = $1",
+                                   leaf["unit_id"]))  # fmt: skip
+    page = admin.post(
+        "/console/cards",
+        {"wave": str(world["wave"]), "unit": leaf["path"], "count": "", "spare_percent": "10",
+         "format": "csv", "paper": "a4"},
+    )  # fmt: skip
+    assert page.status_code == 422
+    assert 'id="f-count-error"' in page.text
+    assert "no headcount" in page.text
+    assert seed(lambda conn: conn.fetchval("SELECT count(*) FROM invitation")) == 0
+
+
+def test_the_card_csv_is_never_offered_for_mail_merge(admin: Signed, world: World) -> None:
+    page = admin.get("/console/cards")
+    assert page.status_code == 200
+    assert "mail merge" not in page.text.lower()
+    assert "never match codes to names" in page.text
+    assert 'name="spare_percent"' in page.text and 'value="10"' in page.text
+
+
+def test_no_card_help_calls_the_csv_a_mail_merge() -> None:
+    """Cards are handed out at random; matching their codes to named people (a mail merge)
+    would undo the anonymity they give. Only links mode, whose tickets are blind-signed,
+    is meant for a mail system."""
+    from service.cli import build_parser
+    from service.invitations import files
+
+    def sub(parser: Any, name: str) -> Any:
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return actions[0].choices[name]
+
+    cards = sub(sub(build_parser(), "invitations"), "cards")
+    texts = [cards.format_help(), files.__doc__ or "", files.render_csv.__doc__ or ""]
+    texts.append((ROOT / "README.md").read_text())
+    texts += [p.read_text() for p in (ROOT / "docs").glob("*.md")]
+    for text in texts:
+        assert "mail merge" not in text.lower().replace("\n", " ").replace(
+            "mail-merge", "mail merge"
+        )
+    assert "--spare-percent" in cards.format_help()

@@ -3,6 +3,8 @@ errors beside the fields, and settings that are shown but fixed once a wave has 
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -172,3 +174,121 @@ def test_a_program_before_its_first_wave_can_change_everything(admin: Signed, se
                                           "WHERE program_id = $1", program_id))  # fmt: skip
     assert row["cadence"] == "P1M"
     assert row["policy"]["epsilon_per_wave"] == 2.0
+
+
+def test_a_duration_in_words_is_told_how_to_write_it(admin: Signed, seed: Seed) -> None:
+    units = seed(_tree_and_instruments)
+    page = admin.post("/console/programs/new", _form(units[0]["path"], cadence="3 months"))
+    assert page.status_code == 422
+    assert 'id="f-cadence-error"' in page.text
+    assert "write P3M" in page.text
+    assert "Hours, minutes and seconds" not in page.text
+    assert "hours, minutes and seconds" not in page.text
+
+
+def test_the_level_shares_errors_say_what_the_hint_says(admin: Signed, seed: Seed) -> None:
+    units = seed(_tree_and_instruments)  # a root and one level below it: two levels
+    rule = "one share per level of the tree, the root&#39;s level first, adding up to 1"
+    form = admin.get("/console/programs/new").text
+    assert rule in form
+    for shares, says in (
+        ("0.5, 0.3, 0.2", "he tree has 2 levels from the root down, so give 2 shares"),
+        ("0.5, 0.3", "hese shares add up to 0.8, not 1"),
+        ("half, half", "Enter numbers separated by commas"),
+    ):
+        page = admin.post(
+            "/console/programs/new", _form(units[0]["path"], **{"policy.level_shares": shares})
+        )
+        assert page.status_code == 422, shares
+        assert 'id="f-policy-level_shares-error"' in page.text
+        error = page.text.split('id="f-policy-level_shares-error">', 1)[1].split("</p>")[0]
+        assert says in error and rule in error, error
+    assert seed(lambda conn: conn.fetchval("SELECT count(*) FROM program")) == 0
+
+
+async def _big_tree(conn: Any) -> list[dict[str, Any]]:
+    """A root of 600 people over two units of 300, enough for scores to show."""
+    units = await _tree_and_instruments(conn)
+    for unit in units:
+        size = 600 if unit["parent_id"] is None else 300
+        await conn.execute(
+            "UPDATE unit SET headcount = $2 WHERE unit_id = $1", unit["unit_id"], size
+        )
+    return units
+
+
+def _forecast_of(html: str) -> str:
+    return html.split('id="forecast"', 1)[1].split("</section>", 1)[0]
+
+
+def test_preview_forecast_says_how_many_units_will_show_scores_and_creates_nothing(
+    admin: Signed, seed: Seed
+) -> None:
+    units = seed(_tree_and_instruments)
+    empty = admin.get("/console/programs/new")
+    assert "then preview the forecast" in _forecast_of(empty.text)
+    assert 'value="forecast"' in empty.text and "Preview forecast" in empty.text
+    page = admin.post("/console/programs/new", _form(units[0]["path"], action="forecast"))
+    assert page.status_code == 200, page.text
+    forecast = _forecast_of(page.text)
+    assert re.search(r"With these settings, <strong>\d+ of 3 units</strong> will show scores",
+                     forecast), forecast  # fmt: skip
+    assert "60% of each unit answering" in forecast
+    assert seed(lambda conn: conn.fetchval("SELECT count(*) FROM program")) == 0
+
+
+def test_a_stronger_preset_forecasts_no_more_units_than_a_more_detailed_one(
+    admin: Signed, seed: Seed
+) -> None:
+    units = seed(_big_tree)
+
+    def shown(preset: str) -> int:
+        page = admin.post(
+            "/console/programs/new",
+            _form(units[0]["path"], action="forecast", **{"policy.preset": preset}),
+        )
+        assert page.status_code == 200
+        found = re.search(r"<strong>(\d+) of 3 units</strong>", _forecast_of(page.text))
+        assert found is not None
+        return int(found.group(1))
+
+    assert shown("stronger") < shown("detail")
+
+
+def test_the_planners_best_shares_apply_in_one_click(admin: Signed, seed: Seed) -> None:
+    units = seed(_big_tree)
+    # All the budget on the root: no unit below it can show scores.
+    form = _form(units[0]["path"], action="forecast", **{"policy.level_shares": "1, 0"})
+    page = admin.post("/console/programs/new", form)
+    forecast = _forecast_of(page.text)
+    button = re.search(r'<button type="submit" name="apply_shares" value="([^"]+)"', forecast)
+    assert button is not None, forecast
+    best = button.group(1)
+    assert best != "1, 0"
+    form.pop("action")
+    applied = admin.post("/console/programs/new", {**form, "apply_shares": best})
+    assert applied.status_code == 200
+    assert f'name="policy.level_shares" type="text" value="{best}"' in applied.text
+    assert 'name="apply_shares"' not in _forecast_of(applied.text)
+    assert seed(lambda conn: conn.fetchval("SELECT count(*) FROM program")) == 0
+
+
+def test_schedule_and_privacy_are_chosen_in_words_and_stored_in_iso_8601(
+    admin: Signed, seed: Seed
+) -> None:
+    units = seed(_tree_and_instruments)
+    page = admin.get("/console/programs/new")
+    assert ">Every 3 months</option>" in page.text and ">Open for 2 weeks</option>" in page.text
+    assert 'value="standard" checked' in page.text
+    created = admin.post(
+        "/console/programs/new",
+        _form(units[0]["path"], cadence="", window="nonsense", cadence_choice="P6M",
+              window_choice="P21D", **{"policy.preset": "stronger",
+                                       "policy.annual_epsilon_cap": "39"}),
+    )  # fmt: skip
+    assert created.status_code == 303, created.text
+    row = seed(lambda conn: conn.fetchrow("SELECT cadence, open_window, policy FROM program"))
+    assert (row["cadence"], row["open_window"]) == ("P6M", "P21D")
+    policy = json.loads(row["policy"]) if isinstance(row["policy"], str) else row["policy"]
+    assert policy["annual_epsilon_cap"] == 2
+    assert policy["min_publish_count"] == 15

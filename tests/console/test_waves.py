@@ -4,8 +4,11 @@ refused for its budget says what is left. Also the planner and the ledger built 
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from tests.factories import World, add_responses, random_answers, wave_items
 from tests.http import Seed, Signed
@@ -142,3 +145,26 @@ def test_the_audit_log_names_who_acted(admin: Signed, world: World) -> None:
     assert "wave.closed" in page.text and admin.staff["email"] in page.text
     assert "schedule" in page.text  # wave 1 was opened by the scheduler
     assert "program.created" in page.text and "command line" in page.text
+
+
+def test_the_open_confirmation_shows_the_forecast(admin: Signed, world: World) -> None:
+    page = admin.get(f"/console/waves/{world['wave_2']}/open")
+    assert page.status_code == 200
+    assert re.search(r"With these settings, <strong>\d+ of 7 units</strong> will show scores",
+                     page.text)  # fmt: skip
+    assert 'name="apply_shares"' not in page.text
+
+
+# Four leaves of 20 people: the forecast assumes 60% of 80, about 48 answers.
+@pytest.mark.parametrize(("per_leaf", "far_below"), [(30, False), (1, True)])
+def test_the_release_confirmation_shows_the_root_total_the_forecast_and_a_shortfall(
+    admin: Signed, world: World, seed: Seed, per_leaf: int, far_below: bool
+) -> None:
+    _answer(seed, world, per_leaf=per_leaf)
+    admin.post(f"/console/waves/{world['wave']}/close", {"confirm": "yes"})
+    page = admin.get(f"/console/waves/{world['wave']}/release")
+    assert page.status_code == 200
+    assert re.search(r"<strong>\d+ of 7 units</strong> will show scores", page.text)
+    assert f"<strong>{4 * per_leaf} answers</strong> in all" in page.text
+    assert ("Far below the forecast" in page.text) is far_below
+    assert ("it assumed about 48 answers" in page.text) is far_below

@@ -259,3 +259,22 @@ def test_no_code_reaches_any_log_record(app_client: TestClient[Any], seed: Seed)
     for code in codes:
         for form in forms_of(code):
             assert form not in logged
+
+
+@pytest.mark.parametrize(("spare", "headcount", "expected"), [(None, 20, 22), (0, 20, 20),
+                                                              (25, 7, 9)])  # fmt: skip
+def test_cards_without_a_count_follow_the_units_headcount_plus_a_spare_share(
+    app_client: TestClient[Any], seed: Seed, spare: int | None, headcount: int, expected: int
+) -> None:
+    units, wave_id = seed(lambda c: wave_of(c, status="open"))
+    leaf = units[-1]
+    seed(lambda c: c.execute("UPDATE unit SET headcount = $2 WHERE unit_id = $1",
+                             leaf["unit_id"], headcount))  # fmt: skip
+    sign_in(app_client, seed)
+    body: dict[str, Any] = {"unit": leaf["path"], "format": "csv"}
+    if spare is not None:
+        body["spare_percent"] = spare
+    response = app_client.post(cards_url(wave_id), json=body)
+    assert response.status_code == 200, response.text
+    assert len(csv_rows(response.content)) == 1 + expected
+    assert len(seed(lambda c: hashes(c, wave_id))) == expected

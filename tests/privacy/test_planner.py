@@ -15,7 +15,14 @@ from service.db import Conn
 from service.errors import InvalidInput, ProgramNotFound
 from service.instruments.service import sync_instruments
 from service.privacy import service as release
-from service.privacy.planner import PlanReport, SharesPlan, plan_program, share_grid
+from service.privacy.planner import (
+    EXPECTED_PARTICIPATION,
+    PlanReport,
+    SharesPlan,
+    forecast,
+    plan_program,
+    share_grid,
+)
 from service.programs import service as programs
 from service.programs.schemas import ProgramCreate
 from tests.factories import (
@@ -313,3 +320,23 @@ async def test_the_report_reads_as_json(conn: Conn) -> None:
     report = await plan_program(conn, None, program_id)
     decoded = msgspec.json.decode(msgspec.json.encode(report), type=PlanReport)
     assert decoded == report
+
+
+async def test_the_forecast_of_unsaved_settings_never_reads_responses_and_matches_the_planner(
+    conn: Conn,
+) -> None:
+    program_id, wave_id, units = await open_wave_on(conn, shape=(2, 2))
+    program = await programs.fetch_program(conn, None, program_id)
+    ids = [i.instrument_id for i in program.instruments]
+    before = await forecast(conn, None, program.root_unit_id, ids, program.policy)
+    items = await wave_items(conn, wave_id)
+    rng = random.Random(5)
+    for leaf in units[3:]:
+        await add_responses(conn, wave_id, leaf["unit_id"], [random_answers(rng, items)] * 40)
+    after = await forecast(conn, None, program.root_unit_id, ids, program.policy)
+    assert msgspec.to_builtins(after) == msgspec.to_builtins(before)
+    # The policy's own shares give the planner's own report at the same participation.
+    report = await plan_program(conn, None, program_id, participation=EXPECTED_PARTICIPATION)
+    assert msgspec.to_builtins(after[0]) == msgspec.to_builtins(report.current)
+    assert report.best is not None
+    assert msgspec.to_builtins(after[1]) == msgspec.to_builtins(report.best)

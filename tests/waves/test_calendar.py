@@ -94,3 +94,19 @@ def test_wave_times_count_from_the_start_so_short_months_do_not_drift() -> None:
         "2031-04-30",
     ]
     assert wave_times(utc(2031, 1, 31, 9), monthly, fortnight, 2)[1] == utc(2031, 3, 14, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [("3 months", "P3M"), ("3 MONTHS", "P3M"), ("2 weeks", "P2W"), ("14 days", "P14D"),
+     ("1 year", "P1Y"), ("every 3 months", "P3M")],
+)  # fmt: skip
+def test_a_duration_in_words_is_told_the_format_and_its_iso_spelling(
+    text: str, suggestion: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_duration(text, "cadence")
+    assert caught.value.errors is not None
+    message = caught.value.errors[0].message
+    assert "hours" not in message
+    assert f"write {suggestion}" in message
