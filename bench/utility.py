@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT_DIR))
 from service import demo  # noqa: E402
 from service.instruments.service import load_instruments_dir  # noqa: E402
 from service.policy import PrivacyPolicy  # noqa: E402
-from service.privacy import gls, mechanisms, plan, planner, trends  # noqa: E402
+from service.privacy import gls, mechanisms, plan, planner, queries, trends  # noqa: E402
 from service.privacy.estimates import (  # noqa: E402
     Z95,
     Policy,
@@ -503,7 +503,7 @@ def main() -> None:
     # What the planner chooses for the demo county at its participation (a new program's
     # plan assumes EXPECTED_PARTICIPATION until the coordinator enters another).
     units = [
-        planner.HeadcountRow(n.unit_id, nodes[n.parent].unit_id if n.parent >= 0 else None,
+        queries.UnitRow(n.unit_id, nodes[n.parent].unit_id if n.parent >= 0 else None,
                              n.path, n.headcount)
         for n in nodes if not n.direct
     ]  # fmt: skip

@@ -143,9 +143,6 @@ SQL_OUTSIDE_QUERIES = {
     # role's grants): no application table. db.py is imported by every queries.py, so it
     # cannot import one.
     "db.py",
-    # Pending (issue 13): the planner's unit read moves into privacy/queries.py once the
-    # planner work of issue 11 has landed; the two were changed in parallel.
-    "privacy/planner.py",
 }
 
 

@@ -58,7 +58,7 @@ from service.db import Conn
 from service.errors import FieldError, InvalidInput
 from service.instruments.service import fetch_instruments_by_ids
 from service.policy import PrivacyPolicy
-from service.privacy import gls, mechanisms, plan
+from service.privacy import gls, mechanisms, plan, queries
 from service.privacy.advice import advise
 from service.privacy.estimates import (
     Z95,
@@ -69,10 +69,10 @@ from service.privacy.estimates import (
     publish_pooled,
     publish_ratio,
 )
+from service.privacy.queries import UnitRow
 from service.privacy.schemas import LevelPlan, PlanReport, SharesPlan, UnitPlan
 from service.privacy.service import fetch_visible_program
 from service.privacy.trends import ROLLING_WAVES
-from service.scope.queries import subtree
 from service.scope.rules import in_subtree, visible_root
 
 # The centred scale mean the predictions assume (in scale points).
@@ -84,27 +84,6 @@ GRID_STEPS = (10, 5, 4, 2, 1)
 MAX_CANDIDATES = 1500
 # Rounds of the search (shares, then statistics per level) at most.
 SEARCH_ROUNDS = 3
-
-
-class HeadcountRow(msgspec.Struct, frozen=True):
-    unit_id: int
-    parent_id: int | None
-    path: str
-    headcount: int
-
-
-async def list_subtree_headcounts(conn: Conn, root_id: int) -> list[HeadcountRow]:
-    """The public list of units under the root with their headcounts (no response data)."""
-    rows = await conn.fetch(
-        f"""
-        SELECT u.unit_id, u.parent_id, u.path, u.headcount
-        FROM unit u, unit r
-        WHERE r.unit_id = $1 AND {subtree("u.path", "r.path")}
-        ORDER BY u.depth, u.path
-        """,  # noqa: S608 - only constant fragments are interpolated
-        root_id,
-    )
-    return [HeadcountRow(r["unit_id"], r["parent_id"], r["path"], r["headcount"]) for r in rows]
 
 
 class _Setup(msgspec.Struct, frozen=True):
@@ -120,7 +99,7 @@ class _Setup(msgspec.Struct, frozen=True):
     policy: Policy
     participation: float
     # (node index, unit) of every real unit the viewer may see, in plan order.
-    visible: list[tuple[int, HeadcountRow]]
+    visible: list[tuple[int, UnitRow]]
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
@@ -158,7 +137,7 @@ async def plan_program(
     scales, items = plan.describe_instruments(
         [(r.slug, r.version, r.instrument) for r in instruments]
     )
-    units = await list_subtree_headcounts(conn, program.root_unit_id)
+    units = await queries.list_subtree_units(conn, program.root_unit_id)
     setup = make_setup(
         units, program.root_unit_id, scales, items, policy, participation, visible_root(viewer)
     )
@@ -200,7 +179,7 @@ async def plan_program(
 
 
 def make_setup(
-    units: list[HeadcountRow], root_id: int, scales: list[plan.ScaleSpec],
+    units: list[UnitRow], root_id: int, scales: list[plan.ScaleSpec],
     items: list[plan.ItemSpec], policy: PrivacyPolicy, participation: float,
     scope: str | None = None,
 ) -> _Setup:  # fmt: skip
@@ -246,7 +225,7 @@ async def planned_policy(
     first wave opens. Statistics per level the policy gives are kept."""
     if policy.level_shares is not None:
         return policy
-    units = await list_subtree_headcounts(conn, root_unit_id)
+    units = await queries.list_subtree_units(conn, root_unit_id)
     if len(units) == 1 or not any(u.headcount for u in units):
         # One level, or no headcounts to plan with: every level gets an even share.
         return policy
@@ -276,7 +255,7 @@ async def forecast(
     """What settings not yet saved would publish (with their level shares, and with the best
     ones found), from public headcounts and `participation` only. Shares left out, or not
     one per level, are planned as a new program's are: the best ones."""
-    units = await list_subtree_headcounts(conn, root_unit_id)
+    units = await queries.list_subtree_units(conn, root_unit_id)
     rows = await fetch_instruments_by_ids(conn, instrument_ids)
     scales, items = plan.describe_instruments([(r.slug, r.version, r.instrument) for r in rows])
     setup = make_setup(
