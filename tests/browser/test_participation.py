@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
 from tests.factories import make_staff
+from tests.http import assert_accessible, screenshot, sign_in_browser
 from tests.privacy.test_participation_pages import _open_wave
 
 RANGE = re.compile(r"about \d+%–\d+% have answered")
@@ -20,7 +20,7 @@ def test_an_open_wave_shows_its_estimate_with_a_range_on_a_phone(
     battalion = world["units"][1]
     leader = seed(lambda conn: make_staff(conn, role="leader", unit=battalion))
     page = phone.new_page()
-    sign_in(page, live_server, leader)
+    sign_in_browser(page, live_server, leader)
     page.goto(live_server + "/dashboard")
     section = page.get_by_role("region", name="Participation so far in wave 1")
     assert section.is_visible()
@@ -35,7 +35,7 @@ def test_an_open_wave_shows_its_estimate_with_a_range_on_a_phone(
     admin = seed(lambda conn: make_staff(conn, role="admin"))
     page = phone.new_page()
     page.context.clear_cookies()
-    sign_in(page, live_server, admin)
+    sign_in_browser(page, live_server, admin)
     page.goto(f"{live_server}/console/programs/{world['program']}")
     section = page.get_by_role("region", name="Participation so far in wave 1")
     assert len(RANGE.findall(section.inner_text())) == 3
