@@ -27,6 +27,7 @@ from service.crews.handout import Paper, handout_pdf
 from service.crews.service import CrewsReport
 from service.db import MAX_ID, Conn
 from service.errors import DomainError
+from service.invitations.service import public_base_url
 from service.web.pages import PAGE_OPT
 
 PUBLIC_HEADERS = {
@@ -81,7 +82,9 @@ async def _crews_page(
 ) -> Template:  # fmt: skip
     report = await _staff_report(conn, viewer, unit_id, program, wave)
     shares = await service.list_shares(conn, viewer, unit_id)
-    base = str(request.base_url).rstrip("/")
+    # The link leaders hand to crews: the public address, not whatever Host this request
+    # came with (behind a proxy that may be an internal or spoofed name).
+    base = public_base_url(request.app.state.settings, str(request.base_url))
     return Template(
         template_name="dashboard/crews.html",
         context={"viewer": viewer, "report": report, "shares": shares, "base": base,

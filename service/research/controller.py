@@ -25,6 +25,7 @@ from service.auth.principal import Principal
 from service.auth.schemas import TokenCreate
 from service.db import MAX_ID, Conn
 from service.errors import Forbidden, InvalidInput, field_error
+from service.invitations.service import public_base_url
 from service.research import service
 from service.web.pages import PAGE_OPT
 
@@ -64,7 +65,7 @@ def _render(
             "flash": FLASH.get(request.query_params.get("done") or ""),
             "errors": {},
             "values": {},
-            "base_url": str(request.base_url).rstrip("/"),
+            "base_url": public_base_url(request.app.state.settings, str(request.base_url)),
             **context,
         },
         status_code=status,

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
@@ -156,3 +157,24 @@ def test_crews_pages_and_links_follow_the_leaders_scope_and_refuse_researchers(
     assert researcher.post(f"/dashboard/crews-links/{share_id.group(1)}/revoke").status_code == 403
     rows = seed(lambda conn: audit_rows(conn, "crews_link."))
     assert [r["action"] for r in rows] == ["crews_link.created"]
+
+
+def test_the_link_a_leader_hands_out_uses_the_public_address_not_the_requests_host(
+    client: TestClient[Any], seed: Any, world: SmallWorld
+) -> None:
+    settings = client.app.state.settings
+    client.app.state.settings = msgspec.structs.replace(
+        settings, public_url="https://survey.county.example"
+    )
+    try:
+        leader = sign_in_at(client, seed, "leader", world.unit["north"])
+        page = leader.post(
+            f"/dashboard/units/{world.id('north')}/crews/links",
+            {"program_id": str(world.org.program_id), "wave_id": str(world.org.wave_ids[1])},
+        )
+    finally:
+        client.app.state.settings = settings
+    assert page.status_code == 200, page.text
+    assert re.search(r"https://survey\.county\.example/crews/[A-Za-z0-9_-]{20,}", page.text)
+    # The request came to the test client's own host, which must not be the link's.
+    assert "testserver/crews/" not in page.text
