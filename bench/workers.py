@@ -139,7 +139,9 @@ def drive(
                 code = work.get_nowait()
             except queue.Empty:
                 return
-            body = urllib.parse.urlencode({"code": code, "form_key": secrets.token_urlsafe(32)})
+            body = urllib.parse.urlencode(
+                {"code": code, "form_key": secrets.token_urlsafe(32), "send_empty": "yes"}
+            )
             try:
                 status = post(base, f"/s/{survey_key}", body)
             except (OSError, http.client.HTTPException) as exc:
@@ -216,7 +218,9 @@ def unspent(base: str, survey_key: str, codes: list[str]) -> int:
     """
     missing = 0
     for code in codes:
-        body = urllib.parse.urlencode({"code": code, "form_key": secrets.token_urlsafe(32)})
+        body = urllib.parse.urlencode(
+            {"code": code, "form_key": secrets.token_urlsafe(32), "send_empty": "yes"}
+        )
         missing += post(base, f"/s/{survey_key}", body) != 409
     return missing
 

@@ -42,7 +42,9 @@ def test_the_running_server_prints_nothing_about_a_request(
     database_url: str, tmp_path: Path, seed: Any
 ) -> None:
     survey_key, code, wave_id = seed(open_wave_with_card)
-    body = urllib.parse.urlencode({"code": code, "form_key": secrets.token_urlsafe(32)})
+    body = urllib.parse.urlencode(
+        {"code": code, "form_key": secrets.token_urlsafe(32), "send_empty": "yes"}
+    )
     clients = []
     # Two workers (the server's main process and its workers) at the chattiest log level.
     with running_server(
@@ -118,7 +120,9 @@ def test_a_database_outage_writes_one_line_that_names_no_request(
         try:
             statuses = []
             for _ in range(30):
-                body = urllib.parse.urlencode({"code": code, "form_key": secrets.token_urlsafe(32)})
+                body = urllib.parse.urlencode(
+                    {"code": code, "form_key": secrets.token_urlsafe(32), "send_empty": "yes"}
+                )
                 statuses.append(_request(base, "POST", f"/s/{survey_key}", body)[0])
                 statuses.append(_request(base, "GET", f"/s/{survey_key}")[0])
             # The reporter writes its line shortly after the first failure, then waits a minute.
