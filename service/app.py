@@ -19,7 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from service import db, migrate, ratelimit_tokens, scheduler
+from service import db, i18n, migrate, ratelimit_tokens, scheduler
 from service.actions import controller as actions_controller
 from service.actions import pages as actions_pages
 from service.auth import controller as auth_controller
@@ -123,7 +123,11 @@ def create_app(settings: Settings) -> Litestar:
             "viewer": Provide(provide_optional_principal),
         },
         exception_handlers={Exception: handle_exception},
-        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=WEB_DIR / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: i18n.install(engine.engine),
+        ),
         openapi_config=OpenAPIConfig(
             title="Muster",
             version="1",
@@ -156,8 +160,10 @@ def create_app(settings: Settings) -> Litestar:
         ),
         debug=False,
     )
-    # Outermost first: request metrics, per-token rate limits, then the respondent privacy
-    # headers and cookie stripping on every response, 404s included.
+    # Outermost first: request metrics, per-token rate limits, the respondent privacy
+    # headers and cookie stripping on every response (404s included), then the staff
+    # pages' language.
+    install_staff_language(app)
     return metrics.install_metrics(
         ratelimit_tokens.install_token_rate_limits(install_respondent_privacy(app))
     )
@@ -182,3 +188,9 @@ def freeze_startup_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def install_staff_language(app: Litestar) -> None:
+    """Choose each request's staff-page language before the router runs; idempotent."""
+    if not isinstance(app.asgi_handler, i18n.StaffLanguageMiddleware):
+        app.asgi_handler = i18n.StaffLanguageMiddleware(app.asgi_handler)  # type: ignore[arg-type,assignment]

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
-LANGUAGES = ("en", "fr")
-DEFAULT = "en"
-# The name of each language in itself, for the switch.
-NATIVE = {"en": "English", "fr": "Français"}
+# One list of languages and one Accept-Language rule for staff and responder pages.
+from service.i18n import DEFAULT as DEFAULT
+from service.i18n import LANGUAGES as LANGUAGES
+from service.i18n import NATIVE as NATIVE
+from service.i18n import long_date as long_date
+from service.i18n import negotiate as negotiate
+from service.i18n import pick as pick
+
 # About how long one item takes on a phone, to tell people what to expect.
 SECONDS_PER_ITEM = 7
-
-_MONTHS = {
-    "en": (
-        "January February March April May June July August September October November December"
-    ).split(),
-    "fr": (
-        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-    ).split(),
-}
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -475,30 +469,6 @@ def error_status(status: int) -> int:
     return 500 if status >= 500 else 400
 
 
-def pick(value: str | None) -> str | None:
-    """`value` when it names a language we have, else None."""
-    return value if value in LANGUAGES else None
-
-
-def negotiate(accept_language: str | None) -> str:
-    """The best of our languages for an Accept-Language header (RFC 9110 §12.5.4)."""
-    best, best_q = DEFAULT, 0.0
-    for part in (accept_language or "").split(",")[:20]:
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().split("-", 1)[0].lower()
-        q = 1.0
-        for param in params.split(";"):
-            name, _, raw = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(raw)
-                except ValueError:
-                    q = 0.0
-        if primary in LANGUAGES and q > best_q:
-            best, best_q = primary, q
-    return best
-
-
 def choose(explicit: str | None, accept_language: str | None) -> str:
     return pick(explicit) or negotiate(accept_language)
 
@@ -513,15 +483,6 @@ def localized(values: Mapping[str, str] | None, lang: str, fallbacks: Sequence[s
         if values.get(other):
             return values[other]
     return ""
-
-
-def long_date(moment: datetime, lang: str) -> str:
-    """A date people read without effort: '6 January 2031', '1er janvier 2031' (UTC)."""
-    day = moment.day
-    month = _MONTHS.get(lang, _MONTHS[DEFAULT])[moment.month - 1]
-    if lang == "fr" and day == 1:
-        return f"1er {month} {moment.year}"
-    return f"{day} {month} {moment.year}"
 
 
 def minutes_for(items: int) -> int:
