@@ -2,8 +2,9 @@
 
 English text is the message id. A template says `{{ _("Units") }}`, with named `%(...)s`
 placeholders for values (`{{ _("%(count)s units", count=n) }}`); Python says
-`gettext("Units")` or `gettext("%(count)s units", count=n)`. The French for every message
-lives in `service/translations/fr_*.py`, one file per area (`FR: dict[str, str]`). A message
+`gettext("Units")` or `gettext("%(count)s units", count=n)`, at request time; a message kept
+in a constant is marked `N_("Units")` and shown with `gettext(constant)`. The French for every
+message lives in `service/translations/fr_*.py`, one file per area (`FR: dict[str, str]`). A message
 with no French shows in English; `tests/test_staff_i18n.py` fails on one, and on visible
 template text written outside `_()`.
 
@@ -79,6 +80,12 @@ def gettext(message: str, **values: Any) -> str:
     lang = _current.get()
     text = message if lang == DEFAULT else CATALOGS[lang].get(message, message)
     return text % values if values else text
+
+
+def N_(message: str) -> str:  # the usual name of gettext's no-op marker
+    """Marks a message kept in a constant (a table of labels, a class's title) for translation;
+    the code that shows it calls `gettext(value)` at request time."""
+    return message
 
 
 def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:

@@ -124,7 +124,7 @@ def template_messages() -> dict[str, str]:
 
 
 def python_messages() -> dict[str, str]:
-    """Every literal message the service's Python passes to gettext/ngettext."""
+    """Every literal message the service's Python passes to gettext/ngettext or marks N_."""
     found: dict[str, str] = {}
     for path in sorted((ROOT / "service").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -132,7 +132,7 @@ def python_messages() -> dict[str, str]:
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name not in {"gettext", "ngettext", "_"}:
+            if name not in {"gettext", "ngettext", "_", "N_"}:
                 continue
             count = 2 if name == "ngettext" else 1
             for arg in node.args[:count]:
