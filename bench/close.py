@@ -64,8 +64,9 @@ async def setup(conn: Any, count: int) -> dict[str, Any]:
         """
         INSERT INTO response (wave_id, unit_id, answers)
         SELECT $1, ($2::bigint[])[1 + i % cardinality($2::bigint[])],
-               ARRAY(SELECT (1 + floor(random() * 5))::smallint
-                     FROM generate_series(1, 30) WHERE i > 0)
+               (SELECT string_agg(set_byte('\\x00'::bytea, 0, 1 + floor(random() * 5)::int),
+                                  ''::bytea)
+                FROM generate_series(1, 30) WHERE i > 0)
         FROM generate_series(1, $3) AS i
         """,
         wave_a,

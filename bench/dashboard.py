@@ -161,7 +161,9 @@ async def build(conn: Any, waves_wanted: int, seed: int) -> dict[str, Any]:
             for shift in shifts:
                 n = max(1, round(shift.headcount * rng.uniform(0.6, 0.85)))
                 lean = tendency[shift.unit_id] + 0.12 * seq
-                rows += [(wave_id, shift.unit_id, answers(rng, items, lean)) for _ in range(n)]
+                rows += [
+                    (wave_id, shift.unit_id, bytes(answers(rng, items, lean))) for _ in range(n)
+                ]
             await conn.executemany(
                 "INSERT INTO response (wave_id, unit_id, answers) VALUES ($1, $2, $3)", rows
             )

@@ -107,16 +107,9 @@ async def setup(url: str) -> tuple[int, int, str, list[str], list[str], str, lis
 
 
 def answers_of(data: bytes, start: int) -> list[int] | None:
-    """The smallint array right after a response tuple's (wave_id, unit_id) at `start`."""
-    at = start + 16
-    for header in (1, 4):
-        body = at + header
-        if data[body : body + 12] == b"\x01\x00\x00\x00\x00\x00\x00\x00\x15\x00\x00\x00":
-            (count,) = struct.unpack_from("<i", data, body + 12)
-            if not 0 < count <= 500:
-                return None
-            return list(struct.unpack_from(f"<{count}h", data, body + 20))
-    return None
+    """The answers right after a response tuple's (wave_id, unit_id) at `start`."""
+    stored = attacker.answers_at(data, start + 16)
+    return None if stored is None else list(stored)
 
 
 def scan(folders: list[Path], wave: int, unit: int, codes: list[str]) -> tuple[int, int, int]:

@@ -58,9 +58,10 @@ class Aggregation(aggregate.Aggregation, frozen=True):
     def sql(self) -> str:
         """$1 = wave_id. Every identifier and number comes from the instrument definitions."""
         bounds = self.bounds()
-        # Each answer once, clamped from above (a negative one finds no table entry below).
+        # Each answer once, clamped from above (0 finds no table entry: tables start at 1).
         extract = [
-            f"least(answers[{p}], {high}) AS x{p}" for p, (_, high) in sorted(bounds.items())
+            f"least(get_byte(answers, {p - 1}), {high}) AS x{p}"
+            for p, (_, high) in sorted(bounds.items())
         ]
         codes: list[str] = []
         sums = ["count(*) AS n"]
@@ -95,7 +96,7 @@ class Aggregation(aggregate.Aggregation, frozen=True):
                     SELECT unit_id, {", ".join(extract) or "0 AS unused"},
                            generate_series(1, 1) AS once
                     FROM response
-                    WHERE wave_id = $1 AND cardinality(answers) >= {max(bounds, default=0)}
+                    WHERE wave_id = $1 AND length(answers) >= {max(bounds, default=0)}
                   ) x
                 ) c
                 GROUP BY unit_id

@@ -88,7 +88,7 @@ async def _direct(
     url: str,
     wave_id: int,
     codes: list[str],
-    answers: list[int],
+    answers: bytes,
     seconds: float,
     concurrency: int,
     writers: int,
@@ -174,7 +174,7 @@ def main() -> None:
             server.wait(20)
         stored = asyncio.run(count_responses(url, wave_id))
         rng = random.Random(3)
-        answers = [rng.choice(sorted(layout.allowed[key])) for key in layout.keys]
+        answers = bytes(rng.choice(sorted(layout.allowed[key])) for key in layout.keys)
         direct = {
             name: asyncio.run(
                 _direct(url, wave_id, codes, answers, args.seconds, args.connections, writers)

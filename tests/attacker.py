@@ -70,24 +70,49 @@ class TupleVersion:
     xmin: int
 
 
+def answers_at(data: bytes, at: int) -> bytes | None:
+    """The stored answers (a bytea of 1 to 500 bytes, migration 0012) starting at `at`, or
+    None: a 1-byte varlena header (odd: length with header << 1 | 1) up to 126 bytes, else
+    an uncompressed 4-byte one (length with header << 2)."""
+    if at >= len(data):
+        return None
+    if data[at] & 1:
+        length = (data[at] >> 1) - 1
+        body = at + 1
+        if not 1 <= length <= 126:
+            return None
+    else:
+        if at + 4 > len(data):
+            return None
+        (word,) = struct.unpack_from("<I", data, at)
+        length, body = (word >> 2) - 4, at + 4
+        if word & 3 or not 127 <= length <= 500:
+            return None
+    return data[body : body + length] if body + length <= len(data) else None
+
+
+def _response_tuple(data: bytes, start: int) -> bool:
+    """Whether the heap tuple header at `start` is a response row's: 3 attributes (the low
+    11 bits of t_infomask2, at byte 18) and its data right after the 24-byte header
+    (t_hoff, byte 22). Release rows, say, also begin with a wave and a unit."""
+    (infomask2,) = struct.unpack_from("<H", data, start + 18)
+    return infomask2 & 0x07FF == 3 and data[start + 22] == HEAP_HEADER
+
+
 def response_versions(paths: Iterable[Path], wave_id: int, unit_id: int) -> list[TupleVersion]:
-    """Every heap tuple version of a response row of (wave, unit), live or dead, by its
-    first two columns (wave_id, unit_id) followed by a one-dimensional smallint array."""
-    # The array's varlena header (1 byte when short, else 4), then ndim = 1, no nulls,
-    # element type int2 (oid 21).
+    """Every heap tuple version of a response row of (wave, unit), live or dead: a tuple of
+    3 attributes whose first two columns are (wave_id, unit_id), followed by its answers,
+    a bytea of 1 to 500 bytes (migration 0012)."""
     head = struct.pack("<qq", wave_id, unit_id)
-    array = re.compile(
-        re.escape(head) + rb"(?s:.|.{4})\x01\x00\x00\x00\x00\x00\x00\x00\x15\x00\x00\x00"
-    )
     versions = []
     for path in paths:
         try:
             data = path.read_bytes()
         except (FileNotFoundError, PermissionError):
             continue
-        for match in array.finditer(data):
+        for match in re.finditer(re.escape(head), data):
             start = match.start() - HEAP_HEADER
-            if start >= 0:
+            if start >= 0 and _response_tuple(data, start) and answers_at(data, match.end()):
                 (xmin,) = struct.unpack_from("<I", data, start)
                 versions.append(TupleVersion(path, match.start(), xmin))
     return versions

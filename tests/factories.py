@@ -402,7 +402,7 @@ async def open_wave_with_card(conn: Conn) -> tuple[str, str, int]:
 async def add_responses(conn: Conn, wave_id: int, unit_id: int, answers: list[list[int]]) -> None:
     await conn.executemany(
         "INSERT INTO response (wave_id, unit_id, answers) VALUES ($1, $2, $3)",
-        [(wave_id, unit_id, a) for a in answers],
+        [(wave_id, unit_id, bytes(a)) for a in answers],
     )
 
 

@@ -31,8 +31,9 @@ Language = Annotated[str, msgspec.Meta(pattern=LANGUAGE_PATTERN, examples=["en",
 # One text per declared language: {"en": "...", "fr": "..."}. Keys are checked against
 # `languages` after decoding, so that a missing or extra translation names its exact path.
 Text = dict[str, str]
-# 0 is reserved for "skipped / prefer not to answer"; answers are stored as smallint.
-OptionValue = Annotated[int, msgspec.Meta(ge=1, le=32767)]
+# 0 is reserved for "skipped / prefer not to answer"; answers are stored one byte each
+# (migration 0012), so an option value is at most 255.
+OptionValue = Annotated[int, msgspec.Meta(ge=1, le=255)]
 
 
 class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -1,45 +1,37 @@
-"""The release's aggregation: one streamed pass over a wave's answers, counted per unit.
+"""The release's aggregation: one pass over a wave's answers, counted per unit.
 
-PostgreSQL sends the wave's `(unit_id, answers)` rows once, as a binary COPY, and they are
-counted here in chunks with numpy: per unit the responses, every item's answers by value,
-and every scale's scored respondents, their score sum and their bands. The per-unit rows
-are then summed up the public tree (exact: integer sums). Only one chunk of rows is held
-at a time, so memory stays flat however many responses a wave has.
+Answers are stored one byte per item (migration 0012: 0 = not answered, else the option
+value). PostgreSQL concatenates each unit's rows into one byte string (string_agg over
+bytea: no per-answer step, no array output), and each unit's string is counted here with
+bytes and int operations that run at C speed, no per-respondent Python and no numpy:
 
-Why not count in SQL: every expression PostgreSQL evaluates per answer is an interpreted
-step, and scoring 6 scales and 30 items took a few hundred per row (the former packed-
-counter pass, bench/packed.py). Sent out, an answer costs PostgreSQL one output call, and
-numpy counts a chunk's answers in a dozen vector operations, in a worker thread while the
-next chunk arrives (bench/release.py prints both).
+- item j of a unit is `blob[j::width]`; `bytes.translate` clamps every answer to the
+  instrument's bounds and turns each option into one bit of a byte, and the int those
+  bytes make, masked per bit, gives each option's count by `int.bit_count`;
+- a scale's respondents get a code (answered items * most + total of the clamped,
+  reverse-coded answers) as the sum of their items' translated columns read as one big
+  int: one byte (or a few) per respondent, lanes that never carry into each other. The
+  code's score and band come from tables built once, as bits and byte planes again.
+
+The per-unit rows are then summed up the public tree (exact: integer sums). Only one
+unit's string is counted at a time (bench/release.py prints the time against a bare
+count(*) over the same rows, and the memory).
 """
 
 from __future__ import annotations
 
-import asyncio
-import struct
+import sys
+from collections import Counter
+from collections.abc import Callable
 
 import msgspec
-import numpy as np
-import numpy.typing as npt
 
 from service.db import Conn
 from service.privacy import queries
 from service.privacy.plan import ItemSpec, ScaleSpec
 from service.privacy.queries import UnitRow
 
-# A binary COPY stream: signature, flags, header extension length; each row starts with
-# its field count, and -1 in that place ends the stream.
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-INT2_OID = 21
-SMALLINT_MAX = 32767
-# A row's bytes before its first answer: field count, unit_id (length, value), the array's
-# length and header (dimensions, NULL flag, element type, size, first subscript).
-HEAD = 38
-# Unit ids are looked up in a table over their range while it is at most this long.
-MAX_TABLE = 1 << 22
-# Rows are counted once this many bytes of them have arrived (about 19,000 rows of 30
-# answers): few enough numpy calls per row, little memory.
-BATCH_BYTES = 4 << 20
+BYTE_VALUES = 256
 
 
 class Aggregation(msgspec.Struct, frozen=True):
@@ -47,19 +39,18 @@ class Aggregation(msgspec.Struct, frozen=True):
 
     Columns, for every unit and every node of the tree: `n` (responses); per scale k,
     `sum{k}` (centred scores in hundredths, ScaleSpec.midpoint_hundredths subtracted),
-    `count{k}` (respondents who answered enough of the scale to be scored) and
-    `band{k}_{j}` (those in band j); per item k, `item{k}_{v}` (answers v).
+    `band{k}_{j}` (respondents scored in band j) and `count{k}` (respondents who answered
+    enough of the scale to be scored); per item k, `item{k}_{v}` (answers v).
 
     Answers are clamped to the instrument's bounds (above the highest option: the highest;
-    a positive answer below the lowest: the lowest; 0, negative or NULL: not answered), and
-    a row whose answers are shorter than the wave's items is left out, so no stored row,
-    however wrong, moves a column by more than the plan's sensitivity.
+    a positive answer below the lowest: the lowest; 0: not answered), and a row whose
+    answers are shorter than the wave's items is left out, so no stored row, however wrong,
+    moves a column by more than the plan's sensitivity.
     """
 
     depth: int
     scales: list[ScaleSpec]
     items: list[ItemSpec]
-    batch_bytes: int = BATCH_BYTES
 
     def bounds(self) -> dict[int, tuple[int, int]]:
         """(lowest, highest) answer of every position the release reads."""
@@ -70,7 +61,7 @@ class Aggregation(msgspec.Struct, frozen=True):
 
     @property
     def width(self) -> int:
-        """The shortest answers array that holds every position the release reads."""
+        """The shortest answers that hold every position the release reads."""
         return max(self.bounds(), default=0)
 
 
@@ -90,9 +81,15 @@ async def fetch_aggregates(
     under the unit before it.
     """
     units = await queries.list_subtree_units(conn, root_id)
-    tally = Tally(aggregation, [u.unit_id for u in units])
-    await queries.copy_answers(conn, wave_id, aggregation.width, tally.feed)
-    return roll_up(units, await tally.per_unit(), aggregation.depth)
+    inside = {u.unit_id for u in units}
+    tally = Tally(aggregation)
+    per_unit = [
+        tally.count(row.unit_id, row.n, row.answers)
+        for row in await queries.list_unit_answers(conn, wave_id, aggregation.width)
+        if row.unit_id in inside  # responses of units outside the tree are left out
+    ]
+    per_unit.sort(key=lambda row: row["unit_id"])
+    return roll_up(units, per_unit, aggregation.depth)
 
 
 def roll_up(
@@ -144,300 +141,155 @@ def roll_up(
 
 
 class Tally:
-    """Counts a binary COPY stream of (unit_id bigint, answers smallint[]) per unit.
+    """Counts one unit's answers at a time: `count(unit_id, n, blob)`, where blob is the
+    unit's n rows of `width` bytes each, laid end to end.
 
-    Runs of rows laid out alike (the common case: every array as long, no NULL) are read
-    in place through strided numpy views; any other row is decoded on its own. Per unit it
-    keeps the responses, every item's answers by value and, per scale, how many
-    respondents answered how many of its items with what total (a code from which the
-    score and the band follow exactly, through tables built once).
+    Every table is built once from the plan: per item, a translation of stored bytes to
+    option bits; per scale, a translation of each of its positions' bytes to what the
+    answer adds to the respondent's code, and per code its band bit and score bytes.
     """
 
-    def __init__(self, aggregation: Aggregation, unit_ids: list[int]) -> None:
+    def __init__(self, aggregation: Aggregation) -> None:
         self.aggregation = aggregation
-        self.units = np.array(sorted(set(unit_ids)), dtype=np.int64)
-        u = len(self.units)
-        # unit_id -> its index, by a table over the ids' range (ids are dense) or a search.
-        self.first = int(self.units[0]) if u else 0
-        span = int(self.units[-1]) - self.first + 1 if u else 0
-        self.table: npt.NDArray[np.int32] | None = None
-        if 0 < span <= MAX_TABLE:
-            self.table = np.full(span, -1, dtype=np.int32)
-            self.table[self.units - self.first] = np.arange(u, dtype=np.int32)
+        self.width = aggregation.width
         bounds = aggregation.bounds()
-        self.positions = sorted(bounds)
-        column = {p: i for i, p in enumerate(self.positions)}
-        lows = [bounds[p][0] for p in self.positions]
-        highs = [bounds[p][1] for p in self.positions]
-        self.top = max(highs, default=0) + 1  # clamped answers are 0 .. top - 1
-        scales = self.aggregation.scales
-        # Scales: the answered items n and their total t make a code n * most + t, where
-        # most is one above the highest total.
-        self.most = np.array([len(s.positions) * s.high + 1 for s in scales], dtype=np.int64)
-        sizes = [(len(s.positions) + 1) * int(m) for s, m in zip(scales, self.most, strict=True)]
-        self.code_offsets = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
-        # Per code, through tables built once: the centred score (0 if not scored) and the
-        # band (`self.kinds - 1` if not scored, a column left out).
-        self.kinds = max((len(s.bands) for s in scales), default=0) + 1
-        code_tables = [
-            _code_tables(s, int(m), self.kinds - 1) for s, m in zip(scales, self.most, strict=True)
-        ]
-        self.score_of = np.concatenate(
-            [score for score, _ in code_tables] or [np.zeros(0, np.int64)]
-        )
-        self.band_of = np.concatenate([band for _, band in code_tables] or [np.zeros(0, np.int64)])
-        self.scale_index = np.arange(len(scales), dtype=np.int64)
-        # Every answer read, as a slot: one per item, then one per scale position. A
-        # slot's table maps each stored value, first clipped to -1 .. top (-1: negative or
-        # missing; top: above every item's highest option), to what it adds: for
-        # an item, slot * top + the clamped answer; for a scale position, 0 if it is not
-        # answered, else (most + its score), so that summed over the scale's positions it
-        # gives the code.
-        self.items = len(aggregation.items)
-        self.slot_columns = [column[item.position] for item in aggregation.items]
-        self.slot_columns += [column[p] for s in scales for p in s.positions]
-        stored = np.arange(-1, self.top + 1, dtype=np.int32)
-        tables = []
+        # Items: (column index, [(translation, [(column name, bit)])]), 8 options a byte.
+        self.items: list[tuple[int, list[tuple[bytes, list[tuple[str, int]]]]]] = []
         for k, item in enumerate(aggregation.items):
-            low, high = lows[column[item.position]], highs[column[item.position]]
-            clamped = np.where(stored > 0, np.clip(stored, low, high), 0)
-            tables.append(k * self.top + clamped)
-        # Each scale's slots, as a slice of the scale slots.
-        ends = np.cumsum([len(s.positions) for s in scales]).tolist()
-        self.scale_slices = [slice(a, b) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-        for k, s in enumerate(scales):
-            for reverse in s.reverse:
-                clamped = np.clip(stored, s.low, s.high)
-                score = s.low + s.high - clamped if reverse else clamped
-                tables.append(np.where(stored > 0, self.most[k] + score, 0))
-        self.tables = np.concatenate(tables).astype(np.int32) if tables else stored[:0]
-        # Where each slot's table starts, plus 1 for the -1 entry.
-        self.slot_offsets = np.arange(len(tables), dtype=np.int32) * len(stored) + 1
-        # The columns each kind of slot reads (None: all, in order, so no copy is needed).
-        every = list(range(len(self.positions)))
-        item_columns, scale_columns = (
-            self.slot_columns[: self.items],
-            self.slot_columns[self.items :],
-        )
-        self.item_columns = None if item_columns == every else item_columns
-        self.scale_columns = None if scale_columns == every else scale_columns
-        u = len(self.units)
-        self.n = np.zeros(u, dtype=np.int64)
-        self.item_counts = np.zeros(u * self.items * self.top, dtype=np.int64)
-        self.sums = np.zeros(u * len(scales), dtype=np.int64)
-        self.bands = np.zeros(u * len(scales) * self.kinds, dtype=np.int64)
-        self.counting: asyncio.Future[None] | None = None  # the batch being counted
-        self.pending: list[bytes] = []  # pieces not counted yet
-        self.size = 0
-        self.started = False
-        self.ended = False
-        self.width = 0  # answers in a row laid out like the first plain one; 0 until seen
-        self.expected = np.zeros(HEAD, dtype=np.uint8)  # that row's bytes before its answers
+            low, high = bounds[item.position]
+            clamped = [_clamp(b, low, high) for b in range(BYTE_VALUES)]
+            groups = []
+            for first in range(0, len(item.values), 8):
+                values = item.values[first : first + 8]
+                bit = {v: j for j, v in enumerate(values)}
+                table = bytes(1 << bit[c] if c in bit else 0 for c in clamped)
+                groups.append((table, [(f"item{k}_{v}", j) for j, v in enumerate(values)]))
+            self.items.append((item.position - 1, groups))
+        self.scales = [_ScaleTables(k, s) for k, s in enumerate(aggregation.scales)]
 
-    async def feed(self, data: bytes) -> None:
-        """asyncpg's COPY output callback: one piece of the stream, rows cut anywhere.
+    def count(self, unit_id: int, n: int, blob: bytes) -> dict[str, int]:
+        """The unit's row: columns as Aggregation describes them."""
+        if len(blob) != n * self.width:
+            raise ValueError("a unit's answers are not whole rows of the wave's width")
+        row = {"unit_id": unit_id, "n": n}
+        masks = [int.from_bytes(bytes([1 << b]) * n, "little") for b in range(8)]
+        columns: dict[int, bytes] = {}
 
-        A batch's rows are counted in a worker thread (numpy lets go of the GIL) while
-        the next batch arrives; one batch at a time, so the counts add up in order.
-        """
-        self.pending.append(bytes(data))
-        self.size += len(data)
-        if self.size >= self.aggregation.batch_bytes:
-            rows = self._take_rows()
-            if rows is not None:
-                if self.counting is not None:
-                    await self.counting
-                loop = asyncio.get_running_loop()
-                self.counting = loop.run_in_executor(None, self._count, *rows)
+        def column(index: int) -> bytes:
+            if index not in columns:
+                columns[index] = blob[index :: self.width]
+            return columns[index]
 
-    async def per_unit(self) -> list[dict[str, int]]:
-        """One row per unit with responses, columns as Aggregation describes them."""
-        if self.counting is not None:
-            await self.counting
-            self.counting = None
-        rows = self._take_rows()
-        if rows is not None:
-            self._count(*rows)
-        if self.pending or not self.ended:
-            raise ValueError("the answers stream ended in the middle of a row")
-        u = len(self.units)
-        items = self.item_counts.reshape(u, self.items, self.top).tolist()
-        scales = self.aggregation.scales
-        sums = self.sums.reshape(u, len(scales)).tolist()
-        bands = self.bands.reshape(u, len(scales), self.kinds).tolist()
-        out: list[dict[str, int]] = []
-        for u in np.flatnonzero(self.n).tolist():
-            row = {"unit_id": int(self.units[u]), "n": int(self.n[u])}
-            for k, s in enumerate(scales):
-                scored = bands[u][k][: len(s.bands)]
-                row[f"sum{k}"] = sums[u][k]
-                row.update((f"band{k}_{j}", count) for j, count in enumerate(scored))
-                row[f"count{k}"] = sum(scored)
-            for k, item in enumerate(self.aggregation.items):
-                by_value = items[u][k]
-                row.update(
-                    (f"item{k}_{v}", by_value[v] if v < self.top else 0) for v in item.values
+        for scale in self.scales:
+            row.update(scale.count(n, column, masks))
+        for index, groups in self.items:
+            answers = column(index)
+            for table, bits in groups:
+                flags = int.from_bytes(answers.translate(table), "little")
+                for name, bit in bits:
+                    row[name] = (flags & masks[bit]).bit_count()
+        return row
+
+
+class _ScaleTables:
+    """One scale's tables: a respondent's code is n * most + t for n answered items of
+    total t (clamped, reverse-coded); summed over the scale's positions, each answer adds
+    most + its score, an unanswered one 0, so the code is never above (m + 1) * most - 1
+    and lanes of `lane` bytes never carry into each other."""
+
+    def __init__(self, k: int, s: ScaleSpec) -> None:
+        self.k = k
+        self.positions = [p - 1 for p in s.positions]
+        m = len(s.positions)
+        most = m * s.high + 1
+        codes = (m + 1) * most
+        # Codes lanes: 1 byte while the codes fit, else 2 or 4 (what memoryview reads as "H", "I").
+        self.lane = 1 if codes <= BYTE_VALUES else 2 if codes <= 1 << 16 else 4
+        # What each stored byte adds at each position, as `lane` byte planes.
+        self.adds: list[list[bytes]] = []
+        for reverse in s.reverse:
+            adds = []
+            for b in range(BYTE_VALUES):
+                c = _clamp(b, s.low, s.high)
+                adds.append(0 if c == 0 else most + (s.low + s.high - c if reverse else c))
+            self.adds.append([bytes((a >> (8 * j)) & 255 for a in adds) for j in range(self.lane)])
+        # Per code: the centred score in hundredths and the band, None if not scored.
+        self.score: list[int | None] = [None] * codes
+        self.band: list[int | None] = [None] * codes
+        for answered in range(max(s.required, 1), m + 1):
+            for total in range(most):
+                code = answered * most + total
+                self.score[code] = (200 * total + answered) // (
+                    2 * answered
+                ) - s.midpoint_hundredths
+                self.band[code] = next(
+                    (j for j, (_, _, upper) in enumerate(s.bands[:-1]) if total / answered < upper),
+                    len(s.bands) - 1,
                 )
-            out.append(row)
+        self.bands = len(s.bands)
+        if self.lane == 1:
+            # Per code byte: the band's bit (8 bands a table) and the score plus `offset`,
+            # in byte planes (0 when not scored, so the offset is taken off per scored one).
+            self.offset = -min((q for q in self.score if q is not None), default=0)
+            top = max((q + self.offset for q in self.score if q is not None), default=0)
+            self.band_tables = [
+                bytes(
+                    1 << (b - first) if b is not None and first <= b < first + 8 else 0
+                    for b in self.band
+                ).ljust(BYTE_VALUES, b"\0")
+                for first in range(0, self.bands, 8)
+            ]
+            self.score_tables = [
+                bytes(
+                    0 if q is None else ((q + self.offset) >> (8 * j)) & 255 for q in self.score
+                ).ljust(BYTE_VALUES, b"\0")
+                for j in range((top.bit_length() + 7) // 8)
+            ]
+
+    def count(self, n: int, column: Callable[[int], bytes], masks: list[int]) -> dict[str, int]:
+        """The scale's columns over a unit's n respondents."""
+        total = 0
+        for position, planes in zip(self.positions, self.adds, strict=True):
+            answers = column(position)
+            if self.lane == 1:
+                total += int.from_bytes(answers.translate(planes[0]), "little")
+            else:
+                lanes = bytearray(n * self.lane)
+                for j, plane in enumerate(planes):
+                    lanes[j :: self.lane] = answers.translate(plane)
+                total += int.from_bytes(lanes, "little")
+        codes = total.to_bytes(n * self.lane, "little")
+        by_band = [0] * self.bands
+        score = 0
+        if self.lane == 1:
+            for first, table in zip(range(0, self.bands, 8), self.band_tables, strict=True):
+                bits = int.from_bytes(codes.translate(table), "little")
+                for j in range(first, min(first + 8, self.bands)):
+                    by_band[j] = (bits & masks[j - first]).bit_count()
+            for j, table in enumerate(self.score_tables):
+                part = int.from_bytes(codes.translate(table), "little")
+                score += sum((part & masks[b]).bit_count() << b for b in range(8)) << (8 * j)
+            score -= self.offset * sum(by_band)
+        else:
+            view = memoryview(_native(codes, self.lane)).cast("H" if self.lane == 2 else "I")
+            for code, times in Counter(view).items():
+                band, q = self.band[code], self.score[code]
+                if band is not None and q is not None:
+                    by_band[band] += times
+                    score += q * times
+        out = {f"sum{self.k}": score}
+        out.update((f"band{self.k}_{j}", c) for j, c in enumerate(by_band))
+        out[f"count{self.k}"] = sum(by_band)
         return out
 
-    # --- the stream ---------------------------------------------------------------------
 
-    def _take_rows(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int16]] | None:
-        """Every whole row pending, as (unit ids, answers); the cut-off end stays."""
-        data, at = b"".join(self.pending), 0
-        self.pending, self.size = [], 0
-        if not self.started:
-            header = len(SIGNATURE) + 8
-            if len(data) >= header and data[: len(SIGNATURE)] != SIGNATURE:
-                raise ValueError("not a binary COPY stream")
-            if len(data) < header or len(data) < header + _int(data, header - 4):
-                self.pending, self.size = [data], len(data)
-                return None
-            at = header + _int(data, header - 4)
-            self.started = True
-        unit_ids: list[npt.NDArray[np.int64]] = []
-        answers: list[npt.NDArray[np.int16]] = []
-        while not self.ended:
-            if data[at : at + 2] == b"\xff\xff":  # the stream's end
-                self.ended, at = True, at + 2
-                break
-            run = self._run(data, at)
-            if run is None:
-                break
-            ids, matrix, at = run
-            unit_ids.append(ids)
-            answers.append(matrix)
-        if at < len(data):
-            self.pending, self.size = [data[at:]], len(data) - at
-        if not unit_ids:
-            return None
-        return np.concatenate(unit_ids), np.concatenate(answers)
-
-    def _run(
-        self, data: bytes, at: int
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int16], int] | None:
-        """The rows from `at`: a run laid out like the first plain row, or one other row.
-
-        Returns (unit ids, answers at self.positions, -1 where missing) and where the rows
-        end, or None when no whole row is left.
-        """
-        if self.width:
-            w = self.width
-            size = HEAD + 6 * w
-            rows = (len(data) - at) // size
-            block = np.ndarray((rows, size), np.uint8, data, at)
-            # A row is alike when everything but its unit id matches: one dimension from
-            # subscript 1, w elements, no NULL (so each element is 2 bytes long).
-            alike = (block[:, :6] == self.expected[:6]).all(axis=1)
-            alike &= (block[:, 14:HEAD] == self.expected[14:]).all(axis=1)
-            odd = np.flatnonzero(~alike)
-            rows = int(odd[0]) if len(odd) else rows
-            if rows:
-                ids = np.ndarray((rows,), ">i8", data, at + 6, (size,)).astype(np.int64)
-                values = np.ndarray((rows, w), ">i2", data, at + HEAD + 4, (size, 6))
-                if self.positions != list(range(1, len(self.positions) + 1)):
-                    values = values[:, [p - 1 for p in self.positions]]
-                else:
-                    values = values[:, : len(self.positions)]
-                return ids, values.astype(np.int16), at + rows * size
-        row = _parse_row(data, at)
-        if row is None:
-            return None
-        unit_id, answers, plain, end = row
-        if plain and not self.width and plain >= max(self.positions, default=0):
-            self.width = plain
-            self.expected = np.frombuffer(data, np.uint8, HEAD, at)
-        matrix = [[answers[p - 1] if p <= len(answers) else -1 for p in self.positions]]
-        return np.array([unit_id], np.int64), np.array(matrix, np.int16), end
-
-    # --- counting -----------------------------------------------------------------------
-
-    def _count(self, unit_ids: npt.NDArray[np.int64], raw: npt.NDArray[np.int16]) -> None:
-        """Add rows (unit ids, answers at self.positions, -1 where missing) to the counts."""
-        u = len(self.units)
-        if u == 0:
-            return
-        if self.table is not None:
-            offset = unit_ids - self.first
-            inside = (offset >= 0) & (offset < len(self.table))
-            index = self.table[np.where(inside, offset, 0)].astype(np.int64)
-            inside &= index >= 0
-        else:
-            index = np.searchsorted(self.units, unit_ids)
-            index[index >= u] = 0
-            inside = self.units[index] == unit_ids
-        if not inside.all():  # responses of units outside the tree are left out
-            index, raw = index[inside], raw[inside]
-        self.n += np.bincount(index, minlength=u)
-        clipped = np.clip(raw, -1, min(self.top, SMALLINT_MAX))
-        if self.items:
-            cells = self.items * self.top
-            answers = clipped if self.item_columns is None else clipped[:, self.item_columns]
-            key = self.tables[answers + self.slot_offsets[: self.items]] + (index * cells)[:, None]
-            self.item_counts += np.bincount(key.ravel(), minlength=u * cells)
-        if self.scale_slices:
-            answers = clipped if self.scale_columns is None else clipped[:, self.scale_columns]
-            adds = self.tables[answers + self.slot_offsets[self.items :]]
-            codes = np.stack([adds[:, part].sum(axis=1) for part in self.scale_slices], axis=1)
-            codes += self.code_offsets
-            where = (index[:, None] * len(self.scale_index) + self.scale_index).ravel()
-            # Float sums of a batch's integer scores stay exact (far below 2 ** 53).
-            sums = np.bincount(where, self.score_of[codes].ravel(), len(self.sums))
-            self.sums += sums.round().astype(np.int64)
-            band = where * self.kinds + self.band_of[codes].ravel()
-            self.bands += np.bincount(band, minlength=len(self.bands))
+def _native(codes: bytes, lane: int) -> bytes:
+    """Little-endian lanes in this machine's byte order (what memoryview.cast reads)."""
+    if sys.byteorder == "little":
+        return codes
+    return b"".join(codes[i : i + lane][::-1] for i in range(0, len(codes), lane))
 
 
-def _code_tables(
-    s: ScaleSpec, most: int, unscored: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Per code n * most + t: the centred score in hundredths (0 if not scored) and the
-    band (`unscored` if not scored). Exact, as the release defines them: round(100 t / n)
-    with a half rounded up, and the first band whose upper bound the mean t / n is below."""
-    codes = (len(s.positions) + 1) * most
-    score = np.zeros(codes, dtype=np.int64)
-    band = np.full(codes, unscored, dtype=np.int64)
-    for n in range(max(s.required, 1), len(s.positions) + 1):
-        for t in range(most):
-            score[n * most + t] = (200 * t + n) // (2 * n) - s.midpoint_hundredths
-            which = next(
-                (j for j, (_, _, upper) in enumerate(s.bands[:-1]) if t / n < upper),
-                len(s.bands) - 1,
-            )
-            band[n * most + t] = which
-    return score, band
-
-
-def _int(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at : at + 4], "big", signed=True)
-
-
-def _parse_row(data: bytes, at: int) -> tuple[int, list[int], int, int] | None:
-    """One row of any layout: (unit_id, answers by subscript from 1 with -1 where missing,
-    the width if it is a plain one-dimensional array without NULL else 0, where it ends),
-    or None if the row is not all there."""
-    if len(data) - at < 18:
-        return None
-    fields, unit_length, unit_id, array_length = struct.unpack_from(">hiqi", data, at)
-    if fields != 2 or unit_length != 8:
-        raise ValueError("the answers stream has an unexpected row")
-    start = at + 18
-    end = start + max(array_length, 0)
-    if len(data) < end:
-        return None
-    ndim, has_null, element_type = struct.unpack_from(">iiI", data, start)
-    if element_type != INT2_OID:
-        raise ValueError("the answers stream has an unexpected array")
-    dims = [struct.unpack_from(">ii", data, start + 12 + 8 * d) for d in range(ndim)]
-    values: list[int] = []
-    if ndim == 1:  # another shape answers nothing (migration 0006 refuses it)
-        (count, lower), where = dims[0], start + 20
-        values = [-1] * max(lower - 1, 0)
-        for _ in range(count):
-            (length,) = struct.unpack_from(">i", data, where)
-            values.append(-1 if length < 0 else struct.unpack_from(">h", data, where + 4)[0])
-            where += 4 + max(length, 0)
-        values = values[max(1 - lower, 0) :]
-    plain = ndim == 1 and has_null == 0 and dims[0][1] == 1
-    return unit_id, values, len(values) if plain else 0, end
+def _clamp(answer: int, low: int, high: int) -> int:
+    """A stored answer as the release counts it: 0 (not answered) or within [low, high]."""
+    return 0 if answer <= 0 else min(max(answer, low), high)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -37,21 +36,31 @@ async def list_subtree_units(conn: Conn, root_id: int) -> list[UnitRow]:
 # --- the aggregation pass -------------------------------------------------------------------
 
 
-async def copy_answers(
-    conn: Conn, wave_id: int, width: int, sink: Callable[[bytes], Coroutine[Any, Any, None]]
-) -> None:
-    """Stream the wave's (unit_id, answers) rows to `sink` as one binary COPY.
+class UnitAnswersRow(msgspec.Struct, frozen=True):
+    unit_id: int
+    n: int  # responses
+    answers: bytes  # their answers, `width` bytes each, laid end to end
 
-    Rows whose answers are shorter than `width` are left out. Nothing is computed per
-    answer here: PostgreSQL only sends the arrays (service/privacy/aggregate.py counts).
+
+async def list_unit_answers(conn: Conn, wave_id: int, width: int) -> list[UnitAnswersRow]:
+    """Per unit with responses: their number and their answers' first `width` bytes, as one
+    byte string (rows in no particular order). Rows shorter than `width` are left out.
+
+    Nothing is computed per answer here: PostgreSQL only concatenates each row's bytes
+    (service/privacy/aggregate.py counts them).
     """
-    await conn.copy_from_query(
-        "SELECT unit_id, answers FROM response WHERE wave_id = $1 AND cardinality(answers) >= $2",
+    rows = await conn.fetch(
+        """
+        SELECT unit_id, count(*) AS n,
+               string_agg(substring(answers FROM 1 FOR $2), ''::bytea) AS answers
+        FROM response
+        WHERE wave_id = $1 AND length(answers) >= $2
+        GROUP BY unit_id
+        """,
         wave_id,
         width,
-        output=sink,
-        format="binary",
     )
+    return [UnitAnswersRow(r["unit_id"], r["n"], r["answers"]) for r in rows]
 
 
 # --- ledger -----------------------------------------------------------------------------

@@ -149,8 +149,9 @@ class Submission(msgspec.Struct, frozen=True):
     lookup: bytes
     # The form-key hash.
     submission: bytes
-    # One value per question of the wave, in layout order; 0 is skipped.
-    answers: list[int]
+    # One byte per question of the wave, in layout order: 0 is skipped, else the option
+    # value (what the response table stores, migration 0012).
+    answers: bytes
     # A token's unit (what its signed message names); 0 for other kinds.
     unit_id: int = 0
 
@@ -202,7 +203,9 @@ async def insert_responses(
         ),
         stored AS (
             INSERT INTO response (wave_id, unit_id, answers)
-            SELECT $1, c.unit_id, ($4::smallint[])[(c.n - 1) * $5 + 1 : c.n * $5]
+            -- Submission n's answers: bytes (n - 1) * width + 1 to n * width of $4.
+            SELECT $1, c.unit_id,
+                   substring($4::bytea FROM ((c.n - 1) * $5::int + 1)::int FOR $5::int)
             FROM credential c JOIN spent s ON s.code_hash = c.spent_key
             RETURNING 1
         )
@@ -222,7 +225,7 @@ async def insert_responses(
         wave_id,
         [s.lookup for s in batch],
         [s.submission for s in batch],
-        [value for s in batch for value in s.answers],
+        b"".join(s.answers for s in batch),
         width,
         [s.unit_id for s in batch],
     )
@@ -270,7 +273,7 @@ async def _insert_response(
         ),
         stored AS (
             INSERT INTO response (wave_id, unit_id, answers)
-            SELECT $1, c.unit_id, $4::smallint[]
+            SELECT $1, c.unit_id, $4::bytea
             FROM credential c CROSS JOIN spent
             RETURNING 1
         )

@@ -449,7 +449,7 @@ async def submit_response(
         target,
         credential.kind,
         layout.wave_id,
-        Submission(credential.lookup, submission, values, credential.unit_id),
+        Submission(credential.lookup, submission, bytes(values), credential.unit_id),
     )
     if row is None:
         raise SurveyNotFound("Check the address, or scan the QR code on your card again.")

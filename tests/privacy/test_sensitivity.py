@@ -88,7 +88,7 @@ def test_adding_or_removing_one_response_stays_within_every_sensitivity(
 async def test_a_stored_answer_outside_the_instruments_bounds_stays_within_every_sensitivity(
     conn: Any, seed: int
 ) -> None:
-    # The database check lets any positive smallint through; the release clamps it.
+    # The database lets any byte through (up to 255); the release clamps it.
     rng = random.Random(seed)
     _, wave_id, units = await open_wave_on(conn, shape=(2, 2), histogram_levels=9)
     items = await wave_items(conn, wave_id)
@@ -97,28 +97,14 @@ async def test_a_stored_answer_outside_the_instruments_bounds_stays_within_every
         await add_responses(conn, wave_id, unit["unit_id"], answers)
     await close(conn, wave_id)
     plan, before = await _vectors(conn, wave_id)
-    wild = [rng.choice([0, 1, high + 1, 32767]) for _, high in items]
+    wild = [rng.choice([0, 1, high + 1, 255]) for _, high in items]
     await add_responses(conn, wave_id, rng.choice(units)["unit_id"], [wild])
     _, after = await _vectors(conn, wave_id)
     _assert_within_sensitivity(plan, before, after)
 
 
-@pytest.mark.parametrize(
-    "answers", [[1, -1, 3], [1, None, 3], [[1, 2], [3, 4]]], ids=["negative", "null", "2-d"]
-)
-async def test_a_response_with_an_impossible_answer_cannot_be_stored(
-    conn: Any, answers: list[Any]
-) -> None:
+@pytest.mark.parametrize("length", [0, 501], ids=["empty", "too long"])
+async def test_a_response_of_no_answer_or_too_many_cannot_be_stored(conn: Any, length: int) -> None:
     _, wave_id, units = await open_wave_on(conn, shape=(1,))
     with pytest.raises(asyncpg.CheckViolationError, match="response_answers_in_range"):
-        await add_responses(conn, wave_id, units[1]["unit_id"], [answers])
-
-
-async def test_answers_numbered_from_other_than_1_cannot_be_stored(conn: Any) -> None:
-    _, wave_id, units = await open_wave_on(conn, shape=(1,))
-    with pytest.raises(asyncpg.CheckViolationError, match="response_answers_in_range"):
-        await conn.execute(
-            "INSERT INTO response (wave_id, unit_id, answers) VALUES ($1, $2, '[0:1]={1,2}')",
-            wave_id,
-            units[1]["unit_id"],
-        )
+        await add_responses(conn, wave_id, units[1]["unit_id"], [[1] * length])

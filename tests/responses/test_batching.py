@@ -167,10 +167,10 @@ async def test_a_failing_submission_fails_alone_and_the_rest_of_its_group_is_sto
         link = await make_open_link(conn, survey.wave_id, survey.unit_id)
         width = len((await responses.fetch_survey_layout(conn, survey.survey_key)).keys)
     lookup = hash_code(link.removeprefix("open-"))
-    good = [Submission(lookup, hashlib.sha256(key().encode()).digest(), [0] * width)]
-    good.append(Submission(lookup, hashlib.sha256(key().encode()).digest(), [0] * width))
+    good = [Submission(lookup, hashlib.sha256(key().encode()).digest(), bytes(width))]
+    good.append(Submission(lookup, hashlib.sha256(key().encode()).digest(), bytes(width)))
     # A spent key must be a 32-byte hash (a CHECK constraint): this one breaks its statement.
-    bad = Submission(lookup, b"too short", [0] * width)
+    bad = Submission(lookup, b"too short", bytes(width))
     batcher = SubmissionBatcher(pool, writers=1)
     try:
         results = await asyncio.gather(
@@ -200,11 +200,14 @@ async def test_closing_stores_what_waits_and_refuses_what_comes_after(pool: Any)
     await batcher.close()
     assert [await w for w in waiting] == ["accepted"] * 10
     with pytest.raises(RuntimeError, match="shutting down"):
-        await batcher.store("card", survey.wave_id, Submission(b"x" * 32, b"y" * 32, []))
+        await batcher.store("card", survey.wave_id, Submission(b"x" * 32, b"y" * 32, b""))
 
 
 async def test_a_batch_must_answer_one_set_of_questions(conn: Any) -> None:
-    mixed = [Submission(b"a" * 32, b"b" * 32, [1]), Submission(b"c" * 32, b"d" * 32, [1, 2])]
+    mixed = [
+        Submission(b"a" * 32, b"b" * 32, b"\x01"),
+        Submission(b"c" * 32, b"d" * 32, b"\x01\x02"),
+    ]
     with pytest.raises(ValueError, match="same questions"):
         await queries.insert_responses(conn, "card", 1, mixed)
 
@@ -279,3 +282,18 @@ async def test_a_submission_that_gives_up_does_not_stop_the_layout_read(
     finally:
         await batcher.close()
     assert survey.survey_key in responses._layouts
+
+
+async def test_one_statement_stores_each_submission_with_its_own_answers(conn: Any) -> None:
+    survey = await make_survey(conn)
+    codes = await make_cards(conn, survey.wave_id, survey.unit_id, 4)
+    width = len((await responses.fetch_survey_layout(conn, survey.survey_key)).keys)
+    sent = [bytes((i + j) % 6 for j in range(width)) for i in range(len(codes))]
+    batch = [
+        Submission(hash_code(code), hashlib.sha256(code.encode()).digest(), answers)
+        for code, answers in zip(codes, sent, strict=True)
+    ]
+    rows = await queries.insert_responses(conn, "card", survey.wave_id, batch)
+    assert rows is not None and [row.stored for row in rows] == [True] * len(codes)
+    stored = [row["answers"] for row in await responses_of(conn, survey.wave_id)]
+    assert sorted(stored) == sorted(sent)

@@ -86,7 +86,7 @@ async def test_a_submission_stores_the_wave_the_unit_and_the_answers_and_nothing
     expected = [0] * len(keys)
     expected[0], expected[1] = 5, 2
     assert await responses_of(conn, survey.wave_id) == [
-        {"wave_id": survey.wave_id, "unit_id": survey.unit_id, "answers": expected}
+        {"wave_id": survey.wave_id, "unit_id": survey.unit_id, "answers": bytes(expected)}
     ]
 
 

@@ -372,7 +372,7 @@ def test_deleting_a_unit_with_responses_says_nothing_of_how_many(
     async def use(conn: Any) -> None:
         wave = await add_wave(conn, await add_program(conn, tree["battalion-1"]), status="open")
         await conn.executemany(
-            "INSERT INTO response (wave_id, unit_id, answers) VALUES ($1, $2, '{3,4}')",
+            "INSERT INTO response (wave_id, unit_id, answers) VALUES ($1, $2, '\\x0304')",
             [(wave, tree["station-1"]["unit_id"])] * answers,
         )
         await conn.execute(
