@@ -107,3 +107,43 @@ async def test_two_instances_migrating_at_once_apply_each_file_once(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_answers_become_bytes_with_every_answer_the_release_counts(
+    server_url: str, database_url: str
+) -> None:
+    """Migration 0012 on rows stored as smallint[] before it: in a partition made with
+    its wave and in a shuffled copy attached at close (which holds its own checks)."""
+    del server_url
+    migrations = load_migrations()
+    before = [m for m in migrations if m.name < "0012_answers_bytes"]
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        await migrate.migrate(conn, before)
+        await conn.execute(
+            """
+            CREATE TABLE response_w901 (LIKE response INCLUDING ALL);
+            ALTER TABLE response ATTACH PARTITION response_w901 FOR VALUES IN (901);
+            CREATE TABLE response_w902 (LIKE response INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+                                        CHECK (wave_id = 902));
+            ALTER TABLE response ATTACH PARTITION response_w902 FOR VALUES IN (902);
+            INSERT INTO response (wave_id, unit_id, answers) VALUES
+                (901, 1, '{1,2,0,5}'), (902, 2, '{300,0,3}'), (902, 3, '{4}');
+            """
+        )
+        await migrate.migrate(conn, migrations)
+        rows = await conn.fetch("SELECT unit_id, answers FROM response ORDER BY unit_id")
+        assert [(r["unit_id"], r["answers"]) for r in rows] == [
+            (1, b"\x01\x02\x00\x05"),
+            (2, b"\xff\x00\x03"),  # above 255: the highest byte, clamped again by the release
+            (3, b"\x04"),
+        ]
+        for relation in ("response", "response_w901", "response_w902"):
+            with pytest.raises(asyncpg.CheckViolationError, match="response_answers_in_range"):
+                await conn.execute(
+                    f"INSERT INTO {relation} (wave_id, unit_id, answers) VALUES ($1, 1, '')",
+                    int(relation[-3:]) if relation != "response" else 901,
+                )
+    finally:
+        await conn.close()
