@@ -239,10 +239,14 @@ class _ScaleTables:
                 ).ljust(BYTE_VALUES, b"\0")
                 for first in range(0, self.bands, 8)
             ]
+            # (table, bits it uses): the last plane only as many as the highest score needs.
             self.score_tables = [
-                bytes(
-                    0 if q is None else ((q + self.offset) >> (8 * j)) & 255 for q in self.score
-                ).ljust(BYTE_VALUES, b"\0")
+                (
+                    bytes(
+                        0 if q is None else ((q + self.offset) >> (8 * j)) & 255 for q in self.score
+                    ).ljust(BYTE_VALUES, b"\0"),
+                    min(8, top.bit_length() - 8 * j),
+                )
                 for j in range((top.bit_length() + 7) // 8)
             ]
 
@@ -266,9 +270,9 @@ class _ScaleTables:
                 bits = int.from_bytes(codes.translate(table), "little")
                 for j in range(first, min(first + 8, self.bands)):
                     by_band[j] = (bits & masks[j - first]).bit_count()
-            for j, table in enumerate(self.score_tables):
+            for j, (table, bits) in enumerate(self.score_tables):
                 part = int.from_bytes(codes.translate(table), "little")
-                score += sum((part & masks[b]).bit_count() << b for b in range(8)) << (8 * j)
+                score += sum((part & masks[b]).bit_count() << b for b in range(bits)) << (8 * j)
             score -= self.offset * sum(by_band)
         else:
             view = memoryview(_native(codes, self.lane)).cast("H" if self.lane == 2 else "I")
