@@ -26,6 +26,7 @@ from service.errors import (
     UnitInUse,
     UnitNotFound,
 )
+from service.i18n import gettext
 from service.scope.queries import UnitRef
 from service.scope.rules import in_subtree, is_slug, visible_root
 from service.scope.service import (
@@ -90,19 +91,33 @@ def _child_path(parent: Unit | None, slug: str) -> str:
 def _check_path_length(longest: int, field: str) -> None:
     if longest > MAX_PATH_LENGTH:
         raise InvalidInput(
-            f"Paths would grow to {longest} characters; the limit is {MAX_PATH_LENGTH}. "
-            "Use shorter slugs or a shallower tree.",
-            errors=[FieldError(field=field, message="makes a path too long")],
+            gettext(
+                "Paths would grow to %(longest)s characters; the limit is %(limit)s. "
+                "Use shorter slugs or a shallower tree.",
+                longest=longest,
+                limit=MAX_PATH_LENGTH,
+            ),
+            errors=[FieldError(field=field, message=gettext("makes a path too long"))],
         )
 
 
 async def _check_free(conn: Conn, path: str, parent: Unit | None) -> None:
     taken = await queries.fetch_unit_by_path(conn, path)
     if taken is not None:
-        where = f"under '{parent.path}'" if parent is not None else "among the roots"
+        values = {"slug": taken.slug, "id": taken.unit_id}
         raise DuplicateUnit(
-            f"A unit with the slug '{taken.slug}' already exists {where} (id {taken.unit_id}). "
-            "Choose another slug, or change that unit instead."
+            gettext(
+                "A unit with the slug '%(slug)s' already exists under '%(parent)s' (id %(id)s). "
+                "Choose another slug, or change that unit instead.",
+                parent=parent.path,
+                **values,
+            )
+            if parent is not None
+            else gettext(
+                "A unit with the slug '%(slug)s' already exists among the roots (id %(id)s). "
+                "Choose another slug, or change that unit instead.",
+                **values,
+            )
         )
 
 
@@ -177,9 +192,13 @@ async def move_unit(
         unit = await fetch_unit(conn, actor, unit_id)
         if new_parent_ref is None and unit.parent_id is not None:
             raise InvalidInput(
-                "The organisation has one root; a unit cannot become a second one. Give "
-                "`parent`: the id, path or slug of the unit to move it under.",
-                errors=[FieldError(field="parent", message="required: the new parent unit")],
+                gettext(
+                    "The organisation has one root; a unit cannot become a second one. Give "
+                    "`parent`: the id, path or slug of the unit to move it under."
+                ),
+                errors=[
+                    FieldError(field="parent", message=gettext("required: the new parent unit"))
+                ],
             )
         parent = (
             await fetch_unit_by_ref(conn, new_parent_ref, actor)
@@ -189,8 +208,12 @@ async def move_unit(
         if parent is not None:
             if in_subtree(parent.path, unit.path):
                 raise UnitCycle(
-                    f"'{parent.path}' is '{unit.path}' itself or lies below it, so the unit "
-                    "cannot move there. Choose a parent outside its subtree."
+                    gettext(
+                        "'%(parent)s' is '%(unit)s' itself or lies below it, so the unit "
+                        "cannot move there. Choose a parent outside its subtree.",
+                        parent=parent.path,
+                        unit=unit.path,
+                    )
                 )
         new_parent_id = parent.unit_id if parent is not None else None
         if new_parent_id == unit.parent_id:
@@ -227,9 +250,13 @@ async def delete_unit(conn: Conn, actor: Principal | None, unit_id: int) -> None
         if uses:
             reasons = [_describe(use) for use in uses]
             raise UnitInUse(
-                f"'{unit.path}' cannot be deleted: {'; '.join(reasons)}.",
+                gettext(
+                    "'%(path)s' cannot be deleted: %(reasons)s.",
+                    path=unit.path,
+                    reasons="; ".join(reasons),
+                ),
                 reasons=[
-                    {"reason": use.reason, "examples": use.examples}
+                    {"reason": gettext(use.reason), "examples": use.examples}
                     | ({"count": use.n} if use.n is not None else {})
                     for use in uses
                 ],
@@ -240,18 +267,31 @@ async def delete_unit(conn: Conn, actor: Principal | None, unit_id: int) -> None
         except asyncpg.ForeignKeyViolationError as exc:
             # A table that refers to units but is not yet listed in queries.UNIT_USES.
             raise UnitInUse(
-                f"'{unit.path}' cannot be deleted: rows in `{exc.table_name}` still refer to it."
+                gettext(
+                    "'%(path)s' cannot be deleted: rows in `%(table)s` still refer to it.",
+                    path=unit.path,
+                    table=exc.table_name,
+                )
             ) from None
         await insert_audit(conn, actor, "delete.unit", {"unit_id": unit_id, "path": unit.path})
 
 
 def _describe(use: queries.UnitUseFound) -> str:
+    reason = gettext(use.reason)
     if use.n is None:
-        return use.reason
+        return reason
     if not use.examples:
-        return f"{use.reason} ({use.n})"
+        return gettext("%(reason)s (%(count)s)", reason=reason, count=use.n)
     more = use.n - len(use.examples)
-    return f"{use.reason}: {', '.join(use.examples)}" + (f" and {more} more" if more else "")
+    examples = ", ".join(use.examples)
+    if more:
+        return gettext(
+            "%(reason)s: %(examples)s and %(more)s more",
+            reason=reason,
+            examples=examples,
+            more=more,
+        )
+    return gettext("%(reason)s: %(examples)s", reason=reason, examples=examples)
 
 
 # --- CSV import -----------------------------------------------------------------------
