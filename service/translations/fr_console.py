@@ -420,4 +420,19 @@ FR: dict[str, str] = {
     "survey waves hold its cards, links, answers or released results": (
         "des vagues d'enquête gardent ses cartes, ses liens, ses réponses ou ses résultats publiés"
     ),
+    (
+        "Nothing was imported: the file has %(num)s problem. Fix the lines listed under "
+        "`errors` and import the whole file again."
+    ): (
+        "Rien n'a été importé : le fichier a %(num)s problème. Corrigez les lignes listées "
+        "sous `errors` et importez à nouveau tout le fichier."
+    ),
+    (
+        "Nothing was imported: the file has %(num)s problems. Fix the lines listed under "
+        "`errors` and import the whole file again."
+    ): (
+        "Rien n'a été importé : le fichier a %(num)s problèmes. Corrigez les lignes listées "
+        "sous `errors` et importez à nouveau tout le fichier."
+    ),
+    "and %(more)s more errors not listed": "et %(more)s autres erreurs non listées",
 }

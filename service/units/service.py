@@ -26,7 +26,7 @@ from service.errors import (
     UnitInUse,
     UnitNotFound,
 )
-from service.i18n import gettext
+from service.i18n import gettext, ngettext
 from service.scope.queries import UnitRef
 from service.scope.rules import in_subtree, is_slug, visible_root
 from service.scope.service import (
@@ -316,11 +316,19 @@ def _invalid_csv(errors: list[FieldError]) -> InvalidCsv:
     listed = errors[:MAX_LISTED_ERRORS]
     if len(errors) > len(listed):
         more = len(errors) - len(listed)
-        listed.append(FieldError(field="file", message=f"and {more} more errors not listed"))
+        listed.append(
+            FieldError(
+                field="file", message=gettext("and %(more)s more errors not listed", more=more)
+            )
+        )
     return InvalidCsv(
-        f"Nothing was imported: the file has {len(errors)} "
-        f"{'problem' if len(errors) == 1 else 'problems'}. Fix the lines listed under `errors` "
-        "and import the whole file again.",
+        ngettext(
+            "Nothing was imported: the file has %(num)s problem. Fix the lines listed under "
+            "`errors` and import the whole file again.",
+            "Nothing was imported: the file has %(num)s problems. Fix the lines listed under "
+            "`errors` and import the whole file again.",
+            len(errors),
+        ),
         errors=listed,
     )
 

@@ -155,3 +155,12 @@ def test_a_unit_that_cannot_be_deleted_says_why_in_french(admin: Signed, world: 
     assert "Cette unité ne peut pas être supprimée" in page
     assert "ne peut pas être supprimée : elle fait partie d'un programme dont des vagues" in page
     assert "cannot be deleted" not in page
+
+
+def test_a_refused_import_says_so_in_french(admin: Signed) -> None:
+    bad = "path,name,headcount\nmetro-ems,Metro EMS,90\nMetro EMS,North,40\nmetro-ems/south,South\n"
+    refused = _post(admin, "/console/units/import", {"csv": bad})
+    assert refused.status_code == 422, refused.text
+    page = _read(refused)
+    assert "Rien n'a été importé : le fichier a 2 problèmes." in page
+    assert "Nothing was imported" not in page
