@@ -435,4 +435,47 @@ FR: dict[str, str] = {
         "sous `errors` et importez à nouveau tout le fichier."
     ),
     "and %(more)s more errors not listed": "et %(more)s autres erreurs non listées",
+    # service/units: the lines of a refused CSV file
+    "missing %(columns)s": "il manque %(columns)s",
+    "unknown %(columns)s": "colonnes inconnues %(columns)s",
+    "repeated %(columns)s": "colonnes répétées %(columns)s",
+    "%(problems)s; the first line must be path,name,headcount": (
+        "%(problems)s ; la première ligne doit être path,name,headcount"
+    ),
+    "is empty; give the slugs from the root down, e.g. 'county-fire/station-7'": (
+        "est vide ; donnez les identifiants courts depuis la racine, p. ex. 'county-fire/station-7'"
+    ),
+    (
+        "'%(segment)s' is not a valid slug: use 1–64 lowercase letters, digits and '-', not "
+        "starting or ending with '-'"
+    ): (
+        "'%(segment)s' n'est pas un identifiant court valide : utilisez de 1 à 64 lettres "
+        "minuscules, chiffres et '-', sans '-' au début ni à la fin"
+    ),
+    "is longer than %(limit)s characters": "dépasse %(limit)s caractères",
+    "is empty; the first line must be path,name,headcount": (
+        "est vide ; la première ligne doit être path,name,headcount"
+    ),
+    "has more than %(max)s rows; split it into several files, parents first": (
+        "a plus de %(max)s lignes ; répartissez-le en plusieurs fichiers, les parents d'abord"
+    ),
+    "has %(count)s values; expected %(expected)s (path,name,headcount)": (
+        "a %(count)s valeurs ; %(expected)s attendues (path,name,headcount)"
+    ),
+    "'%(path)s' also appears on line %(line)s; give each unit once": (
+        "'%(path)s' apparaît aussi à la ligne %(line)s ; donnez chaque unité une seule fois"
+    ),
+    "cannot be read as CSV: %(error)s": "ne peut pas être lu comme du CSV : %(error)s",
+    "has no header line path,name,headcount": "n'a pas de ligne d'en-tête path,name,headcount",
+    "has a header but no units": "a un en-tête mais aucune unité",
+    "give 1–200 characters, no control characters": (
+        "donnez de 1 à 200 caractères, sans caractères de contrôle"
+    ),
+    "'%(value)s' is not a whole number from 0 to %(max)s": (
+        "'%(value)s' n'est pas un nombre entier de 0 à %(max)s"
+    ),
+    "its parent '%(parent)s' is neither in the file nor in the tree; add a row for it": (
+        "son parent '%(parent)s' n'est ni dans le fichier ni dans l'arborescence ; "
+        "ajoutez-lui une ligne"
+    ),
 }

@@ -338,19 +338,22 @@ def _check_header(header: list[str]) -> dict[str, int]:
     problems = []
     missing = [c for c in CSV_COLUMNS if c not in names]
     if missing:
-        problems.append(f"missing {', '.join(missing)}")
+        problems.append(gettext("missing %(columns)s", columns=", ".join(missing)))
     unknown = [n for n in names if n not in CSV_COLUMNS]
     if unknown:
-        problems.append(f"unknown {', '.join(repr(n) for n in unknown)}")
+        problems.append(gettext("unknown %(columns)s", columns=", ".join(map(repr, unknown))))
     doubled = sorted({n for n in names if n in CSV_COLUMNS and names.count(n) > 1})
     if doubled:
-        problems.append(f"repeated {', '.join(doubled)}")
+        problems.append(gettext("repeated %(columns)s", columns=", ".join(doubled)))
     if problems:
         raise _invalid_csv(
             [
                 FieldError(
                     field="line 1: header",
-                    message=f"{'; '.join(problems)}; the first line must be path,name,headcount",
+                    message=gettext(
+                        "%(problems)s; the first line must be path,name,headcount",
+                        problems="; ".join(problems),
+                    ),
                 )
             ]
         )
@@ -359,15 +362,16 @@ def _check_header(header: list[str]) -> dict[str, int]:
 
 def _check_path(path: str) -> str | None:
     if not path:
-        return "is empty; give the slugs from the root down, e.g. 'county-fire/station-7'"
+        return gettext("is empty; give the slugs from the root down, e.g. 'county-fire/station-7'")
     for segment in path.split("/"):
         if not is_slug(segment):
-            return (
-                f"'{short(segment)}' is not a valid slug: use 1–64 lowercase letters, digits and "
-                "'-', not starting or ending with '-'"
+            return gettext(
+                "'%(segment)s' is not a valid slug: use 1–64 lowercase letters, digits and "
+                "'-', not starting or ending with '-'",
+                segment=short(segment),
             )
     if len(path) > MAX_PATH_LENGTH:
-        return f"is longer than {MAX_PATH_LENGTH} characters"
+        return gettext("is longer than %(limit)s characters", limit=MAX_PATH_LENGTH)
     return None
 
 
@@ -378,7 +382,8 @@ def _parse_csv(text: str) -> list[_Row]:
         raise _invalid_csv(
             [
                 FieldError(
-                    field="file", message="is empty; the first line must be path,name,headcount"
+                    field="file",
+                    message=gettext("is empty; the first line must be path,name,headcount"),
                 )
             ]
         )
@@ -403,8 +408,11 @@ def _parse_csv(text: str) -> list[_Row]:
                     [
                         FieldError(
                             field="file",
-                            message=f"has more than {MAX_IMPORT_ROWS:,} rows; split it into "
-                            "several files, parents first",
+                            message=gettext(
+                                "has more than %(max)s rows; split it into several files, "
+                                "parents first",
+                                max=f"{MAX_IMPORT_ROWS:,}",
+                            ),
                         )
                     ]
                 )
@@ -412,8 +420,11 @@ def _parse_csv(text: str) -> list[_Row]:
                 errors.append(
                     FieldError(
                         field=f"line {start}",
-                        message=f"has {len(record)} values; expected {len(columns)} "
-                        "(path,name,headcount)",
+                        message=gettext(
+                            "has %(count)s values; expected %(expected)s (path,name,headcount)",
+                            count=len(record),
+                            expected=len(columns),
+                        ),
                     )
                 )
                 continue
@@ -424,19 +435,24 @@ def _parse_csv(text: str) -> list[_Row]:
                 errors.append(
                     FieldError(
                         field=f"line {start}: path",
-                        message=f"'{short(row.path)}' also appears on line {seen[row.path]}; "
-                        "give each unit once",
+                        message=gettext(
+                            "'%(path)s' also appears on line %(line)s; give each unit once",
+                            path=short(row.path),
+                            line=seen[row.path],
+                        ),
                     )
                 )
                 continue
             seen[row.path] = start
             rows.append(row)
     except csv.Error as exc:
-        errors.append(FieldError(field=f"line {line}", message=f"cannot be read as CSV: {exc}"))
+        message = gettext("cannot be read as CSV: %(error)s", error=exc)
+        errors.append(FieldError(field=f"line {line}", message=message))
     if columns is None:
-        errors.append(FieldError(field="file", message="has no header line path,name,headcount"))
+        message = gettext("has no header line path,name,headcount")
+        errors.append(FieldError(field="file", message=message))
     elif count == 0 and not errors:
-        errors.append(FieldError(field="file", message="has a header but no units"))
+        errors.append(FieldError(field="file", message=gettext("has a header but no units")))
     if errors:
         raise _invalid_csv(errors)
     return rows
@@ -455,7 +471,8 @@ def _parse_row(line: int, values: dict[str, str], errors: list[FieldError]) -> _
     except ValueError:
         errors.append(
             FieldError(
-                field=f"line {line}: name", message="give 1–200 characters, no control characters"
+                field=f"line {line}: name",
+                message=gettext("give 1–200 characters, no control characters"),
             )
         )
         ok = False
@@ -465,7 +482,11 @@ def _parse_row(line: int, values: dict[str, str], errors: list[FieldError]) -> _
         errors.append(
             FieldError(
                 field=f"line {line}: headcount",
-                message=f"'{short(raw)}' is not a whole number from 0 to {MAX_HEADCOUNT:,}",
+                message=gettext(
+                    "'%(value)s' is not a whole number from 0 to %(max)s",
+                    value=short(raw),
+                    max=f"{MAX_HEADCOUNT:,}",
+                ),
             )
         )
         ok = False
@@ -494,8 +515,11 @@ async def import_units_csv(
         errors = [
             FieldError(
                 field=f"line {row.line}: path",
-                message=f"its parent '{short(row.parent_path)}' is neither in the file nor in the "
-                "tree; add a row for it",
+                message=gettext(
+                    "its parent '%(parent)s' is neither in the file nor in the tree; add a row "
+                    "for it",
+                    parent=short(row.parent_path),
+                ),
             )
             for row in rows
             if row.parent_path is not None

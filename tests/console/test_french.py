@@ -163,4 +163,7 @@ def test_a_refused_import_says_so_in_french(admin: Signed) -> None:
     assert refused.status_code == 422, refused.text
     page = _read(refused)
     assert "Rien n'a été importé : le fichier a 2 problèmes." in page
+    assert "n'est pas un identifiant court valide" in page
+    assert "a 2 valeurs ; 3 attendues (path,name,headcount)" in page
     assert "Nothing was imported" not in page
+    assert "is not a valid slug" not in page
