@@ -88,14 +88,18 @@ def N_(message: str) -> str:  # the usual name of gettext's no-op marker
     return message
 
 
-def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
-    """The singular or plural form for `n` (`num` is filled with `n` too)."""
+def _plural_form(singular: str, plural: str, n: int) -> str:
+    """The form for `n` in the request's language, placeholders not yet filled."""
     lang = _current.get()
     # French uses the singular for 0 and 1; English for 1 only.
     one = n in (0, 1) if lang == "fr" else n == 1
     message = singular if one else plural
-    text = message if lang == DEFAULT else CATALOGS[lang].get(message, message)
-    return text % {"num": n, **values}
+    return message if lang == DEFAULT else CATALOGS[lang].get(message, message)
+
+
+def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
+    """The singular or plural form for `n` (`num` is filled with `n` too)."""
+    return _plural_form(singular, plural, n) % {"num": n, **values}
 
 
 def pick(value: str | None) -> str | None:
@@ -142,9 +146,12 @@ def short_date(moment: datetime, lang: str | None = None) -> str:
 def install(environment: Any) -> None:
     """Give a Jinja environment `_`, `gettext` and `ngettext` in the request's language."""
     environment.add_extension("jinja2.ext.i18n")
+    # Jinja's newstyle callables fill the placeholders themselves (escaping the values), so
+    # these give the chosen text unfilled: filling it twice would break on `%%` and on any
+    # placeholder other than `num`.
     environment.install_gettext_callables(  # the extension's own method
         lambda message: gettext(message),
-        lambda singular, plural, n: ngettext(singular, plural, n),
+        _plural_form,
         newstyle=True,
     )
     environment.globals["current_language"] = language

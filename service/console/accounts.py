@@ -19,6 +19,7 @@ from service.console.forms import Input
 from service.console.page import READ, WRITE, Id, confirmation, redirect, render, utc_now
 from service.db import Conn
 from service.errors import DuplicateStaff, InvalidInput, LastAdmin, UnitNotFound
+from service.i18n import N_
 
 # --- staff accounts ----------------------------------------------------------------------
 
@@ -174,7 +175,7 @@ async def reset_password(
 
 TOKEN_INPUTS = {
     "name": Input(limit=200),
-    "scopes": Input("checks", message="Choose read, write or both.", limit=10),
+    "scopes": Input("checks", message=N_("Choose read, write or both."), limit=10),
     "expires_in_days": Input("whole", limit=20),
 }
 

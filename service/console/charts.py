@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from service.i18n import gettext, ngettext
 from service.privacy.schemas import LedgerEntry, LedgerReport
 from service.privacy.service import year_spent
 
@@ -116,20 +117,33 @@ def ledger_chart(report: LedgerReport, delta: float, now: datetime, name: str) -
     spent = report.year_epsilon
     releases = sum(1 for e in entries if e.kind == "release")
     refreshes = len(entries) - releases
-    estimates = (
-        f" and {refreshes} participation refresh{'es' if refreshes != 1 else ''}"
-        if refreshes
-        else ""
-    )
-    summary = (
-        f"{name}: {releases} release{'s' if releases != 1 else ''}{estimates} in the last 365 "
-        f"days spent ε = {spent:.3f} of the annual cap ε = {report.annual_epsilon_cap:g}; "
-        f"ε = {report.remaining_epsilon:.3f} is left."
-    )
+    numbers = {
+        "name": name,
+        "releases": ngettext("%(num)s release", "%(num)s releases", releases),
+        "refreshes": ngettext(
+            "%(num)s participation refresh", "%(num)s participation refreshes", refreshes
+        ),
+        "spent": f"{spent:.3f}",
+        "cap": f"{report.annual_epsilon_cap:g}",
+        "left": f"{report.remaining_epsilon:.3f}",
+    }
     if not entries:
-        summary = (
-            f"{name}: nothing released in the last 365 days; the whole annual cap "
-            f"ε = {report.annual_epsilon_cap:g} is available."
+        summary = gettext(
+            "%(name)s: nothing released in the last 365 days; the whole annual cap "
+            "ε = %(cap)s is available.",
+            **numbers,
+        )
+    elif refreshes:
+        summary = gettext(
+            "%(name)s: %(releases)s and %(refreshes)s in the last 365 days spent ε = %(spent)s "
+            "of the annual cap ε = %(cap)s; ε = %(left)s is left.",
+            **numbers,
+        )
+    else:
+        summary = gettext(
+            "%(name)s: %(releases)s in the last 365 days spent ε = %(spent)s of the annual cap "
+            "ε = %(cap)s; ε = %(left)s is left.",
+            **numbers,
         )
     return LedgerChart(
         width=WIDTH,

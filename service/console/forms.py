@@ -21,6 +21,7 @@ from typing import Any, Generic, Literal, TypeVar
 import msgspec
 
 from service.errors import DomainError, FieldError, field_error, split_validation_message
+from service.i18n import N_, gettext
 
 # A form's values as the handler read them; lists for the fields that repeat (checkboxes).
 FormValues = dict[str, Any]
@@ -29,7 +30,23 @@ S = TypeVar("S", bound=msgspec.Struct)
 
 _BOUND = re.compile(r"Expected `(int|float)` (>=|>|<=|<) (\S+)")
 _LENGTH = re.compile(r"Expected `(str|array)` of length (>=|<=) (\d+)")
-_BOUND_WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
+# msgspec's bounds in words: a whole sentence for each kind of number and each bound.
+_BOUND_MESSAGES = {
+    ("int", ">="): N_("Enter a whole number at least %(limit)s."),
+    ("int", ">"): N_("Enter a whole number more than %(limit)s."),
+    ("int", "<="): N_("Enter a whole number at most %(limit)s."),
+    ("int", "<"): N_("Enter a whole number less than %(limit)s."),
+    ("float", ">="): N_("Enter a number at least %(limit)s."),
+    ("float", ">"): N_("Enter a number more than %(limit)s."),
+    ("float", "<="): N_("Enter a number at most %(limit)s."),
+    ("float", "<"): N_("Enter a number less than %(limit)s."),
+}
+_LENGTH_MESSAGES = {
+    ("str", ">="): N_("Use at least %(limit)s characters."),
+    ("str", "<="): N_("Use at most %(limit)s characters."),
+    ("array", ">="): N_("Use at least %(limit)s choices."),
+    ("array", "<="): N_("Use at most %(limit)s choices."),
+}
 
 
 def text(form: Mapping[str, Any], name: str, limit: int = 4000) -> str:
@@ -52,17 +69,20 @@ def number(raw: str, field: str, errors: Errors, *, whole: bool = False) -> floa
     """A number typed into a field; None (and a message in `errors`) when it is not one."""
     cleaned = raw.strip().replace(",", ".") if not whole else raw.strip()
     if not cleaned:
-        errors.setdefault(field, "Enter a number.")
+        errors.setdefault(field, gettext("Enter a number."))
         return None
     try:
         value: float | int = int(cleaned) if whole else float(cleaned)
     except ValueError:
         errors.setdefault(
-            field, "Enter a whole number, e.g. 40." if whole else "Enter a number, e.g. 0.5."
+            field,
+            gettext("Enter a whole number, e.g. 40.")
+            if whole
+            else gettext("Enter a number, e.g. 0.5."),
         )
         return None
     if not math.isfinite(value):
-        errors.setdefault(field, "Enter a finite number.")
+        errors.setdefault(field, gettext("Enter a finite number."))
         return None
     return value
 
@@ -72,30 +92,28 @@ def utc_datetime(raw: str, field: str, errors: Errors) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError:
-        errors.setdefault(field, "Enter a date and time, e.g. 2031-01-06 09:00 (UTC).")
+        errors.setdefault(field, gettext("Enter a date and time, e.g. 2031-01-06 09:00 (UTC)."))
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def friendly(message: str) -> str:
-    """msgspec's constraint messages in plain words."""
+    """msgspec's constraint messages in plain words, in the request's language."""
     message = split_validation_message(message)[0]
     bound = _BOUND.fullmatch(message)
     if bound:
         kind, op, limit = bound.groups()
-        noun = "a whole number" if kind == "int" else "a number"
-        return f"Enter {noun} {_BOUND_WORDS[op]} {limit}."
+        return gettext(_BOUND_MESSAGES[kind, op], limit=limit)
     length = _LENGTH.fullmatch(message)
     if length:
         kind, op, limit = length.groups()
         if kind == "str" and op == ">=" and limit == "1":
-            return "This cannot be empty."
-        unit = "characters" if kind == "str" else "choices"
-        return f"Use {_BOUND_WORDS[op]} {limit} {unit}."
+            return gettext("This cannot be empty.")
+        return gettext(_LENGTH_MESSAGES[kind, op], limit=limit)
     if message.startswith("Expected `str` matching regex"):
-        return "This contains characters that are not allowed (e.g. line breaks)."
+        return gettext("This contains characters that are not allowed (e.g. line breaks).")
     if message.startswith("Invalid enum value"):
-        return "Choose one of the options."
+        return gettext("Choose one of the options.")
     return message
 
 
@@ -192,12 +210,14 @@ class Input:
     `text` is sent as typed; `whole` must read as a whole number first; `id` is a number
     the schema bounds (anything else is refused by the schema, not here); `check` is a
     checkbox and `checks` a group of them. A blank input sends `blank` when one is given.
-    `message`, when given, is what any complaint of the schema about this input says.
+    `message`, when given, is what any complaint of the schema about this input says: an
+    `N_`-marked message, shown in the request's language with `values` in its placeholders.
     """
 
     kind: Literal["text", "whole", "id", "check", "checks"] = "text"
     blank: Any = _TYPED
     message: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
     limit: int = 1000
     lower: bool = False
 
@@ -252,7 +272,7 @@ def read(
         else:
             raw[name] = typed
     problems = [
-        FieldError(field=p.field, message=inputs[p.field].message or p.message)
+        FieldError(field=p.field, message=_message(inputs[p.field]) or p.message)
         if p.field in inputs
         else p
         for p in check_fields(struct, {k: v for k, v in raw.items() if k not in errors})
@@ -268,6 +288,10 @@ def read(
         except msgspec.ValidationError as exc:
             errors[fallback] = sentence(friendly(str(exc)))
     return result
+
+
+def _message(spec: Input) -> str | None:
+    return gettext(spec.message, **spec.values) if spec.message else None
 
 
 def sentence(message: str) -> str:

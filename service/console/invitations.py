@@ -24,6 +24,7 @@ from service.errors import (
     WaveNotFound,
     WrongDistributionMode,
 )
+from service.i18n import N_
 from service.invitations.controller import download
 from service.invitations.schemas import MAX_CARDS_PER_UNIT
 
@@ -32,22 +33,29 @@ from service.invitations.schemas import MAX_CARDS_PER_UNIT
 # The service's refusals a coordinator can mend on the form.
 REFUSALS = (WaveNotFound, WaveClosed, WrongDistributionMode, UnitNotFound, InvalidInput)
 WAVE_AND_UNIT = {
-    "wave": Input("id", message="Choose a wave."),
-    "unit": Input(message="Choose a unit."),
+    "wave": Input("id", message=N_("Choose a wave.")),
+    "unit": Input(message=N_("Choose a unit.")),
     "include_subtree": Input("check"),
 }
 FILE = {
-    "format": Input(message="Choose PDF, HTML or CSV."),
-    "paper": Input(message="Choose A4 or US Letter."),
+    "format": Input(message=N_("Choose PDF, HTML or CSV.")),
+    "paper": Input(message=N_("Choose A4 or US Letter.")),
+}
+
+
+# How many cards, or links, per unit: the message names the things counted.
+COUNT_MESSAGES = {
+    "cards": N_("Enter a number of cards from 1 to %(max)s."),
+    "links": N_("Enter a number of links from 1 to %(max)s."),
 }
 
 
 def count_input(things: str, **blank: Any) -> Input:
-    message = f"Enter a number of {things} from 1 to {MAX_CARDS_PER_UNIT}."
-    return Input("whole", message=message, **blank)
+    message = COUNT_MESSAGES[things]
+    return Input("whole", message=message, values={"max": MAX_CARDS_PER_UNIT}, **blank)
 
 
-SPARE = Input("whole", blank=10, message="Enter a spare share from 0 to 100 percent.")
+SPARE = Input("whole", blank=10, message=N_("Enter a spare share from 0 to 100 percent."))
 FORMS: dict[str, tuple[type[CardsForm | OpenLinksForm], dict[str, Input]]] = {
     "cards": (
         CardsForm,

@@ -18,6 +18,7 @@ from service.auth.principal import Principal
 from service.console import forms
 from service.console.schemas import Confirmation, PasswordConfirmation
 from service.db import MAX_ID
+from service.i18n import N_, gettext
 from service.web.pages import PAGE_OPT
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -42,41 +43,41 @@ DOWNLOAD: dict[str, Any] = {
 }
 
 SECTIONS = (
-    ("overview", "/console", "Overview"),
-    ("units", "/console/units", "Units"),
-    ("programs", "/console/programs", "Programs"),
-    ("waves", "/console/waves", "Waves"),
-    ("planner", "/console/planner", "Budget planner"),
-    ("cards", "/console/cards", "Invitation cards"),
-    ("open-links", "/console/open-links", "Open links"),
-    ("links", "/console/links", "Emailed links"),
-    ("staff", "/console/staff", "Staff accounts"),
-    ("tokens", "/console/tokens", "API tokens"),
-    ("ledger", "/console/ledger", "Privacy ledger"),
-    ("audit", "/console/audit", "Audit log"),
+    ("overview", "/console", N_("Overview")),
+    ("units", "/console/units", N_("Units")),
+    ("programs", "/console/programs", N_("Programs")),
+    ("waves", "/console/waves", N_("Waves")),
+    ("planner", "/console/planner", N_("Budget planner")),
+    ("cards", "/console/cards", N_("Invitation cards")),
+    ("open-links", "/console/open-links", N_("Open links")),
+    ("links", "/console/links", N_("Emailed links")),
+    ("staff", "/console/staff", N_("Staff accounts")),
+    ("tokens", "/console/tokens", N_("API tokens")),
+    ("ledger", "/console/ledger", N_("Privacy ledger")),
+    ("audit", "/console/audit", N_("Audit log")),
 )
 
 # The only messages a redirect can ask a page to show: nobody can put words in its mouth.
 FLASH = {
-    "unit-created": "The unit was created.",
-    "unit-updated": "The unit was saved.",
-    "unit-moved": "The unit was moved.",
-    "unit-deleted": "The unit was deleted.",
-    "units-imported": (
-        "The import was applied: {created} created, {updated} updated, {unchanged} unchanged."
+    "unit-created": N_("The unit was created."),
+    "unit-updated": N_("The unit was saved."),
+    "unit-moved": N_("The unit was moved."),
+    "unit-deleted": N_("The unit was deleted."),
+    "units-imported": N_(
+        "The import was applied: %(created)s created, %(updated)s updated, %(unchanged)s unchanged."
     ),
-    "program-created": "The program was created and its first wave is scheduled.",
-    "program-updated": "The program was saved.",
-    "wave-opened": "The wave is open.",
-    "wave-closed": "The wave is closed: its responses were shuffled and spent codes dropped.",
-    "wave-released": "The wave was released: leaders and researchers can now see its results.",
-    "staff-updated": "The account was saved.",
-    "staff-disabled": "The account was disabled: its sessions and tokens no longer work.",
-    "staff-enabled": "The account was enabled again. Old sessions and tokens stay revoked.",
-    "token-revoked": "The token was revoked.",
+    "program-created": N_("The program was created and its first wave is scheduled."),
+    "program-updated": N_("The program was saved."),
+    "wave-opened": N_("The wave is open."),
+    "wave-closed": N_("The wave is closed: its responses were shuffled and spent codes dropped."),
+    "wave-released": N_("The wave was released: leaders and researchers can now see its results."),
+    "staff-updated": N_("The account was saved."),
+    "staff-disabled": N_("The account was disabled: its sessions and tokens no longer work."),
+    "staff-enabled": N_("The account was enabled again. Old sessions and tokens stay revoked."),
+    "token-revoked": N_("The token was revoked."),
 }
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-CONFIRM_MESSAGE = "Tick the box to confirm that you understand, then try again."
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+CONFIRM_MESSAGE = N_("Tick the box to confirm that you understand, then try again.")
 
 
 _CONFIRMATIONS = {"confirm": Confirmation, "confirm_password": PasswordConfirmation}
@@ -88,6 +89,15 @@ async def confirmation(request: Request[Any, Any, Any], name: str = "confirm") -
     return forms.read(await request.form(), _CONFIRMATIONS[name], inputs).errors
 
 
+def role_names() -> dict[str, str]:
+    """Each role as the pages name it, in the request's language."""
+    return {
+        "admin": gettext("Administrator"),
+        "leader": gettext("Leader"),
+        "researcher": gettext("Researcher"),
+    }
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -97,11 +107,11 @@ def _flash(request: Request[Any, Any, Any]) -> str | None:
     if message is None:
         return None
 
-    def count(match: re.Match[str]) -> str:
-        raw = request.query_params.get(match.group(1)) or "0"
+    def count(name: str) -> str:
+        raw = request.query_params.get(name) or "0"
         return str(int(raw)) if raw.isdigit() and len(raw) < 9 else "0"
 
-    return _PLACEHOLDER.sub(count, message)
+    return gettext(message, **{name: count(name) for name in _PLACEHOLDER.findall(message)})
 
 
 def render(
@@ -117,7 +127,8 @@ def render(
         context={
             "viewer": principal,
             "section": section,
-            "sections": SECTIONS,
+            "sections": [(key, href, gettext(label)) for key, href, label in SECTIONS],
+            "role_names": role_names(),
             "flash": _flash(request),
             "errors": {},
             "values": {},

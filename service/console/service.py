@@ -22,6 +22,7 @@ from service.console.forms import Errors
 from service.console.schemas import CardsForm, OpenLinksForm
 from service.db import Conn
 from service.errors import Forbidden, InvalidInput, ProgramNotFound, StaffNotFound, TokenNotFound
+from service.i18n import gettext
 from service.instruments.schemas import Instrument, InstrumentRow
 from service.instruments.service import fetch_instrument, list_instruments
 from service.invitations import links
@@ -44,7 +45,7 @@ AUDIT_PAGE_SIZE = 50
 
 def _require_admin(actor: Principal) -> None:
     if actor.role != "admin":
-        raise Forbidden("The console is for administrators.")
+        raise Forbidden(gettext("The console is for administrators."))
 
 
 # --- overview ---------------------------------------------------------------------------
@@ -350,7 +351,9 @@ async def ledger_page(
     if program and program.isdigit():
         chosen = next((s for s in summaries if s[0].program_id == int(program)), None)
         if chosen is None:
-            raise ProgramNotFound(f"There is no program {program}. Choose one from the list.")
+            raise ProgramNotFound(
+                gettext("There is no program %(id)s. Choose one from the list.", id=program)
+            )
     elif summaries:
         chosen = next((s for s in summaries if s[1].entries), summaries[0])
     chart = seqs = None
@@ -378,14 +381,14 @@ async def fetch_staff(conn: Conn, actor: Principal, staff_id: int) -> Staff:
     for staff in await auth.list_staff(conn, actor):
         if staff.staff_id == staff_id:
             return staff
-    raise StaffNotFound(f"There is no staff account {staff_id}.")
+    raise StaffNotFound(gettext("There is no staff account %(id)s.", id=staff_id))
 
 
 async def fetch_own_token(conn: Conn, actor: Principal, token_id: int) -> Token:
     for token in await auth.list_tokens(conn, actor):
         if token.token_id == token_id:
             return token
-    raise TokenNotFound(f"You have no API token {token_id}.")
+    raise TokenNotFound(gettext("You have no API token %(id)s.", id=token_id))
 
 
 async def staff_page(conn: Conn, actor: Principal) -> dict[str, Any]:
@@ -423,7 +426,14 @@ async def wave_choices(conn: Conn, actor: Principal, mode: str) -> list[tuple[Wa
             continue
         wave_mode = wave.frozen.mode if wave.frozen is not None else modes.get(wave.program_id)
         if wave_mode == mode:
-            out.append((wave, f"{wave.program_name}: wave {wave.seq} ({wave.status})"))
+            label = (
+                gettext("%(program)s: wave %(seq)s (open)", program=wave.program_name, seq=wave.seq)
+                if wave.status == "open"
+                else gettext(
+                    "%(program)s: wave %(seq)s (scheduled)", program=wave.program_name, seq=wave.seq
+                )
+            )
+            out.append((wave, label))
     return out
 
 
@@ -477,8 +487,8 @@ async def links_page(conn: Conn, actor: Principal) -> dict[str, Any]:
         "unit_choices": await units.list_units(conn, actor),
         "max_per_unit": MAX_CARDS_PER_UNIT,
         "waves": listing,
-        "mail_notice": links.MAIL_NOTICE,
-        "fingerprint_notice": links.FINGERPRINT_NOTICE,
+        "mail_notice": gettext(links.MAIL_NOTICE),
+        "fingerprint_notice": gettext(links.FINGERPRINT_NOTICE),
     }
 
 
@@ -505,10 +515,10 @@ class AuditPage:
 
 def who_did(row: queries.AuditRow) -> str:
     if row.subject.get("via") == "schedule" or row.subject.get("by") == "schedule":
-        return "schedule"
+        return gettext("schedule")
     if row.staff_id is None:
-        return "command line"
-    return row.email or f"account {row.staff_id}"
+        return gettext("command line")
+    return row.email or gettext("account %(id)s", id=row.staff_id)
 
 
 def describe_subject(subject: dict[str, Any]) -> str:
@@ -518,9 +528,9 @@ def describe_subject(subject: dict[str, Any]) -> str:
         if key in {"via", "by"}:
             continue
         if isinstance(value, list):
-            shown = ", ".join(str(v) for v in value[:5]) + (
-                f" and {len(value) - 5} more" if len(value) > 5 else ""
-            )
+            shown = ", ".join(str(v) for v in value[:5])
+            if len(value) > 5:
+                shown = gettext("%(first)s and %(more)s more", first=shown, more=len(value) - 5)
         elif isinstance(value, float):
             shown = f"{value:.4g}"
         else:

@@ -25,6 +25,7 @@ from service.errors import (
     UnitInUse,
     UnitNotFound,
 )
+from service.i18n import gettext
 from service.units import service as units
 from service.units.schemas import UnitCreate, UnitUpdate
 
@@ -185,8 +186,8 @@ async def _read_csv(form: Any) -> str:
             return str(data.decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise InvalidCsv(
-                "The file is not UTF-8 text. Save it as CSV UTF-8 and choose it again.",
-                errors=[FieldError(field="file", message="is not UTF-8 text")],
+                gettext("The file is not UTF-8 text. Save it as CSV UTF-8 and choose it again."),
+                errors=[FieldError(field="file", message=gettext("is not UTF-8 text"))],
             ) from None
     value = form.get("csv")
     return value if isinstance(value, str) else ""
@@ -228,7 +229,7 @@ async def import_preview(
     try:
         text = await _read_csv(form)
         if not text.strip():
-            errors = {"csv": "Choose a CSV file or paste its lines here."}
+            errors = {"csv": gettext("Choose a CSV file or paste its lines here.")}
             return _import_form(request, principal, 422, errors=errors)
         page = await console.import_preview(conn, principal, text)
     except InvalidCsv as exc:
@@ -247,8 +248,8 @@ async def import_apply(
     try:
         if not text:
             raise InvalidCsv(
-                "There was nothing to import. Choose the file again.",
-                errors=[FieldError(field="file", message="is empty")],
+                gettext("There was nothing to import. Choose the file again."),
+                errors=[FieldError(field="file", message=gettext("is empty"))],
             )
         report = await units.import_units_csv(conn, principal, text)
     except InvalidCsv as exc:

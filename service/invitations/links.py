@@ -10,16 +10,17 @@ from __future__ import annotations
 import csv
 import io
 
+from service.i18n import N_
 from service.invitations.files import csv_cell
 from service.invitations.schemas import LinkBatch
 
 # The one sentence the export gives about the mail administrator (docs/anonymity.md).
-MAIL_NOTICE = (
+MAIL_NOTICE = N_(
     "Whoever runs the mail system can see who was sent each link and whether it was opened, "
     "so who collected a survey token, but never what anyone answered: the token is made and "
     "blinded on the person's own device and cannot be traced back to this link."
 )
-FINGERPRINT_NOTICE = (
+FINGERPRINT_NOTICE = N_(
     "Print the survey key fingerprint on the notice board so that everyone, a union "
     "representative first, can check that their link page shows the same one."
 )

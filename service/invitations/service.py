@@ -27,6 +27,7 @@ from service.errors import (
     WaveNotFound,
     WrongDistributionMode,
 )
+from service.i18n import gettext
 from service.invitations import queries
 from service.invitations.codes import hash_code, new_code
 from service.invitations.queries import InvitationWaveRow, TargetUnitRow
@@ -107,7 +108,7 @@ async def _usable_wave(
     """The wave, locked, when it has not closed and uses `mode`; else the problem saying why."""
     wave = await queries.fetch_wave_for_invitations(conn, wave_id, lock=lock)
     if wave is None:
-        raise WaveNotFound(f"There is no wave {wave_id}. List the program's waves to find its id.")
+        raise WaveNotFound(_no_wave(wave_id))
     if wave.status in ("closed", "released"):
         raise WaveClosed(
             f"Wave {wave.seq} of {wave.program_name} closed on {_date(wave.closed_at)}; "
@@ -163,15 +164,25 @@ async def _targets(
         unit = await resolve_unit(conn, actor, unit_ref)
     except UnitNotFound:
         raise UnitNotFound(
-            f"No unit has the path, id or unique slug {unit_ref!r}. "
-            "Use the full path, e.g. county-fire/battalion-1/station-7."
+            gettext(
+                "No unit has the path, id or unique slug %(ref)s. "
+                "Use the full path, e.g. county-fire/battalion-1/station-7.",
+                ref=repr(unit_ref),
+            )
         ) from None
     root = wave.root_path
     if not in_subtree(unit.path, root):
         raise InvalidInput(
-            f"{unit.path} is not part of {wave.program_name}, which covers {root}.",
+            gettext(
+                "%(unit)s is not part of %(program)s, which covers %(root)s.",
+                unit=unit.path,
+                program=wave.program_name,
+                root=root,
+            ),
             errors=[
-                FieldError(field="unit", message=f"pick a unit at or below {root}"),
+                FieldError(
+                    field="unit", message=gettext("pick a unit at or below %(root)s", root=root)
+                ),
             ],
         )
     units = await queries.list_target_units(conn, unit.path, leaves_only=include_subtree)
@@ -180,10 +191,24 @@ async def _targets(
 
 def _too_many(units: int, per_unit: int) -> InvalidInput:
     return InvalidInput(
-        f"That would make {units * per_unit} at once ({units} units x {per_unit}); "
-        f"one request makes at most {MAX_CARDS_PER_CALL}. Split it by unit.",
-        errors=[FieldError(field="count", message=f"at most {MAX_CARDS_PER_CALL} in total")],
+        gettext(
+            "That would make %(total)s at once (%(units)s units x %(per_unit)s); "
+            "one request makes at most %(max)s. Split it by unit.",
+            total=units * per_unit,
+            units=units,
+            per_unit=per_unit,
+            max=MAX_CARDS_PER_CALL,
+        ),
+        errors=[
+            FieldError(
+                field="count", message=gettext("at most %(max)s in total", max=MAX_CARDS_PER_CALL)
+            )
+        ],
     )
+
+
+def _no_wave(wave_id: int) -> str:
+    return gettext("There is no wave %(id)s. List the program's waves to find its id.", id=wave_id)
 
 
 class _Secrets(NamedTuple):
@@ -240,16 +265,33 @@ def _from_headcount(unit: TargetUnitRow, spare_percent: int) -> int:
     """The unit's public headcount plus `spare_percent` of it, rounded up."""
     if unit.headcount < 1:
         raise InvalidInput(
-            f"Unit {unit.path} has no headcount to count cards from. Set its headcount on "
-            "the units page, or give a number of cards per unit.",
-            errors=[FieldError(field="count", message=f"{unit.path} has no headcount")],
+            gettext(
+                "Unit %(unit)s has no headcount to count cards from. Set its headcount on "
+                "the units page, or give a number of cards per unit.",
+                unit=unit.path,
+            ),
+            errors=[
+                FieldError(
+                    field="count", message=gettext("%(unit)s has no headcount", unit=unit.path)
+                )
+            ],
         )
     per_unit = -(-unit.headcount * (100 + spare_percent) // 100)
     if per_unit > MAX_CARDS_PER_UNIT:
         raise InvalidInput(
-            f"Unit {unit.path} would need {per_unit} cards; one request makes at most "
-            f"{MAX_CARDS_PER_UNIT} per unit. Give a number of cards per unit.",
-            errors=[FieldError(field="count", message=f"at most {MAX_CARDS_PER_UNIT} per unit")],
+            gettext(
+                "Unit %(unit)s would need %(count)s cards; one request makes at most "
+                "%(max)s per unit. Give a number of cards per unit.",
+                unit=unit.path,
+                count=per_unit,
+                max=MAX_CARDS_PER_UNIT,
+            ),
+            errors=[
+                FieldError(
+                    field="count",
+                    message=gettext("at most %(max)s per unit", max=MAX_CARDS_PER_UNIT),
+                )
+            ],
         )
     return per_unit
 
@@ -410,5 +452,5 @@ async def list_link_counts(
 async def _usable_wave_any(conn: Conn, wave_id: int) -> InvitationWaveRow:
     wave = await queries.fetch_wave_for_invitations(conn, wave_id, lock="share")
     if wave is None:
-        raise WaveNotFound(f"There is no wave {wave_id}. List the program's waves to find its id.")
+        raise WaveNotFound(_no_wave(wave_id))
     return wave

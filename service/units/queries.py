@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from service.db import Conn
+from service.i18n import N_
 from service.scope.queries import subtree
 from service.units.schemas import Unit
 
@@ -270,7 +271,7 @@ class UnitUse(NamedTuple):
 # The one place to add a new reason. Every table that refers to a unit belongs here.
 UNIT_USES: tuple[UnitUse, ...] = (
     UnitUse(
-        "it has child units (delete or move them first)",
+        N_("it has child units (delete or move them first)"),
         "unit",
         "parent_id",
         """
@@ -279,7 +280,7 @@ UNIT_USES: tuple[UnitUse, ...] = (
         """,
     ),
     UnitUse(
-        "it is the root unit of a program (give the program another root first)",
+        N_("it is the root unit of a program (give the program another root first)"),
         "program",
         "root_unit_id",
         """
@@ -288,7 +289,7 @@ UNIT_USES: tuple[UnitUse, ...] = (
         """,
     ),
     UnitUse(
-        "staff accounts are scoped to it (give them another unit first)",
+        N_("staff accounts are scoped to it (give them another unit first)"),
         "staff",
         "unit_id",
         """
@@ -297,7 +298,7 @@ UNIT_USES: tuple[UnitUse, ...] = (
         """,
     ),
     UnitUse(
-        "it lies in a program whose waves have opened, and their history names it",
+        N_("it lies in a program whose waves have opened, and their history names it"),
         "wave",
         "program_id",
         f"""
@@ -315,7 +316,7 @@ UNIT_USES: tuple[UnitUse, ...] = (
     # answering (cards and links from the start, released results for every unit the
     # release covers), and only whether it holds, never a count.
     UnitUse(
-        "survey waves hold its cards, links, answers or released results",
+        N_("survey waves hold its cards, links, answers or released results"),
         "response",
         "unit_id",
         """

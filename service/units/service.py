@@ -26,6 +26,7 @@ from service.errors import (
     UnitInUse,
     UnitNotFound,
 )
+from service.i18n import gettext, ngettext
 from service.scope.queries import UnitRef
 from service.scope.rules import in_subtree, is_slug, visible_root
 from service.scope.service import (
@@ -90,19 +91,33 @@ def _child_path(parent: Unit | None, slug: str) -> str:
 def _check_path_length(longest: int, field: str) -> None:
     if longest > MAX_PATH_LENGTH:
         raise InvalidInput(
-            f"Paths would grow to {longest} characters; the limit is {MAX_PATH_LENGTH}. "
-            "Use shorter slugs or a shallower tree.",
-            errors=[FieldError(field=field, message="makes a path too long")],
+            gettext(
+                "Paths would grow to %(longest)s characters; the limit is %(limit)s. "
+                "Use shorter slugs or a shallower tree.",
+                longest=longest,
+                limit=MAX_PATH_LENGTH,
+            ),
+            errors=[FieldError(field=field, message=gettext("makes a path too long"))],
         )
 
 
 async def _check_free(conn: Conn, path: str, parent: Unit | None) -> None:
     taken = await queries.fetch_unit_by_path(conn, path)
     if taken is not None:
-        where = f"under '{parent.path}'" if parent is not None else "among the roots"
+        values = {"slug": taken.slug, "id": taken.unit_id}
         raise DuplicateUnit(
-            f"A unit with the slug '{taken.slug}' already exists {where} (id {taken.unit_id}). "
-            "Choose another slug, or change that unit instead."
+            gettext(
+                "A unit with the slug '%(slug)s' already exists under '%(parent)s' (id %(id)s). "
+                "Choose another slug, or change that unit instead.",
+                parent=parent.path,
+                **values,
+            )
+            if parent is not None
+            else gettext(
+                "A unit with the slug '%(slug)s' already exists among the roots (id %(id)s). "
+                "Choose another slug, or change that unit instead.",
+                **values,
+            )
         )
 
 
@@ -177,9 +192,13 @@ async def move_unit(
         unit = await fetch_unit(conn, actor, unit_id)
         if new_parent_ref is None and unit.parent_id is not None:
             raise InvalidInput(
-                "The organisation has one root; a unit cannot become a second one. Give "
-                "`parent`: the id, path or slug of the unit to move it under.",
-                errors=[FieldError(field="parent", message="required: the new parent unit")],
+                gettext(
+                    "The organisation has one root; a unit cannot become a second one. Give "
+                    "`parent`: the id, path or slug of the unit to move it under."
+                ),
+                errors=[
+                    FieldError(field="parent", message=gettext("required: the new parent unit"))
+                ],
             )
         parent = (
             await fetch_unit_by_ref(conn, new_parent_ref, actor)
@@ -189,8 +208,12 @@ async def move_unit(
         if parent is not None:
             if in_subtree(parent.path, unit.path):
                 raise UnitCycle(
-                    f"'{parent.path}' is '{unit.path}' itself or lies below it, so the unit "
-                    "cannot move there. Choose a parent outside its subtree."
+                    gettext(
+                        "'%(parent)s' is '%(unit)s' itself or lies below it, so the unit "
+                        "cannot move there. Choose a parent outside its subtree.",
+                        parent=parent.path,
+                        unit=unit.path,
+                    )
                 )
         new_parent_id = parent.unit_id if parent is not None else None
         if new_parent_id == unit.parent_id:
@@ -227,9 +250,13 @@ async def delete_unit(conn: Conn, actor: Principal | None, unit_id: int) -> None
         if uses:
             reasons = [_describe(use) for use in uses]
             raise UnitInUse(
-                f"'{unit.path}' cannot be deleted: {'; '.join(reasons)}.",
+                gettext(
+                    "'%(path)s' cannot be deleted: %(reasons)s.",
+                    path=unit.path,
+                    reasons="; ".join(reasons),
+                ),
                 reasons=[
-                    {"reason": use.reason, "examples": use.examples}
+                    {"reason": gettext(use.reason), "examples": use.examples}
                     | ({"count": use.n} if use.n is not None else {})
                     for use in uses
                 ],
@@ -240,18 +267,31 @@ async def delete_unit(conn: Conn, actor: Principal | None, unit_id: int) -> None
         except asyncpg.ForeignKeyViolationError as exc:
             # A table that refers to units but is not yet listed in queries.UNIT_USES.
             raise UnitInUse(
-                f"'{unit.path}' cannot be deleted: rows in `{exc.table_name}` still refer to it."
+                gettext(
+                    "'%(path)s' cannot be deleted: rows in `%(table)s` still refer to it.",
+                    path=unit.path,
+                    table=exc.table_name,
+                )
             ) from None
         await insert_audit(conn, actor, "delete.unit", {"unit_id": unit_id, "path": unit.path})
 
 
 def _describe(use: queries.UnitUseFound) -> str:
+    reason = gettext(use.reason)
     if use.n is None:
-        return use.reason
+        return reason
     if not use.examples:
-        return f"{use.reason} ({use.n})"
+        return gettext("%(reason)s (%(count)s)", reason=reason, count=use.n)
     more = use.n - len(use.examples)
-    return f"{use.reason}: {', '.join(use.examples)}" + (f" and {more} more" if more else "")
+    examples = ", ".join(use.examples)
+    if more:
+        return gettext(
+            "%(reason)s: %(examples)s and %(more)s more",
+            reason=reason,
+            examples=examples,
+            more=more,
+        )
+    return gettext("%(reason)s: %(examples)s", reason=reason, examples=examples)
 
 
 # --- CSV import -----------------------------------------------------------------------
@@ -276,11 +316,19 @@ def _invalid_csv(errors: list[FieldError]) -> InvalidCsv:
     listed = errors[:MAX_LISTED_ERRORS]
     if len(errors) > len(listed):
         more = len(errors) - len(listed)
-        listed.append(FieldError(field="file", message=f"and {more} more errors not listed"))
+        listed.append(
+            FieldError(
+                field="file", message=gettext("and %(more)s more errors not listed", more=more)
+            )
+        )
     return InvalidCsv(
-        f"Nothing was imported: the file has {len(errors)} "
-        f"{'problem' if len(errors) == 1 else 'problems'}. Fix the lines listed under `errors` "
-        "and import the whole file again.",
+        ngettext(
+            "Nothing was imported: the file has %(num)s problem. Fix the lines listed under "
+            "`errors` and import the whole file again.",
+            "Nothing was imported: the file has %(num)s problems. Fix the lines listed under "
+            "`errors` and import the whole file again.",
+            len(errors),
+        ),
         errors=listed,
     )
 
@@ -290,19 +338,22 @@ def _check_header(header: list[str]) -> dict[str, int]:
     problems = []
     missing = [c for c in CSV_COLUMNS if c not in names]
     if missing:
-        problems.append(f"missing {', '.join(missing)}")
+        problems.append(gettext("missing %(columns)s", columns=", ".join(missing)))
     unknown = [n for n in names if n not in CSV_COLUMNS]
     if unknown:
-        problems.append(f"unknown {', '.join(repr(n) for n in unknown)}")
+        problems.append(gettext("unknown %(columns)s", columns=", ".join(map(repr, unknown))))
     doubled = sorted({n for n in names if n in CSV_COLUMNS and names.count(n) > 1})
     if doubled:
-        problems.append(f"repeated {', '.join(doubled)}")
+        problems.append(gettext("repeated %(columns)s", columns=", ".join(doubled)))
     if problems:
         raise _invalid_csv(
             [
                 FieldError(
                     field="line 1: header",
-                    message=f"{'; '.join(problems)}; the first line must be path,name,headcount",
+                    message=gettext(
+                        "%(problems)s; the first line must be path,name,headcount",
+                        problems="; ".join(problems),
+                    ),
                 )
             ]
         )
@@ -311,15 +362,16 @@ def _check_header(header: list[str]) -> dict[str, int]:
 
 def _check_path(path: str) -> str | None:
     if not path:
-        return "is empty; give the slugs from the root down, e.g. 'county-fire/station-7'"
+        return gettext("is empty; give the slugs from the root down, e.g. 'county-fire/station-7'")
     for segment in path.split("/"):
         if not is_slug(segment):
-            return (
-                f"'{short(segment)}' is not a valid slug: use 1–64 lowercase letters, digits and "
-                "'-', not starting or ending with '-'"
+            return gettext(
+                "'%(segment)s' is not a valid slug: use 1–64 lowercase letters, digits and "
+                "'-', not starting or ending with '-'",
+                segment=short(segment),
             )
     if len(path) > MAX_PATH_LENGTH:
-        return f"is longer than {MAX_PATH_LENGTH} characters"
+        return gettext("is longer than %(limit)s characters", limit=MAX_PATH_LENGTH)
     return None
 
 
@@ -330,7 +382,8 @@ def _parse_csv(text: str) -> list[_Row]:
         raise _invalid_csv(
             [
                 FieldError(
-                    field="file", message="is empty; the first line must be path,name,headcount"
+                    field="file",
+                    message=gettext("is empty; the first line must be path,name,headcount"),
                 )
             ]
         )
@@ -355,8 +408,11 @@ def _parse_csv(text: str) -> list[_Row]:
                     [
                         FieldError(
                             field="file",
-                            message=f"has more than {MAX_IMPORT_ROWS:,} rows; split it into "
-                            "several files, parents first",
+                            message=gettext(
+                                "has more than %(max)s rows; split it into several files, "
+                                "parents first",
+                                max=f"{MAX_IMPORT_ROWS:,}",
+                            ),
                         )
                     ]
                 )
@@ -364,8 +420,11 @@ def _parse_csv(text: str) -> list[_Row]:
                 errors.append(
                     FieldError(
                         field=f"line {start}",
-                        message=f"has {len(record)} values; expected {len(columns)} "
-                        "(path,name,headcount)",
+                        message=gettext(
+                            "has %(count)s values; expected %(expected)s (path,name,headcount)",
+                            count=len(record),
+                            expected=len(columns),
+                        ),
                     )
                 )
                 continue
@@ -376,19 +435,24 @@ def _parse_csv(text: str) -> list[_Row]:
                 errors.append(
                     FieldError(
                         field=f"line {start}: path",
-                        message=f"'{short(row.path)}' also appears on line {seen[row.path]}; "
-                        "give each unit once",
+                        message=gettext(
+                            "'%(path)s' also appears on line %(line)s; give each unit once",
+                            path=short(row.path),
+                            line=seen[row.path],
+                        ),
                     )
                 )
                 continue
             seen[row.path] = start
             rows.append(row)
     except csv.Error as exc:
-        errors.append(FieldError(field=f"line {line}", message=f"cannot be read as CSV: {exc}"))
+        message = gettext("cannot be read as CSV: %(error)s", error=exc)
+        errors.append(FieldError(field=f"line {line}", message=message))
     if columns is None:
-        errors.append(FieldError(field="file", message="has no header line path,name,headcount"))
+        message = gettext("has no header line path,name,headcount")
+        errors.append(FieldError(field="file", message=message))
     elif count == 0 and not errors:
-        errors.append(FieldError(field="file", message="has a header but no units"))
+        errors.append(FieldError(field="file", message=gettext("has a header but no units")))
     if errors:
         raise _invalid_csv(errors)
     return rows
@@ -407,7 +471,8 @@ def _parse_row(line: int, values: dict[str, str], errors: list[FieldError]) -> _
     except ValueError:
         errors.append(
             FieldError(
-                field=f"line {line}: name", message="give 1–200 characters, no control characters"
+                field=f"line {line}: name",
+                message=gettext("give 1–200 characters, no control characters"),
             )
         )
         ok = False
@@ -417,7 +482,11 @@ def _parse_row(line: int, values: dict[str, str], errors: list[FieldError]) -> _
         errors.append(
             FieldError(
                 field=f"line {line}: headcount",
-                message=f"'{short(raw)}' is not a whole number from 0 to {MAX_HEADCOUNT:,}",
+                message=gettext(
+                    "'%(value)s' is not a whole number from 0 to %(max)s",
+                    value=short(raw),
+                    max=f"{MAX_HEADCOUNT:,}",
+                ),
             )
         )
         ok = False
@@ -446,8 +515,11 @@ async def import_units_csv(
         errors = [
             FieldError(
                 field=f"line {row.line}: path",
-                message=f"its parent '{short(row.parent_path)}' is neither in the file nor in the "
-                "tree; add a row for it",
+                message=gettext(
+                    "its parent '%(parent)s' is neither in the file nor in the tree; add a row "
+                    "for it",
+                    parent=short(row.parent_path),
+                ),
             )
             for row in rows
             if row.parent_path is not None
