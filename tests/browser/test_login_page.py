@@ -27,7 +27,7 @@ def test_a_coordinator_signs_in_from_a_phone(live_server: str, phone: Any, seed:
 def test_the_language_switch_works_on_a_phone_signed_out_and_in(
     live_server: str, phone: Any, seed: Any
 ) -> None:
-    staff = seed(lambda conn: make_staff(conn, role="leader"))
+    staff = seed(lambda conn: make_staff(conn, role="researcher"))
     page = phone.new_page()
     page.goto(live_server + "/login")
     page.get_by_role("button", name="Français").click()
