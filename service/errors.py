@@ -4,6 +4,11 @@ Every error the service sends has the same shape: `type`, `title`, `status`,
 `detail`, and for validation errors `errors`, a list of field paths and messages.
 Services raise DomainError subclasses; this module is the only place that turns
 exceptions into responses.
+
+Titles are marked `N_`: the staff pages show them in the page's language
+(`gettext(problem.title)`, error.html and the sign-in page). Problem documents stay in
+English whatever the request's language: scripts and logs match on them, and a detail,
+written in English where the problem is raised, would otherwise sit under a French title.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from service.i18n import N_
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://muster.dev/problems/"
@@ -48,7 +55,7 @@ class DomainError(Exception):
 
     status: ClassVar[int] = 400
     type_slug: ClassVar[str] = "bad-request"
-    title: ClassVar[str] = "The request cannot be carried out"
+    title: ClassVar[str] = N_("The request cannot be carried out")
     # The form input this error is about, on a page that has one by that name (the console
     # shows the detail beside it); None when it is about the request as a whole.
     form_field: ClassVar[str | None] = None
@@ -85,31 +92,31 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     status = 422
     type_slug = "invalid-input"
-    title = "Some fields are not valid"
+    title = N_("Some fields are not valid")
 
 
 class MalformedBody(DomainError):
     status = 400
     type_slug = "malformed-body"
-    title = "The request body could not be read"
+    title = N_("The request body could not be read")
 
 
 class BodyTooLarge(DomainError):
     status = 413
     type_slug = "body-too-large"
-    title = "The request body is too large"
+    title = N_("The request body is too large")
 
 
 class InvalidInstrument(DomainError):
     status = 422
     type_slug = "invalid-instrument"
-    title = "The instrument file is not valid"
+    title = N_("The instrument file is not valid")
 
 
 class InvalidCsv(DomainError):
     status = 422
     type_slug = "invalid-csv"
-    title = "The CSV file is not valid"
+    title = N_("The CSV file is not valid")
 
 
 # --- 401 / 403: who is asking ---------------------------------------------------------
@@ -118,37 +125,37 @@ class InvalidCsv(DomainError):
 class NotAuthenticated(DomainError):
     status = 401
     type_slug = "not-authenticated"
-    title = "Sign in first"
+    title = N_("Sign in first")
 
 
 class InvalidCredentials(DomainError):
     status = 401
     type_slug = "invalid-credentials"
-    title = "Email or password is wrong"
+    title = N_("Email or password is wrong")
 
 
 class TokenInvalid(DomainError):
     status = 401
     type_slug = "token-invalid"
-    title = "The API token is unknown, revoked or expired"
+    title = N_("The API token is unknown, revoked or expired")
 
 
 class CsrfFailed(DomainError):
     status = 403
     type_slug = "csrf-failed"
-    title = "The form has expired"
+    title = N_("The form has expired")
 
 
 class Forbidden(DomainError):
     status = 403
     type_slug = "forbidden"
-    title = "Your role does not allow this"
+    title = N_("Your role does not allow this")
 
 
 class TooManyAttempts(DomainError):
     status = 429
     type_slug = "too-many-attempts"
-    title = "Too many attempts"
+    title = N_("Too many attempts")
 
 
 # --- 404 / 409: the state of things ---------------------------------------------------
@@ -157,172 +164,172 @@ class TooManyAttempts(DomainError):
 class NotFound(DomainError):
     status = 404
     type_slug = "not-found"
-    title = "Not found"
+    title = N_("Not found")
 
 
 class UnitNotFound(NotFound):
     type_slug = "unit-not-found"
-    title = "No such unit"
+    title = N_("No such unit")
     form_field = "unit"
 
 
 class ProgramNotFound(NotFound):
     type_slug = "program-not-found"
-    title = "No such program"
+    title = N_("No such program")
 
 
 class WaveNotFound(NotFound):
     type_slug = "wave-not-found"
-    title = "No such wave"
+    title = N_("No such wave")
     form_field = "wave"
 
 
 class InstrumentNotFound(NotFound):
     type_slug = "instrument-not-found"
-    title = "No such instrument"
+    title = N_("No such instrument")
 
 
 class StaffNotFound(NotFound):
     type_slug = "staff-not-found"
-    title = "No such staff account"
+    title = N_("No such staff account")
 
 
 class ActionNotFound(NotFound):
     type_slug = "action-not-found"
-    title = "No such action"
+    title = N_("No such action")
 
 
 class ShareNotFound(NotFound):
     type_slug = "share-not-found"
-    title = "No such crews' page link"
+    title = N_("No such crews' page link")
 
 
 class Conflict(DomainError):
     status = 409
     type_slug = "conflict"
-    title = "This conflicts with the current state"
+    title = N_("This conflicts with the current state")
 
 
 class DuplicateUnit(Conflict):
     type_slug = "duplicate-unit"
-    title = "A unit with this slug already exists here"
+    title = N_("A unit with this slug already exists here")
     form_field = "slug"
 
 
 class UnitCycle(Conflict):
     type_slug = "unit-cycle"
-    title = "A unit cannot be moved below itself"
+    title = N_("A unit cannot be moved below itself")
     form_field = "parent"
 
 
 class UnitInUse(Conflict):
     type_slug = "unit-in-use"
-    title = "This unit is still in use"
+    title = N_("This unit is still in use")
 
 
 class DuplicateStaff(Conflict):
     type_slug = "duplicate-staff"
-    title = "A staff account with this email already exists"
+    title = N_("A staff account with this email already exists")
     form_field = "email"
 
 
 class ProgramFrozen(Conflict):
     type_slug = "program-frozen"
-    title = "Privacy and anonymity settings are fixed once a wave has opened"
+    title = N_("Privacy and anonymity settings are fixed once a wave has opened")
 
 
 class WaveTransitionRefused(Conflict):
     type_slug = "wave-transition-refused"
-    title = "The wave cannot move to that state"
+    title = N_("The wave cannot move to that state")
 
 
 class CloseWaiting(Conflict):
     """A closed wave's codes cannot be erased yet: another transaction holds its tables."""
 
     type_slug = "close-waiting"
-    title = "The close is waiting for another transaction"
+    title = N_("The close is waiting for another transaction")
 
 
 class NotReady(DomainError):
     status = 503
     type_slug = "not-ready"
-    title = "The service is not ready"
+    title = N_("The service is not ready")
 
 
 class TokenNotFound(NotFound):
     type_slug = "token-not-found"
-    title = "No such API token"
+    title = N_("No such API token")
 
 
 class LastAdmin(Conflict):
     type_slug = "last-admin"
-    title = "This would leave no administrator"
+    title = N_("This would leave no administrator")
     form_field = "role"
 
 
 class DuplicateProgram(Conflict):
     type_slug = "duplicate-program"
-    title = "A program with this name already exists"
+    title = N_("A program with this name already exists")
     form_field = "name"
 
 
 class SurveyNotFound(NotFound):
     type_slug = "survey-not-found"
-    title = "No such survey"
+    title = N_("No such survey")
 
 
 class InvitationUnknown(DomainError):
     status = 422
     type_slug = "invitation-unknown"
-    title = "This code is not valid for this survey"
+    title = N_("This code is not valid for this survey")
 
 
 class InvitationSpent(Conflict):
     type_slug = "invitation-spent"
-    title = "This card has already been used"
+    title = N_("This card has already been used")
 
 
 class TicketUnknown(NotFound):
     type_slug = "ticket-unknown"
-    title = "This invitation link is not valid for this survey"
+    title = N_("This invitation link is not valid for this survey")
 
 
 class TicketSpent(Conflict):
     type_slug = "ticket-spent"
-    title = "This invitation has already been used to get a token"
+    title = N_("This invitation has already been used to get a token")
 
 
 class WaveNotOpen(Conflict):
     type_slug = "wave-not-open"
-    title = "This survey is not open"
+    title = N_("This survey is not open")
 
 
 class WaveClosed(Conflict):
     type_slug = "wave-closed"
-    title = "This wave has closed"
+    title = N_("This wave has closed")
     form_field = "wave"
 
 
 class WrongDistributionMode(Conflict):
     type_slug = "wrong-distribution-mode"
-    title = "The wave uses another distribution mode"
+    title = N_("The wave uses another distribution mode")
     form_field = "wave"
 
 
 class WaveAlreadyReleased(Conflict):
     type_slug = "wave-already-released"
-    title = "This wave has been released already"
+    title = N_("This wave has been released already")
 
 
 class BudgetExhausted(Conflict):
     type_slug = "budget-exhausted"
-    title = "The privacy budget for this year is spent"
+    title = N_("The privacy budget for this year is spent")
 
 
 class RateLimited(DomainError):
     status = 429
     type_slug = "rate-limited"
-    title = "This API token has sent too many requests"
+    title = N_("This API token has sent too many requests")
 
 
 # --- the mapping ----------------------------------------------------------------------
@@ -404,11 +411,11 @@ def _from_validation(exc: ValidationException) -> Problem:
 
 
 _HTTP_TITLES = {
-    404: ("not-found", "Not found", "Check the address; nothing is served here."),
-    405: ("method-not-allowed", "Method not allowed", "Use one of the methods in `Allow`."),
-    413: ("body-too-large", "The request body is too large", "Send a smaller body."),
-    415: ("unsupported-media-type", "Unsupported media type", "Send JSON or a form."),
-    429: ("too-many-requests", "Too many requests", "Wait a moment and try again."),
+    404: ("not-found", N_("Not found"), "Check the address; nothing is served here."),
+    405: ("method-not-allowed", N_("Method not allowed"), "Use one of the methods in `Allow`."),
+    413: ("body-too-large", N_("The request body is too large"), "Send a smaller body."),
+    415: ("unsupported-media-type", N_("Unsupported media type"), "Send JSON or a form."),
+    429: ("too-many-requests", N_("Too many requests"), "Wait a moment and try again."),
 }
 
 
@@ -445,7 +452,7 @@ def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None
     if isinstance(exc, HTTPException):
         status = status_of(exc)
         slug, title, detail = _HTTP_TITLES.get(
-            status, ("bad-request", "Bad request", "Correct the request and send it again.")
+            status, ("bad-request", N_("Bad request"), "Correct the request and send it again.")
         )
         if status == 400 and exc.detail and status not in _HTTP_TITLES:
             detail = f"{exc.detail}. Correct the request and send it again."
@@ -459,7 +466,7 @@ def exception_to_problem(exc: Exception) -> tuple[Problem, dict[str, str] | None
 # What every 500 says, whatever failed.
 INTERNAL_PROBLEM = Problem(
     PROBLEM_BASE + "internal",
-    "Something went wrong on our side",
+    N_("Something went wrong on our side"),
     HTTP_500_INTERNAL_SERVER_ERROR,
     "Try again in a moment; if it keeps happening, tell your administrator.",
 )

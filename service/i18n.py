@@ -8,10 +8,12 @@ message lives in `service/translations/fr_*.py`, one file per area (`FR: dict[st
 with no French shows in English; `tests/test_staff_i18n.py` fails on one, and on visible
 template text written outside `_()`.
 
-The language of a request is chosen once per request by `StaffLanguageMiddleware`: the
-account's preference (carried by the `LANGUAGE_COOKIE`), else Accept-Language, else
-English. The choice lives in a context variable for the rest of the request, so a message
-built in a service reads the same language as the page that shows it.
+The language of a request is chosen by `StaffLanguageMiddleware` before the router runs:
+the `LANGUAGE_COOKIE` (set at sign-in from the account's preference, and by the language
+switch), else Accept-Language, else English. Once the caller is known, an account's stored
+preference overrides both (service.auth.guards). The choice lives in a context variable for
+the rest of the request, so a message built in a service reads the same language as the
+page that shows it.
 
 This module is a leaf: it imports nothing from the service, so every package may use it.
 """
@@ -30,7 +32,9 @@ DEFAULT = "en"
 # The name of each language in itself, for the switch.
 NATIVE = {"en": "English", "fr": "Français"}
 # The staff member's chosen language, for browsers (set at sign-in and when they change it).
-LANGUAGE_COOKIE = "muster_lang"
+# __Host-, like the session cookie: Secure, Path=/, no Domain, so no sibling host can plant
+# one (service.auth.controller.language_cookie writes it).
+LANGUAGE_COOKIE = "__Host-muster_lang"
 
 _MONTHS = {
     "en": (
@@ -45,7 +49,11 @@ _SHORT_MONTHS = {
     "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split(),
 }
 
-_current: ContextVar[str] = ContextVar("staff_language", default=DEFAULT)
+# A box (one-item list) per request rather than the code itself: Litestar resolves a
+# handler's dependencies in tasks of their own, each with a copy of the context, so a
+# choice made there (the account's, in service.auth.guards) must change the request's box
+# for the template rendered afterwards to see it.
+_current: ContextVar[list[str] | None] = ContextVar("staff_language", default=None)
 
 
 def _load_catalogs() -> dict[str, dict[str, str]]:
@@ -67,17 +75,28 @@ CATALOGS: dict[str, dict[str, str]] = _load_catalogs()
 
 def language() -> str:
     """The language of the request being served (English outside one)."""
-    return _current.get()
+    box = _current.get()
+    return box[0] if box else DEFAULT
 
 
 def use(lang: str) -> None:
-    """Make `lang` the language of the rest of this request (or test)."""
-    _current.set(lang if lang in LANGUAGES else DEFAULT)
+    """Make `lang` the language of the rest of this request (or test), from here down."""
+    _current.set([lang if lang in LANGUAGES else DEFAULT])
+
+
+def prefer(lang: str) -> None:
+    """Make `lang` the language of the whole request being served, even when called from a
+    dependency's task (the account's stored choice)."""
+    box = _current.get()
+    if box is None:
+        use(lang)
+    elif lang in LANGUAGES:
+        box[0] = lang
 
 
 def gettext(message: str, **values: Any) -> str:
     """`message` in the request's language, with `%(name)s` placeholders filled."""
-    lang = _current.get()
+    lang = language()
     text = message if lang == DEFAULT else CATALOGS[lang].get(message, message)
     return text % values if values else text
 
@@ -90,7 +109,7 @@ def N_(message: str) -> str:  # the usual name of gettext's no-op marker
 
 def _plural_form(singular: str, plural: str, n: int) -> str:
     """The form for `n` in the request's language, placeholders not yet filled."""
-    lang = _current.get()
+    lang = language()
     # French uses the singular for 0 and 1; English for 1 only.
     one = n in (0, 1) if lang == "fr" else n == 1
     message = singular if one else plural
@@ -128,7 +147,7 @@ def negotiate(accept_language: str | None) -> str:
 
 def long_date(moment: datetime, lang: str | None = None) -> str:
     """A date people read without effort: '6 January 2031', '1er janvier 2031' (as given)."""
-    lang = lang or _current.get()
+    lang = lang or language()
     day = moment.day
     month = _MONTHS.get(lang, _MONTHS[DEFAULT])[moment.month - 1]
     if lang == "fr" and day == 1:
@@ -138,7 +157,7 @@ def long_date(moment: datetime, lang: str | None = None) -> str:
 
 def short_date(moment: datetime, lang: str | None = None) -> str:
     """'6 Jan 2031', '6 janv. 2031'."""
-    lang = lang or _current.get()
+    lang = lang or language()
     month = _SHORT_MONTHS.get(lang, _SHORT_MONTHS[DEFAULT])[moment.month - 1]
     return f"{moment.day} {month} {moment.year}"
 
@@ -188,5 +207,5 @@ class StaffLanguageMiddleware:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             chosen = pick(_cookie(_header(scope, b"cookie"), LANGUAGE_COOKIE))
-            _current.set(chosen or negotiate(_header(scope, b"accept-language")))
+            use(chosen or negotiate(_header(scope, b"accept-language")))
         await self.app(scope, receive, send)

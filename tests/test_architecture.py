@@ -102,7 +102,9 @@ def test_each_rule_is_written_in_one_place() -> None:
         regex = re.compile(pattern)
         for path, text in _sources().items():
             where = str(path.relative_to(SERVICE))
-            if where in owners:
+            # The translation catalogues hold English messages as data ("... too large"),
+            # not code that applies a rule.
+            if where in owners or where.startswith("translations/"):
                 continue
             code = _code(text)
             for match in regex.finditer(code):

@@ -18,6 +18,7 @@ from service.auth.guards import SECURITY, SESSION_COOKIE, require
 from service.auth.principal import ROLES, Principal
 from service.auth.schemas import (
     Me,
+    MeUpdate,
     SessionCreate,
     SessionCreated,
     Staff,
@@ -31,6 +32,7 @@ from service.auth.schemas import (
 from service.config import Settings
 from service.db import MAX_ID, Conn, Pool
 from service.errors import CsrfFailed
+from service.i18n import LANGUAGE_COOKIE, N_
 from service.openapi import api_problems
 
 # Sent with every staff response: nothing cached, framed, sniffed or leaked in a Referer.
@@ -91,14 +93,52 @@ def cleared_session_cookie() -> Cookie:
     )
 
 
+# A year: a choice of language outlives any session.
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def language_cookie(language: str) -> Cookie:
+    """The staff pages' language for this browser (service.i18n reads it on every request).
+
+    Attributes as the session cookie's (__Host-, Secure, Path=/, HttpOnly: no script needs
+    it), but SameSite=Lax: it says nothing about who is signed in, and a link followed from
+    an email should open in the chosen language. Signing out leaves it: it holds one of a
+    few language codes, the same for everyone who chose that language, so it identifies
+    nobody, and the sign-in page that follows stays in the language just used. The next
+    person to sign in on that browser gets their own account's language, if they chose one.
+    """
+    return Cookie(
+        key=LANGUAGE_COOKIE,
+        value=language,
+        max_age=LANGUAGE_COOKIE_SECONDS,
+        path="/",
+        domain=None,
+        secure=True,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def sign_in_cookies(session_id: str, principal: Principal, settings: Settings) -> list[Cookie]:
+    """The session cookie, and the account's language cookie when it chose a language."""
+    cookies = [session_cookie(session_id, settings)]
+    if principal.language:
+        cookies.append(language_cookie(principal.language))
+    return cookies
+
+
+# Marked N_: the sign-in page shows it in its own language (service/web/pages.py).
+OTHER_SITE = N_("Sign in from this site's own sign-in page.")
+
+
 def check_same_origin(request: Request[Any, Any, Any]) -> None:
     """Refuse sign-ins posted from another site (login CSRF), which no session token can stop."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in {"same-origin", "none"}:
-        raise CsrfFailed("Sign in from this site's own sign-in page.")
+        raise CsrfFailed(OTHER_SITE)
     origin = request.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
-        raise CsrfFailed("Sign in from this site's own sign-in page.")
+        raise CsrfFailed(OTHER_SITE)
 
 
 def me_of(principal: Principal) -> Me:
@@ -112,6 +152,7 @@ def me_of(principal: Principal) -> Me:
         via=principal.via,
         scopes=sorted(scopes),
         csrf_token=principal.csrf_token if principal.via == "session" else None,
+        language=principal.language,
     )
 
 
@@ -155,7 +196,9 @@ async def create_session(
         expires_at=now + service.LoginPolicy.from_settings(settings).session_lifetime,
     )
     return Response(
-        body, status_code=HTTP_201_CREATED, cookies=[session_cookie(session_id, settings)]
+        body,
+        status_code=HTTP_201_CREATED,
+        cookies=sign_in_cookies(session_id, principal, settings),
     )
 
 
@@ -186,8 +229,26 @@ async def delete_session(request: Request[Any, Any, Any], conn: NamedDependency[
     security=SECURITY,
 )
 async def get_me(principal: NamedDependency[Principal]) -> Me:
-    """Who is asking, with what role, scope and (for sessions) CSRF token."""
+    """Who is asking, with what role, scope, language and (for sessions) CSRF token."""
     return me_of(principal)
+
+
+@patch(
+    "/api/v1/me",
+    guards=[require(*ANY_STAFF, scope="write")],
+    response_headers=STAFF_HEADERS,
+    tags=["sessions"],
+    responses=api_problems(),
+    security=SECURITY,
+)
+async def patch_me(
+    conn: NamedDependency[Conn], principal: NamedDependency[Principal], data: JSONBody[MeUpdate]
+) -> Response[Me]:
+    """Choose your own language for the staff pages (null: follow the browser's
+    Accept-Language). A session also gets the language cookie, so the next page follows."""
+    me = await service.set_language(conn, principal, data.language)
+    cookies = [language_cookie(me.language)] if me.language and me.via == "session" else []
+    return Response(me_of(me), cookies=cookies)
 
 
 # --- staff accounts ---------------------------------------------------------------------
@@ -299,6 +360,7 @@ routes: list[Any] = [
     create_session,
     delete_session,
     get_me,
+    patch_me,
     get_staff_list,
     post_staff,
     patch_staff,

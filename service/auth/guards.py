@@ -15,6 +15,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from service import i18n
 from service.auth import queries
 from service.auth.principal import Principal, Role
 from service.auth.secrets import hash_api_token, hash_session_id, same
@@ -39,7 +40,19 @@ SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
 
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    """Resolve the caller from a bearer token or the session cookie; None when neither is sent."""
+    """Resolve the caller from a bearer token or the session cookie; None when neither is sent.
+
+    An account's chosen language becomes the request's, over the cookie and Accept-Language
+    (service.i18n chose from those before the router ran): the choice follows the account
+    to a browser that has no cookie yet, and to a change made from another device.
+    """
+    principal = await _resolve(connection)
+    if principal is not None and principal.language:
+        i18n.prefer(principal.language)
+    return principal
+
+
+async def _resolve(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     now = datetime.now(UTC)
     pool = connection.app.state.pool
     header = connection.headers.get("authorization", "")
@@ -66,6 +79,7 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
             scope_path=row["unit_path"],
             via="token",
             scopes=frozenset(row["scopes"]),
+            language=row["language"],
         )
     session_id = connection.cookies.get(SESSION_COOKIE)
     if not session_id:
@@ -82,10 +96,11 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
         scope_path=row["unit_path"],
         via="session",
         csrf_token=row["csrf_token"],
+        language=row["language"],
     )
 
 
-async def _check_csrf(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> None:
+async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> None:
     if principal.via != "session" or connection.scope.get("method", "GET") in SAFE_METHODS:
         return
     sent = connection.headers.get(CSRF_HEADER, "")
@@ -124,7 +139,7 @@ class RoleGuard:
         scope = self.scope
         if principal.via == "token" and scope is not None and scope not in principal.scopes:
             raise Forbidden(f"This token lacks the scope `{scope}`. Create one that has it.")
-        await _check_csrf(connection, principal)
+        await check_csrf(connection, principal)
         connection.state.principal = principal
 
 

@@ -8,6 +8,8 @@ import msgspec
 
 Role = Literal["admin", "leader", "researcher"]
 ROLES: tuple[Role, ...] = ("admin", "leader", "researcher")
+# service.i18n.LANGUAGES, spelled out for the OpenAPI document (a test keeps them equal).
+Language = Literal["en", "fr"]
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -22,3 +24,5 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     # Token scopes; sessions carry every scope their role allows.
     scopes: frozenset[str] = frozenset()
     csrf_token: str | None = None
+    # The staff pages' language the account chose (service.i18n.LANGUAGES); None: the browser's.
+    language: Language | None = None

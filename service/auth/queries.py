@@ -7,7 +7,7 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
-from service.auth.principal import Role
+from service.auth.principal import Language, Role
 from service.auth.schemas import Staff, Token
 from service.db import Conn
 from service.db import to_struct as _to
@@ -26,6 +26,7 @@ class LoginRow(msgspec.Struct, frozen=True, kw_only=True):
     failed_logins: int
     first_failed_at: datetime | None
     locked_until: datetime | None
+    language: Language | None
 
 
 class SessionOwner(msgspec.Struct, frozen=True, kw_only=True):
@@ -44,7 +45,8 @@ async def fetch_session_principal(
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """
-        SELECT s.staff_id, s.email, s.role, s.unit_id, u.path AS unit_path, ss.csrf_token
+        SELECT s.staff_id, s.email, s.role, s.unit_id, u.path AS unit_path, s.language,
+               ss.csrf_token
         FROM staff_session ss
         JOIN staff s ON s.staff_id = ss.staff_id
         LEFT JOIN unit u ON u.unit_id = s.unit_id
@@ -70,7 +72,8 @@ async def fetch_token_principal(
           AND t.revoked_at IS NULL
           AND t.expires_at > $2
           AND s.disabled_at IS NULL
-        RETURNING s.staff_id, s.email, s.role, s.unit_id, u.path AS unit_path, t.scopes
+        RETURNING s.staff_id, s.email, s.role, s.unit_id, u.path AS unit_path, s.language,
+                  t.scopes
         """,
         token_hash,
         now,
@@ -124,7 +127,7 @@ async def fetch_login_for_update(conn: Conn, email: str) -> LoginRow | None:
         """
         SELECT s.staff_id, s.email, s.role, s.unit_id, u.path AS unit_path, s.password_hash,
                s.disabled_at IS NOT NULL AS disabled,
-               s.failed_logins, s.first_failed_at, s.locked_until
+               s.failed_logins, s.first_failed_at, s.locked_until, s.language
         FROM staff s LEFT JOIN unit u ON u.unit_id = s.unit_id
         WHERE s.email = lower($1)
         FOR UPDATE OF s
@@ -174,6 +177,19 @@ async def update_staff_password(conn: Conn, staff_id: int, password_hash: str) -
     await conn.execute(
         "UPDATE staff SET password_hash = $2 WHERE staff_id = $1", staff_id, password_hash
     )
+
+
+async def update_staff_language(conn: Conn, staff_id: int, language: str | None) -> bool:
+    """True when the stored language changed."""
+    result: str = await conn.execute(
+        """
+        UPDATE staff SET language = $2
+        WHERE staff_id = $1 AND language IS DISTINCT FROM $2
+        """,
+        staff_id,
+        language,
+    )
+    return result.endswith(" 1")
 
 
 async def update_login_failures(

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 
-from service.auth.principal import Role
+from service.auth.principal import Language, Role
 
 MIN_PASSWORD_LENGTH = 12
 # Long enough for any passphrase, short enough that nobody makes the hasher chew megabytes.
@@ -82,6 +82,13 @@ class Me(msgspec.Struct, frozen=True, kw_only=True):
     scopes: list[str]
     # Only for sessions: send it as `X-CSRF-Token` with every unsafe request.
     csrf_token: str | None = None
+    # The staff pages' language this account chose; null: the browser's (Accept-Language).
+    language: Language | None = None
+
+
+class MeUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    # null: show the staff pages in the browser's language (Accept-Language).
+    language: Language | None
 
 
 class SessionCreated(msgspec.Struct, frozen=True, kw_only=True):

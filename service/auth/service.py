@@ -65,10 +65,13 @@ from service.errors import (
     TooManyAttempts,
     UnitNotFound,
 )
+from service.i18n import LANGUAGES, N_
 from service.scope.queries import UnitRef
 from service.scope.service import resolve_unit
 
-WRONG_CREDENTIALS = "Check the email and password and try again."
+# Marked N_: the sign-in page shows these in its own language (service/web/pages.py).
+WRONG_CREDENTIALS = N_("Check the email and password and try again.")
+BUSY = N_("Many sign-ins are being checked right now. Try again in a few seconds.")
 TOKEN_SCOPES = ("read", "write")
 # What each role may put on a token: researchers only read.
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
@@ -165,7 +168,7 @@ class PasswordHashing:
         with self._lock:
             if self._waiting >= self._queue:
                 raise TooManyAttempts(
-                    "Many sign-ins are being checked right now. Try again in a few seconds.",
+                    BUSY,
                     retry_after=BUSY_RETRY_SECONDS,
                     headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
                 )
@@ -362,6 +365,18 @@ async def update_staff(
     return await _staff(conn, staff_id)
 
 
+async def set_language(conn: Conn, actor: Principal, language: str | None) -> Principal:
+    """Store the actor's own language for the staff pages (None: follow the browser)."""
+    if language is not None and language not in LANGUAGES:
+        raise _invalid("language", f"Use one of {', '.join(LANGUAGES)}, or null.")
+    if await queries.update_staff_language(conn, actor.staff_id, language):
+        changes = {"language": language}
+        await insert_audit(
+            conn, actor, "staff.updated", {"staff_id": actor.staff_id, "changed": changes}
+        )
+    return msgspec.structs.replace(actor, language=language)
+
+
 # --- sessions ---------------------------------------------------------------------------
 
 
@@ -473,6 +488,7 @@ async def _open_session(
         via="session",
         scopes=ROLE_SCOPES[row.role],
         csrf_token=csrf_token,
+        language=row.language,
     )
     await insert_audit(conn, principal, "session.login", {"staff_id": row.staff_id})
     return session_id, csrf_token, principal

@@ -27,6 +27,7 @@ from service.crews.handout import Paper, handout_pdf
 from service.crews.service import CrewsReport
 from service.db import MAX_ID, Conn
 from service.errors import DomainError
+from service.i18n import gettext
 from service.invitations.service import public_base_url
 from service.web.pages import PAGE_OPT
 
@@ -118,7 +119,7 @@ async def create_link(
     wave_id = forms.text(form, "wave_id", 20)
     errors: Errors = {}
     if not (program_id.isdigit() and wave_id.isdigit()):
-        errors["form"] = "Open the crews' page from the unit's dashboard and try again."
+        errors["form"] = gettext("Open the crews' page from the unit's dashboard and try again.")
     else:
         try:
             share, token = await service.create_share(

@@ -7,11 +7,12 @@ panel and the program's resources. Built-in fonts only, so it renders the same a
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fpdf import FPDF
 
 from service.crews.service import CrewsReport
+from service.i18n import N_, gettext, long_date
 
 Paper = Literal["a4", "letter"]
 INK = (27, 31, 36)
@@ -23,16 +24,17 @@ _PLAIN = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2018": "
                         "\u25b2": "", "\u25bc": "", "\u2265": ">=", "\u2264": "<=",
                         "\u2248": "about ", "\u03b5": "epsilon "})  # fmt: skip
 
+# Marked N_, shown with gettext: the handout is in the language of the request that asks.
 PANEL = (
-    "Ranges: 3.4 (3.2-3.6) means our best estimate is 3.4 and the true value lies between "
-    "3.2 and 3.6 with 95% confidence.",
-    "Noise: before anything is shown, a small, measured amount of random noise is added, so "
-    "nobody can work out how one person answered. The ranges already include it.",
-    "Small units roll up: a value with too few responses is not shown; those answers still "
-    "count in the units above.",
-    "Changes: a change is called better or worse only when its range excludes zero, that is "
-    "when it is larger than the noise.",
-)
+    N_("Ranges: 3.4 (3.2-3.6) means our best estimate is 3.4 and the true value lies between "
+       "3.2 and 3.6 with 95% confidence."),
+    N_("Noise: before anything is shown, a small, measured amount of random noise is added, so "
+       "nobody can work out how one person answered. The ranges already include it."),
+    N_("Small units roll up: a value with too few responses is not shown; those answers still "
+       "count in the units above."),
+    N_("Changes: a change is called better or worse only when its range excludes zero, that is "
+       "when it is larger than the noise."),
+)  # fmt: skip
 
 
 def _text(value: str) -> str:
@@ -115,21 +117,26 @@ class _Sheet:
 def handout_pdf(report: CrewsReport, paper: Paper = "a4") -> bytes:
     sheet = _Sheet(paper)
     unit = report.unit
-    sheet.line("You said, we did", 11, "B", MUTED, gap=0)
+    sheet.line(gettext("You said, we did"), 11, "B", MUTED, gap=0)
     sheet.line(unit.name, 20, "B", gap=0.5)
     sheet.line(f"{report.program_name} - {report.wave_words}", 10, "", MUTED, gap=2)
     if report.participation:
-        sheet.line(f"Who answered: {report.participation}.", 10)
+        sheet.line(gettext("Who answered: %(people)s.", people=report.participation), 10)
 
-    sheet.heading("What the survey showed")
+    sheet.heading(gettext("What the survey showed"))
     if report.absent:
-        sheet.line(f"{unit.name} was not part of this wave.")
+        sheet.line(gettext("%(unit)s was not part of this wave.", unit=unit.name))
     elif not report.scores:
-        sheet.line("No results for this wave yet.")
+        sheet.line(gettext("No results for this wave yet."))
     widths = [34.0, 26.0, 40.0]
     if report.scores:
-        since = f"Change since wave {report.previous.seq}" if report.previous else "Change"
-        sheet.row(["Scale", "Score (95% range)", since], widths, bold=True)
+        previous = report.previous
+        since = (
+            gettext("Change since wave %(seq)s", seq=previous.seq)
+            if previous
+            else gettext("Change")
+        )
+        sheet.row([gettext("Scale"), gettext("Score (95% range)"), since], widths, bold=True)
     for score in report.scores:
         line = score.line
         change = line.change + (f", {line.verdict}" if line.verdict else "")
@@ -137,34 +144,44 @@ def handout_pdf(report: CrewsReport, paper: Paper = "a4") -> bytes:
         if line.scale.description and score.shown:
             sheet.line(line.scale.description, 8, "I", MUTED, gap=0.5)
 
-    sheet.heading("What leadership is doing")
+    sheet.heading(gettext("What leadership is doing"))
     if not report.effects:
-        sheet.line("Nothing recorded yet for this unit.")
+        sheet.line(gettext("Nothing recorded yet for this unit."))
     for effect in report.effects:
         action = effect.action
-        began = action.started_on.strftime("%-d %B %Y")
-        owner = f" - led by {action.owner}" if action.owner else ""
+        began = long_date(action.started_on)  # type: ignore[arg-type]  # a date has day, month, year
         sheet.line(f"{effect.mark}. {action.title}", 11, "B", gap=0)
-        sheet.line(f"Began {began}{owner}", 9, "", MUTED, gap=0.5)
+        if action.owner:
+            sheet.line(gettext("Began %(date)s - led by %(owner)s", date=began, owner=action.owner),
+                       9, "", MUTED, gap=0.5)  # fmt: skip
+        else:
+            sheet.line(gettext("Began %(date)s", date=began), 9, "", MUTED, gap=0.5)
         if action.description:
             sheet.line(action.description, 10, gap=0.5)
         for moved in effect.lines:
-            sheet.line(
-                f"{moved.scale.name}: {moved.before} before, {moved.after} after; "
-                f"change {moved.change}" + (f", {moved.verdict}." if moved.verdict else "."),
-                9,
-                gap=0.3,
-            )
+            sheet.line(_moved(moved), 9, gap=0.3)
         if effect.note:
             sheet.line(effect.note, 9, "I", MUTED)
 
     if report.resources:
-        sheet.heading("Help and contacts")
+        sheet.heading(gettext("Help and contacts"))
         for resource in report.resources:
             parts = [resource.name, resource.contact or "", resource.url or ""]
             sheet.line(" - ".join(p for p in parts if p), 10, gap=0.3)
 
-    sheet.heading("What these numbers mean")
+    sheet.heading(gettext("What these numbers mean"))
     for point in PANEL:
-        sheet.line(point, 9, gap=0.5)
+        sheet.line(gettext(point), 9, gap=0.5)
     return bytes(sheet.pdf.output())
+
+
+def _moved(moved: Any) -> str:
+    """One scale's change since an action began, as a sentence."""
+    values = {"scale": moved.scale.name, "before": moved.before, "after": moved.after,
+              "change": moved.change, "verdict": moved.verdict}  # fmt: skip
+    if moved.verdict:
+        return gettext(
+            "%(scale)s: %(before)s before, %(after)s after; change %(change)s, %(verdict)s.",
+            **values,
+        )
+    return gettext("%(scale)s: %(before)s before, %(after)s after; change %(change)s.", **values)

@@ -32,6 +32,7 @@ from service.dashboard.views import ScoreLine, score_lines
 from service.dashboard.wording import hidden, participation, plain, wave_date
 from service.db import Conn
 from service.errors import FieldError, InvalidInput, ShareNotFound, UnitNotFound
+from service.i18n import gettext
 from service.programs.schemas import Resource
 from service.programs.service import fetch_program
 from service.scope.rules import in_subtree
@@ -64,8 +65,10 @@ class CrewsReport(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def wave_words(self) -> str:
         if self.wave is None:
-            return "no released wave yet"
-        return f"wave {self.wave.seq}, closed {wave_date(self.wave)}"
+            return gettext("no released wave yet")
+        return gettext(
+            "wave %(seq)s, closed %(date)s", seq=self.wave.seq, date=wave_date(self.wave)
+        )
 
 
 def unit_viewer(unit: Unit) -> Principal:
@@ -76,11 +79,14 @@ def unit_viewer(unit: Unit) -> Principal:
 
 def score_words(scale: ScaleInfo, stat: Stat) -> str:
     if not stat.shown or stat.value is None:
-        return f"not shown: {hidden(stat)}"
-    words = f"{plain(stat.value)} on a scale of {scale.low:g} to {scale.high:g}"
+        return gettext("not shown: %(reason)s", reason=hidden(stat))
+    low, high, value = f"{scale.low:g}", f"{scale.high:g}", plain(stat.value)
     if stat.lower is not None and stat.upper is not None:
-        words += f", likely between {plain(stat.lower)} and {plain(stat.upper)}"
-    return words
+        return gettext(
+            "%(value)s on a scale of %(low)s to %(high)s, likely between %(lower)s and %(upper)s",
+            value=value, low=low, high=high, lower=plain(stat.lower), upper=plain(stat.upper),
+        )  # fmt: skip
+    return gettext("%(value)s on a scale of %(low)s to %(high)s", value=value, low=low, high=high)
 
 
 async def crews_report(

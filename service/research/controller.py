@@ -25,6 +25,7 @@ from service.auth.principal import Principal
 from service.auth.schemas import TokenCreate
 from service.db import MAX_ID, Conn
 from service.errors import Forbidden, InvalidInput, field_error
+from service.i18n import N_, gettext
 from service.invitations.service import public_base_url
 from service.research import service
 from service.web.pages import PAGE_OPT
@@ -42,13 +43,18 @@ WRITE: dict[str, Any] = {
     "guards": [require("researcher", scope="write")],
     "status_code": HTTP_200_OK,
 }
-FLASH = {"token-revoked": "The token was revoked: scripts that use it stop working now."}
-CONFIRM_MESSAGE = "Tick the box to confirm that the token stops working, then try again."
+FLASH = {"token-revoked": N_("The token was revoked: scripts that use it stop working now.")}
+CONFIRM_MESSAGE = N_("Tick the box to confirm that the token stops working, then try again.")
 DEFAULT_DAYS = 90
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _flash(done: str | None) -> str | None:
+    message = FLASH.get(done or "")
+    return gettext(message) if message else None
 
 
 def _render(
@@ -62,10 +68,9 @@ def _render(
         template_name=f"research/{template}",
         context={
             "viewer": principal,
-            "flash": FLASH.get(request.query_params.get("done") or ""),
+            "flash": _flash(request.query_params.get("done")),
             "errors": {},
             "values": {},
-            "base_url": public_base_url(request.app.state.settings, str(request.base_url)),
             **context,
         },
         status_code=status,
@@ -80,14 +85,21 @@ async def _page(
     **context: Any,
 ) -> Template:
     context.setdefault("values", {"name": "", "expires_in_days": str(DEFAULT_DAYS)})
+    exports = await service.list_exports(conn, principal)
+    base_url = public_base_url(request.app.state.settings, str(request.base_url))
+    program_id = exports[0].program.program_id if exports else 1
     return _render(
         request,
         principal,
         "index.html",
         status,
         tokens=await auth.list_tokens(conn, principal),
-        exports=await service.list_exports(conn, principal),
+        exports=exports,
         now=utc_now(),
+        example_command=(
+            'curl -H "Authorization: Bearer $MUSTER_TOKEN" '
+            f'"{base_url}/api/v1/releases.csv?program={program_id}"'
+        ),
         **context,
     )
 
@@ -108,10 +120,12 @@ def _token_request(form: Any) -> tuple[dict[str, str], dict[str, str], TokenCrea
     scopes = [s.strip() for s in form.getall("scopes", [])] if hasattr(form, "getall") else []
     errors: dict[str, str] = {}
     if not 1 <= len(values["name"]) <= 100:
-        errors["name"] = "Give the token a name of 1 to 100 characters, e.g. nightly export."
+        errors["name"] = gettext(
+            "Give the token a name of 1 to 100 characters, e.g. nightly export."
+        )
     days = values["expires_in_days"]
     if not (days.isdigit() and 1 <= int(days) <= 365):
-        errors["expires_in_days"] = "Enter a whole number of days from 1 to 365, e.g. 90."
+        errors["expires_in_days"] = gettext("Enter a whole number of days from 1 to 365, e.g. 90.")
     if errors:
         return values, errors, None
     raw = {"name": values["name"], "scopes": scopes or ["read"], "expires_in_days": int(days)}
@@ -179,7 +193,7 @@ async def revoke_token(
     if _text(form, "confirm", 10) != "yes":
         return _render(
             request, principal, "token_revoke.html", 422, token=token,
-            errors={"confirm": CONFIRM_MESSAGE},
+            errors={"confirm": gettext(CONFIRM_MESSAGE)},
         )  # fmt: skip
     await auth.revoke_token(conn, principal, token_id)
     return Redirect(f"{BASE}?done=token-revoked", status_code=HTTP_303_SEE_OTHER)

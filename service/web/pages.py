@@ -6,6 +6,7 @@ Pages need no JavaScript. Errors on these routes render as HTML for browsers (se
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,25 +15,29 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from service import i18n
 from service.auth import service as auth
 from service.auth.controller import (
     LOGIN_DEPENDENCIES,
     STAFF_HEADERS,
     check_same_origin,
     cleared_session_cookie,
-    session_cookie,
+    language_cookie,
+    sign_in_cookies,
 )
-from service.auth.guards import SESSION_COOKIE, require
+from service.auth.guards import SESSION_COOKIE, check_csrf, require
 from service.auth.principal import ROLES, Principal
 from service.config import Settings
 from service.db import Conn
 from service.errors import (
     CsrfFailed,
+    DomainError,
     InvalidCredentials,
     NotAuthenticated,
     Problem,
     TooManyAttempts,
 )
+from service.i18n import gettext, ngettext
 from service.programs import service as programs
 from service.programs.schemas import Program
 from service.scope.rules import sees_unit
@@ -51,7 +56,8 @@ def error_page(request: Request[Any, Any, Any], problem: Problem) -> Response[An
         )
     return Template(
         template_name="error.html",
-        context={"problem": problem, "viewer": None},
+        # The title is N_-marked (service/errors.py); the page shows it in its language.
+        context={"problem": problem, "title": gettext(problem.title), "viewer": None},
         status_code=problem.status,
         headers=STAFF_HEADERS,
     )
@@ -102,15 +108,15 @@ async def login_submit(
     password = str(form.get("password") or "")
     errors: dict[str, str] = {}
     if not email:
-        errors["email"] = "Enter the email address of your account."
+        errors["email"] = gettext("Enter the email address of your account.")
     if not password:
-        errors["password"] = "Enter your password."  # noqa: S105 (a message, not a secret)
+        errors["password"] = gettext("Enter your password.")
     if errors:
         return _page("login.html", None, 422, email=email, errors=errors)
     settings: Settings = request.app.state.settings
     try:
         check_same_origin(request)
-        session_id, _csrf, _principal = await auth.login(
+        session_id, _csrf, principal = await auth.login(
             login_conn,
             email,
             password,
@@ -121,13 +127,32 @@ async def login_submit(
         )
     except (InvalidCredentials, TooManyAttempts, CsrfFailed) as exc:
         # The form comes back with the email kept and the reason beside the fields.
-        page = _page("login.html", None, exc.status, email=email, errors={"form": exc.detail})
+        errors = {"title": gettext(exc.title), "form": _sign_in_error(exc)}
+        page = _page("login.html", None, exc.status, email=email, errors=errors)
         if isinstance(exc, TooManyAttempts) and "retry_after" in exc.extra:
             page.headers["Retry-After"] = str(exc.extra["retry_after"])
         return page
     response = _to("/")
-    response.set_cookie(session_cookie(session_id, settings))
+    for cookie in sign_in_cookies(session_id, principal, settings):
+        response.set_cookie(cookie)
     return response
+
+
+def _sign_in_error(exc: DomainError) -> str:
+    """Why a sign-in failed, in the page's language (the API says it in English)."""
+    seconds = exc.extra.get("retry_after")
+    if isinstance(exc, TooManyAttempts) and exc.detail != auth.BUSY and seconds is not None:
+        return ngettext(
+            "Too many failed sign-ins for this account. Try again in %(num)s second; if you "
+            "forgot the password, ask an administrator to set a new one (muster staff "
+            "password EMAIL).",
+            "Too many failed sign-ins for this account. Try again in %(num)s seconds; if you "
+            "forgot the password, ask an administrator to set a new one (muster staff "
+            "password EMAIL).",
+            int(seconds),
+        )
+    # The other reasons are N_-marked constants: auth.WRONG_CREDENTIALS, auth.BUSY, OTHER_SITE.
+    return gettext(exc.detail)
 
 
 @post(
@@ -143,9 +168,46 @@ async def logout_submit(
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
         await auth.logout(conn, session_id)
+    # The language cookie stays: see service.auth.controller.language_cookie.
     response = _to("/login")
     response.set_cookie(cleared_session_cookie())
     return response
+
+
+@post(
+    "/language",
+    opt=PAGE_OPT,
+    response_headers=STAFF_HEADERS,
+    include_in_schema=False,
+)
+async def language_submit(
+    request: Request[Any, Any, Any],
+    conn: NamedDependency[Conn],
+    viewer: NamedDependency[Principal | None],
+) -> Response[Any]:
+    """The header's language switch: back to the same page in the chosen language. Signed
+    in, the choice is stored on the account too; signed out, only in this browser."""
+    form = await request.form()
+    if viewer is not None and viewer.via == "session":
+        await check_csrf(request, viewer)
+    else:
+        check_same_origin(request)
+    response = _to(_local_path(str(form.get("next") or "/")))
+    chosen = i18n.pick(str(form.get("language") or ""))
+    if chosen is not None:
+        if viewer is not None and viewer.via == "session":
+            await auth.set_language(conn, viewer, chosen)
+        response.set_cookie(language_cookie(chosen))
+    return response
+
+
+# A path of this site: one slash, then no second one, no backslash, no control character.
+LOCAL_PATH = re.compile(r"/(?![/\\])[\w\-./~%?=&+:;,]{0,2000}")
+
+
+def _local_path(path: str) -> str:
+    """`path` when it is a page of this site (never another host: no open redirect), else /."""
+    return path if LOCAL_PATH.fullmatch(path) else "/"
 
 
 # --- the landing page -------------------------------------------------------------------
@@ -179,7 +241,7 @@ def _units_shown(viewer: Principal, program: Program) -> str:
     """A program rooted above a leader's unit is shown as theirs: never the names above it."""
     if sees_unit(viewer, program.root_unit_path) or viewer.scope_path is None:
         return program.root_unit_path
-    return viewer.scope_path.rsplit("/", 1)[-1] + " and below"
+    return gettext("%(unit)s and below", unit=viewer.scope_path.rsplit("/", 1)[-1])
 
 
-routes: list[Any] = [login_page, login_submit, logout_submit, landing_page]
+routes: list[Any] = [login_page, login_submit, logout_submit, language_submit, landing_page]

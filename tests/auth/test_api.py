@@ -196,6 +196,7 @@ def test_me_describes_the_caller(client: TestClient[Any], seed: Seed) -> None:
         "via": "token",
         "scopes": ["read", "write"],
         "csrf_token": None,
+        "language": None,
     }
 
 
