@@ -377,6 +377,10 @@ class _Outcome(NamedTuple):
     slack: float
 
 
+_NOTHING = _Outcome(None, math.inf, math.inf, False, False, math.inf, False, math.inf, False,
+                    math.inf)  # fmt: skip
+
+
 def _tiers(
     setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None
 ) -> list[plan.Tier | None]:
@@ -427,6 +431,9 @@ def _predict_unit(
     deviations of the count the release decides with (estimates.decision_count: its noise)
     and of the number who answer (binomial at the assumed participation). Half-widths are
     reported at the expected count."""
+    if math.isinf(count_variance) and all(math.isinf(sums[index]) for sums, _, _ in scales):
+        # Nothing measured here nor derivable (below the measured levels): nothing to show.
+        return _NOTHING
     p = setup.participation
     n = p * headcount
     count_se = math.sqrt(count_variance) if math.isfinite(count_variance) else None
