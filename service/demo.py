@@ -38,6 +38,11 @@ DEMO_POLICY: dict[str, Any] = {
     "level_shares": [0.1, 0.3, 0.6, 0.0],
     "histogram_levels": 2,
     "max_half_width": 0.5,
+    # The live participation estimate gets ε = 1 of the wave's ≈ 5.4 (the release spends
+    # the rest): with its refreshes measuring only the county and battalions, these show
+    # their participation every day of the wave (docs/privacy.md; at the default 0.1 no
+    # unit of the demo county could).
+    "participation_epsilon": 1.0,
 }
 RESOURCES: list[dict[str, Any]] = [
     {

@@ -4,8 +4,9 @@ Coordinators decide during a wave whether to remind crews; an exact live count p
 would tell whoever watches it who has just answered. Instead, at most once a day, the
 scheduler takes a refresh: one OpenDP measurement of the number of responses per node of
 the public tree (discrete Gaussian or Laplace, like the release's counts, one vector per
-level), made consistent over the tree by the release's GLS post-processing, and charged to
-the ledger from its privacy map.
+measured level), made consistent over the tree by the release's GLS post-processing, and
+charged to the ledger from its privacy map. The levels measured are those where the budget
+shows the most units (`measured_levels`, from public headcounts only).
 
 Budget. The policy's `participation_epsilon` (default 0.1) is what all of a wave's refreshes
 spend together; it is part of the wave's budget, and the release spends that much less
@@ -35,7 +36,7 @@ from service.auth.principal import Principal, Role
 from service.db import Conn
 from service.errors import WaveNotFound
 from service.policy import PrivacyPolicy
-from service.privacy import estimates, mechanisms, plan, queries
+from service.privacy import estimates, gls, mechanisms, plan, queries
 from service.privacy import service as release
 from service.privacy.schemas import LedgerEntry
 from service.scope.rules import in_subtree, sees_program, visible_root
@@ -112,12 +113,41 @@ def refresh_budget(policy: PrivacyPolicy, refreshes: int) -> float:
 
 
 def refresh_plan(policy: PrivacyPolicy, nodes: list[plan.Node], budget: float) -> plan.Plan:
-    """A plan that measures the number of responses at every level, with equal shares."""
+    """A plan that measures the number of responses at `measured_levels`, equal shares."""
     levels = max(node.level for node in nodes) + 1
-    share = mechanisms.split_evenly(1.0, levels)
+    return fixed_plan(policy, nodes, budget, measured_levels(policy, nodes, budget, levels))
+
+
+def measured_levels(
+    policy: PrivacyPolicy, nodes: list[plan.Node], budget: float, levels: int
+) -> list[int]:
+    """The levels a refresh measures, from public headcounts and the policy only: of every
+    run of consecutive levels, the one whose refresh shows the most units by the count rule
+    (its budget split evenly over them), else every level. A small organisation's budget
+    then goes where some unit can pass the rule (its battalions, say) instead of being
+    spread over levels where none can; the levels above are known as sums (GLS), the units
+    below are not measured (stored unpublished, with an infinite standard error)."""
+    every = list(range(levels))
+    best, best_shown = every, _shown(fixed_plan(policy, nodes, budget, every), policy)
+    for first in range(levels):
+        for last in range(first, levels):
+            chosen = list(range(first, last + 1))
+            if (
+                chosen != every
+                and (shown := _shown(fixed_plan(policy, nodes, budget, chosen), policy))
+                > best_shown
+            ):
+                best, best_shown = chosen, shown
+    return best
+
+
+def fixed_plan(
+    policy: PrivacyPolicy, nodes: list[plan.Node], budget: float, chosen: list[int]
+) -> plan.Plan:
+    """A refresh that measures the levels `chosen`, with equal shares of `budget`."""
+    share = mechanisms.split_evenly(1.0, len(chosen))
     blocks = [
-        plan.Block("responses", "responses", level, ["n"], 1, share=share)
-        for level in range(levels)
+        plan.Block("responses", "responses", level, ["n"], 1, share=share) for level in chosen
     ]
     return plan.Plan(
         version=plan.PLAN_VERSION,
@@ -126,15 +156,36 @@ def refresh_plan(policy: PrivacyPolicy, nodes: list[plan.Node], budget: float) -
         delta=policy.delta,
         budget=budget,
         nodes=nodes,
-        levels=levels,
+        levels=max(node.level for node in nodes) + 1,
         scales=[],
         items=[],
         blocks=mechanisms.with_scales(blocks, policy.mechanism, budget),
     )
 
 
+def _shown(refresh: plan.Plan, policy: PrivacyPolicy) -> int:
+    """The units a refresh with this plan publishes (decided from its planned variances)."""
+    variance = [math.inf] * refresh.levels
+    for block in refresh.blocks:
+        variance[block.level] = mechanisms.noise_variance(policy.mechanism, block.scale)
+    tree = gls.Tree(parent=[node.parent for node in refresh.nodes])
+    pattern = gls.pattern(tree, [variance[node.level] for node in refresh.nodes])
+    rule = _count_rule(policy)
+    return sum(
+        estimates.publish_count(node.headcount, math.sqrt(v), rule)
+        for node, v in zip(refresh.nodes, pattern.variance, strict=True)
+        if not node.direct and math.isfinite(v)
+    )
+
+
+def _count_rule(policy: PrivacyPolicy) -> estimates.Policy:
+    return estimates.Policy(
+        min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
+    )
+
+
 def level_vectors(refresh: plan.Plan, direct_counts: dict[int, int]) -> mechanisms.Aggregates:
-    """Responses per node, one vector per level in node order (the measured data).
+    """Responses per node, one vector per measured level in node order (the measured data).
 
     `direct_counts` are responses per unit filed at that unit; a unit with children counts
     its children and its own direct node, so children add up to their parent.
@@ -154,7 +205,7 @@ def level_vectors(refresh: plan.Plan, direct_counts: dict[int, int]) -> mechanis
     vectors: list[list[int]] = [[] for _ in range(refresh.levels)]
     for index, node in enumerate(nodes):
         vectors[node.level].append(totals[index])
-    return mechanisms.Aggregates(vectors)
+    return mechanisms.Aggregates([vectors[block.level] for block in refresh.blocks])
 
 
 def estimate_rows(
@@ -164,9 +215,7 @@ def estimate_rows(
     variance_of = lambda scale: mechanisms.noise_variance(policy.mechanism, scale)  # noqa: E731
     columns = estimates.consistent_columns(refresh, noisy, variance_of)
     pattern, values = columns[("responses", "responses")]
-    rule = estimates.Policy(
-        min_publish_count=policy.min_publish_count, max_half_width=policy.max_half_width
-    )
+    rule = _count_rule(policy)
     out = []
     for index, node in enumerate(refresh.nodes):
         if node.direct:

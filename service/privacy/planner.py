@@ -30,14 +30,17 @@ count the release decides with and of the number who answer. They are forecasts,
 promises.
 
 Shares and statistics. With `optimise=True` the planner also searches the shares of the
-budget per tree level (a grid over the simplex, zero allowed: a level given nothing is not
-measured, and its units are reported only through their parents) and what each level
-measures (`level_statistics`: never less at a level than below it, every scale's mean at
-least at the top), in turn, for the plan that shows the most means: every scale mean a
-unit shows each wave counts one, and so does every headline mean it shows pooled; ties go
-to more shown units with bands and item histograms measured, then to more publishable
-counts, then to the narrower mean interval at the top unit. The policy's own plan is a
-candidate, so the best plan is never worse than the current one.
+budget per tree level (zero allowed: a level given nothing is not measured, and its units
+are reported only through their parents) and what each level measures
+(`level_statistics`: never less at a level than below it, every scale's mean at least at
+the top), for the plan that shows the most means: every scale mean a unit shows each wave
+counts one, and so does every headline mean it shows pooled; ties go to more shown units
+with bands and item histograms measured, then to more publishable counts, then to
+decisions further from flipping, then to the narrower mean interval at the top unit. The
+search (`_search`): a 0.1 grid of shares for the given statistics and for each lean shape
+(`lean_tiers`), then statistics and shares in turn, then a refinement of the shares in
+finer steps (REFINE_STEPS). The policy's own plan is a candidate, so the best plan is
+never worse than the current one.
 
 Leaders see their own subtree only: the units they are shown, and the units the search
 counts, are those inside their scope.
@@ -47,8 +50,8 @@ The report's wire shapes (PlanReport, SharesPlan, LevelPlan, UnitPlan) live in s
 
 from __future__ import annotations
 
-import itertools
 import math
+from collections import OrderedDict
 from typing import NamedTuple
 
 import msgspec
@@ -58,7 +61,7 @@ from service.db import Conn
 from service.errors import FieldError, InvalidInput
 from service.instruments.service import fetch_instruments_by_ids
 from service.policy import PrivacyPolicy
-from service.privacy import gls, mechanisms, plan, queries
+from service.privacy import gls, mechanisms, plan, queries, search
 from service.privacy.advice import advise
 from service.privacy.estimates import (
     Z95,
@@ -79,11 +82,6 @@ from service.scope.rules import in_subtree, visible_root
 ASSUMED_CENTRED_MEAN = plan.ASSUMED_CENTRED_MEAN
 # The participation a new program's plan assumes until the coordinator says otherwise.
 EXPECTED_PARTICIPATION = 0.6
-# The share grid is the finest of these steps whose grid has at most MAX_CANDIDATES points.
-GRID_STEPS = (10, 5, 4, 2, 1)
-MAX_CANDIDATES = 1500
-# Rounds of the search (shares, then statistics per level) at most.
-SEARCH_ROUNDS = 3
 
 
 class _Setup(msgspec.Struct, frozen=True):
@@ -264,7 +262,7 @@ async def forecast(
     given = policy.level_shares if len(policy.level_shares or []) == setup.levels else None
     best = _evaluate(
         setup,
-        *_search(
+        *_remembered_search(
             setup, plan.level_shares(setup.levels, given), policy.level_statistics,
             statistics=policy.level_statistics is None,
         ),
@@ -272,6 +270,34 @@ async def forecast(
     if given is None:
         return best, best
     return _evaluate(setup, plan.level_shares(setup.levels, given), policy.level_statistics), best
+
+
+# The searches the console's live forecast keeps (it asks on every change of the program
+# form), the most recently used last: a change that leaves the tree's headcounts, the
+# policy, the instruments and the viewer's scope as they were does not search again.
+FORECAST_SEARCHES = 64
+_searches: OrderedDict[bytes, tuple[list[float], list[plan.Tier] | None]] = OrderedDict()
+
+
+def _remembered_search(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None, *, statistics: bool
+) -> tuple[list[float], list[plan.Tier] | None]:
+    """_search, kept by everything it reads (the whole setup and where it starts)."""
+    key = msgspec.json.encode((setup, shares, tiers, statistics))
+    found = _searches.get(key)
+    if found is None:
+        found = _searches[key] = _search(setup, shares, tiers, statistics=statistics)
+        while len(_searches) > FORECAST_SEARCHES:
+            _searches.popitem(last=False)
+    else:
+        _searches.move_to_end(key)
+    # Copies: a caller may not change what the next one is given.
+    return list(found[0]), None if found[1] is None else list(found[1])
+
+
+def forget_searches() -> None:
+    """Drop the searches kept for the forecast (tests that must see a search run)."""
+    _searches.clear()
 
 
 # --- predictions ------------------------------------------------------------------------
@@ -346,6 +372,13 @@ class _Outcome(NamedTuple):
     publish_headline: bool
     pooled_half_width: float
     publish_pooled: bool
+    # The smallest ratio of limit to half-width, at the count the rules decide with, over
+    # the means the unit shows (inf: none): how far its decisions are from flipping.
+    slack: float
+
+
+_NOTHING = _Outcome(None, math.inf, math.inf, False, False, math.inf, False, math.inf, False,
+                    math.inf)  # fmt: skip
 
 
 def _tiers(
@@ -398,6 +431,9 @@ def _predict_unit(
     deviations of the count the release decides with (estimates.decision_count: its noise)
     and of the number who answer (binomial at the assumed participation). Half-widths are
     reported at the expected count."""
+    if math.isinf(count_variance) and all(math.isinf(sums[index]) for sums, _, _ in scales):
+        # Nothing measured here nor derivable (below the measured levels): nothing to show.
+        return _NOTHING
     p = setup.participation
     n = p * headcount
     count_se = math.sqrt(count_variance) if math.isfinite(count_variance) else None
@@ -405,6 +441,10 @@ def _predict_unit(
     base = 1.0 / count_variance if 0 < count_variance < math.inf else 0.0
     worst = headline = 0.0 if scales else math.inf
     shown_worst = shown_headline = shown_pooled = bool(scales)
+    # (limit / half-width at the decision count) of every mean, each wave and pooled.
+    each_slack: list[float] = []
+    headline_slack: list[float] = []
+    pooled_slack: list[float] = []
     for sums, counts, is_headline in scales:
         # The decision count's variance: the response count and the other scales' counts.
         own = 1.0 / counts[index] if 0 < counts[index] < math.inf else 0.0
@@ -420,6 +460,7 @@ def _predict_unit(
         safe = predicted_mean_std_error(low, sums[index], counts[index])
         safe_pooled = predicted_mean_std_error(low_pooled, sums[index], counts[index])
         worst = max(worst, se)
+        each_slack.append(setup.policy.max_half_width / (Z95 * safe))
         shown_worst = shown_worst and publish_ratio(at_low, safe, setup.policy)
         if is_headline:
             headline = max(headline, se)
@@ -427,6 +468,15 @@ def _predict_unit(
             shown_pooled = shown_pooled and publish_pooled(
                 low_pooled, safe_pooled / math.sqrt(ROLLING_WAVES), setup.policy
             )
+            headline_slack.append(each_slack[-1])
+            pooled_slack.append(
+                setup.policy.pooled_limit * math.sqrt(ROLLING_WAVES) / (Z95 * safe_pooled)
+            )
+    slack = min(
+        (each_slack if shown_worst else headline_slack if shown_headline else [])
+        + (pooled_slack if shown_pooled else []),
+        default=math.inf,
+    )
     pooled = headline / math.sqrt(ROLLING_WAVES)
     return _Outcome(
         count_se,
@@ -438,17 +488,20 @@ def _predict_unit(
         shown_headline,
         Z95 * pooled,
         shown_pooled,
+        slack,
     )
 
 
 def _score(
     setup: _Setup, outcomes: list[_Outcome], tiers: list[plan.Tier | None]
-) -> tuple[int, int, int, float]:
+) -> tuple[int, int, int, float, float]:
     """More means shown: every scale mean a unit shows each wave counts one, and so does
     every headline mean it shows pooled over the waves (so a battalion showing all six of
     its scales outweighs one showing its three headlines); then more shown units with bands
     (1) and item histograms (2) measured at their level; then more publishable counts; then
-    a narrower top interval."""
+    decisions further from flipping (the smallest slack over the means shown: a plan just
+    inside its limits shows them in fewer waves than one well inside); then a narrower top
+    interval."""
     every = len(setup.scales)
     headlines = sum(1 for s in setup.scales if s.headline)
     # Units are in the plan's breadth-first order: the first is the top one the viewer sees.
@@ -461,7 +514,16 @@ def _score(
         )
         if o.publish_mean and tier is not None:
             richer += max(plan.TIERS.index(tier) - 1, 0)
-    return (means, richer, sum(1 for o in outcomes if o.publish_count), -width)
+    slack = min((o.slack for o in outcomes), default=math.inf)
+    # Rounded so that slacks equal but for float noise tie, and the top interval decides.
+    return (means, richer, sum(1 for o in outcomes if o.publish_count), round(slack, 9), -width)
+
+
+def score_plan(
+    setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None = None
+) -> tuple[int, int, int, float, float]:
+    """The search's score of these level shares and statistics per level (higher is better)."""
+    return _score(setup, _outcomes(setup, shares, tiers), _tiers(setup, shares, tiers))
 
 
 def _evaluate(
@@ -510,58 +572,14 @@ def _evaluate(
     )
 
 
-# --- the search over level shares ---------------------------------------------------------
-
-
-def share_grid(levels: int) -> list[list[float]]:
-    """Every split of the budget over the levels in steps of 1/k (zeros allowed), with the
-    finest k whose grid stays small."""
-    for k in GRID_STEPS:
-        if math.comb(k + levels - 1, levels - 1) <= MAX_CANDIDATES:
-            break
-    grid = []
-    # Stars and bars: k units of budget, levels - 1 bars between them.
-    for bars in itertools.combinations(range(k + levels - 1), levels - 1):
-        edges = (-1, *bars, k + levels - 1)
-        grid.append([(edges[i + 1] - edges[i] - 1) / k for i in range(levels)])
-    return grid
-
-
-def tier_grid(levels: int) -> list[list[plan.Tier]]:
-    """Every choice of statistics per level that measures no less at a level than below it
-    (item histograms at the top, headline means at the bottom), root level first. The top
-    level measures every scale's mean at least: its leaders read all of them."""
-    ranks = range(len(plan.TIERS) - 1, -1, -1)
-    grid = []
-    for combo in itertools.combinations_with_replacement(ranks, levels):
-        # combinations_with_replacement of a decreasing range: non-increasing sequences.
-        if combo[0] > 0:
-            grid.append([plan.TIERS[r] for r in combo])
-    return grid
-
-
 def _search(
     setup: _Setup, shares: list[float], tiers: list[plan.Tier] | None, *, statistics: bool = True
 ) -> tuple[list[float], list[plan.Tier] | None]:
-    """The level shares and (with `statistics`) statistics per level with the best score,
-    searched in turn (shares with the statistics fixed, then statistics with the shares
-    fixed) until neither changes; the current ones unless something beats them."""
-
-    def score(sh: list[float], ti: list[plan.Tier] | None) -> tuple[int, int, int, float]:
-        return _score(setup, _outcomes(setup, sh, ti), _tiers(setup, sh, ti))
-
-    best = (shares, tiers)
-    best_score = score(*best)
-    for _ in range(SEARCH_ROUNDS):
-        before = best
-        for candidate in share_grid(setup.levels):
-            got = score(candidate, best[1])
-            if got > best_score:
-                best, best_score = (candidate, best[1]), got
-        for candidate_tiers in tier_grid(setup.levels) if statistics else []:
-            got = score(best[0], candidate_tiers)
-            if got > best_score:
-                best, best_score = (best[0], candidate_tiers), got
-        if best == before:
-            break
-    return best
+    """search.best_plan with this setup's score; a level with no share measures nothing,
+    whatever tier it is given, so candidates are told apart by the tiers they use."""
+    return search.best_plan(
+        setup.levels, shares, tiers,
+        lambda sh, ti: score_plan(setup, sh, ti),
+        lambda sh, ti: tuple(_tiers(setup, sh, ti)),
+        statistics=statistics,
+    )  # fmt: skip

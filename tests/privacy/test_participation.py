@@ -153,12 +153,12 @@ async def test_published_estimates_cover_their_interval() -> None:
     sizes = [sum(1 for n in nodes if n.level == b.level) for b in refresh.blocks]
     measurement = mechanisms.release_measurement(refresh.blocks, sizes, "gaussian")
     data = participation.level_vectors(refresh, counts)
-    truth: dict[int, int] = {}
-    for index, node in enumerate(nodes):
-        if not node.direct:
-            truth[node.unit_id] = data.vectors[node.level][
-                sum(1 for n in nodes[:index] if n.level == node.level)
-            ]
+    # The true number of responses per unit: its own and its descendants'.
+    truth: dict[int, int] = {u: 0 for u, _, _ in units}
+    for unit_id, count in counts.items():
+        while unit_id:
+            truth[unit_id] += count
+            unit_id = next((p for u, p, _ in units if u == unit_id), None) or 0
     assert truth[1] == sum(counts.values())
     covered = published = 0
     for _ in range(400):
@@ -244,3 +244,84 @@ async def test_no_refresh_is_taken_over_the_rolling_year_cap(conn: Any) -> None:
     assert not await participation.refresh_wave(conn, wave_id, OPENED + timedelta(days=1))
     assert await _charges(conn, wave_id) == []
     assert await conn.fetchval("SELECT count(*) FROM participation") == 0
+
+
+def _county() -> list[plan.Node]:
+    """A county of 900 people: 3 battalions of 300, each 6 stations of 50."""
+    units: list[tuple[int, int | None, str]] = [(1, None, "c")]
+    heads = {1: 900}
+    for b in range(3):
+        units.append((10 + b, 1, f"c/b{b}"))
+        heads[10 + b] = 300
+        for s in range(6):
+            units.append((100 + 10 * b + s, 10 + b, f"c/b{b}/s{s}"))
+            heads[100 + 10 * b + s] = 50
+    return plan.build_nodes(units, 1, heads)
+
+
+def _published(policy: PrivacyPolicy, nodes: list[plan.Node]) -> tuple[list[int], set[int]]:
+    """The levels a daily refresh over a 14-day window measures, and the units it shows."""
+    refresh = participation.refresh_plan(policy, nodes, participation.refresh_budget(policy, 14))
+    zeros = [[0] * sum(1 for n in nodes if n.level == b.level) for b in refresh.blocks]
+    rows = participation.estimate_rows(refresh, zeros, policy)
+    return [b.level for b in refresh.blocks], {unit for unit, _, _, shown, _ in rows if shown}
+
+
+def test_a_refresh_measures_only_the_levels_where_a_unit_can_pass() -> None:
+    """At the demo's participation budget (ε = 1 of a wave of ε ≈ 5.4) an even split over
+    the three levels shows only the county; the county and battalions alone show the county
+    and every battalion, and the stations, which no split of this budget can show, are not
+    measured: they are stored unpublished, with no usable interval."""
+    nodes = _county()
+    policy = PrivacyPolicy(annual_epsilon_cap=12.0, participation_epsilon=1.0)
+    levels, shown = _published(policy, nodes)
+    assert levels == [0, 1]
+    assert shown == {1, 10, 11, 12}
+    refresh = participation.refresh_plan(policy, nodes, participation.refresh_budget(policy, 14))
+    zeros = [[0] * sum(1 for n in nodes if n.level == b.level) for b in refresh.blocks]
+    for unit, _, std_error, published, _ in participation.estimate_rows(refresh, zeros, policy):
+        if unit >= 100:
+            assert not published and std_error == float("inf")
+    # Every level at the same budget: the county alone.
+    even = participation.fixed_plan(policy, nodes, refresh.budget, [0, 1, 2])
+    assert participation._shown(even, policy) == 1
+
+
+def test_every_level_is_measured_when_no_choice_shows_more() -> None:
+    """At the default ε = 0.1 no unit of this county can pass the rule, whatever is
+    measured: the refresh keeps its even split over every level."""
+    levels, shown = _published(PrivacyPolicy(), _county())
+    assert levels == [0, 1, 2]
+    assert shown == set()
+
+
+async def test_a_refresh_stores_the_units_it_does_not_measure_unpublished(conn: Any) -> None:
+    """Leaves too small for any split of the budget are not measured: the refresh still
+    stores a row for each (unpublished, infinite standard error) and shows no value."""
+    _, wave_id, units = await _answered(conn, participation_epsilon=1.0, epsilon_per_wave=4.0)
+    leaves = [u["unit_id"] for u in units[3:]]
+    for unit, heads in [(units[0], 500), (units[1], 250), (units[2], 250)]:
+        await conn.execute(
+            "UPDATE unit SET headcount = $2 WHERE unit_id = $1", unit["unit_id"], heads
+        )
+    await conn.execute("UPDATE unit SET headcount = 5 WHERE unit_id = ANY($1)", leaves)
+    assert await participation.refresh_wave(conn, wave_id, OPENED + timedelta(days=1))
+    measured = await conn.fetchval(
+        "SELECT measurement FROM ledger WHERE wave_id = $1 AND kind = 'participation'", wave_id
+    )
+    levels = {b["level"] for b in measured["blocks"]}
+    assert 2 not in levels
+    stored = {
+        r["unit_id"]: r
+        for r in await conn.fetch(
+            "SELECT unit_id, std_error, published FROM participation WHERE wave_id = $1", wave_id
+        )
+    }
+    assert set(stored) == {u["unit_id"] for u in units}
+    for leaf in leaves:
+        assert not stored[leaf]["published"] and stored[leaf]["std_error"] == float("inf")
+    assert any(stored[u["unit_id"]]["published"] for u in units[:3])
+    report = await participation.participation_report(conn, None, wave_id)
+    for unit in report.units:
+        if unit.unit_id in leaves:
+            assert not unit.published and unit.responses is None

@@ -14,15 +14,17 @@ from service.config import Settings
 from service.db import Conn
 from service.errors import InvalidInput, ProgramNotFound
 from service.instruments.service import sync_instruments
+from service.privacy import planner
 from service.privacy import service as release
 from service.privacy.planner import (
     EXPECTED_PARTICIPATION,
     PlanReport,
     SharesPlan,
     forecast,
+    forget_searches,
     plan_program,
-    share_grid,
 )
+from service.privacy.search import share_grid
 from service.programs import service as programs
 from service.programs.schemas import ProgramCreate
 from tests.factories import (
@@ -333,6 +335,8 @@ async def test_the_forecast_of_unsaved_settings_never_reads_responses_and_matche
     rng = random.Random(5)
     for leaf in units[3:]:
         await add_responses(conn, wave_id, leaf["unit_id"], [random_answers(rng, items)] * 40)
+    # Searched again, not remembered from the first call.
+    forget_searches()
     after = await forecast(conn, None, program.root_unit_id, ids, program.policy)
     assert msgspec.to_builtins(after) == msgspec.to_builtins(before)
     # The policy's own shares give the planner's own report at the same participation.
@@ -340,3 +344,47 @@ async def test_the_forecast_of_unsaved_settings_never_reads_responses_and_matche
     assert msgspec.to_builtins(after[0]) == msgspec.to_builtins(report.current)
     assert report.best is not None
     assert msgspec.to_builtins(after[1]) == msgspec.to_builtins(report.best)
+
+
+async def test_the_forecast_searches_once_for_the_same_headcounts_policy_and_instruments(
+    conn: Conn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console asks on every change of the program form: a change that leaves the
+    tree's headcounts, the policy and the instruments as they were does not search again."""
+    units = await headcount_tree(conn, (2, 2), [12, 15, 9, 20])
+    program = await programs.fetch_program(conn, None, await program_on(conn, units[0]))
+    ids = [i.instrument_id for i in program.instruments]
+    searches: list[int] = []
+    search = planner._search
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        searches.append(1)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(planner, "_search", counted)
+    forget_searches()
+    first = await forecast(conn, None, program.root_unit_id, ids, program.policy)
+    again = await forecast(conn, None, program.root_unit_id, ids, program.policy)
+    assert len(searches) == 1
+    assert msgspec.to_builtins(again) == msgspec.to_builtins(first)
+    # Another policy, other instruments or other headcounts: searched again.
+    wider = msgspec.structs.replace(program.policy, epsilon_per_wave=2.0)
+    await forecast(conn, None, program.root_unit_id, ids, wider)
+    assert len(searches) == 2
+    await forecast(conn, None, program.root_unit_id, ids[:1], program.policy)
+    assert len(searches) == 3
+    # The earlier settings are still remembered...
+    await forecast(conn, None, program.root_unit_id, ids, wider)
+    await forecast(conn, None, program.root_unit_id, ids, program.policy)
+    assert len(searches) == 3
+    await conn.execute(
+        "UPDATE unit SET headcount = headcount + 30 WHERE unit_id = $1", units[-1]["unit_id"]
+    )
+    await forecast(conn, None, program.root_unit_id, ids, program.policy)
+    assert len(searches) == 4
+    # ... as long as there is room: the least recently used go first.
+    monkeypatch.setattr(planner, "FORECAST_SEARCHES", 1)
+    await forecast(conn, None, program.root_unit_id, ids, wider)
+    await forecast(conn, None, program.root_unit_id, ids, program.policy)
+    assert len(searches) == 6
+    assert len(planner._searches) == 1
