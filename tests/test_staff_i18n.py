@@ -200,14 +200,16 @@ def test_a_message_in_two_areas_has_one_french() -> None:
     import pkgutil
 
     seen: dict[str, tuple[str, str]] = {}
+    differ: list[tuple[str, str, str, str, str]] = []
     for info in pkgutil.iter_modules(TRANSLATIONS_PATH):
         lang = info.name.split("_", 1)[0]
         module = importlib.import_module(f"service.translations.{info.name}")
         for message, text in getattr(module, lang.upper()).items():
             key = f"{lang}:{message}"
-            if key in seen:
-                assert seen[key][1] == text, (message, seen[key][0], info.name)
+            if key in seen and seen[key][1] != text:
+                differ.append((message, seen[key][0], seen[key][1], info.name, text))
             seen[key] = (info.name, text)
+    assert not differ, f"one English message, two texts (message, area, text, area, text): {differ}"
 
 
 def test_the_checks_find_what_they_look_for() -> None:
