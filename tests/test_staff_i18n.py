@@ -34,22 +34,15 @@ PENDING = {
     "_participation.html",
     "_tokens.html",
     "base.html",
-    "console/_forecast.html",
     "console/_forms.html",
     "console/_preview.html",
-    "console/_program_fields.html",
     "console/_staff_fields.html",
-    "console/_timeline.html",
     "console/audit.html",
     "console/base.html",
     "console/invitations.html",
     "console/ledger.html",
     "console/links.html",
     "console/overview.html",
-    "console/planner.html",
-    "console/program.html",
-    "console/program_new.html",
-    "console/programs.html",
     "console/staff.html",
     "console/staff_created.html",
     "console/staff_disable.html",
@@ -63,8 +56,6 @@ PENDING = {
     "console/units.html",
     "console/units_import.html",
     "console/units_preview.html",
-    "console/wave_confirm.html",
-    "console/waves.html",
     "crews/_report.html",
     "crews/handout.html",
     "crews/public.html",
@@ -105,7 +96,11 @@ def staff_templates() -> list[Path]:
     ]
 
 
-def _messages_in(message: str | tuple[str | None, ...]) -> list[str]:
+def _messages_in(message: str | tuple[str | None, ...] | None) -> list[str]:
+    """The literal messages of one call; `_(label)` of a variable has none (its literals are
+    marked `N_` where they are written)."""
+    if message is None:
+        return []
     if isinstance(message, str):
         return [message]
     return [m for m in message if isinstance(m, str)]
