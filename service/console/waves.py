@@ -31,11 +31,8 @@ async def waves_page(
     )
 
 
-WAVE_ACTIONS = {
-    "open": ("Open", "wave-opened"),
-    "close": ("Close", "wave-closed"),
-    "release": ("Release", "wave-released"),
-}
+# Each transition and the notice its redirect shows (the page words live in the template).
+WAVE_ACTIONS = {"open": "wave-opened", "close": "wave-closed", "release": "wave-released"}
 
 
 async def _wave_confirm(
@@ -54,7 +51,6 @@ async def _wave_confirm(
         "waves",
         status,
         action=action,
-        verb=WAVE_ACTIONS[action][0],
         **await console.wave_confirm_page(conn, principal, wave_id, utc_now(), action),
         **context,
     )
@@ -73,7 +69,7 @@ async def _wave_transition(
         return await _wave_confirm(
             request, conn, principal, wave_id, action, exc.status, refused=exc.detail, **budget
         )
-    return redirect(f"/console/programs/{wave.program_id}", WAVE_ACTIONS[action][1])
+    return redirect(f"/console/programs/{wave.program_id}", WAVE_ACTIONS[action])
 
 
 def _transition_routes(action: str) -> list[Any]:
