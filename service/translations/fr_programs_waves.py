@@ -98,6 +98,35 @@ FR: dict[str, str] = {
         "La période d’ouverture de la vague %(seq)s s’est terminée le %(closes_at)s; elle ne "
         "peut plus s’ouvrir. Le planificateur de tâches l’enregistre comme manquée."
     ),
+    # service/privacy/service.py (a release refused, on the confirmation page)
+    "Wave %(id)s was released already; every reader sees that release.": (
+        "La vague %(id)s a déjà été publiée; chaque lecteur voit cette publication."
+    ),
+    "Wave %(id)s is %(status)s; close it before releasing it.": (
+        "La vague %(id)s est %(status)s; fermez-la avant de la publier."
+    ),
+    (
+        "Releasing wave %(id)s would bring this program's privacy loss over the last 365 days "
+        "to ε = %(after)s, above its cap of %(cap)s. ε = %(left)s is left; wait until older "
+        "releases leave the 365-day window."
+    ): (
+        "Publier la vague %(id)s porterait la perte de confidentialité de ce programme sur les "
+        "365 derniers jours à ε = %(after)s, au-dessus de son plafond de %(cap)s. Il reste "
+        "ε = %(left)s; attendez que des publications plus anciennes sortent de la fenêtre de "
+        "365 jours."
+    ),
+    (
+        "Releasing wave %(id)s would bring the privacy loss of the people in %(path)s over the "
+        "last 365 days, from every program that covers them, to ε = %(after)s, above this "
+        "program's cap of %(cap)s. Wait until older releases leave the 365-day window, or "
+        "release fewer programs over the same people."
+    ): (
+        "Publier la vague %(id)s porterait la perte de confidentialité des personnes de "
+        "%(path)s sur les 365 derniers jours, tous programmes qui les couvrent confondus, à "
+        "ε = %(after)s, au-dessus du plafond de ce programme, %(cap)s. Attendez que des "
+        "publications plus anciennes sortent de la fenêtre de 365 jours, ou publiez moins de "
+        "programmes sur les mêmes personnes."
+    ),
     # console/wave_confirm.html
     "Open wave %(seq)s": "Ouvrir la vague %(seq)s",
     "Close wave %(seq)s": "Fermer la vague %(seq)s",
