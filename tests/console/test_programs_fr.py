@@ -5,10 +5,10 @@ translated; Accept-Language: en keeps them English."""
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 from typing import Any
 
 from tests.console.test_programs import _form, _tree_and_instruments
+from tests.console.test_waves import spend_the_year
 from tests.factories import World
 from tests.http import HTML, Seed, Signed
 
@@ -114,20 +114,7 @@ def test_english_stays_english(admin: Signed, world: World) -> None:
 def test_a_release_over_the_cap_is_refused_in_french(
     admin: Signed, world: World, seed: Seed
 ) -> None:
-    async def spend(conn: Any) -> None:
-        # The program's year is already spent: a charge recorded against wave 2.
-        await conn.execute(
-            """
-            INSERT INTO ledger (program_id, wave_id, mechanism, rho, epsilon, delta,
-                                measurement, at)
-            VALUES ($1, $2, 'gaussian', 0.5, 3.9, 1e-7, '{}', $3)
-            """,
-            world["program"],
-            world["wave_2"],
-            datetime.now(UTC),
-        )
-
-    seed(spend)
+    spend_the_year(seed, world)
     admin.post(f"/console/waves/{world['wave']}/close", {"confirm": "yes"})
     refused = _post(admin, f"/console/waves/{world['wave']}/release", {"confirm": "yes"})
     assert refused.status_code == 409
