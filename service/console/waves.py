@@ -16,6 +16,7 @@ from service.console import service as console
 from service.console.page import READ, WRITE, Id, confirmation, redirect, render, utc_now
 from service.db import Conn
 from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveTransitionRefused
+from service.waves import calendar
 
 # --- waves -------------------------------------------------------------------------------
 
@@ -26,9 +27,8 @@ async def waves_page(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Template:
-    return render(
-        request, principal, "waves.html", "waves", **await console.waves_page(conn, principal)
-    )
+    page = await console.waves_page(conn, principal)
+    return render(request, principal, "waves.html", "waves", in_words=calendar.in_words, **page)
 
 
 # Each transition and the notice its redirect shows (the page words live in the template).

@@ -408,4 +408,12 @@ FR: dict[str, str] = {
         "%(text)s est vide ou nul; écrivez une durée ISO 8601 comme P3M, P14D, P2W ou P1Y"
     ),
     "%(text)s is longer than ten years": "%(text)s dépasse dix ans",
+    "%(num)s year": "%(num)s an",
+    "%(num)s years": "%(num)s ans",
+    "%(num)s month": "%(num)s mois",
+    "%(num)s months": "%(num)s mois",
+    "%(num)s week": "%(num)s semaine",
+    "%(num)s weeks": "%(num)s semaines",
+    "%(num)s day": "%(num)s jour",
+    "%(num)s days": "%(num)s jours",
 }

@@ -48,7 +48,7 @@ FR: dict[str, str] = {
         'fermée</span>, puis <span class="status status-released">publiée</span>, selon le '
         "calendrier ou de votre main, sans jamais revenir en arrière."
     ),
-    "every %(cadence)s, open for %(window)s": ("fréquence %(cadence)s, ouverte pendant %(window)s"),
+    "every %(cadence)s, open for %(window)s": "tous les %(cadence)s, ouverte pendant %(window)s",
     'No programs yet. <a href="/console/programs/new">Create one</a> to schedule waves.': (
         'Aucun programme pour l’instant. <a href="/console/programs/new">Créez-en un</a> pour '
         "programmer des vagues."

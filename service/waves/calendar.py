@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from service.errors import FieldError, InvalidInput
-from service.i18n import gettext
+from service.i18n import gettext, ngettext
 
 # --- durations --------------------------------------------------------------------------
 
@@ -102,6 +102,32 @@ def parse_duration(text: str, field: str = "duration") -> Duration:
     ):
         raise bad(gettext("%(text)s is longer than ten years", text=repr(text)))
     return duration
+
+
+def in_words(text: str) -> str:
+    """A stored duration as people say it, in the request's language: 'P3M' -> '3 months'
+    ('3 mois'). A duration of several parts (P1Y2M), or not one at all, stays as written."""
+    try:
+        duration = parse_duration(text)
+    except InvalidInput:
+        return text
+    parts = [
+        (count, unit)
+        for count, unit in zip(
+            (duration.years, duration.months, duration.weeks, duration.days), "YMWD", strict=True
+        )
+        if count
+    ]
+    if len(parts) != 1:
+        return text
+    count, unit = parts[0]
+    if unit == "Y":
+        return ngettext("%(num)s year", "%(num)s years", count)
+    if unit == "M":
+        return ngettext("%(num)s month", "%(num)s months", count)
+    if unit == "W":
+        return ngettext("%(num)s week", "%(num)s weeks", count)
+    return ngettext("%(num)s day", "%(num)s days", count)
 
 
 def add_duration(dt: datetime, duration: Duration) -> datetime:

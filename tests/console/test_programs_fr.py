@@ -36,6 +36,7 @@ def test_the_programs_list_and_the_waves_are_in_french(admin: Signed, world: Wor
 
     waves = _get(admin, "/console/waves")
     assert "Fermer la vague 1<span" in waves and "ouverte" in waves
+    assert "tous les 3 mois, ouverte pendant 14 jours" in waves
     assert "Close wave 1" not in waves and "on schedule or by your hand" not in waves
 
 
@@ -45,6 +46,8 @@ def test_a_program_page_is_in_french(admin: Signed, world: World) -> None:
     # Its first wave opened: the settings are fixed, and the page says why in French.
     assert "Paramètres figés" in page and "Ces paramètres ne peuvent plus changer" in page
     assert "Vague 1" in page and "Vague 2" in page
+    # Its schedule (stored P3M and P14D) reads in words.
+    assert "3 mois, ouverte pendant 14 jours" in page
     assert "Fixed settings" not in page and "Units covered" not in page
     assert "These settings can no longer change" not in page
 
@@ -109,6 +112,8 @@ def test_english_stays_english(admin: Signed, world: World) -> None:
     ):
         page = _get(admin, path, ENGLISH)
         assert english in page and french not in page, path
+    schedule = _get(admin, f"/console/programs/{world['program']}", ENGLISH)
+    assert "3 months, open for 14 days" in schedule
 
 
 def test_a_release_over_the_cap_is_refused_in_french(
