@@ -12,9 +12,9 @@ from typing import Any
 from service.console import forms
 from service.console.forms import Errors
 from service.errors import DomainError, FieldError
+from service.i18n import N_, gettext
 from service.policy import PrivacyPolicy
 from service.programs.schemas import Program, ProgramCreate, Resource
-from service.programs.service import LEVEL_SHARES_RULE
 
 POLICY_FLOATS = ("annual_epsilon_cap", "delta", "max_half_width")
 POLICY_INTS = ("waves_per_year", "min_publish_count", "histogram_levels")
@@ -46,34 +46,38 @@ PROGRAM_FIELDS = (
     *RUN_BY_FIELDS,
 )
 MODES = (
-    ("cards", "Paper cards", "One printed card with a QR code per person; no email needed."),
+    (
+        "cards",
+        N_("Paper cards"),
+        N_("One printed card with a QR code per person; no email needed."),
+    ),
     (
         "links",
-        "Emailed links",
-        "One issuance link per person for your mail system; answers use blind-signed tokens.",
+        N_("Emailed links"),
+        N_("One issuance link per person for your mail system; answers use blind-signed tokens."),
     ),
     (
         "open",
-        "Open unit link",
-        "One link per unit; people could answer twice, so results are marked unverified.",
+        N_("Open unit link"),
+        N_("One link per unit; people could answer twice, so results are marked unverified."),
     ),
 )
 # Schedules in words; the stored form (and the API's) stays ISO 8601. "other": the text input.
 CADENCES = (
-    ("P1M", "Every month"),
-    ("P2M", "Every 2 months"),
-    ("P3M", "Every 3 months"),
-    ("P4M", "Every 4 months"),
-    ("P6M", "Every 6 months"),
-    ("P1Y", "Every year"),
-    ("other", "Another duration (below)"),
+    ("P1M", N_("Every month")),
+    ("P2M", N_("Every 2 months")),
+    ("P3M", N_("Every 3 months")),
+    ("P4M", N_("Every 4 months")),
+    ("P6M", N_("Every 6 months")),
+    ("P1Y", N_("Every year")),
+    ("other", N_("Another duration (below)")),
 )
 WINDOWS = (
-    ("P7D", "Open for 1 week"),
-    ("P14D", "Open for 2 weeks"),
-    ("P21D", "Open for 3 weeks"),
-    ("P1M", "Open for 1 month"),
-    ("other", "Another duration (below)"),
+    ("P7D", N_("Open for 1 week")),
+    ("P14D", N_("Open for 2 weeks")),
+    ("P21D", N_("Open for 3 weeks")),
+    ("P1M", N_("Open for 1 month")),
+    ("other", N_("Another duration (below)")),
 )
 # Named privacy settings; "custom" keeps the numbers typed below them.
 PRESETS: dict[str, dict[str, str]] = {
@@ -102,23 +106,27 @@ PRESETS: dict[str, dict[str, str]] = {
 PRESET_CHOICES = (
     (
         "standard",
-        "Standard",
-        "ε = 4 per person per year; a unit is shown from 10 answers, within ± 0.25.",
+        N_("Standard"),
+        N_("ε = 4 per person per year; a unit is shown from 10 answers, within ± 0.25."),
     ),
     (
         "stronger",
-        "Stronger privacy",
-        "ε = 2 per year; shown from 15 answers, within ± 0.3: fewer units show scores.",
+        N_("Stronger privacy"),
+        N_("ε = 2 per year; shown from 15 answers, within ± 0.3: fewer units show scores."),
     ),
-    ("detail", "More detail", "ε = 8 per year: more units show scores; a weaker guarantee."),
-    ("custom", "Custom", "The numbers below, as typed."),
+    (
+        "detail",
+        N_("More detail"),
+        N_("ε = 8 per year: more units show scores; a weaker guarantee."),
+    ),
+    ("custom", N_("Custom"), N_("The numbers below, as typed.")),
 )
 RESOURCE_KINDS = (
-    ("peer_support", "Peer support"),
-    ("eap", "Employee assistance (EAP)"),
-    ("crisis_line", "Crisis line"),
-    ("chaplain", "Chaplain"),
-    ("other", "Other"),
+    ("peer_support", N_("Peer support")),
+    ("eap", N_("Employee assistance (EAP)")),
+    ("crisis_line", N_("Crisis line")),
+    ("chaplain", N_("Chaplain")),
+    ("other", N_("Other")),
 )
 
 
@@ -266,9 +274,9 @@ def read_program_form(form: Any, *, frozen: bool) -> ProgramForm:
         }
     )
     if not values["instruments"]:
-        errors["instruments"] = "Choose at least one instrument."
+        errors["instruments"] = gettext("Choose at least one instrument.")
     if not values["root_unit"]:
-        errors["root_unit"] = "Choose the unit whose subtree the program covers."
+        errors["root_unit"] = gettext("Choose the unit whose subtree the program covers.")
     starts_at = forms.utc_datetime(values["starts_at"], "starts_at", errors)
     policy: dict[str, Any] = {}
     preset_name = forms.text(form, "policy.preset", 20)
@@ -319,9 +327,10 @@ def read_shares(text: str, errors: Errors) -> list[float] | None:
     try:
         return [float(part) for part in re.split(r"[\s;,]+", text.strip()) if part]
     except ValueError:
-        errors["policy.level_shares"] = (
-            f"Enter numbers separated by commas, {LEVEL_SHARES_RULE}, e.g. 0.6, 0.4; "
-            "or leave this empty for the planner's best shares."
+        errors["policy.level_shares"] = gettext(
+            "Enter numbers separated by commas, one share per level of the tree, the root's "
+            "level first, adding up to 1, e.g. 0.6, 0.4; or leave this empty for the planner's "
+            "best shares."
         )
         return None
 

@@ -25,6 +25,7 @@ from service.programs.schemas import (
     ProgramCreate,
     ProgramUpdate,
 )
+from service.waves import calendar
 
 # --- programs ----------------------------------------------------------------------------
 
@@ -41,6 +42,7 @@ async def programs_page(
         "programs.html",
         "programs",
         programs=await programs.list_programs(conn, principal),
+        in_words=calendar.in_words,
     )
 
 
@@ -109,7 +111,7 @@ async def _program_page(
     **context: Any,
 ) -> Template:
     page = await console.program_page(conn, principal, program_id)
-    context = {"previews": [], **page, **context}
+    context = {"previews": [], "in_words": calendar.in_words, **page, **context}
     return render(request, principal, "program.html", "programs", status, **context)
 
 

@@ -303,11 +303,11 @@ async def planner_page(
     chosen = None
     if program:
         if not program.isdigit() or len(program) > 18:
-            errors["program"] = "Choose a program from the list."
+            errors["program"] = gettext("Choose a program from the list.")
         else:
             chosen = next((p for p in every_program if p.program_id == int(program)), None)
             if chosen is None:
-                errors["program"] = "Choose a program from the list."
+                errors["program"] = gettext("Choose a program from the list.")
     elif every_program:
         chosen = every_program[0]
     values = {
@@ -317,10 +317,12 @@ async def planner_page(
     }
     share = forms.number(values["participation"], "participation", errors)
     if share is not None and not 0 < share <= 100:
-        errors["participation"] = "Enter a percentage above 0 and at most 100."
+        errors["participation"] = gettext("Enter a percentage above 0 and at most 100.")
     eps = forms.number(values["epsilon"], "epsilon", errors) if values["epsilon"] else None
     if eps is not None and not 0 < eps <= 40:
-        errors["epsilon"] = "Enter an ε per year above 0 and at most 40, or leave it empty."
+        errors["epsilon"] = gettext(
+            "Enter an ε per year above 0 and at most 40, or leave it empty."
+        )
     report: PlanReport | None = None
     if chosen is not None and not errors and share is not None:
         try:

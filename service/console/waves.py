@@ -16,6 +16,7 @@ from service.console import service as console
 from service.console.page import READ, WRITE, Id, confirmation, redirect, render, utc_now
 from service.db import Conn
 from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveTransitionRefused
+from service.waves import calendar
 
 # --- waves -------------------------------------------------------------------------------
 
@@ -26,16 +27,12 @@ async def waves_page(
     conn: NamedDependency[Conn],
     principal: NamedDependency[Principal],
 ) -> Template:
-    return render(
-        request, principal, "waves.html", "waves", **await console.waves_page(conn, principal)
-    )
+    page = await console.waves_page(conn, principal)
+    return render(request, principal, "waves.html", "waves", in_words=calendar.in_words, **page)
 
 
-WAVE_ACTIONS = {
-    "open": ("Open", "wave-opened"),
-    "close": ("Close", "wave-closed"),
-    "release": ("Release", "wave-released"),
-}
+# Each transition and the notice its redirect shows (the page words live in the template).
+WAVE_ACTIONS = {"open": "wave-opened", "close": "wave-closed", "release": "wave-released"}
 
 
 async def _wave_confirm(
@@ -54,7 +51,6 @@ async def _wave_confirm(
         "waves",
         status,
         action=action,
-        verb=WAVE_ACTIONS[action][0],
         **await console.wave_confirm_page(conn, principal, wave_id, utc_now(), action),
         **context,
     )
@@ -73,7 +69,7 @@ async def _wave_transition(
         return await _wave_confirm(
             request, conn, principal, wave_id, action, exc.status, refused=exc.detail, **budget
         )
-    return redirect(f"/console/programs/{wave.program_id}", WAVE_ACTIONS[action][1])
+    return redirect(f"/console/programs/{wave.program_id}", WAVE_ACTIONS[action])
 
 
 def _transition_routes(action: str) -> list[Any]:

@@ -17,6 +17,7 @@ from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import BudgetExhausted, WaveAlreadyReleased, WaveNotFound, WaveTransitionRefused
+from service.i18n import gettext
 from service.instruments.service import fetch_instruments_by_ids
 from service.policy import PrivacyPolicy
 from service.privacy import aggregate, mechanisms, plan, queries, trends
@@ -148,12 +149,18 @@ async def release_wave(
     wave = await _fetch_wave(conn, wave_id)  # read again under the lock
     if wave.status == "released":
         raise WaveAlreadyReleased(
-            f"Wave {wave_id} was released already; every reader sees that release.",
+            gettext(
+                "Wave %(id)s was released already; every reader sees that release.", id=wave_id
+            ),
             wave_id=wave_id,
         )
     if wave.status != "closed" or wave.frozen is None:
         raise WaveTransitionRefused(
-            f"Wave {wave_id} is {wave.status}; close it before releasing it.",
+            gettext(
+                "Wave %(id)s is %(status)s; close it before releasing it.",
+                id=wave_id,
+                status=gettext(wave.status),  # in words: the staff pages translate the statuses
+            ),
             status_now=wave.status,
         )
     policy = wave.frozen.policy
@@ -169,10 +176,15 @@ async def release_wave(
     )  # fmt: skip
     if after > policy.annual_epsilon_cap:
         raise BudgetExhausted(
-            f"Releasing wave {wave_id} would bring this program's privacy loss over the last "
-            f"365 days to ε = {after:.3f}, above its cap of {policy.annual_epsilon_cap:g}. "
-            f"ε = {max(policy.annual_epsilon_cap - spent, 0):.3f} is left; wait until older "
-            "releases leave the 365-day window.",
+            gettext(
+                "Releasing wave %(id)s would bring this program's privacy loss over the last "
+                "365 days to ε = %(after)s, above its cap of %(cap)s. ε = %(left)s is left; wait "
+                "until older releases leave the 365-day window.",
+                id=wave_id,
+                after=f"{after:.3f}",
+                cap=f"{policy.annual_epsilon_cap:g}",
+                left=f"{max(policy.annual_epsilon_cap - spent, 0):.3f}",
+            ),
             spent=spent,
             remaining=max(policy.annual_epsilon_cap - spent, 0.0),
             needed=charge.epsilon,
@@ -281,11 +293,16 @@ async def _check_people_cap(
     if after > policy.annual_epsilon_cap:
         spent = mechanisms.epsilon_of_rho(worst - this, policy.delta)
         raise BudgetExhausted(
-            f"Releasing wave {wave.wave_id} would bring the privacy loss of the people in "
-            f"{worst_path} over the last 365 days, from every program that covers them, to "
-            f"ε = {after:.3f}, above this program's cap of {policy.annual_epsilon_cap:g}. "
-            "Wait until older releases leave the 365-day window, or release fewer programs "
-            "over the same people.",
+            gettext(
+                "Releasing wave %(id)s would bring the privacy loss of the people in %(path)s "
+                "over the last 365 days, from every program that covers them, to "
+                "ε = %(after)s, above this program's cap of %(cap)s. Wait until older releases "
+                "leave the 365-day window, or release fewer programs over the same people.",
+                id=wave.wave_id,
+                path=worst_path,
+                after=f"{after:.3f}",
+                cap=f"{policy.annual_epsilon_cap:g}",
+            ),
             spent=spent,
             remaining=max(policy.annual_epsilon_cap - spent, 0.0),
             needed=charge.epsilon,

@@ -25,6 +25,7 @@ from service.errors import (
     UnitNotFound,
     field_error,
 )
+from service.i18n import gettext, ngettext
 from service.policy import PrivacyPolicy
 from service.privacy.planner import planned_policy
 from service.programs import queries
@@ -52,7 +53,8 @@ from service.waves.calendar import (
 
 S = TypeVar("S", bound=msgspec.Struct)
 
-# How level shares are written: the form's hint and every error about them say this.
+# How level shares are written (the form's hint and the errors about them spell it out in
+# each whole, translated sentence).
 LEVEL_SHARES_RULE = "one share per level of the tree, the root's level first, adding up to 1"
 
 
@@ -118,12 +120,18 @@ async def _check_program(
     unit = await _find_root(conn, viewer, root_unit)
     if unit is None:
         errors.append(
-            FieldError(field="root_unit", message=f"no unit has the path or id {root_unit!r}")
+            FieldError(
+                field="root_unit",
+                message=gettext("no unit has the path or id %(unit)s", unit=repr(root_unit)),
+            )
         )
     repeated = sorted({slug for slug in instruments if list(instruments).count(slug) > 1})
     if repeated:
         errors.append(
-            FieldError(field="instruments", message=f"list each instrument once: {repeated}")
+            FieldError(
+                field="instruments",
+                message=gettext("list each instrument once: %(slugs)s", slugs=repeated),
+            )
         )
     pinned: list[queries.InstrumentRow] = []
     for index, slug in enumerate(instruments):
@@ -132,7 +140,11 @@ async def _check_program(
             errors.append(
                 FieldError(
                     field=f"instruments[{index}]",
-                    message=f"no instrument {slug!r} is loaded; add surveys/{slug}.toml first",
+                    message=gettext(
+                        "no instrument %(slug)s is loaded; add surveys/%(file)s.toml first",
+                        slug=repr(slug),
+                        file=slug,
+                    ),
                 )
             )
         else:
@@ -147,31 +159,36 @@ async def _check_program(
         errors.append(
             FieldError(
                 field="window",
-                message=(
-                    f"the window {window} must be shorter than the cadence {cadence} "
-                    "(counting months as 28 to 31 days), so each wave closes before the next opens"
+                message=gettext(
+                    "the window %(window)s must be shorter than the cadence %(cadence)s "
+                    "(counting months as 28 to 31 days), so each wave closes before the next opens",
+                    window=window,
+                    cadence=cadence,
                 ),
             )
         )
     if starts_at.tzinfo is None:
-        errors.append(FieldError(field="starts_at", message="give a time zone, e.g. 'Z'"))
+        errors.append(FieldError(field="starts_at", message=gettext("give a time zone, e.g. 'Z'")))
     elif check_start:
         if "window" in durations and add_duration(starts_at, durations["window"]) <= now:
             errors.append(
                 FieldError(
                     field="starts_at",
-                    message="the first wave would already be over; start later",
+                    message=gettext("the first wave would already be over; start later"),
                 )
             )
         if starts_at > now + timedelta(days=MAX_DURATION_DAYS):
-            errors.append(FieldError(field="starts_at", message="start within the next ten years"))
+            errors.append(
+                FieldError(field="starts_at", message=gettext("start within the next ten years"))
+            )
     if policy.epsilon_per_wave is not None and policy.annual_epsilon_cap < policy.epsilon_per_wave:
         errors.append(
             FieldError(
                 field="policy.annual_epsilon_cap",
-                message=(
-                    f"the annual cap {policy.annual_epsilon_cap} must be at least "
-                    f"the budget of one wave ({policy.epsilon_per_wave})"
+                message=gettext(
+                    "the annual cap %(cap)s must be at least the budget of one wave (%(wave)s)",
+                    cap=policy.annual_epsilon_cap,
+                    wave=policy.epsilon_per_wave,
                 ),
             )
         )
@@ -180,18 +197,27 @@ async def _check_program(
         errors.append(
             FieldError(
                 field="policy.level_shares",
-                message=f"these shares add up to {total:g}, not 1: give {LEVEL_SHARES_RULE}",
+                message=gettext(
+                    "these shares add up to %(total)s, not 1: give one share per level of the "
+                    "tree, the root's level first, adding up to 1",
+                    total=f"{total:g}",
+                ),
             )
         )
     per_level = {"level_shares": policy.level_shares, "level_statistics": policy.level_statistics}
     if unit is not None and any(v is not None for v in per_level.values()):
         levels = await queries.count_subtree_levels(conn, unit.path)
         messages = {
-            "level_shares": (
-                f"the tree has {levels} level{'s' if levels != 1 else ''} from the root down, "
-                f"so give {levels} share{'s' if levels != 1 else ''}: {LEVEL_SHARES_RULE}"
+            "level_shares": ngettext(
+                "the tree has %(num)s level from the root down, so give %(num)s share: one "
+                "share per level of the tree, the root's level first, adding up to 1",
+                "the tree has %(num)s levels from the root down, so give %(num)s shares: one "
+                "share per level of the tree, the root's level first, adding up to 1",
+                levels,
             ),
-            "level_statistics": f"give one entry per level of the tree below the root: {levels}",
+            "level_statistics": gettext(
+                "give one entry per level of the tree below the root: %(levels)s", levels=levels
+            ),
         }
         errors.extend(
             FieldError(field=f"policy.{name}", message=messages[name])
@@ -210,8 +236,8 @@ def _check_name(name: str) -> str:
     cleaned = name.strip()
     if not cleaned:
         raise InvalidInput(
-            "Give the program a name.",
-            errors=[FieldError(field="name", message="the name is blank")],
+            gettext("Give the program a name."),
+            errors=[FieldError(field="name", message=gettext("the name is blank"))],
         )
     return cleaned
 
@@ -219,14 +245,22 @@ def _check_name(name: str) -> str:
 async def _check_name_free(conn: Conn, name: str, program_id: int | None = None) -> None:
     existing = await queries.fetch_program_id_by_name(conn, name)
     if existing is not None and existing != program_id:
-        raise DuplicateProgram(f"Program {existing} is already called {name!r}. Pick another name.")
+        raise DuplicateProgram(
+            gettext(
+                "Program %(id)s is already called %(name)s. Pick another name.",
+                id=existing,
+                name=repr(name),
+            )
+        )
 
 
 def _check_resources(resources: Sequence[Resource]) -> None:
     errors = [
         FieldError(
             field=f"resources[{index}].url",
-            message="use an https:// address with a host name, e.g. https://eap.example.org",
+            message=gettext(
+                "use an https:// address with a host name, e.g. https://eap.example.org"
+            ),
         )
         for index, resource in enumerate(resources)
         if resource.url is not None and not _is_https_url(resource.url)
@@ -358,7 +392,7 @@ async def create_program(
             )
     except asyncpg.UniqueViolationError:
         raise DuplicateProgram(
-            f"A program is already called {name!r}. Pick another name."
+            gettext("A program is already called %(name)s. Pick another name.", name=repr(name))
         ) from None
     await queries.insert_pinned_instruments(
         conn, program_id, [i.instrument_id for i in checked.instruments]
@@ -383,7 +417,10 @@ async def _save(conn: Conn, program_id: int, **fields: Any) -> None:
             await queries.update_program(conn, program_id, **fields)
     except asyncpg.UniqueViolationError:
         raise DuplicateProgram(
-            f"A program is already called {fields['name']!r}. Pick another name."
+            gettext(
+                "A program is already called %(name)s. Pick another name.",
+                name=repr(fields["name"]),
+            )
         ) from None
 
 
@@ -422,8 +459,11 @@ async def update_program(
     changed.sort(key=FROZEN_FIELDS.index)
     if changed and current.frozen:
         raise ProgramFrozen(
-            f"A wave of this program has opened, so {', '.join(changed)} can no longer change: "
-            "they are fixed for the waves that used them. Create a new program instead.",
+            gettext(
+                "A wave of this program has opened, so %(fields)s can no longer change: they are "
+                "fixed for the waves that used them. Create a new program instead.",
+                fields=", ".join(changed),
+            ),
             fields=changed,
         )
 

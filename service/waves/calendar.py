@@ -15,15 +15,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from service.errors import FieldError, InvalidInput
+from service.i18n import gettext, ngettext
 
 # --- durations --------------------------------------------------------------------------
 
 _DURATION_RE = re.compile(r"P(?:(\d{1,4})W|(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})D)?)")
 # Cadences and windows longer than this are surely a typo.
 MAX_DURATION_DAYS = 3660
-DURATION_HINT = "write an ISO 8601 duration such as P3M, P14D, P2W or P1Y"
-# "3 months", "every 2 weeks": a number and a unit in words, which the hint can spell.
-_WORDS_RE = re.compile(r"(?:every\s+)?(\d{1,4})\s*(year|month|week|day)s?", re.IGNORECASE)
+# "3 months", "every 2 weeks", "tous les 3 mois": a number and a unit in words (English or
+# French, the console's languages), which the hint can spell as ISO 8601.
+_WORDS_RE = re.compile(
+    r"(?:every\s+|tou(?:te)?s\s+les\s+)?(\d{1,4})\s*"
+    r"(year|month|week|day|ann[ée]e|an|mois|semaine|jour)s?",
+    re.IGNORECASE,
+)
+_WORD_UNITS = {"an": "Y", "annee": "Y", "année": "Y", "mois": "M", "semaine": "W", "jour": "D"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,11 @@ def parse_duration(text: str, field: str = "duration") -> Duration:
 
     def bad(message: str) -> InvalidInput:
         return InvalidInput(
-            f"`{field}` is not a duration Muster can use: {message}.",
+            gettext(
+                "`%(field)s` is not a duration Muster can use: %(problem)s.",
+                field=field,
+                problem=message,
+            ),
             errors=[FieldError(field=field, message=message)],
         )
 
@@ -56,22 +66,68 @@ def parse_duration(text: str, field: str = "duration") -> Duration:
         if words is not None:
             number, unit = words.groups()
             raise bad(
-                f"durations are written in ISO 8601: for {text.strip()!r} write "
-                f"P{int(number)}{unit[0].upper()} (P, the number, then Y, M, W or D)"
+                gettext(
+                    "durations are written in ISO 8601: for %(text)s write %(duration)s "
+                    "(P, the number, then Y, M, W or D)",
+                    text=repr(text.strip()),
+                    duration=f"P{int(number)}{_WORD_UNITS.get(unit.lower(), unit[0].upper())}",
+                )
             )
         if text.startswith("P") and "T" in text:
-            raise bad("hours, minutes and seconds are not supported; " + DURATION_HINT)
-        raise bad(f"{text!r} is not valid; {DURATION_HINT}")
+            raise bad(
+                gettext(
+                    "hours, minutes and seconds are not supported; write an ISO 8601 duration "
+                    "such as P3M, P14D, P2W or P1Y"
+                )
+            )
+        raise bad(
+            gettext(
+                "%(text)s is not valid; write an ISO 8601 duration such as P3M, P14D, P2W or P1Y",
+                text=repr(text),
+            )
+        )
     weeks, years, months, days = (int(g) if g else 0 for g in match.groups())
     duration = Duration(years=years, months=months, weeks=weeks, days=days)
     if duration == Duration():
-        raise bad(f"{text!r} is empty or zero; {DURATION_HINT}")
+        raise bad(
+            gettext(
+                "%(text)s is empty or zero; write an ISO 8601 duration such as P3M, P14D, P2W "
+                "or P1Y",
+                text=repr(text),
+            )
+        )
     rough_days = 366 * years + 31 * months + 7 * weeks + days
     if rough_days > MAX_DURATION_DAYS + 400 or longest(duration) > timedelta(
         days=MAX_DURATION_DAYS
     ):
-        raise bad(f"{text!r} is longer than ten years")
+        raise bad(gettext("%(text)s is longer than ten years", text=repr(text)))
     return duration
+
+
+def in_words(text: str) -> str:
+    """A stored duration as people say it, in the request's language: 'P3M' -> '3 months'
+    ('3 mois'). A duration of several parts (P1Y2M), or not one at all, stays as written."""
+    try:
+        duration = parse_duration(text)
+    except InvalidInput:
+        return text
+    parts = [
+        (count, unit)
+        for count, unit in zip(
+            (duration.years, duration.months, duration.weeks, duration.days), "YMWD", strict=True
+        )
+        if count
+    ]
+    if len(parts) != 1:
+        return text
+    count, unit = parts[0]
+    if unit == "Y":
+        return ngettext("%(num)s year", "%(num)s years", count)
+    if unit == "M":
+        return ngettext("%(num)s month", "%(num)s months", count)
+    if unit == "W":
+        return ngettext("%(num)s week", "%(num)s weeks", count)
+    return ngettext("%(num)s day", "%(num)s days", count)
 
 
 def add_duration(dt: datetime, duration: Duration) -> datetime:

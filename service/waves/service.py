@@ -26,6 +26,7 @@ from service.audit.service import insert_audit
 from service.auth.principal import Principal
 from service.db import Conn
 from service.errors import CloseWaiting, ProgramNotFound, WaveNotFound, WaveTransitionRefused
+from service.i18n import gettext
 from service.scope.rules import sees_program, visible_root
 from service.scope.service import program_not_found
 from service.tokens import service as tokens
@@ -345,12 +346,25 @@ async def _lock(conn: Conn, actor: Principal | None, wave_id: int) -> tuple[Sche
     return program, await _fetch_row(conn, wave_id)
 
 
-def _refuse(wave: WaveRow, action: str, needed: str) -> WaveTransitionRefused:
-    return WaveTransitionRefused(
-        f"Wave {wave.seq} of '{wave.program_name}' is {wave.status}; only a {needed} wave "
-        f"can be {action}. Waves go scheduled -> open -> closed -> released, never back.",
-        status_now=wave.status,
+def _refuse(wave: WaveRow, action: str) -> WaveTransitionRefused:
+    """Refuse to open ("open") or close ("close") a wave whose status does not allow it."""
+    # The status in words ("ouverte"): the staff pages translate the four statuses.
+    status = gettext(wave.status)
+    values = {"seq": wave.seq, "program": repr(wave.program_name), "status": status}
+    message = (
+        gettext(
+            "Wave %(seq)s of %(program)s is %(status)s; only a scheduled wave can be opened. "
+            "Waves go scheduled -> open -> closed -> released, never back.",
+            **values,
+        )
+        if action == "open"
+        else gettext(
+            "Wave %(seq)s of %(program)s is %(status)s; only an open wave can be closed. "
+            "Waves go scheduled -> open -> closed -> released, never back.",
+            **values,
+        )
     )
+    return WaveTransitionRefused(message, status_now=wave.status)
 
 
 async def open_wave(conn: Conn, actor: Principal | None, wave_id: int, now: datetime) -> Wave:
@@ -358,18 +372,27 @@ async def open_wave(conn: Conn, actor: Principal | None, wave_id: int, now: date
     still closes at its planned closes_at. One open wave per program at a time."""
     program, wave = await _lock(conn, actor, wave_id)
     if wave.status != "scheduled":
-        raise _refuse(wave, "opened", "scheduled")
+        raise _refuse(wave, "open")
     current = await queries.fetch_open_wave(conn, program.program_id)
     if current is not None:
         raise WaveTransitionRefused(
-            f"Wave {current.seq} (id {current.wave_id}) of '{program.name}' is still open; "
-            "close it first: a program has one open wave at a time.",
+            gettext(
+                "Wave %(seq)s (id %(id)s) of %(program)s is still open; close it first: a "
+                "program has one open wave at a time.",
+                seq=current.seq,
+                id=current.wave_id,
+                program=repr(program.name),
+            ),
             status_now=wave.status,
         )
     if wave.closes_at <= now:
         raise WaveTransitionRefused(
-            f"Wave {wave.seq}'s window ended at {wave.closes_at.isoformat()}; "
-            "it can no longer open. The scheduler records it as missed.",
+            gettext(
+                "Wave %(seq)s's window ended at %(closes_at)s; it can no longer open. The "
+                "scheduler records it as missed.",
+                seq=wave.seq,
+                closes_at=wave.closes_at.isoformat(),
+            ),
             status_now=wave.status,
         )
     await open_wave_row(conn, program, wave, now)
@@ -387,7 +410,7 @@ async def close_wave(conn: Conn, actor: Principal | None, wave_id: int, now: dat
     """Close an open wave now; closes_at becomes min(closes_at, now)."""
     program, wave = await _lock(conn, actor, wave_id)
     if wave.status != "open":
-        raise _refuse(wave, "closed", "open")
+        raise _refuse(wave, "close")
     await close_wave_rows(conn, wave.wave_id, now)
     await insert_audit(
         conn,

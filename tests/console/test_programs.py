@@ -3,6 +3,7 @@ errors beside the fields, and settings that are shown but fixed once a wave has 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -188,8 +189,8 @@ def test_a_duration_in_words_is_told_how_to_write_it(admin: Signed, seed: Seed) 
 
 def test_the_level_shares_errors_say_what_the_hint_says(admin: Signed, seed: Seed) -> None:
     units = seed(_tree_and_instruments)  # a root and one level below it: two levels
-    rule = "one share per level of the tree, the root&#39;s level first, adding up to 1"
-    form = admin.get("/console/programs/new").text
+    rule = "one share per level of the tree, the root's level first, adding up to 1"
+    form = html.unescape(admin.get("/console/programs/new").text)
     assert rule in form
     for shares, says in (
         ("0.5, 0.3, 0.2", "he tree has 2 levels from the root down, so give 2 shares"),
@@ -202,7 +203,7 @@ def test_the_level_shares_errors_say_what_the_hint_says(admin: Signed, seed: See
         assert page.status_code == 422, shares
         assert 'id="f-policy-level_shares-error"' in page.text
         error = page.text.split('id="f-policy-level_shares-error">', 1)[1].split("</p>")[0]
-        assert says in error and rule in error, error
+        assert says in error and rule in html.unescape(error), error
     assert seed(lambda conn: conn.fetchval("SELECT count(*) FROM program")) == 0
 
 

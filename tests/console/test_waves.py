@@ -77,11 +77,10 @@ def test_a_wave_is_closed_released_and_the_next_one_opened_through_the_forms(
     assert "released already" in again.text
 
 
-def test_a_release_over_the_cap_is_refused_with_what_is_left(
-    admin: Signed, world: World, seed: Seed
-) -> None:
+def spend_the_year(seed: Seed, world: World) -> None:
+    """The program's year is already spent: a charge recorded against wave 2."""
+
     async def spend(conn: Any) -> None:
-        # The program's year is already spent: a charge recorded against wave 2.
         await conn.execute(
             """
             INSERT INTO ledger (program_id, wave_id, mechanism, rho, epsilon, delta,
@@ -94,6 +93,12 @@ def test_a_release_over_the_cap_is_refused_with_what_is_left(
         )
 
     seed(spend)
+
+
+def test_a_release_over_the_cap_is_refused_with_what_is_left(
+    admin: Signed, world: World, seed: Seed
+) -> None:
+    spend_the_year(seed, world)
     admin.post(f"/console/waves/{world['wave']}/close", {"confirm": "yes"})
     refused = admin.post(f"/console/waves/{world['wave']}/release", {"confirm": "yes"})
     assert refused.status_code == 409

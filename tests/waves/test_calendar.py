@@ -6,8 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from service import i18n
 from service.errors import InvalidInput
-from service.waves.calendar import Duration, add_duration, parse_duration, wave_times
+from service.waves.calendar import (
+    Duration,
+    add_duration,
+    in_words,
+    parse_duration,
+    wave_times,
+)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
@@ -110,3 +117,36 @@ def test_a_duration_in_words_is_told_the_format_and_its_iso_spelling(
     message = caught.value.errors[0].message
     assert "hours" not in message
     assert f"write {suggestion}" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "french"),
+    [
+        ("P3M", "3 months", "3 mois"),
+        ("P1M", "1 month", "1 mois"),
+        ("P2W", "2 weeks", "2 semaines"),
+        ("P14D", "14 days", "14 jours"),
+        ("P1Y", "1 year", "1 an"),
+        ("P2Y", "2 years", "2 ans"),
+        # Several parts, or not a duration: as written.
+        ("P1Y2M", "P1Y2M", "P1Y2M"),
+        ("soon", "soon", "soon"),
+    ],
+)
+def test_a_duration_reads_in_words_in_the_request_language(
+    text: str, english: str, french: str
+) -> None:
+    assert in_words(text) == english
+    i18n.use("fr")
+    try:
+        assert in_words(text) == french
+    finally:
+        i18n.use("en")
+
+
+def test_a_duration_in_french_words_is_told_how_to_write_it() -> None:
+    for typed, iso in (("tous les 3 mois", "P3M"), ("2 semaines", "P2W"), ("1 an", "P1Y")):
+        with pytest.raises(InvalidInput) as caught:
+            parse_duration(typed, "cadence")
+        assert caught.value.errors is not None
+        assert f"write {iso} " in caught.value.errors[0].message, typed
