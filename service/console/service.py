@@ -16,12 +16,12 @@ from typing import Any
 
 from service.auth import service as auth
 from service.auth.principal import ROLES, Principal
-from service.auth.schemas import Staff, Token
+from service.auth.schemas import Staff
 from service.console import charts, forecast, forms, program_form, queries
 from service.console.forms import Errors
 from service.console.schemas import CardsForm, OpenLinksForm
 from service.db import Conn
-from service.errors import Forbidden, InvalidInput, ProgramNotFound, StaffNotFound, TokenNotFound
+from service.errors import Forbidden, InvalidInput, ProgramNotFound, StaffNotFound
 from service.instruments.schemas import Instrument, InstrumentRow
 from service.instruments.service import fetch_instrument, list_instruments
 from service.invitations import links
@@ -379,13 +379,6 @@ async def fetch_staff(conn: Conn, actor: Principal, staff_id: int) -> Staff:
         if staff.staff_id == staff_id:
             return staff
     raise StaffNotFound(f"There is no staff account {staff_id}.")
-
-
-async def fetch_own_token(conn: Conn, actor: Principal, token_id: int) -> Token:
-    for token in await auth.list_tokens(conn, actor):
-        if token.token_id == token_id:
-            return token
-    raise TokenNotFound(f"You have no API token {token_id}.")
 
 
 async def staff_page(conn: Conn, actor: Principal) -> dict[str, Any]:
