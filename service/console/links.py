@@ -1,5 +1,6 @@
 """The console's page for emailed links (links mode): export one issuance link per person as
-CSV, and see, per unit, how many links were made and how many tokens were issued.
+CSV, and see, per unit, how many links were made (not how many tokens were issued: that
+would be close to an exact count of answers per unit).
 
 Those are staff-side numbers. Answers per unit are not shown here, nor anywhere but in
 released, noisy figures: no exact count of responses below the root leaves the service.

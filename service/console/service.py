@@ -450,7 +450,7 @@ async def make_invitations(
 
 async def links_page(conn: Conn, actor: Principal) -> dict[str, Any]:
     """The emailed-links page: each scheduled or open links wave with its key fingerprint
-    and, per unit, the links made and tokens issued (staff-side numbers, never answers)."""
+    and, per unit, the links made (a staff-side number; never tokens issued or answers)."""
     choices = await wave_choices(conn, actor, "links")
     listing = []
     for wave, label in choices:

@@ -200,10 +200,10 @@ async def create_links(
 async def list_link_counts(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam
 ) -> list[UnitLinkCount]:
-    """Per unit of a `links` wave: links made and tokens issued, until the wave closes.
+    """Per unit of a `links` wave: links made, until the wave closes.
 
-    Staff-side numbers only: answers per unit are never counted here, only released as
-    noisy estimates.
+    A staff-side number only: neither answers nor tokens issued per unit (which follow the
+    answers closely) are counted here; answers are released only as noisy estimates.
     """
     return await service.list_link_counts(conn, principal, wave_id)
 
