@@ -241,3 +241,25 @@ def test_the_public_crews_pages_errors_keep_its_privacy_and_log_nothing(
     assert all(record.exc_info is None for record in served)
     failures = metrics.metrics_for(client.app.state).respondent_failures
     assert failures["other"] == 2
+
+
+def test_the_crews_page_of_a_wave_counts_an_actions_change_only_up_to_that_wave(
+    client: TestClient[Any], seed: Any, world: SmallWorld
+) -> None:
+    """An action begun between waves 1 and 2: the page made for wave 1 shows no change yet,
+    although wave 2 (released later) has one; the page for wave 2 shows it."""
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
+    leader.post(f"/dashboard/units/{world.id('north')}/actions", {
+        "program_id": str(world.org.program_id), "title": "Chief's town hall on mental health",
+        "started_on": "2031-02-01", "scales": ["openness/psych_safety"],
+    })  # fmt: skip
+    first, second = world.org.wave_ids
+    page = f"/dashboard/units/{world.id('north')}/crews?program={world.org.program_id}&wave="
+    later = leader.get(page + str(second))
+    assert later.status_code == 200, later.text
+    assert "better, larger than the noise: +0.34 (+0.06 to +0.62)" in later.text
+    earlier = leader.get(page + str(first))
+    assert earlier.status_code == 200, earlier.text
+    assert "Chief&#39;s town hall on mental health" in earlier.text
+    assert "No wave has been released since it began on 1 Feb 2031" in earlier.text
+    assert "+0.34" not in earlier.text
