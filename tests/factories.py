@@ -971,3 +971,26 @@ async def get_token(pool: Pool, signer: Signer, survey_key: str, ticket: str) ->
     )
     signature = blind_client.finalize(der, blinded, blind_client.unb64(issued.blind_sig))
     return blind_client.token(blinded.prepared, signature)
+
+
+async def count_invitation_inserts(conn: Conn) -> None:
+    """Count every INSERT into invitation in a sequence (see invitation_inserts): unlike the
+    rows, a rolled-back transaction leaves it advanced, so it tells whether codes were made
+    at all."""
+    await conn.execute(
+        """
+        CREATE SEQUENCE invitation_inserts;
+        CREATE FUNCTION count_invitation_insert() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM nextval('invitation_inserts'); RETURN NULL; END $$;
+        CREATE TRIGGER count_inserts BEFORE INSERT ON invitation
+        FOR EACH STATEMENT EXECUTE FUNCTION count_invitation_insert();
+        """
+    )
+
+
+async def invitation_inserts(conn: Conn) -> int:
+    """INSERT statements into invitation since count_invitation_inserts, committed or not."""
+    counted: int = await conn.fetchval(
+        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM invitation_inserts"
+    )
+    return counted

@@ -93,6 +93,11 @@ ONE_OWNER = [
         {"errors.py"},
     ),
     ("MAX_ID", r"MAX_ID = ", {"db.py"}),
+    (
+        "whose API token this is",
+        r"def fetch_own_token\b|raise TokenNotFound\b",
+        {"auth/service.py"},
+    ),
 ]
 
 

@@ -121,19 +121,24 @@ async def list_staff(conn: Conn) -> list[Staff]:
     return [_to(row, Staff) for row in rows]
 
 
+_LOGIN = """
+    SELECT s.staff_id, s.email, s.role, s.unit_id, u.path AS unit_path, s.password_hash,
+           s.disabled_at IS NOT NULL AS disabled,
+           s.failed_logins, s.first_failed_at, s.locked_until, s.language
+    FROM staff s LEFT JOIN unit u ON u.unit_id = s.unit_id
+    WHERE s.email = lower($1)
+"""
+
+
+async def fetch_login(conn: Conn, email: str) -> LoginRow | None:
+    """The account behind `email`, unlocked: read before its password is checked."""
+    row = await conn.fetchrow(_LOGIN, email)
+    return None if row is None else _to(row, LoginRow)
+
+
 async def fetch_login_for_update(conn: Conn, email: str) -> LoginRow | None:
     """The account behind `email`, locked so that concurrent logins count failures one by one."""
-    row = await conn.fetchrow(
-        """
-        SELECT s.staff_id, s.email, s.role, s.unit_id, u.path AS unit_path, s.password_hash,
-               s.disabled_at IS NOT NULL AS disabled,
-               s.failed_logins, s.first_failed_at, s.locked_until, s.language
-        FROM staff s LEFT JOIN unit u ON u.unit_id = s.unit_id
-        WHERE s.email = lower($1)
-        FOR UPDATE OF s
-        """,
-        email,
-    )
+    row = await conn.fetchrow(_LOGIN + "FOR UPDATE OF s", email)
     return None if row is None else _to(row, LoginRow)
 
 

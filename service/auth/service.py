@@ -9,22 +9,21 @@ a delay that grows to at most `LoginPolicy.max_delay`, after which the right pas
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NoReturn
 
 import msgspec
 
 from service.audit.service import insert_audit
 from service.auth import queries
+from service.auth.hashing import BUSY as BUSY
+from service.auth.hashing import HASHING as HASHING
+from service.auth.hashing import PasswordHashing as PasswordHashing
 from service.auth.principal import ROLES, Principal, Role
 from service.auth.schemas import (
     EMAIL_PATTERN,
@@ -65,13 +64,12 @@ from service.errors import (
     TooManyAttempts,
     UnitNotFound,
 )
-from service.i18n import LANGUAGES, N_
+from service.i18n import LANGUAGES, N_, gettext
 from service.scope.queries import UnitRef
 from service.scope.service import resolve_unit
 
 # Marked N_: the sign-in page shows these in its own language (service/web/pages.py).
 WRONG_CREDENTIALS = N_("Check the email and password and try again.")
-BUSY = N_("Many sign-ins are being checked right now. Try again in a few seconds.")
 TOKEN_SCOPES = ("read", "write")
 # What each role may put on a token: researchers only read.
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
@@ -147,45 +145,6 @@ class UnknownEmails:
             self._seen.move_to_end(key)
             while len(self._seen) > self._size:
                 self._seen.popitem(last=False)
-
-
-T = TypeVar("T")
-
-
-class PasswordHashing:
-    """At most `threads` argon2id computations at once in this process, and at most `queue`
-    sign-ins waiting for one: past that a sign-in is refused before its email is looked up,
-    so the refusal says nothing about the account and costs nothing."""
-
-    def __init__(self, threads: int = 2, queue: int = 16) -> None:
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="argon2")
-        self._queue = queue
-        self._waiting = 0
-        self._lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def reserve(self) -> Iterator[None]:
-        with self._lock:
-            if self._waiting >= self._queue:
-                raise TooManyAttempts(
-                    BUSY,
-                    retry_after=BUSY_RETRY_SECONDS,
-                    headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
-                )
-            self._waiting += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._waiting -= 1
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-
-
-BUSY_RETRY_SECONDS = 5
-# One per process: argon2id takes about 0.7 s of a core and 64 MiB per computation.
-HASHING = PasswordHashing()
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -397,34 +356,69 @@ async def login(
     without an open transaction, so the count is committed although the call raises.
     An unknown email, a wrong password and a disabled account give the same answer, cost
     the same argon2id computation, and (with `unknown`, the app's) are slowed alike.
+
+    The password is checked (and rehashed when needed) before any row is locked: argon2id
+    takes most of a second, and an account's sign-ins must not queue behind each other for
+    it. Only then does a short transaction lock the account and apply the rules to its row
+    as it is at that moment, so concurrent attempts are decided as if one after the other:
+    each wrong password is counted, and one that finds the account locked waits.
     """
-    failure: DomainError | None = None
-    result: tuple[str, str, Principal] | None = None
     with HASHING.reserve():
-        async with conn.transaction():
-            row = await queries.fetch_login_for_update(conn, email.strip())
-            if row is None:
-                seen = unknown.get(email) if unknown is not None else None
-                if seen is not None and seen.not_before is not None and seen.not_before > now:
-                    failure = _wait(seen.not_before, now)
-                else:
-                    await _verify(dummy_password_hash(), password)
-                    if unknown is not None:
-                        unknown.put(email, _next_failures(seen, now, policy))
-                    failure = InvalidCredentials(WRONG_CREDENTIALS)
-            elif row.locked_until is not None and row.locked_until > now:
-                failure = _wait(row.locked_until, now)
-            elif not await _verify(row.password_hash, password):
-                await _count_failure(conn, row, now, policy)
-                failure = InvalidCredentials(WRONG_CREDENTIALS)
-            elif row.disabled:
-                failure = InvalidCredentials(WRONG_CREDENTIALS)
-            else:
-                result = await _open_session(conn, row, password, now, policy, replaces)
-    if failure is not None:
-        raise failure
-    assert result is not None  # noqa: S101 (every branch above sets one of the two)
-    return result
+        # A password changed between the read and the lock (a rehash by a concurrent
+        # sign-in, most often) was checked against the old hash: check it again.
+        for _ in range(3):
+            read = await queries.fetch_login(conn, email.strip())
+            if read is None:
+                await _unknown_email(email, password, now, policy, unknown)
+            if read.locked_until is not None and read.locked_until > now:
+                raise _wait(read.locked_until, now)
+            right = await _verify(read.password_hash, password)
+            rehashed = await _hash(password) if right and needs_rehash(read.password_hash) else None
+            async with conn.transaction():
+                row = await queries.fetch_login_for_update(conn, email.strip())
+                if row is not None and row.password_hash != read.password_hash:
+                    continue
+                outcome = await _decide(conn, row, right, rehashed, now, policy, replaces)
+            if isinstance(outcome, DomainError):
+                raise outcome
+            return outcome
+    raise InvalidCredentials(WRONG_CREDENTIALS)
+
+
+async def _unknown_email(
+    email: str, password: str, now: datetime, policy: LoginPolicy, unknown: UnknownEmails | None
+) -> NoReturn:
+    """Answer an email without an account as a wrong password: same work, same delays."""
+    seen = unknown.get(email) if unknown is not None else None
+    if seen is not None and seen.not_before is not None and seen.not_before > now:
+        raise _wait(seen.not_before, now)
+    await _verify(dummy_password_hash(), password)
+    if unknown is not None:
+        unknown.put(email, _next_failures(seen, now, policy))
+    raise InvalidCredentials(WRONG_CREDENTIALS)
+
+
+async def _decide(
+    conn: Conn,
+    row: queries.LoginRow | None,
+    right: bool,
+    rehashed: str | None,
+    now: datetime,
+    policy: LoginPolicy,
+    replaces: str | None,
+) -> tuple[str, str, Principal] | DomainError:
+    """The rules on the locked row, the password already checked against its hash: a
+    failure to raise once the transaction has committed (its count with it), or a session."""
+    if row is None:
+        return InvalidCredentials(WRONG_CREDENTIALS)
+    if row.locked_until is not None and row.locked_until > now:
+        return _wait(row.locked_until, now)
+    if not right:
+        await _count_failure(conn, row, now, policy)
+        return InvalidCredentials(WRONG_CREDENTIALS)
+    if row.disabled:
+        return InvalidCredentials(WRONG_CREDENTIALS)
+    return await _open_session(conn, row, rehashed, now, policy, replaces)
 
 
 def _wait(until: datetime, now: datetime) -> TooManyAttempts:
@@ -463,13 +457,13 @@ async def _count_failure(
 async def _open_session(
     conn: Conn,
     row: queries.LoginRow,
-    password: str,
+    rehashed: str | None,
     now: datetime,
     policy: LoginPolicy,
     replaces: str | None,
 ) -> tuple[str, str, Principal]:
-    if needs_rehash(row.password_hash):
-        await queries.update_staff_password(conn, row.staff_id, await _hash(password))
+    if rehashed is not None:
+        await queries.update_staff_password(conn, row.staff_id, rehashed)
     if row.failed_logins or row.first_failed_at or row.locked_until:
         await queries.update_login_failures(conn, row.staff_id, 0, None, None)
     if replaces:
@@ -567,7 +561,7 @@ async def fetch_own_token(conn: Conn, actor: Principal | None, token_id: int) ->
     )
     if token is None or not mine:
         # Someone else's token looks exactly like a missing one.
-        raise TokenNotFound(f"You have no API token {token_id}.")
+        raise TokenNotFound(gettext("You have no API token %(id)s.", id=token_id))
     return token
 
 

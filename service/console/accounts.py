@@ -226,7 +226,7 @@ async def revoke_token_page(
     principal: NamedDependency[Principal],
     token_id: Id,
 ) -> Template:
-    token = await console.fetch_own_token(conn, principal, token_id)
+    token = await auth.fetch_own_token(conn, principal, token_id)
     return render(request, principal, "token_revoke.html", "tokens", token=token)
 
 
@@ -237,7 +237,7 @@ async def revoke_token(
     principal: NamedDependency[Principal],
     token_id: Id,
 ) -> Response[Any]:
-    token = await console.fetch_own_token(conn, principal, token_id)
+    token = await auth.fetch_own_token(conn, principal, token_id)
     errors = await confirmation(request)
     if errors:
         return render(

@@ -25,7 +25,7 @@ from service.errors import (
     WrongDistributionMode,
 )
 from service.i18n import N_
-from service.invitations.controller import download
+from service.invitations.controller import download, request_base_url
 from service.invitations.schemas import MAX_CARDS_PER_UNIT
 
 # --- invitation cards and open links -----------------------------------------------------
@@ -68,6 +68,17 @@ FORMS: dict[str, tuple[type[CardsForm | OpenLinksForm], dict[str, Input]]] = {
     ),
     "open-links": (OpenLinksForm, {**WAVE_AND_UNIT, **FILE}),
 }
+
+
+def printed_address(request: Request[Any, Any, Any]) -> str:
+    """The address cards and links will print, asked before any code is made. A refusal is
+    told above the form as a whole: no input of the form sets MUSTER_PUBLIC_URL."""
+    try:
+        return request_base_url(request)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.detail) from exc
+
+
 DEFAULTS = {
     "spare_percent": "10",
     "count": "",
@@ -105,11 +116,13 @@ async def _invitations_submit(
     form = forms.read(await request.form(), *FORMS[kind])
     if form.data is not None:
         try:
+            # The printed address first: a refused one leaves no codes made.
+            base_url = printed_address(request)
             batch = await console.make_invitations(conn, principal, form.data)
         except REFUSALS as exc:
             form.errors = forms.place(exc, form.names)
         else:
-            return await download(request, batch, form.data.format, form.data.paper)
+            return await download(base_url, batch, form.data.format, form.data.paper)
     page = await _invitations_page(
         request, conn, principal, kind, 422, values=form.values, errors=form.errors
     )

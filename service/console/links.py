@@ -1,5 +1,6 @@
 """The console's page for emailed links (links mode): export one issuance link per person as
-CSV, and see, per unit, how many links were made and how many tokens were issued.
+CSV, and see, per unit, how many links were made (not how many tokens were issued: that
+would be close to an exact count of answers per unit).
 
 Those are staff-side numbers. Answers per unit are not shown here, nor anywhere but in
 released, noisy figures: no exact count of responses below the root leaves the service.
@@ -17,13 +18,13 @@ from service.auth.controller import STAFF_HEADERS
 from service.auth.principal import Principal
 from service.console import forms
 from service.console import service as console
-from service.console.invitations import REFUSALS, WAVE_AND_UNIT, count_input
+from service.console.invitations import REFUSALS, WAVE_AND_UNIT, count_input, printed_address
 from service.console.page import DOWNLOAD, READ, render
 from service.console.schemas import LinksForm
 from service.db import Conn
 from service.invitations import links
 from service.invitations import service as invitations
-from service.invitations.controller import attachment, request_base_url
+from service.invitations.controller import attachment
 
 INPUTS = {**WAVE_AND_UNIT, "count": count_input("links")}
 
@@ -54,6 +55,8 @@ async def links_download(
     if form.data is not None:
         data = form.data
         try:
+            # The printed address first: a refused one leaves no tickets made.
+            base_url = printed_address(request)
             batch = await invitations.create_links(
                 conn, principal, data.wave, data.unit, data.count,
                 include_subtree=data.include_subtree,
@@ -62,7 +65,7 @@ async def links_download(
             form.errors = forms.place(exc, form.names)
         else:
             return attachment(
-                links.render_csv(batch, request_base_url(request)).encode(),
+                links.render_csv(batch, base_url).encode(),
                 links.MEDIA_TYPE,
                 links.file_name(batch),
                 {},

@@ -16,12 +16,12 @@ from typing import Any
 
 from service.auth import service as auth
 from service.auth.principal import ROLES, Principal
-from service.auth.schemas import Staff, Token
+from service.auth.schemas import Staff
 from service.console import charts, forecast, forms, program_form, queries
 from service.console.forms import Errors
 from service.console.schemas import CardsForm, OpenLinksForm
 from service.db import Conn
-from service.errors import Forbidden, InvalidInput, ProgramNotFound, StaffNotFound, TokenNotFound
+from service.errors import Forbidden, InvalidInput, ProgramNotFound, StaffNotFound
 from service.i18n import gettext
 from service.instruments.schemas import Instrument, InstrumentRow
 from service.instruments.service import fetch_instrument, list_instruments
@@ -386,13 +386,6 @@ async def fetch_staff(conn: Conn, actor: Principal, staff_id: int) -> Staff:
     raise StaffNotFound(gettext("There is no staff account %(id)s.", id=staff_id))
 
 
-async def fetch_own_token(conn: Conn, actor: Principal, token_id: int) -> Token:
-    for token in await auth.list_tokens(conn, actor):
-        if token.token_id == token_id:
-            return token
-    raise TokenNotFound(gettext("You have no API token %(id)s.", id=token_id))
-
-
 async def staff_page(conn: Conn, actor: Principal) -> dict[str, Any]:
     return {
         "staff": await auth.list_staff(conn, actor),
@@ -469,7 +462,7 @@ async def make_invitations(
 
 async def links_page(conn: Conn, actor: Principal) -> dict[str, Any]:
     """The emailed-links page: each scheduled or open links wave with its key fingerprint
-    and, per unit, the links made and tokens issued (staff-side numbers, never answers)."""
+    and, per unit, the links made (a staff-side number; never tokens issued or answers)."""
     choices = await wave_choices(conn, actor, "links")
     listing = []
     for wave, label in choices:

@@ -2,8 +2,10 @@
 
 Staff (leaders in their subtree, admins) preview the crews' page, manage its links, and
 open the handout as a page to print or as a PDF. The public link `/crews/<token>` needs
-no account: it sets no cookie, sends `Referrer-Policy: no-referrer` (the token never
-leaves in a Referer header), asks not to be indexed or cached, and nothing here logs.
+no account and follows the survey routes' rules (service/responses/middleware.py, whatever
+the status): no cookie, `Referrer-Policy: no-referrer` (the token never leaves in a Referer
+header), not indexed or cached; its errors are pages, and a failure is counted, never
+logged (its path holds the token).
 """
 
 from __future__ import annotations
@@ -26,27 +28,38 @@ from service.crews import service
 from service.crews.handout import Paper, handout_pdf
 from service.crews.service import CrewsReport
 from service.db import MAX_ID, Conn
-from service.errors import DomainError
+from service.errors import INTERNAL_PROBLEM, DomainError, exception_to_problem, status_of
 from service.i18n import gettext
 from service.invitations.service import public_base_url
+from service.metrics import controller as metrics
+from service.responses.middleware import CREWS_HEADERS
 from service.web.pages import PAGE_OPT
 
-PUBLIC_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Robots-Tag": "noindex, nofollow",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
 _PAGE: dict[str, Any] = {"opt": PAGE_OPT, "include_in_schema": False}
 READ: dict[str, Any] = {**_PAGE, "guards": [require(*ACTION_ROLES, scope="read")],
                         "response_headers": STAFF_HEADERS}  # fmt: skip
 WRITE: dict[str, Any] = {**_PAGE, "guards": [require(*ACTION_ROLES, scope="write")],
                          "response_headers": STAFF_HEADERS, "status_code": HTTP_200_OK}  # fmt: skip
-PUBLIC: dict[str, Any] = {**_PAGE, "response_headers": PUBLIC_HEADERS}
+
+
+def public_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """An error on the public crews' page: a page with the public headers. A 500 is counted
+    like a survey route's failure, never logged: the request's path holds the token."""
+    if status_of(exc) >= 500:
+        metrics.record_respondent_failure(request.app.state, exc)
+        problem = INTERNAL_PROBLEM
+    else:
+        problem, _ = exception_to_problem(exc)
+    return Template(
+        template_name="error.html",
+        context={"problem": problem, "viewer": None},
+        status_code=problem.status,
+        headers=CREWS_HEADERS,
+    )
+
+
+PUBLIC: dict[str, Any] = {"include_in_schema": False, "response_headers": CREWS_HEADERS,
+                          "exception_handlers": {Exception: public_error}}  # fmt: skip
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 ProgramParam = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
@@ -203,7 +216,7 @@ async def crews_handout(
     paper: PaperParam = "a4",
 ) -> Response[bytes]:
     report = await _public_report(request, conn, token)
-    return _pdf(report, paper, PUBLIC_HEADERS)
+    return _pdf(report, paper, CREWS_HEADERS)
 
 
 routes: list[Any] = [crews_preview, create_link, revoke_link, handout_page, handout_download,

@@ -38,22 +38,24 @@ WaveIdParam = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The wav
 
 
 def request_base_url(request: Request[Any, Any, Any]) -> str:
+    """The address cards and links will print; InvalidInput if no phone could reach it.
+    Asked before any code is made, so a refused request makes none."""
     settings: Settings = request.app.state.settings
     return service.printable_base_url(settings, f"{request.url.scheme}://{request.url.netloc}")
 
 
 async def download(
-    request: Request[Any, Any, Any],
+    base_url: str,
     batch: cards.Batch,
     fmt: Format,
     paper: Paper,
     headers: dict[str, str] | None = None,
 ) -> Response[bytes]:
-    """The card or link file as a download, for the API and the console alike. The body is
-    the codes' only copy: no cache or referrer may keep it."""
+    """The card or link file as a download, for the API and the console alike, its links
+    starting with `base_url` (from request_base_url, asked before the codes were made). The
+    body is the codes' only copy: no cache or referrer may keep it."""
     # Rendering 2,000 QR codes takes seconds of CPU: off the event loop, inside the request's
     # transaction, so a sheet that fails to render leaves no codes behind.
-    base_url = request_base_url(request)
     content, media_type = await to_thread.run_sync(files.cards_file, batch, fmt, paper, base_url)
     return attachment(content, media_type, files.file_name(batch, fmt), headers)
 
@@ -97,6 +99,7 @@ async def generate_cards(
     The file is the only copy of the codes: the database keeps their hashes. Cards cannot
     be downloaded again; generate new ones instead.
     """
+    base_url = request_base_url(request)
     batch = await service.generate_cards(
         conn,
         principal,
@@ -106,7 +109,7 @@ async def generate_cards(
         include_subtree=data.include_subtree,
         spare_percent=data.spare_percent,
     )
-    return await download(request, batch, data.format, data.paper)
+    return await download(base_url, batch, data.format, data.paper)
 
 
 @post(
@@ -133,11 +136,12 @@ async def create_open_links(
     A unit has one open link per wave: making it again replaces it, and the old link stops
     working at once.
     """
+    base_url = request_base_url(request)
     batch = await service.create_open_links(
         conn, principal, wave_id, data.unit, include_subtree=data.include_subtree
     )
     replaced = {"Muster-Replaced-Units": str(len(batch.replaced_paths))}
-    return await download(request, batch, data.format, data.paper, replaced)
+    return await download(base_url, batch, data.format, data.paper, replaced)
 
 
 @post(
@@ -174,11 +178,12 @@ async def create_links(
     service cannot link the token to the link. The file is the only copy of the tickets:
     the database keeps their hashes.
     """
+    base_url = request_base_url(request)
     batch = await service.create_links(
         conn, principal, wave_id, data.unit, data.count, include_subtree=data.include_subtree
     )
     return attachment(
-        links.render_csv(batch, request_base_url(request)).encode(),
+        links.render_csv(batch, base_url).encode(),
         links.MEDIA_TYPE,
         links.file_name(batch),
         {"Muster-Key-Fingerprint": batch.fingerprint or ""},
@@ -195,10 +200,10 @@ async def create_links(
 async def list_link_counts(
     conn: NamedDependency[Conn], principal: NamedDependency[Principal], wave_id: WaveIdParam
 ) -> list[UnitLinkCount]:
-    """Per unit of a `links` wave: links made and tokens issued, until the wave closes.
+    """Per unit of a `links` wave: links made, until the wave closes.
 
-    Staff-side numbers only: answers per unit are never counted here, only released as
-    noisy estimates.
+    A staff-side number only: neither answers nor tokens issued per unit (which follow the
+    answers closely) are counted here; answers are released only as noisy estimates.
     """
     return await service.list_link_counts(conn, principal, wave_id)
 

@@ -160,4 +160,3 @@ class UnitLinkCount(msgspec.Struct, frozen=True, kw_only=True):
     unit_path: str
     unit_name: str
     links: int
-    tokens_issued: int

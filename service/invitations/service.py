@@ -437,13 +437,13 @@ async def create_links(
 async def list_link_counts(
     conn: Conn, actor: Principal | None, wave_id: int
 ) -> list[UnitLinkCount]:
-    """Per unit of a links wave: links exported and tokens issued. Staff-side numbers only:
-    how many people collected a token, never how many answered (that is released only as
-    a noisy count)."""
+    """Per unit of a links wave: links exported, a staff-side number. Never how many tokens
+    were issued: during a wave that is about how many people answered, which is released
+    only as a noisy count."""
     wave = await _usable_wave_any(conn, wave_id)
     rows = await token_queries.list_unit_links(conn, wave.wave_id)
     return [
-        UnitLinkCount(unit_path=r.path, unit_name=r.name, links=r.links, tokens_issued=r.issued)
+        UnitLinkCount(unit_path=r.path, unit_name=r.name, links=r.links)
         for r in rows
         if sees_unit(actor, r.path)
     ]

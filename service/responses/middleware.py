@@ -5,8 +5,9 @@ same `pages.error` as their exception handler.
 
 `RespondentPrivacyMiddleware` is a pure ASGI middleware. For every response on a survey
 address (`/s/...`), on the token page of emailed links (`/t/...`, whose CSP also allows
-`connect-src 'self'` for its script) and on the files these pages load, whatever the
-status (200, 404, 405, 413, 429, 500), it:
+`connect-src 'self'` for its script), on the crews' page a leader shares (`/crews/...`,
+whose CSP allows no script and no form, and which asks not to be indexed) and on the files
+these pages load, whatever the status (200, 404, 405, 413, 429, 500), it:
 
 - removes every Set-Cookie header;
 - sets `Referrer-Policy: no-referrer`, `Cache-Control: no-store`, a strict
@@ -17,6 +18,7 @@ status (200, 404, 405, 413, 429, 500), it:
   document from the router's 404 or 405, for instance) into an HTML page in the person's
   language, which never repeats anything that was sent; except on the two JSON routes of
   token issuance (`/s/<key>/key`, `/s/<key>/issue`), whose errors stay problem documents.
+  The crews' routes answer their own errors with pages in their own words.
 
 It logs nothing. It must wrap the whole application, not only matched routes, because a
 404 or 405 never reaches a route: `install_respondent_privacy(app)` puts it around the
@@ -70,10 +72,22 @@ TOKEN_PAGE_HEADERS: dict[str, str] = {
     "Content-Security-Policy": RESPONDENT_HEADERS["Content-Security-Policy"]
     + "; connect-src 'self'",
 }
+# The crews' page a leader shares (service/crews): public like a survey, without script or
+# form, and kept out of search engines; its token must no more leave in a Referer.
+CREWS_PREFIX = "/crews/"
+CREWS_HEADERS: dict[str, str] = {
+    **RESPONDENT_HEADERS,
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Robots-Tag": "noindex, nofollow",
+}
 _SET = [(k.lower().encode(), v.encode()) for k, v in RESPONDENT_HEADERS.items()]
 _TOKEN_SET = [(k.lower().encode(), v.encode()) for k, v in TOKEN_PAGE_HEADERS.items()]
+_CREWS_SET = [(k.lower().encode(), v.encode()) for k, v in CREWS_HEADERS.items()]
 # Headers this middleware owns, plus Set-Cookie, which never leaves a respondent route.
-_DROP = frozenset({name for name, _ in _SET} | {b"set-cookie"})
+_DROP = frozenset({name for name, _ in _SET + _CREWS_SET} | {b"set-cookie"})
 # Headers of an error response worth keeping when its body is replaced by a page.
 _KEEP_ON_ERROR = frozenset({b"allow", b"retry-after"})
 
@@ -84,7 +98,7 @@ START_PATH = "/c"
 
 def is_respondent_path(path: str) -> bool:
     return (
-        path.startswith((RESPONDENT_PREFIX, TOKEN_PREFIX))
+        path.startswith((RESPONDENT_PREFIX, TOKEN_PREFIX, CREWS_PREFIX))
         or path in RESPONDENT_STATIC
         or path == START_PATH
     )
@@ -92,7 +106,11 @@ def is_respondent_path(path: str) -> bool:
 
 def secure_headers(headers: list[tuple[bytes, bytes]], path: str = "") -> list[tuple[bytes, bytes]]:
     """The headers without cookies and with the respondent policy, each exactly once."""
-    policy = _TOKEN_SET if path.startswith(TOKEN_PREFIX) else _SET
+    policy = _SET
+    if path.startswith(TOKEN_PREFIX):
+        policy = _TOKEN_SET
+    elif path.startswith(CREWS_PREFIX):
+        policy = _CREWS_SET
     return [(k, v) for k, v in headers if k.lower() not in _DROP] + policy
 
 

@@ -35,7 +35,6 @@ class UnitLinksRow(msgspec.Struct, frozen=True, kw_only=True):
     path: str
     name: str
     links: int
-    issued: int
 
 
 async def fetch_token_wave(conn: Conn, survey_key: str) -> TokenWaveRow | None:
@@ -144,11 +143,11 @@ async def insert_tickets(
 
 
 async def list_unit_links(conn: Conn, wave_id: int) -> list[UnitLinksRow]:
-    """Per unit with links in the wave: links made and tokens issued (staff-side counts)."""
+    """Per unit with links in the wave: links made. Not the tokens issued: an open wave's
+    issued tokens per unit are close to its exact count of answers."""
     rows = await conn.fetch(
         """
-        SELECT u.unit_id, u.path, u.name,
-               count(*)::int AS links, count(*) FILTER (WHERE t.spent)::int AS issued
+        SELECT u.unit_id, u.path, u.name, count(*)::int AS links
         FROM link_ticket t JOIN unit u ON u.unit_id = t.unit_id
         WHERE t.wave_id = $1
         GROUP BY u.unit_id, u.path, u.name

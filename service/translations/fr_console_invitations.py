@@ -120,12 +120,10 @@ FR: dict[str, str] = {
     "The survey key is made when the wave opens; its fingerprint appears here then.": (
         "La clé d'enquête est créée à l'ouverture de la vague ; son empreinte apparaîtra alors ici."
     ),
-    "Links and tokens per unit (until the wave closes, when the tickets are erased)": (
-        "Liens et jetons par unité (jusqu'à la fermeture de la vague, quand les tickets sont "
-        "effacés)"
+    "Links per unit (until the wave closes, when the tickets are erased)": (
+        "Liens par unité (jusqu'à la fermeture de la vague, quand les tickets sont effacés)"
     ),
     "Links made": "Liens créés",
-    "Tokens issued": "Jetons délivrés",
     "No links made yet.": "Aucun lien créé pour l'instant.",
     (
         "Answers per unit are not shown here: Muster never shows an exact count of answers "

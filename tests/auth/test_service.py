@@ -5,9 +5,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import msgspec
 import pytest
 
+from service import db
 from service.auth import queries, service
 from service.auth.schemas import StaffCreate, StaffUpdate, TokenCreate
 from service.auth.secrets import hash_api_token, hash_session_id
@@ -255,6 +257,107 @@ async def test_login_rehashes_a_password_hashed_with_old_parameters(
     )
     assert before != after
     assert after.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+class HashWatch:
+    """service._verify, watched: how many checks run at once, and whether another
+    connection could lock the account's row while one of them ran."""
+
+    def __init__(self, url: str, staff_id: int) -> None:
+        self.url, self.staff_id = url, staff_id
+        self.running = self.most = 0
+        self.locked_out: list[bool] = []
+        self.verify = service._verify
+
+    async def __call__(self, stored: str, password: str) -> bool:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            # KEY SHARE: refused while a sign-in holds the row FOR UPDATE, but not by the
+            # other checks' probes.
+            probe = await db.connect(self.url)
+            try:
+                async with probe.transaction():
+                    await probe.execute(
+                        "SELECT 1 FROM staff WHERE staff_id = $1 FOR KEY SHARE NOWAIT",
+                        self.staff_id,
+                    )
+                self.locked_out.append(False)
+            except asyncpg.LockNotAvailableError:
+                self.locked_out.append(True)
+            finally:
+                await probe.close()
+            # Long enough for the other sign-in to reach its own check meanwhile.
+            await asyncio.sleep(0.3)
+            return await self.verify(stored, password)
+        finally:
+            self.running -= 1
+
+
+async def _committed_staff(url: str) -> dict[str, Any]:
+    connection = await db.connect(url)
+    try:
+        return await make_staff(connection)
+    finally:
+        await connection.close()
+
+
+async def _sign_in_at_once(
+    url: str, email: str, passwords: list[str], policy: service.LoginPolicy
+) -> list[Any]:
+    """Each password signs in on its own connection, all at the same time."""
+    connections = [await db.connect(url) for _ in passwords]
+    try:
+        return await asyncio.gather(
+            *(
+                service.login(c, email, p, T0, policy)
+                for c, p in zip(connections, passwords, strict=True)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+async def test_two_sign_ins_at_once_check_their_passwords_at_once_and_both_succeed(
+    database_url: str, policy: service.LoginPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No row lock is held across argon2id: another transaction can lock the account while
+    a password is checked, and a second sign-in's check does not wait for the first's."""
+    staff = await _committed_staff(database_url)
+    watch = HashWatch(database_url, staff["staff_id"])
+    monkeypatch.setattr(service, "_verify", watch)
+    results = await _sign_in_at_once(database_url, staff["email"], [staff["password"]] * 2, policy)
+    assert all(isinstance(r, tuple) for r in results), results
+    assert results[0][0] != results[1][0]  # two sessions
+    assert watch.most == 2
+    assert watch.locked_out and not any(watch.locked_out)
+
+
+async def test_wrong_passwords_at_once_are_each_counted(
+    database_url: str, policy: service.LoginPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff = await _committed_staff(database_url)
+    watch = HashWatch(database_url, staff["staff_id"])
+    monkeypatch.setattr(service, "_verify", watch)
+    results = await _sign_in_at_once(
+        database_url, staff["email"], ["wrong"] * policy.max_failures, policy
+    )
+    assert all(isinstance(r, InvalidCredentials) for r in results), results
+    assert watch.most == policy.max_failures
+    connection = await db.connect(database_url)
+    try:
+        row = await connection.fetchrow(
+            "SELECT failed_logins, locked_until FROM staff WHERE staff_id = $1", staff["staff_id"]
+        )
+        assert row["failed_logins"] == policy.max_failures
+        assert row["locked_until"] == T0 + policy.delay(policy.max_failures)
+        # The account now waits, even for the right password.
+        with pytest.raises(TooManyAttempts):
+            await service.login(connection, staff["email"], staff["password"], T0, policy)
+    finally:
+        await connection.close()
 
 
 async def test_every_login_opens_a_new_session_and_revokes_the_one_presented(

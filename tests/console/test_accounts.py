@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from tests.factories import make_staff, make_unit
+from tests.factories import make_staff, make_token, make_unit
 from tests.http import Seed, Signed
 
 
@@ -111,3 +111,29 @@ def test_a_token_form_with_errors_keeps_what_was_typed(admin: Signed) -> None:
     assert page.status_code == 422
     assert 'id="f-scopes-error"' in page.text and 'id="f-expires_in_days-error"' in page.text
     assert 'value="export"' in page.text and 'value="999"' in page.text
+
+
+def test_an_admin_revokes_another_accounts_token_in_the_console_as_in_the_api(
+    admin: Signed, client: TestClient[Any], seed: Seed
+) -> None:
+    """Whose token an actor may see and revoke is auth's one rule (administrators: anyone's),
+    for the console as for the API."""
+    key = client.app.state.secret_key
+
+    async def theirs(conn: Any) -> tuple[str, int]:
+        leader = await make_staff(conn, role="leader", unit=await make_unit(conn))
+        token = await make_token(conn, leader, key)
+        token_id: int = await conn.fetchval(
+            "SELECT token_id FROM api_token WHERE staff_id = $1", leader["staff_id"]
+        )
+        return token, token_id
+
+    token, token_id = seed(theirs)
+    confirm = admin.get(f"/console/tokens/{token_id}/revoke")
+    assert confirm.status_code == 200, confirm.text
+    revoked = admin.post(f"/console/tokens/{token_id}/revoke", {"confirm": "yes"})
+    assert revoked.status_code == 303
+    assert admin.get("/console/tokens/999999/revoke").status_code == 404
+    client.cookies.clear()
+    me = client.get("/api/v1/me", headers={"Authorization": "Bearer " + token})
+    assert me.status_code == 401

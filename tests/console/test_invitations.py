@@ -10,7 +10,7 @@ from typing import Any
 
 from service.invitations.codes import hash_code
 from tests.conftest import ROOT
-from tests.factories import World
+from tests.factories import World, count_invitation_inserts, invitation_inserts
 from tests.http import Seed, Signed
 
 
@@ -224,3 +224,27 @@ def test_no_card_help_calls_the_csv_a_mail_merge() -> None:
             "mail-merge", "mail merge"
         )
     assert "--spare-percent" in cards.format_help()
+
+
+def test_cards_for_an_address_no_phone_reaches_are_refused_before_any_code_is_made(
+    settings: Any, seed: Seed, world: World
+) -> None:
+    """The console on this machine with MUSTER_PUBLIC_URL unset: the refusal comes before
+    the codes, so no invitation row is written, not even one rolled back afterwards."""
+    from litestar.testing import TestClient
+
+    from service.app import create_app
+    from tests.http import sign_in
+
+    seed(count_invitation_inserts)
+    form = {"wave": str(world["wave"]), "unit": world["units"][3]["path"], "count": "3",
+            "format": "csv", "paper": "a4"}  # fmt: skip
+    with TestClient(create_app(settings), base_url="https://muster.localhost") as local:
+        page = sign_in(local, seed, "admin").post("/console/cards", form)
+    assert page.status_code == 422, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert "content-disposition" not in page.headers
+    assert "Set MUSTER_PUBLIC_URL (it is unset)" in page.text
+    assert 'value="3"' in page.text  # the form, as it was filled in
+    assert seed(lambda conn: conn.fetchval("SELECT count(*) FROM invitation")) == 0
+    assert seed(invitation_inserts) == 0

@@ -4,6 +4,7 @@ holds the unit and its scores."""
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 from pathlib import Path
@@ -13,8 +14,9 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
+from service.metrics import controller as metrics
 from tests.factories import HIDDEN_STRINGS, SmallWorld, audit_rows, small_world
-from tests.http import Signed, sign_in_at
+from tests.http import HTML, Signed, sign_in_at
 
 
 @pytest.fixture
@@ -178,3 +180,86 @@ def test_the_link_a_leader_hands_out_uses_the_public_address_not_the_requests_ho
     assert re.search(r"https://survey\.county\.example/crews/[A-Za-z0-9_-]{20,}", page.text)
     # The request came to the test client's own host, which must not be the link's.
     assert "testserver/crews/" not in page.text
+
+
+CREWS_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _public_headers(response: Any) -> None:
+    """What every response of the public crews' page carries, whatever its status."""
+    assert "set-cookie" not in response.headers
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-security-policy"] == CREWS_POLICY
+    assert response.headers["x-robots-tag"] == "noindex, nofollow"
+    assert response.headers["permissions-policy"] == "camera=(), microphone=(), geolocation=()"
+
+
+def test_the_public_crews_pages_errors_keep_its_privacy_and_log_nothing(
+    client: TestClient[Any],
+    seed: Any,
+    world: SmallWorld,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from service.crews import service as crews
+
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
+    token = _link(leader, world, "north")
+    client.cookies.clear()
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("muster").error("capture check")  # the capture itself works
+        _public_headers(client.get(f"/crews/{token}"))
+        unknown = client.get("/crews/not-a-token-anyone-has", headers=HTML)
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"].startswith("text/html")
+        assert "Ask your unit&#39;s leader for the current one." in unknown.text
+        _public_headers(unknown)
+        wrong_method = client.post(f"/crews/{token}")
+        assert wrong_method.status_code == 405
+        _public_headers(wrong_method)
+
+        async def broken(conn: Any, key: bytes, given: str) -> None:
+            raise RuntimeError(f"the database refused the token {given}")
+
+        monkeypatch.setattr(crews, "resolve_share", broken)
+        for path in (f"/crews/{token}", f"/crews/{token}/handout.pdf"):
+            failed = client.get(path, headers=HTML)
+            assert failed.status_code == 500
+            assert failed.headers["content-type"].startswith("text/html")
+            assert token not in failed.text and "RuntimeError" not in failed.text
+            _public_headers(failed)
+    # The test's own HTTP client (httpx) logs the addresses it asks for; the service, nothing.
+    served = [r for r in caplog.records if not r.name.startswith("httpx")]
+    logged = "\n".join(f"{r.getMessage()} {r.args!r} {r.exc_text}" for r in served)
+    assert "capture check" in logged
+    assert token not in logged
+    assert "RuntimeError" not in logged
+    assert all(record.exc_info is None for record in served)
+    failures = metrics.metrics_for(client.app.state).respondent_failures
+    assert failures["other"] == 2
+
+
+def test_the_crews_page_of_a_wave_counts_an_actions_change_only_up_to_that_wave(
+    client: TestClient[Any], seed: Any, world: SmallWorld
+) -> None:
+    """An action begun between waves 1 and 2: the page made for wave 1 shows no change yet,
+    although wave 2 (released later) has one; the page for wave 2 shows it."""
+    leader = sign_in_at(client, seed, "leader", world.unit["north"])
+    leader.post(f"/dashboard/units/{world.id('north')}/actions", {
+        "program_id": str(world.org.program_id), "title": "Chief's town hall on mental health",
+        "started_on": "2031-02-01", "scales": ["openness/psych_safety"],
+    })  # fmt: skip
+    first, second = world.org.wave_ids
+    page = f"/dashboard/units/{world.id('north')}/crews?program={world.org.program_id}&wave="
+    later = leader.get(page + str(second))
+    assert later.status_code == 200, later.text
+    assert "better, larger than the noise: +0.34 (+0.06 to +0.62)" in later.text
+    earlier = leader.get(page + str(first))
+    assert earlier.status_code == 200, earlier.text
+    assert "Chief&#39;s town hall on mental health" in earlier.text
+    assert "No wave has been released since it began on 1 Feb 2031" in earlier.text
+    assert "+0.34" not in earlier.text

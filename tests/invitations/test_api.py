@@ -16,7 +16,15 @@ from service.app import create_app
 from service.config import Settings
 from service.invitations import controller
 from service.invitations.codes import hash_code, normalise
-from tests.factories import forms_of, make_session, make_staff, make_token, wave_of
+from tests.factories import (
+    count_invitation_inserts,
+    forms_of,
+    invitation_inserts,
+    make_session,
+    make_staff,
+    make_token,
+    wave_of,
+)
 
 Seed = Any
 
@@ -126,6 +134,35 @@ def test_the_public_url_setting_wins_over_the_request(
     )
     assert response.status_code == 200, response.text
     assert csv_rows(response.content)[1][3].startswith("https://survey.example.org/s/")
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("cards", {"count": 2, "format": "csv"}),
+        ("open-links", {"format": "csv"}),
+        ("links", {"count": 2}),
+    ],
+)
+def test_a_loopback_address_is_refused_before_any_code_is_made(
+    settings: Settings, seed: Seed, kind: str, body: dict[str, Any]
+) -> None:
+    """No MUSTER_PUBLIC_URL and a request to this machine: refused, and no code was made,
+    not even one rolled back with the refusal."""
+    app = create_app(settings)
+    units, wave_id = seed(lambda c: wave_of(c))
+    seed(count_invitation_inserts)
+    with TestClient(app, base_url="https://muster.localhost") as local:
+        sign_in(local, seed)
+        response = local.post(
+            f"/api/v1/waves/{wave_id}/{kind}",
+            json={"unit": units[-1]["path"], **body},
+        )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"field": "public_url", "message": "is a loopback address"}
+    ]
+    assert seed(invitation_inserts) == 0
 
 
 @pytest.mark.parametrize("role", ["leader", "researcher"])
