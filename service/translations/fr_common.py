@@ -46,7 +46,7 @@ FR: dict[str, str] = {
     ),
     # home.html: the start page
     "Programs": "Programmes",
-    "scheduled": "prévue",
+    "scheduled": "programmée",
     "open": "ouverte",
     "closed": "fermée",
     "released": "publiée",
@@ -61,7 +61,7 @@ FR: dict[str, str] = {
     "%(unit)s and below": "%(unit)s et en dessous",
     "Every": "Fréquence",
     "%(cadence)s, open for %(window)s": "%(cadence)s, ouverte pendant %(window)s",
-    "Distribution": "Distribution",
+    "Distribution": "Diffusion",
     "Instruments": "Questionnaires",
     "Waves of %(program)s": "Vagues de %(program)s",
     "Wave": "Vague",

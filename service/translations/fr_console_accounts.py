@@ -5,7 +5,7 @@ FR: dict[str, str] = {
     # console/staff.html
     "Accounts": "Comptes",
     "Every staff account": "Tous les comptes du personnel",
-    "Email": "Courriel",
+    "Email": "Adresse e-mail",
     "Role": "Rôle",
     "Unit": "Unité",
     "State": "État",

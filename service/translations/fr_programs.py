@@ -23,7 +23,7 @@ FR: dict[str, str] = {
     ),
     # console/_program_words.html (a program's mode, a wave's status)
     "Paper cards": "Cartes papier",
-    "Emailed links": "Liens par courriel",
+    "Emailed links": "Liens envoyés par courriel",
     "Open unit link": "Lien ouvert par unité",
     "scheduled": "programmée",
     "open": "ouverte",

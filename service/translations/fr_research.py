@@ -49,7 +49,7 @@ FR: dict[str, str] = {
         "n'est conservé que sous forme d'empreinte à clé."
     ),
     "Create a token": "Créer un jeton",
-    "What it is for, e.g. nightly export.": "Son usage, par exemple export de nuit.",
+    "What it is for, e.g. nightly export.": "À quoi il sert, p. ex. export de nuit.",
     "<strong>Scope:</strong> read. It sees what you see and changes nothing.": (
         "<strong>Portée :</strong> lecture. Il voit ce que vous voyez et ne change rien."
     ),
@@ -78,7 +78,7 @@ FR: dict[str, str] = {
         "ne peut pas être rétabli ; créez-en un nouveau."
     ),
     "I understand that the token stops working now": (
-        "Je comprends que le jeton cesse de fonctionner maintenant"
+        "Je comprends que le jeton cesse de fonctionner dès maintenant"
     ),
     "Tick the box to confirm that the token stops working, then try again.": (
         "Cochez la case pour confirmer que le jeton cesse de fonctionner, puis réessayez."
