@@ -18,7 +18,7 @@ from collections.abc import Container, Iterable
 import msgspec
 
 from service.actions.schemas import Action
-from service.actions.service import ACTION_ROLES, list_unit_actions
+from service.actions.service import ACTION_ROLES, list_unit_actions, local_text
 from service.auth.principal import Principal
 from service.dashboard import queries
 from service.dashboard.items import clear_top, item_reason
@@ -47,6 +47,7 @@ from service.errors import (
     UnitNotFound,
     WaveNotFound,
 )
+from service.i18n import gettext
 from service.instruments.schemas import Instrument
 from service.instruments.service import fetch_instrument, option_range
 from service.privacy.mechanisms import wave_epsilon
@@ -55,15 +56,10 @@ from service.scope.rules import in_subtree, sees_program, sees_unit, visible_roo
 from service.units.schemas import Unit
 from service.waves.schemas import FrozenSettings
 
-LANGUAGE = "en"
 # Instrument versions are content hashes: a version never changes, so caching its decoded
 # definition in the process is safe for any number of instances.
 _instrument_cache: dict[tuple[str, str], Instrument] = {}
 _CACHE_LIMIT = 256
-
-
-def _text(text: dict[str, str]) -> str:
-    return text.get(LANGUAGE) or next(iter(text.values()), "")
 
 
 async def _instrument(conn: Conn, slug: str, version: str) -> Instrument:
@@ -144,13 +140,13 @@ async def _scales(conn: Conn, waves: list[WaveInfo]) -> list[ScaleInfo]:
                 low, high = option_range(instrument, first.options)
                 found[key] = ScaleInfo(
                     key=key,
-                    instrument_title=_text(instrument.title),
-                    name=_text(scale.name),
-                    description=_text(scale.description) if scale.description else None,
+                    instrument_title=local_text(instrument.title),
+                    name=local_text(scale.name),
+                    description=local_text(scale.description) if scale.description else None,
                     low=float(low),
                     high=float(high),
                     bands=[
-                        BandInfo(id=b.id, label=_text(b.label), lower=b.lower, upper=b.upper)
+                        BandInfo(id=b.id, label=local_text(b.label), lower=b.lower, upper=b.upper)
                         for b in scale.bands
                     ],
                     higher_is=scale.higher_is,
@@ -167,10 +163,10 @@ async def _items(conn: Conn, wave: WaveInfo) -> list[ItemInfo]:
             out.append(
                 ItemInfo(
                     key=f"{slug}/{item.id}",
-                    instrument_title=_text(instrument.title),
-                    text=_text(item.text),
+                    instrument_title=local_text(instrument.title),
+                    text=local_text(item.text),
                     options=[
-                        OptionInfo(value=o.value, label=_text(o.label))
+                        OptionInfo(value=o.value, label=local_text(o.label))
                         for o in option_sets[item.options].options
                     ],
                 )
@@ -357,7 +353,7 @@ def _histograms(
         reason = item_reason([s for _, s in counts], responses)
         if reason:
             # No number of a hidden distribution reaches a page.
-            hidden = Stat(published=False, reason=TOO_UNCERTAIN)
+            hidden = Stat(published=False, reason=gettext(TOO_UNCERTAIN))
             out.append(ItemHistogram(item=item, counts=[(o, hidden) for o, _ in counts],
                                      shown=False, reason=reason))  # fmt: skip
             continue
