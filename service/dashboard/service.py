@@ -197,12 +197,15 @@ async def _context(
             if row is None or not sees_program(viewer, row.root_path):
                 # Outside the viewer's scope is the same answer as no such program.
                 raise ProgramNotFound(
-                    f"There is no program {program_id}. Open the dashboard to pick a program."
+                    gettext(
+                        "There is no program %(id)s. Open the dashboard to pick a program.",
+                        id=program_id,
+                    )
                 )
             # Visible, so left out only because it does not cover the unit asked for.
             raise InvalidInput(
-                "This program does not cover this unit. Pick another program.",
-                errors=[FieldError("program", "the program does not cover this unit")],
+                gettext("This program does not cover this unit. Pick another program."),
+                errors=[FieldError("program", gettext("the program does not cover this unit"))],
             )
     if program is None:
         return Context(
@@ -229,8 +232,12 @@ async def _context(
         wave = next((w for w in waves if w.wave_id == wave_id), None)
         if wave is None:
             raise WaveNotFound(
-                f"Wave {wave_id} is not a released wave of the program '{program.name}'. "
-                "Pick one of the released waves in the filter."
+                gettext(
+                    "Wave %(id)s is not a released wave of the program '%(program)s'. Pick one "
+                    "of the released waves in the filter.",
+                    id=wave_id,
+                    program=program.name,
+                )
             )
     previous = None
     if wave is not None:
@@ -239,8 +246,10 @@ async def _context(
     scales = await _scales(conn, waves)
     if scale is not None and scale not in {s.key for s in scales}:
         raise InvalidInput(
-            "No released wave of this program measured that scale. Pick one from the filter.",
-            errors=[FieldError("scale", "unknown scale for this program")],
+            gettext(
+                "No released wave of this program measured that scale. Pick one from the filter."
+            ),
+            errors=[FieldError("scale", gettext("unknown scale for this program"))],
         )
     next_wave = await queries.fetch_next_wave(conn, program.program_id)
     return Context(
@@ -430,7 +439,9 @@ async def _unit_in_scope(
     and its breadcrumb: the units from the viewer's top unit down to its parent."""
     unit = await queries.fetch_unit(conn, unit_id)
     if unit is None or not sees_unit(viewer, unit.path):
-        raise UnitNotFound(f"No unit has the id {unit_id}. Open the dashboard to pick a unit.")
+        raise UnitNotFound(
+            gettext("No unit has the id %(id)s. Open the dashboard to pick a unit.", id=unit_id)
+        )
     context = await _context(conn, viewer, program_id, wave_id, scale, covering=unit)
     if context.top is None:
         return unit, context, []

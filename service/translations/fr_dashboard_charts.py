@@ -1,6 +1,7 @@
 """French for the words the dashboard's Python writes: why a value is hidden, numbers and
 verdicts in words, the charts' titles, tables, summaries, axes and legends, and the
-problems of an action's form (the pages' own words are in fr_dashboard.py).
+problems of an action's form and of the dashboard's filters (the pages' own words are in
+fr_dashboard.py).
 
 Sorted by where each message appears."""
 
@@ -212,5 +213,28 @@ FR: dict[str, str] = {
     ): (
         "Choisissez un programme qui couvre l'unité et des échelles de ses questionnaires, "
         "puis envoyez l'action de nouveau."
+    ),
+    # Problems with the dashboard's filters (dashboard/service.py)
+    "There is no program %(id)s. Open the dashboard to pick a program.": (
+        "Il n'y a pas de programme %(id)s. Ouvrez le tableau de bord pour choisir un programme."
+    ),
+    "This program does not cover this unit. Pick another program.": (
+        "Ce programme ne couvre pas cette unité. Choisissez un autre programme."
+    ),
+    "the program does not cover this unit": "le programme ne couvre pas cette unité",
+    (
+        "Wave %(id)s is not a released wave of the program '%(program)s'. Pick one of the "
+        "released waves in the filter."
+    ): (
+        "La vague %(id)s n'est pas une vague publiée du programme « %(program)s ». "
+        "Choisissez l'une des vagues publiées dans le filtre."
+    ),
+    "No released wave of this program measured that scale. Pick one from the filter.": (
+        "Aucune vague publiée de ce programme n'a mesuré cette échelle. Choisissez-en une "
+        "dans le filtre."
+    ),
+    "unknown scale for this program": "échelle inconnue pour ce programme",
+    "No unit has the id %(id)s. Open the dashboard to pick a unit.": (
+        "Aucune unité n'a l'identifiant %(id)s. Ouvrez le tableau de bord pour choisir une unité."
     ),
 }

@@ -98,6 +98,16 @@ def test_the_questions_and_about_pages_in_french(
     assert "Why the numbers" not in about and "at most ε" not in about
 
 
+def test_a_bad_filter_is_explained_in_french(client: TestClient[Any], world: SmallWorld) -> None:
+    unknown = client.get("/dashboard/units/999999", headers=FR)
+    assert unknown.status_code == 404
+    assert "Aucune unité n&#39;a l&#39;identifiant 999999." in unknown.text
+    wave = client.get(f"/dashboard?program={world.org.program_id}&wave=999999", headers=FR)
+    assert wave.status_code == 404
+    assert "La vague 999999 n&#39;est pas une vague publiée du programme" in wave.text
+    assert "is not a released wave" not in wave.text
+
+
 def test_the_same_pages_stay_english_for_an_english_browser(
     client: TestClient[Any], world: SmallWorld
 ) -> None:
