@@ -23,6 +23,7 @@ from service.console import forms
 from service.console.forms import Errors
 from service.db import MAX_ID, Conn
 from service.errors import DomainError, ProgramNotFound
+from service.i18n import gettext
 from service.programs.schemas import Program
 from service.programs.service import list_programs
 from service.scope.rules import in_subtree
@@ -54,7 +55,10 @@ def _pick(programs: list[Program], program_id: int | None) -> Program | None:
     found = next((p for p in programs if p.program_id == program_id), None)
     if found is None:
         raise ProgramNotFound(
-            f"There is no program {program_id} covering this unit. Pick one from the list."
+            gettext(
+                "There is no program %(id)s covering this unit. Pick one from the list.",
+                id=program_id,
+            )
         )
     return found
 
@@ -76,9 +80,9 @@ def _raw(values: dict[str, Any], errors: Errors) -> dict[str, Any]:
     try:
         raw["started_on"] = date.fromisoformat(values["started_on"])
     except ValueError:
-        errors["started_on"] = "Enter the day the action began, e.g. 2031-02-01."
+        errors["started_on"] = gettext("Enter the day the action began, e.g. 2031-02-01.")
     if not values["scales"]:
-        errors["scales"] = "Tick at least one scale the action aims to move."
+        errors["scales"] = gettext("Tick at least one scale the action aims to move.")
     return raw
 
 
@@ -149,7 +153,9 @@ async def record_action(
     raw = _raw(values, errors)
     errors.update(_field_errors(ActionCreate, raw, errors))
     if program is None:
-        errors["form"] = "No survey program covers this unit: there is nothing to measure against."
+        errors["form"] = gettext(
+            "No survey program covers this unit: there is nothing to measure against."
+        )
     if not errors and program is not None:
         try:
             data = msgspec.convert(

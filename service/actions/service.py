@@ -18,6 +18,7 @@ from service.audit.service import insert_audit
 from service.auth.principal import Principal, Role
 from service.db import Conn
 from service.errors import ActionNotFound, FieldError, InvalidInput, UnitNotFound
+from service.i18n import DEFAULT, gettext, language
 from service.instruments.service import fetch_instrument
 from service.programs.schemas import Program
 from service.programs.service import fetch_program
@@ -25,7 +26,6 @@ from service.scope.queries import UnitRef
 from service.scope.rules import in_subtree
 from service.scope.service import resolve_unit_id
 
-LANGUAGE = "en"
 # Who records and reads actions: leadership, not researchers.
 ACTION_ROLES: tuple[Role, ...] = ("admin", "leader")
 
@@ -38,8 +38,9 @@ class ScaleChoice(msgspec.Struct, frozen=True, kw_only=True):
     instrument_title: str
 
 
-def _text(text: dict[str, str]) -> str:
-    return text.get(LANGUAGE) or next(iter(text.values()), "")
+def local_text(text: dict[str, str]) -> str:
+    """An instrument's text in the page's language, else English, else the first it has."""
+    return text.get(language()) or text.get(DEFAULT) or next(iter(text.values()), "")
 
 
 async def program_scales(conn: Conn, program: Program) -> list[ScaleChoice]:
@@ -50,8 +51,8 @@ async def program_scales(conn: Conn, program: Program) -> list[ScaleChoice]:
         out.extend(
             ScaleChoice(
                 key=f"{pinned.slug}/{scale.id}",
-                name=_text(scale.name),
-                instrument_title=_text(instrument.title),
+                name=local_text(scale.name),
+                instrument_title=local_text(instrument.title),
             )
             for scale in instrument.scales
         )
@@ -66,19 +67,27 @@ async def _check(
     problems: list[FieldError] = []
     if not in_subtree(unit.path, program.root_unit_path):
         problems.append(
-            FieldError("program_id", f"the program '{program.name}' does not cover this unit")
+            FieldError(
+                "program_id",
+                gettext("the program '%(name)s' does not cover this unit", name=program.name),
+            )
         )
     elif scales is not None:
         known = {s.key for s in await program_scales(conn, program)}
         problems.extend(
-            FieldError(f"scales[{i}]", f"'{key}' is not a scale of the program's instruments")
+            FieldError(
+                f"scales[{i}]",
+                gettext("'%(key)s' is not a scale of the program's instruments", key=key),
+            )
             for i, key in enumerate(scales)
             if key not in known
         )
     if problems:
         raise InvalidInput(
-            "Pick a program that covers the unit and scales of its instruments, then send "
-            "the action again.",
+            gettext(
+                "Pick a program that covers the unit and scales of its instruments, then send "
+                "the action again."
+            ),
             errors=problems,
         )
     return program

@@ -19,6 +19,7 @@ import msgspec
 from markupsafe import Markup, escape
 
 from service.dashboard.schemas import Stat
+from service.i18n import N_, gettext
 
 # A narrow canvas: on a phone it is drawn at about its own size, so 13-14 px text stays
 # readable; wider screens show charts two abreast.
@@ -31,7 +32,7 @@ ACCENT = "#0b4f8a"
 BAND_FILL = "#9ecae1"
 # The rolling mean: orange against the blue, and dashed, so colour is never the only cue.
 ROLLING = "#a04a00"
-NOT_ENOUGH = "not enough responses — see parent"
+NOT_ENOUGH = N_("not enough responses — see parent")
 # cividis, 10 steps (viridisLite::cividis(10)): sequential, readable with every common
 # colour-vision deficiency and in greyscale print.
 CIVIDIS = (
@@ -141,7 +142,7 @@ def _not_enough(chart_id: str, x: float, y: float, width: float, height: float,
                 reason: str = "") -> str:  # fmt: skip
     """The neutral hatched box with its words (why the value is hidden) on a plain backing,
     never a number."""
-    full = reason or NOT_ENOUGH
+    full = reason or gettext(NOT_ENOUGH)
     words = full if 6.3 * len(full) + 10 <= width else full.split(" —")[0]
     label_w = min(width, 6.3 * len(words) + 10)
     return (
@@ -306,7 +307,9 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
     Point labels are wave dates."""
     scale_low, scale_high = low, high
     low, high = trend_window(points, low, high)
-    left, right, top, bottom = 34.0, WIDTH - 14.0, 34.0, 200.0
+    # Legend: the line, the band and the dashed rolling mean, on a second line if it must.
+    legend, legend_y = _trend_legend(rolling_label)
+    left, right, top, bottom = 34.0, WIDTH - 14.0, legend_y + 22, legend_y + 188
     height = bottom + 40
     n = len(points)
     step = (right - left) / max(n - 1, 1)
@@ -315,22 +318,7 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
     def y(v: float) -> float:
         return bottom - (v - low) / (high - low) * (bottom - top)
 
-    body = []
-    # Legend: the line, the band and the dashed rolling mean.
-    body.append(
-        '<line x1="4" y1="12" x2="24" y2="12" stroke="'
-        + ACCENT
-        + '" stroke-width="3"/>'
-        + _text(29, 17, "mean", size=12)
-    )
-    body.append(
-        f'<rect x="72" y="5" width="20" height="14" fill="{BAND_FILL}"/>'
-        + _text(97, 17, "95% range", size=12)
-    )
-    body.append(
-        f'<line x1="168" y1="12" x2="188" y2="12" stroke="{ROLLING}" '
-        'stroke-width="3" stroke-dasharray="6 4"/>' + _text(193, 17, rolling_label, size=12)
-    )
+    body = [legend]
     for tick in _trend_ticks(low, high):
         body.append(
             f'<line x1="{left:.1f}" y1="{y(tick):.1f}" x2="{right:.1f}" y2="{y(tick):.1f}" '
@@ -349,9 +337,15 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
             last = i == n - 1 and n > 1
             body.append(_text(xs[i] + (12 if last else 0), bottom + 22, point.label,
                               anchor="end" if last else "middle", fill=MUTED))  # fmt: skip
-    caption = f"wave closing date · scale {scale_low:g}–{scale_high:g}"
+    caption = gettext(
+        "wave closing date · scale %(low)s–%(high)s", low=f"{scale_low:g}", high=f"{scale_high:g}"
+    )
     if (low, high) != (scale_low, scale_high):
-        caption += f", shown {low:g}–{high:g}"
+        caption = gettext(
+            "wave closing date · scale %(low)s–%(high)s, shown %(shown_low)s–%(shown_high)s",
+            low=f"{scale_low:g}", high=f"{scale_high:g}",
+            shown_low=f"{low:g}", shown_high=f"{high:g}",
+        )  # fmt: skip
     body.append(_text((left + right) / 2, bottom + 38, caption, anchor="middle", fill=MUTED,
                       size=12))  # fmt: skip
 
@@ -400,6 +394,28 @@ def trend_chart(chart_id: str, points: Sequence[TrendPoint], low: float, high: f
             )
     body.extend(_action_marks(marks, xs, top, bottom))
     return _svg(chart_id, height, body, labelledby, describedby)
+
+
+def _trend_legend(rolling_label: str) -> tuple[str, float]:
+    """The trend chart's legend (mean, 95% range, rolling mean), each entry as wide as its
+    words, wrapped onto a second line where they do not fit; and the last line's baseline."""
+    swatches = (
+        f'<line x1="{{x}}" y1="{{y}}" x2="{{x2}}" y2="{{y}}" stroke="{ACCENT}" stroke-width="3"/>',
+        f'<rect x="{{x}}" y="{{top}}" width="20" height="14" fill="{BAND_FILL}"/>',
+        f'<line x1="{{x}}" y1="{{y}}" x2="{{x2}}" y2="{{y}}" stroke="{ROLLING}" '
+        'stroke-width="3" stroke-dasharray="6 4"/>',
+    )
+    words = (gettext("mean"), gettext("95% range"), rolling_label)
+    out, lx, ly = [], 4.0, 12.0
+    for swatch, label in zip(swatches, words, strict=True):
+        width = 25 + 6.6 * len(label) + 14
+        if lx + width > WIDTH and lx > 4:
+            lx, ly = 4.0, ly + 20
+        out.append(swatch.format(x=f"{lx:.1f}", x2=f"{lx + 20:.1f}", y=f"{ly:.1f}",
+                                 top=f"{ly - 7:.1f}"))  # fmt: skip
+        out.append(_text(lx + 25, ly + 5, label, size=12))
+        lx += width
+    return "".join(out), ly
 
 
 def _action_marks(marks: Sequence[tuple[float, str]], xs: Sequence[float], top: float,
@@ -452,7 +468,7 @@ def stacked_bands(chart_id: str, band_labels: Sequence[str], rows: Sequence[Band
         lx += width
     if favourable:
         ly += 20
-        body.append(_text(8, ly, "orange: less favourable · purple: more favourable",
+        body.append(_text(8, ly, gettext("orange: less favourable · purple: more favourable"),
                           size=12, fill=MUTED))  # fmt: skip
     top = ly + 16
     height = top + row_h * len(rows) + 6
@@ -518,7 +534,7 @@ def count_bars(chart_id: str, rows: Sequence[CountRow], labelledby: str, describ
     if reference_label:
         body.append(
             f'<rect x="8" y="6" width="16" height="12" fill="{ACCENT}"/>'
-            + _text(30, 17, "responses", size=12)
+            + _text(30, 17, gettext("responses"), size=12)
             + f'<path d="M112 4V20" stroke="{INK}" stroke-width="3"/>'
             + _text(120, 17, reference_label, size=12)
         )

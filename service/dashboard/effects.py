@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime, time
 
 import msgspec
 
@@ -25,6 +26,7 @@ from service.dashboard.wording import (
     hidden,
     wave_label,
 )
+from service.i18n import gettext, short_date
 from service.privacy.estimates import Z95
 
 History = Sequence[tuple[WaveInfo, UnitStats]]
@@ -53,7 +55,8 @@ class ActionEffect(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def began(action: Action) -> str:
-    return action.started_on.strftime("%-d %b %Y")
+    """The day it began, in the page's language ("6 Jan 2031")."""
+    return short_date(datetime.combine(action.started_on, time()))
 
 
 def waves_around(action: Action, history: History) -> tuple[WaveInfo | None, WaveInfo | None]:
@@ -86,11 +89,14 @@ def action_effects(actions: Sequence[Action], history: History,
         lines: list[EffectLine] = []
         note = ""
         if before is None:
-            note = "No released wave closed before this action began, so there is no baseline."
+            note = gettext(
+                "No released wave closed before this action began, so there is no baseline."
+            )
         elif after is None:
-            note = (
-                f"No wave has been released since it began on {began(action)}: the change "
-                "shows once the next wave is released."
+            note = gettext(
+                "No wave has been released since it began on %(date)s: the change shows once "
+                "the next wave is released.",
+                date=began(action),
             )
         else:
             for key in action.scales:
@@ -134,11 +140,18 @@ def marks_for(effects: Sequence[ActionEffect], waves: Sequence[WaveInfo],
 
 def marks_summary(effects: Sequence[ActionEffect], scale_key: str) -> str:
     named = [
-        f"{e.mark}: {e.action.title} (began {began(e.action)})"
+        gettext(
+            "%(mark)s: %(title)s (began %(date)s)",
+            mark=e.mark,
+            title=e.action.title,
+            date=began(e.action),
+        )
         for e in effects
         if scale_key in e.action.scales
     ]
-    return (" Actions marked on the time axis: " + "; ".join(named) + ".") if named else ""
+    if not named:
+        return ""
+    return " " + gettext("Actions marked on the time axis: %(actions)s.", actions="; ".join(named))
 
 
 def wave_words(wave: WaveInfo | None) -> str:

@@ -4,6 +4,7 @@ called the most common. Pure functions of released values; service.py applies th
 from __future__ import annotations
 
 from service.dashboard.schemas import TOO_FEW, TOO_UNCERTAIN, OptionInfo, Stat
+from service.i18n import gettext
 
 # A question's answers are shown when every answer's 95% range is within this share of the
 # unit's respondents (±15 percentage points): wider, and the bars say little (issue 15: a
@@ -20,19 +21,21 @@ def item_reason(counts: list[Stat], responses: Stat) -> str:
     measurement whose noise is independent of the item's. It never selects on the item's
     own noise (a bar shown because its noise looked small)."""
     if not responses.shown or responses.value is None or responses.value < 1:
-        return responses.reason or TOO_FEW
+        return responses.reason or gettext(TOO_FEW)
     widest = 0.0
     for stat in counts:
         if not stat.shown or stat.lower is None or stat.upper is None:
-            return stat.reason or TOO_UNCERTAIN
+            return stat.reason or gettext(TOO_UNCERTAIN)
         widest = max(widest, (stat.upper - stat.lower) / 2)
     share = widest / responses.value
     if share <= ITEM_HALF_WIDTH_SHARE + 1e-9:  # at the rule itself, up to rounding
         return ""
-    return (
-        f"{TOO_UNCERTAIN} (each answer's 95% range is about ±{share * 100:.0f} percentage "
-        f"points of the people who answered; a question's answers are shown only within "
-        f"±{ITEM_HALF_WIDTH_SHARE * 100:.0f} points)"
+    return gettext(
+        "too uncertain to show (each answer's 95%% range is about ±%(share)s percentage points "
+        "of the people who answered; a question's answers are shown only within ±%(limit)s "
+        "points)",
+        share=f"{share * 100:.0f}",
+        limit=f"{ITEM_HALF_WIDTH_SHARE * 100:.0f}",
     )
 
 

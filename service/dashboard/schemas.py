@@ -12,6 +12,7 @@ import msgspec
 
 from service.actions.schemas import Action
 from service.dashboard.queries import ProgramRow, ReleaseRow
+from service.i18n import N_, gettext
 from service.units.schemas import Unit
 
 
@@ -43,10 +44,16 @@ UNPUBLISHED = Stat(published=False)
 # Why a value is hidden. Only released facts tell them apart: whether the unit's noisy
 # response count passed its rule (the count's own publish flag), and whether the release
 # has the statistic at all for the unit's level.
-TOO_FEW = "too few responses to show"
-TOO_UNCERTAIN = "too uncertain to show"
-NOT_MEASURED = "measured only for larger units"
-SEE_PARENT = " — see parent"
+TOO_FEW = N_("too few responses to show")
+TOO_UNCERTAIN = N_("too uncertain to show")
+NOT_MEASURED = N_("measured only for larger units")
+# The same words pointing to the parent, each a whole message (the charts shorten a reason
+# at " —" where it does not fit, so every language keeps that dash).
+_SEE_PARENT = {
+    TOO_FEW: N_("too few responses to show — see parent"),
+    TOO_UNCERTAIN: N_("too uncertain to show — see parent"),
+    NOT_MEASURED: N_("measured only for larger units — see parent"),
+}
 
 
 def hidden_reason(responses_published: bool, *, see_parent: bool, measured: bool = True) -> str:
@@ -55,7 +62,7 @@ def hidden_reason(responses_published: bool, *, see_parent: bool, measured: bool
         words = NOT_MEASURED
     else:
         words = TOO_UNCERTAIN if responses_published else TOO_FEW
-    return words + (SEE_PARENT if see_parent else "")
+    return gettext(_SEE_PARENT[words] if see_parent else words)
 
 
 def stat_of(row: ReleaseRow | None, reason: str = "") -> Stat:

@@ -18,7 +18,7 @@ from collections.abc import Container, Iterable
 import msgspec
 
 from service.actions.schemas import Action
-from service.actions.service import ACTION_ROLES, list_unit_actions
+from service.actions.service import ACTION_ROLES, list_unit_actions, local_text
 from service.auth.principal import Principal
 from service.dashboard import queries
 from service.dashboard.items import clear_top, item_reason
@@ -47,6 +47,7 @@ from service.errors import (
     UnitNotFound,
     WaveNotFound,
 )
+from service.i18n import gettext
 from service.instruments.schemas import Instrument
 from service.instruments.service import fetch_instrument, option_range
 from service.privacy.mechanisms import wave_epsilon
@@ -55,15 +56,10 @@ from service.scope.rules import in_subtree, sees_program, sees_unit, visible_roo
 from service.units.schemas import Unit
 from service.waves.schemas import FrozenSettings
 
-LANGUAGE = "en"
 # Instrument versions are content hashes: a version never changes, so caching its decoded
 # definition in the process is safe for any number of instances.
 _instrument_cache: dict[tuple[str, str], Instrument] = {}
 _CACHE_LIMIT = 256
-
-
-def _text(text: dict[str, str]) -> str:
-    return text.get(LANGUAGE) or next(iter(text.values()), "")
 
 
 async def _instrument(conn: Conn, slug: str, version: str) -> Instrument:
@@ -144,13 +140,13 @@ async def _scales(conn: Conn, waves: list[WaveInfo]) -> list[ScaleInfo]:
                 low, high = option_range(instrument, first.options)
                 found[key] = ScaleInfo(
                     key=key,
-                    instrument_title=_text(instrument.title),
-                    name=_text(scale.name),
-                    description=_text(scale.description) if scale.description else None,
+                    instrument_title=local_text(instrument.title),
+                    name=local_text(scale.name),
+                    description=local_text(scale.description) if scale.description else None,
                     low=float(low),
                     high=float(high),
                     bands=[
-                        BandInfo(id=b.id, label=_text(b.label), lower=b.lower, upper=b.upper)
+                        BandInfo(id=b.id, label=local_text(b.label), lower=b.lower, upper=b.upper)
                         for b in scale.bands
                     ],
                     higher_is=scale.higher_is,
@@ -167,10 +163,10 @@ async def _items(conn: Conn, wave: WaveInfo) -> list[ItemInfo]:
             out.append(
                 ItemInfo(
                     key=f"{slug}/{item.id}",
-                    instrument_title=_text(instrument.title),
-                    text=_text(item.text),
+                    instrument_title=local_text(instrument.title),
+                    text=local_text(item.text),
                     options=[
-                        OptionInfo(value=o.value, label=_text(o.label))
+                        OptionInfo(value=o.value, label=local_text(o.label))
                         for o in option_sets[item.options].options
                     ],
                 )
@@ -201,12 +197,15 @@ async def _context(
             if row is None or not sees_program(viewer, row.root_path):
                 # Outside the viewer's scope is the same answer as no such program.
                 raise ProgramNotFound(
-                    f"There is no program {program_id}. Open the dashboard to pick a program."
+                    gettext(
+                        "There is no program %(id)s. Open the dashboard to pick a program.",
+                        id=program_id,
+                    )
                 )
             # Visible, so left out only because it does not cover the unit asked for.
             raise InvalidInput(
-                "This program does not cover this unit. Pick another program.",
-                errors=[FieldError("program", "the program does not cover this unit")],
+                gettext("This program does not cover this unit. Pick another program."),
+                errors=[FieldError("program", gettext("the program does not cover this unit"))],
             )
     if program is None:
         return Context(
@@ -233,8 +232,12 @@ async def _context(
         wave = next((w for w in waves if w.wave_id == wave_id), None)
         if wave is None:
             raise WaveNotFound(
-                f"Wave {wave_id} is not a released wave of the program '{program.name}'. "
-                "Pick one of the released waves in the filter."
+                gettext(
+                    "Wave %(id)s is not a released wave of the program '%(program)s'. Pick one "
+                    "of the released waves in the filter.",
+                    id=wave_id,
+                    program=program.name,
+                )
             )
     previous = None
     if wave is not None:
@@ -243,8 +246,10 @@ async def _context(
     scales = await _scales(conn, waves)
     if scale is not None and scale not in {s.key for s in scales}:
         raise InvalidInput(
-            "No released wave of this program measured that scale. Pick one from the filter.",
-            errors=[FieldError("scale", "unknown scale for this program")],
+            gettext(
+                "No released wave of this program measured that scale. Pick one from the filter."
+            ),
+            errors=[FieldError("scale", gettext("unknown scale for this program"))],
         )
     next_wave = await queries.fetch_next_wave(conn, program.program_id)
     return Context(
@@ -357,7 +362,7 @@ def _histograms(
         reason = item_reason([s for _, s in counts], responses)
         if reason:
             # No number of a hidden distribution reaches a page.
-            hidden = Stat(published=False, reason=TOO_UNCERTAIN)
+            hidden = Stat(published=False, reason=gettext(TOO_UNCERTAIN))
             out.append(ItemHistogram(item=item, counts=[(o, hidden) for o, _ in counts],
                                      shown=False, reason=reason))  # fmt: skip
             continue
@@ -434,7 +439,9 @@ async def _unit_in_scope(
     and its breadcrumb: the units from the viewer's top unit down to its parent."""
     unit = await queries.fetch_unit(conn, unit_id)
     if unit is None or not sees_unit(viewer, unit.path):
-        raise UnitNotFound(f"No unit has the id {unit_id}. Open the dashboard to pick a unit.")
+        raise UnitNotFound(
+            gettext("No unit has the id %(id)s. Open the dashboard to pick a unit.", id=unit_id)
+        )
     context = await _context(conn, viewer, program_id, wave_id, scale, covering=unit)
     if context.top is None:
         return unit, context, []

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import msgspec
 from markupsafe import Markup
 
-from service.dashboard import charts
+from service.dashboard import charts, words
 from service.dashboard.charts import BandRow, CountRow, DotRow, TrendPoint
 from service.dashboard.effects import ActionEffect, action_effects, marks_for, marks_summary
 from service.dashboard.schemas import (
@@ -37,7 +37,7 @@ from service.dashboard.wording import (
     fmt_se,
     fmt_shares,
     hidden,
-    meaning,
+    month_year,
     participation,
     plain,
     rate_range,
@@ -46,7 +46,10 @@ from service.dashboard.wording import (
     wave_label,
     whole_percents,
 )
+from service.i18n import N_, gettext
 from service.units.schemas import Unit
+
+_PARENT = N_("%(unit)s (parent)")
 
 # --- links ------------------------------------------------------------------------------
 
@@ -99,26 +102,14 @@ def scores_figure(chart_id: str, stats: UnitStats, scales: list[ScaleInfo]) -> F
     low = min((s.low for s in scales), default=1.0)
     high = max((s.high for s in scales), default=5.0)
     shown = [s for s in scales if stats.mean(s.key).shown]
-    summary = (
-        f"Average scores of {stats.unit.name}, each with its 95% range, on a scale from "
-        f"{low:g} to {high:g}. "
-        + (
-            "; ".join(f"{s.name}: {fmt_mean(stats.mean(s.key))}" for s in shown) + "."
-            if shown
-            else "No score had enough responses to be shown."
-        )
-        + (
-            f" {len(scales) - len(shown)} score(s) not shown; the table says why."
-            if shown and len(shown) < len(scales)
-            else ""
-        )
-    )
+    parts = [f"{s.name}: {fmt_mean(stats.mean(s.key))}" for s in shown]
+    summary = words.scores_summary(stats.unit.name, low, high, parts, len(scales) - len(shown))
     return Figure(
         id=chart_id,
-        title=f"Scores: {stats.unit.name}",
+        title=gettext("Scores: %(unit)s", unit=stats.unit.name),
         summary=summary,
         svg=charts.interval_dots(chart_id, rows, low, high, title_id, summary_id),
-        columns=["Scale", "Mean (95% range)", "Standard error"],
+        columns=[gettext("Scale"), gettext("Mean (95% range)"), gettext("Standard error")],
         rows=[[s.name, fmt_mean(stats.mean(s.key)), fmt_se(stats.mean(s.key))] for s in scales],
     )
 
@@ -131,18 +122,25 @@ def participation_figure(chart_id: str, title: str, units: list[UnitStats]) -> F
     ]
     first = units[0]
     summary = (
-        f"Responses (noisy, with 95% range) against each unit's headcount. "
-        f"{first.unit.name}: {participation(first.responses, first.unit.headcount)}."
+        gettext("Responses (noisy, with 95% range) against each unit's headcount.")
+        + f" {first.unit.name}: {participation(first.responses, first.unit.headcount)}."
     )
     not_shown = sum(1 for u in units if not u.responses.shown)
     if not_shown:
-        summary += f" {not_shown} unit(s): not shown; the table says why."
+        summary += " " + gettext("%(num)s unit(s): not shown; the table says why.", num=not_shown)
     return Figure(
         id=chart_id,
         title=title,
         summary=summary,
-        svg=charts.count_bars(chart_id, rows, title_id, summary_id, reference_label="headcount"),
-        columns=["Unit", "Responses (95% range)", "Headcount", "Participation (95% range)"],
+        svg=charts.count_bars(
+            chart_id, rows, title_id, summary_id, reference_label=gettext("headcount")
+        ),
+        columns=[
+            gettext("Unit"),
+            gettext("Responses (95% range)"),
+            gettext("Headcount"),
+            gettext("Participation (95% range)"),
+        ],
         rows=[
             [
                 u.unit.name,
@@ -163,17 +161,24 @@ def participation_history_figure(chart_id: str, page: UnitPage) -> Figure:
         for w, s in page.history
     ]
     latest_wave, latest = page.history[-1]
-    summary = (
-        f"Responses from {unit.name} in each released wave, against its headcount of "
-        f"{unit.headcount:,}. {wave_label(latest_wave)}: "
-        f"{participation(latest.responses, unit.headcount)}."
-    )
+    summary = gettext(
+        "Responses from %(unit)s in each released wave, against its headcount of %(headcount)s.",
+        unit=unit.name,
+        headcount=f"{unit.headcount:,}",
+    ) + (f" {wave_label(latest_wave)}: {participation(latest.responses, unit.headcount)}.")
     return Figure(
         id=chart_id,
-        title=f"Participation over time: {unit.name}",
+        title=gettext("Participation over time: %(unit)s", unit=unit.name),
         summary=summary,
-        svg=charts.count_bars(chart_id, rows, title_id, summary_id, reference_label="headcount"),
-        columns=["Wave", "Closed", "Responses (95% range)", "Participation (95% range)"],
+        svg=charts.count_bars(
+            chart_id, rows, title_id, summary_id, reference_label=gettext("headcount")
+        ),
+        columns=[
+            gettext("Wave"),
+            gettext("Closed"),
+            gettext("Responses (95% range)"),
+            gettext("Participation (95% range)"),
+        ],
         rows=[
             [
                 wave_label(w),
@@ -192,7 +197,7 @@ def trend_figure(
     title_id, summary_id = _ids(chart_id)
     points = [
         TrendPoint(
-            label=w.closes_at.strftime("%b %Y"),
+            label=month_year(w),
             mean=s.mean(scale.key),
             rolling=s.rolling.get(scale.key, Stat(published=False)),
         )
@@ -200,26 +205,16 @@ def trend_figure(
     ]
     shown = [(w, s) for w, s in page.history if s.mean(scale.key).shown]
     missing = [str(w.seq) for w, s in page.history if not s.mean(scale.key).shown]
+    latest, change_words = None, None
     if shown:
         last_wave, last = shown[-1]
-        summary = (
-            f"{meaning(scale)}{scale.name} in {page.unit.name} over "
-            f"{len(page.history)} released wave(s). "
-            f"Latest shown, {wave_label(last_wave)}: {fmt_mean(last.mean(scale.key))}."
-        )
+        latest = (wave_label(last_wave), fmt_mean(last.mean(scale.key)))
         change = last.trend(scale.key)
         if change is not None and change.shown:
-            summary += (
-                f" Change since the wave before: {fmt_change(change, None)}, "
-                f"{change_verdict(change, scale.higher_is)}."
-            )
-    else:
-        summary = (
-            f"{meaning(scale)}{scale.name} in {page.unit.name}: "
-            "no wave had enough responses to show it."
-        )
-    if missing:
-        summary += f" Wave(s) {', '.join(missing)}: not shown; the table says why."
+            change_words = (fmt_change(change, None), change_verdict(change, scale.higher_is))
+    summary = words.trend_summary(
+        scale, page.unit.name, len(page.history), latest, change_words, missing
+    )
     summary += marks_summary(effects, scale.key)
     marks = marks_for(effects, [w for w, _ in page.history], scale.key)
     # The dashed line is named by how many waves its latest point pools ("3-wave mean").
@@ -230,11 +225,13 @@ def trend_figure(
         if scale.key not in s.rolling:
             return "—"
         text = fmt_mean(s.rolling[scale.key])
-        return text if s.rolling_waves == pooled else f"{text}, {s.rolling_waves} waves"
+        if s.rolling_waves == pooled:
+            return text
+        return gettext("%(mean)s, %(num)s waves", mean=text, num=s.rolling_waves)
 
     return Figure(
         id=chart_id,
-        title=f"{scale.name} over time",
+        title=gettext("%(scale)s over time", scale=scale.name),
         summary=summary,
         svg=charts.trend_chart(
             chart_id,
@@ -246,7 +243,12 @@ def trend_figure(
             marks,
             rolling_label=label,
         ),
-        columns=["Wave", "Mean (95% range)", "Change since the wave before", label],
+        columns=[
+            gettext("Wave"),
+            gettext("Mean (95% range)"),
+            gettext("Change since the wave before"),
+            label,
+        ],
         rows=[
             [
                 wave_label(w),
@@ -276,30 +278,22 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
     rows = [BandRow(label=wave_label(w), shares=x, percents=percents(x)) for w, x in by_wave]
     colours = charts.favour_colours(len(scale.bands), scale.higher_is)
     current = page.current
+    shown_shares, hidden_mean = None, None
     if current is not None and all(s.shown for s in shares(current)):
-        summary = (
-            f"{meaning(scale)}"
-            f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
-            f"{wave_label(page.context.wave) if page.context.wave else 'This wave'}: "
-            + "; ".join(
+        wave = page.context.wave
+        shown_shares = (
+            wave_label(wave) if wave else gettext("This wave"),
+            "; ".join(
                 f"{b.label} {text}"
                 for b, text in zip(scale.bands, fmt_shares(shares(current)), strict=True)
-            )
-            + ". The shares are adjusted to add up to 100% after the noise, from the released "
-            "values alone."
+            ),
         )
         mean = current.mean(scale.key)
-        if not mean.shown:
-            summary += f" The mean of {scale.name} is not shown in this wave: {hidden(mean)}."
-    else:
-        summary = (
-            f"{meaning(scale)}"
-            f"Share of respondents of {page.unit.name} in each band of {scale.name}, per wave. "
-            "The selected wave: not shown; the table says why."
-        )
+        hidden_mean = None if mean.shown else hidden(mean)
+    summary = words.bands_summary(scale, page.unit.name, shown_shares, hidden_mean)
     return Figure(
         id=chart_id,
-        title=f"{scale.name}: bands",
+        title=gettext("%(scale)s: bands", scale=scale.name),
         summary=summary,
         svg=charts.stacked_bands(
             chart_id,
@@ -310,7 +304,7 @@ def bands_figure(chart_id: str, page: UnitPage, scale: ScaleInfo) -> Figure:
             colours=colours,
             favourable=scale.higher_is is not None,
         ),
-        columns=["Wave", *[f"{b.label} ({b.lower:g}–{b.upper:g})" for b in scale.bands]],
+        columns=[gettext("Wave"), *[f"{b.label} ({b.lower:g}–{b.upper:g})" for b in scale.bands]],
         rows=[[wave_label(w), *fmt_shares(x)] for w, x in by_wave],
     )
 
@@ -321,12 +315,15 @@ def comparison_figure(chart_id: str, page: UnitPage, scales: list[ScaleInfo]) ->
     title_id, summary_id = _ids(chart_id)
     who: list[tuple[str, UnitStats]] = [(page.unit.name, page.current)]
     if page.parent is not None and (page.org is None or page.parent.unit != page.org.unit):
-        who.append((f"{page.parent.unit.name} (parent)", page.parent))
+        who.append((gettext(_PARENT, unit=page.parent.unit.name), page.parent))
     if page.org is not None:
-        label = "(all you see)" if page.org.unit.parent_id is not None else "(organisation)"
         if page.parent is not None and page.parent.unit == page.org.unit:
-            label = "(parent; all you see)" if page.org.unit.parent_id else "(parent)"
-        who.append((f"{page.org.unit.name} {label}", page.org))
+            label = N_("%(unit)s (parent; all you see)") if page.org.unit.parent_id else _PARENT
+        elif page.org.unit.parent_id is not None:
+            label = N_("%(unit)s (all you see)")
+        else:
+            label = N_("%(unit)s (organisation)")
+        who.append((gettext(label, unit=page.org.unit.name), page.org))
     rows: list[DotRow] = []
     for scale in scales:
         rows.append(DotRow(label=scale.name, stat=Stat(published=False), heading=True))
@@ -342,10 +339,10 @@ def comparison_figure(chart_id: str, page: UnitPage, scales: list[ScaleInfo]) ->
     )
     return Figure(
         id=chart_id,
-        title=f"{page.unit.name} compared",
+        title=gettext("%(unit)s compared", unit=page.unit.name),
         summary=summary,
         svg=charts.interval_dots(chart_id, rows, low, high, title_id, summary_id),
-        columns=["Scale", *[name for name, _ in who]],
+        columns=[gettext("Scale"), *[name for name, _ in who]],
         rows=[[scale.name, *[fmt_mean(s.mean(scale.key)) for _, s in who]] for scale in scales],
     )
 
@@ -353,26 +350,18 @@ def comparison_figure(chart_id: str, page: UnitPage, scales: list[ScaleInfo]) ->
 def item_figure(chart_id: str, histogram: ItemHistogram, unit: Unit) -> Figure:
     title_id, summary_id = _ids(chart_id)
     rows = [CountRow(label=o.label, stat=s) for o, s in histogram.counts]
-    if not histogram.shown:
-        summary = f"How people in {unit.name} answered is not shown: {histogram.reason}."
-    elif histogram.top is not None:
-        top = next(s for o, s in histogram.counts if o is histogram.top)
-        summary = (
-            f"How people in {unit.name} answered (noisy counts with 95% ranges). "
-            f"Most common answer: {histogram.top.label}, {fmt_count(top)}; its range lies "
-            "above every other answer's."
-        )
-    else:
-        summary = (
-            f"How people in {unit.name} answered (noisy counts with 95% ranges). "
-            "No answer is clearly the most common: the ranges of the top answers overlap."
-        )
+    top = None
+    if histogram.shown and histogram.top is not None:
+        count = next(s for o, s in histogram.counts if o is histogram.top)
+        top = (histogram.top.label, fmt_count(count))
+    reason = "" if histogram.shown else histogram.reason
+    summary = words.item_summary(unit.name, reason, top)
     return Figure(
         id=chart_id,
         title=histogram.item.text,
         summary=summary,
         svg=charts.count_bars(chart_id, rows, title_id, summary_id, label_chars=22),
-        columns=["Answer", "People (95% range)"],
+        columns=[gettext("Answer"), gettext("People (95% range)")],
         rows=[[o.label, fmt_count(s)] for o, s in histogram.counts],
     )
 
@@ -406,7 +395,7 @@ def score_lines(
         if not mean.shown:
             change_text = "—"
         elif change is None and previous is not None:
-            change_text = f"no comparison with wave {previous.seq} released"
+            change_text = gettext("no comparison with wave %(seq)s released", seq=previous.seq)
         else:
             change_text = fmt_change(change, previous)
         out.append(
@@ -472,21 +461,9 @@ def heatmap(context: Context, parent: UnitStats, children: list[UnitStats]) -> H
     ]  # fmt: skip
     total = len(children) * len(scales)
     shown = sum(1 for r in rows[1:] for c in r.cells if c.shown)
-    legend = [
-        (f"heat-{step}", f"step {step + 1} of {len(charts.CIVIDIS)} towards more favourable")
-        for step in range(len(charts.CIVIDIS))
-    ]
-    summary = (
-        f"Mean score of each unit under {parent.unit.name} (rows) on each scale (columns), "
-        "coloured by how favourable it is: darker for less favourable scores, lighter for more "
-        "favourable ones (a lower score is the favourable one where higher is worse); the "
-        f"number is printed in every cell. {shown} of {total} cells had enough responses"
-    )
-    if shown < total:
-        summary += (
-            f"; the others say why they are hidden: their answers still count in {parent.unit.name}"
-        )
-    summary += "."
+    steps = len(charts.CIVIDIS)
+    legend = [(f"heat-{step}", words.heat_step(step, steps)) for step in range(steps)]
+    summary = words.heatmap_summary(parent.unit.name, shown, total)
     return Heatmap(id="heatmap", scales=scales, rows=rows, summary=summary, legend=legend)
 
 
@@ -497,7 +474,11 @@ def _filters(context: Context) -> dict[str, Any]:
     return {
         "program_options": [(p.program_id, p.name) for p in context.programs],
         "wave_options": [
-            (w.wave_id, f"{wave_label(w)} (closed {wave_date(w)})") for w in reversed(context.waves)
+            (
+                w.wave_id,
+                gettext("%(wave)s (closed %(date)s)", wave=wave_label(w), date=wave_date(w)),
+            )
+            for w in reversed(context.waves)
         ],
         "scale_options": [(s.key, f"{s.name} ({s.instrument_title})") for s in context.scales],
     }
@@ -517,7 +498,9 @@ def overview_context(data: Overview) -> dict[str, Any]:
         scores=score_lines(data.top, scales, context.previous),
         scores_figure=scores_figure("scores", data.top, scales) if scales else None,
         participation_figure=participation_figure(
-            "participation", f"Participation: {data.top.unit.name} and its units", units
+            "participation",
+            gettext("Participation: %(unit)s and its units", unit=data.top.unit.name),
+            units,
         ),
         heatmap=heatmap(context, data.top, data.children),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from service.dashboard import charts
 from service.dashboard.schemas import ScaleInfo, Stat, WaveInfo
+from service.i18n import N_, gettext, short_date
 from service.privacy.trends import ROLLING_WAVES
 
 NOT_ENOUGH = charts.NOT_ENOUGH
@@ -28,7 +29,7 @@ def plain(value: float, digits: int = 2) -> str:
 
 def hidden(stat: Stat) -> str:
     """Why a value is not shown, in the words its release facts allow."""
-    return stat.reason or NOT_ENOUGH
+    return stat.reason or gettext(NOT_ENOUGH)
 
 
 def fmt_mean(stat: Stat) -> str:
@@ -107,18 +108,25 @@ def rolling_label(waves: int) -> str:
     """The rolling mean named by how many waves it pools ("3-wave mean") until it pools the
     release's whole window."""
     if waves >= ROLLING_WAVES:
-        return f"{ROLLING_WAVES}-wave rolling mean"
-    return f"{waves}-wave mean" if waves > 1 else "Rolling mean"
+        return gettext("%(num)s-wave rolling mean", num=ROLLING_WAVES)
+    return gettext("%(num)s-wave mean", num=waves) if waves > 1 else gettext("Rolling mean")
 
 
 def fmt_change(stat: Stat | None, previous: WaveInfo | None) -> str:
     if stat is None:
-        return "first wave: nothing to compare" if previous is None else "no comparison"
+        if previous is None:
+            return gettext("first wave: nothing to compare")
+        return gettext("no comparison")
     if not stat.shown or stat.value is None:
         return hidden(stat)
     if stat.lower is None or stat.upper is None:
         return signed(stat.value)
-    return f"{signed(stat.value)} ({signed(stat.lower)} to {signed(stat.upper)})"
+    return gettext(
+        "%(value)s (%(lower)s to %(upper)s)",
+        value=signed(stat.value),
+        lower=signed(stat.lower),
+        upper=signed(stat.upper),
+    )
 
 
 def change_direction(stat: Stat | None, higher_is: str | None) -> str:
@@ -139,23 +147,23 @@ def change_arrow(stat: Stat | None) -> str:
     return "▲" if stat.value > 0 else "▼"
 
 
+# A change larger than the noise, by its direction (change_direction), in whole words.
+_VERDICTS = {
+    "better": N_("better, larger than the noise"),
+    "worse": N_("worse, larger than the noise"),
+    "up": N_("up, larger than the noise"),
+    "down": N_("down, larger than the noise"),
+}
+
+
 def change_verdict(stat: Stat | None, higher_is: str | None) -> str:
     """Plain words for a change: flagged only when its interval excludes zero, read as
     better or worse by the scale's direction, never by colour alone."""
     if stat is None or not stat.shown or stat.value is None:
         return ""
     if not stat.real_change:
-        return "within the noise"
-    return f"{change_direction(stat, higher_is)}, larger than the noise"
-
-
-def direction_words(scale: ScaleInfo) -> str:
-    """What a higher score means for this scale, in a few words."""
-    if scale.higher_is == "better":
-        return "higher is better"
-    if scale.higher_is == "worse":
-        return "higher is worse"
-    return ""
+        return gettext("within the noise")
+    return gettext(_VERDICTS[change_direction(stat, higher_is)])
 
 
 def fmt_se(stat: Stat, digits: int = 2) -> str:
@@ -169,9 +177,14 @@ def participation(stat: Stat, headcount: int) -> str:
     if not stat.shown or stat.value is None:
         return hidden(stat)
     if headcount <= 0:
-        return f"{fmt_count(stat)} responses"
+        return gettext("%(count)s responses", count=fmt_count(stat))
     rate = stat.value / headcount * 100
-    return f"{fmt_count(stat)} of {headcount:,} staff, about {rate:.0f}%"
+    return gettext(
+        "%(count)s of %(headcount)s staff, about %(rate)s%%",
+        count=fmt_count(stat),
+        headcount=f"{headcount:,}",
+        rate=f"{rate:.0f}",
+    )
 
 
 def rate_range(stat: Stat, headcount: int) -> str:
@@ -186,16 +199,24 @@ def rate_range(stat: Stat, headcount: int) -> str:
 
 
 def wave_label(wave: WaveInfo) -> str:
-    return f"Wave {wave.seq}"
+    return gettext("Wave %(seq)s", seq=wave.seq)
 
 
 def wave_date(wave: WaveInfo) -> str:
-    return wave.closes_at.strftime("%-d %b %Y")
+    return short_date(wave.closes_at)
+
+
+def month_year(wave: WaveInfo) -> str:
+    """The month and year a wave closed, in the page's language ("Oct 2030"): a chart's axis."""
+    return short_date(wave.closes_at).partition(" ")[2]
 
 
 def meaning(scale: ScaleInfo) -> str:
     """The scale's one-line meaning ("Higher scores mean …"), ready to start a summary."""
     if scale.description:
         return scale.description.rstrip() + " "
-    words = direction_words(scale)
-    return f"For this scale, {words}. " if words else ""
+    if scale.higher_is == "better":
+        return gettext("For this scale, higher is better.") + " "
+    if scale.higher_is == "worse":
+        return gettext("For this scale, higher is worse.") + " "
+    return ""
