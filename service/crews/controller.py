@@ -52,7 +52,7 @@ def public_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         problem, _ = exception_to_problem(exc)
     return Template(
         template_name="error.html",
-        context={"problem": problem, "viewer": None},
+        context={"problem": problem, "viewer": None, "public_page": True},
         status_code=problem.status,
         headers=CREWS_HEADERS,
     )
@@ -205,7 +205,8 @@ async def crews_page(
     """You said, we did: the page a leader shared with their crews. No account needed."""
     report = await _public_report(request, conn, token)
     return Template(template_name="crews/public.html",
-                    context={"viewer": None, "report": report, "token": token})  # fmt: skip
+                    context={"viewer": None, "report": report, "token": token,
+                             "public_page": True})  # fmt: skip
 
 
 @get("/crews/{token:str}/handout.pdf", **PUBLIC)

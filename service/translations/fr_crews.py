@@ -59,9 +59,9 @@ FR: dict[str, str] = {
     "Scores of %(unit)s, %(wave)s": "Scores de %(unit)s, %(wave)s",
     "Scale": "Échelle",
     "Score (95%% range)": "Score (intervalle à 95 %%)",
-    "Change since wave %(seq)s": "Changement depuis la vague %(seq)s",
-    "Change since the wave before": "Changement depuis la vague précédente",
-    "Change": "Changement",
+    "Change since wave %(seq)s": "Évolution depuis la vague %(seq)s",
+    "Change since the wave before": "Évolution depuis la vague précédente",
+    "Change": "Évolution",
     "Open the crews' page from the unit's dashboard and try again.": (
         "Ouvrez la page des équipes depuis le tableau de bord de l'unité, puis réessayez."
     ),
@@ -71,15 +71,15 @@ FR: dict[str, str] = {
     "Score (95% range)": "Score (intervalle à 95 %)",
     "What leadership is doing": "Ce que fait la direction",
     "Nothing recorded yet for this unit.": "Rien d'enregistré pour cette unité pour l'instant.",
-    "Began %(date)s - led by %(owner)s": "Commencée le %(date)s - menée par %(owner)s",
-    "Began %(date)s": "Commencée le %(date)s",
+    "Began %(date)s - led by %(owner)s": "Début le %(date)s - menée par %(owner)s",
+    "Began %(date)s": "Début le %(date)s",
     "%(scale)s: %(before)s before, %(after)s after; change %(change)s, %(verdict)s.": (
         "%(scale)s : %(before)s avant, %(after)s après ; changement %(change)s, %(verdict)s."
     ),
     "%(scale)s: %(before)s before, %(after)s after; change %(change)s.": (
         "%(scale)s : %(before)s avant, %(after)s après ; changement %(change)s."
     ),
-    "What these numbers mean": "Ce que signifient ces chiffres",
+    "What these numbers mean": "Ce que ces chiffres veulent dire",
     "Ranges: 3.4 (3.2-3.6) means our best estimate is 3.4 and the true value lies between 3.2 "
     "and 3.6 with 95% confidence.": (
         "Intervalles : 3.4 (3.2-3.6) signifie que notre meilleure estimation est 3.4 et que la "

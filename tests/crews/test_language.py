@@ -56,7 +56,7 @@ def test_the_crews_page_and_pdf_are_french_for_a_french_reader(
     pdf = client.get(f"/crews/{found.group(1)}/handout.pdf", headers=FR)
     assert pdf.status_code == 200 and "set-cookie" not in pdf.headers
     text = _pdf_text(tmp_path, pdf.content)
-    assert "Ce que signifient ces chiffres" in text and "What these numbers mean" not in text
+    assert "Ce que ces chiffres veulent dire" in text and "What these numbers mean" not in text
     assert "North Battalion" in text
 
 
