@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fpdf import FPDF
-
 from service.crews.service import CrewsReport
 from service.i18n import N_, gettext, long_date
 
@@ -47,6 +45,8 @@ class _Sheet:
     same for several times the cost (bench/crews.py)."""
 
     def __init__(self, paper: Paper) -> None:
+        from fpdf import FPDF  # only on demand: see service/invitations/cards.py's _PdfSheet
+
         self.pdf = FPDF(format="A4" if paper == "a4" else "Letter")
         self.pdf.set_margins(16, 14, 16)
         self.pdf.set_auto_page_break(auto=True, margin=14)

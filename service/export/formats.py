@@ -20,16 +20,18 @@ import asyncio
 import contextlib
 import io
 from collections.abc import AsyncIterator
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from service.db import Conn
 from service.export import queries
 from service.export.queries import EXPORT_COLUMNS, Filter
 from service.export.schemas import ExportMetadata
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 BATCH_ROWS = 5_000
 ROW_GROUP_ROWS = 100_000
@@ -43,34 +45,43 @@ MEDIA_TYPES = {
     "json": "application/json",
 }
 
-_UTC = pa.timestamp("us", tz="UTC")
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "program_id": pa.int64(),
-    "program_name": pa.string(),
-    "wave_id": pa.int64(),
-    "wave_seq": pa.int32(),
-    "wave_opens_at": _UTC,
-    "wave_closes_at": _UTC,
-    "unit_id": pa.int64(),
-    "unit_path": pa.string(),
-    "level": pa.int32(),
-    "statistic": pa.string(),
-    "instrument_slug": pa.string(),
-    "scale": pa.string(),
-    "item": pa.string(),
-    "measure": pa.string(),
-    "value": pa.float64(),
-    "std_error": pa.float64(),
-    "lower": pa.float64(),
-    "upper": pa.float64(),
-    "published": pa.bool_(),
-    "mechanism": pa.string(),
-    "noise_scale": pa.float64(),
-    "privacy_share": pa.float64(),
-    "instrument_version": pa.string(),
-    "plan_version": pa.string(),
-    "unverified": pa.bool_(),
-}
+
+@cache
+def _arrow_types() -> dict[str, pa.DataType]:
+    """Each export column's Arrow type. pyarrow is imported here and in the Parquet writer
+    only: its import costs every server worker CPU at start-up for the few Parquet exports."""
+    import pyarrow as pa
+
+    utc = pa.timestamp("us", tz="UTC")
+    return {
+        "program_id": pa.int64(),
+        "program_name": pa.string(),
+        "wave_id": pa.int64(),
+        "wave_seq": pa.int32(),
+        "wave_opens_at": utc,
+        "wave_closes_at": utc,
+        "unit_id": pa.int64(),
+        "unit_path": pa.string(),
+        "level": pa.int32(),
+        "statistic": pa.string(),
+        "instrument_slug": pa.string(),
+        "scale": pa.string(),
+        "item": pa.string(),
+        "measure": pa.string(),
+        "value": pa.float64(),
+        "std_error": pa.float64(),
+        "lower": pa.float64(),
+        "upper": pa.float64(),
+        "published": pa.bool_(),
+        "mechanism": pa.string(),
+        "noise_scale": pa.float64(),
+        "privacy_share": pa.float64(),
+        "instrument_version": pa.string(),
+        "plan_version": pa.string(),
+        "unverified": pa.bool_(),
+    }
+
+
 # Columns that are never null, declared so in the Parquet schema.
 _REQUIRED = frozenset(
     {"program_id", "program_name", "wave_id", "wave_seq", "wave_opens_at", "wave_closes_at",
@@ -80,11 +91,14 @@ _REQUIRED = frozenset(
 
 
 def arrow_schema(metadata: ExportMetadata | None) -> pa.Schema:
+    import pyarrow as pa
+
+    types = _arrow_types()
     descriptions = {c.name: c.description for c in metadata.columns} if metadata else {}
     fields = [
         pa.field(
             name,
-            ARROW_TYPES[name],
+            types[name],
             nullable=name not in _REQUIRED,
             metadata={"description": descriptions[name]} if name in descriptions else None,
         )
@@ -174,6 +188,8 @@ class _Spool(io.RawIOBase):
 
 
 def _record_batch(records: list[Any], schema: pa.Schema) -> pa.RecordBatch:
+    import pyarrow as pa
+
     columns = list(zip(*records, strict=True))
     arrays = [
         pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)
@@ -189,6 +205,9 @@ async def parquet_chunks(
     row_group_rows: int = ROW_GROUP_ROWS,
     batch_rows: int = BATCH_ROWS,
 ) -> AsyncIterator[bytes]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     schema = arrow_schema(metadata)
     spool = _Spool()
     sink = pa.PythonFile(spool, mode="w")

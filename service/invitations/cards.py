@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import segno
-from fpdf import FPDF
 
 from service.invitations.codes import GROUP, normalise
 from service.invitations.schemas import CardBatch, Format, OpenLinkBatch, Paper
@@ -345,6 +344,10 @@ class _PdfSheet:
     def __init__(self, batch: Batch, base_url: str, paper: Paper) -> None:
         self.spec, self.layout = PAPERS[paper], Layout()
         self.g = geometry(paper, self.layout)
+        # Imported here: fpdf2 (with fontTools) takes a second of CPU to import, which every
+        # server worker would spend at start-up for the few requests that print.
+        from fpdf import FPDF
+
         self.pdf = FPDF(orientation="portrait", unit="mm", format=self.spec.fpdf_format)
         self.pdf.core_fonts_encoding = "windows-1252"
         self.pdf.set_auto_page_break(False)

@@ -16,12 +16,19 @@ from functools import cache
 from typing import Any
 
 import msgspec
-import opendp.prelude as dp
 
 from service.policy import PrivacyPolicy
 from service.privacy.plan import Block
 
-dp.enable_features("contrib", "honest-but-curious")
+
+@cache
+def _opendp() -> Any:
+    """OpenDP, imported and set up on first use: its import (with the numpy it loads) costs
+    every server worker half a second of CPU at start-up, for the few requests that measure."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib", "honest-but-curious")
+    return dp
 
 
 class Aggregates:
@@ -35,7 +42,9 @@ class Aggregates:
         self.vectors = vectors
 
 
-_AGGREGATES = dp.user_domain("MusterAggregates", lambda value: isinstance(value, Aggregates))
+@cache
+def _aggregates_domain() -> Any:
+    return _opendp().user_domain("MusterAggregates", lambda value: isinstance(value, Aggregates))
 
 
 class Charge(msgspec.Struct, frozen=True):
@@ -46,6 +55,7 @@ class Charge(msgspec.Struct, frozen=True):
 
 
 def _reference_gaussian(scale: float) -> Any:
+    dp = _opendp()
     return dp.m.make_gaussian(
         dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float), scale=scale
     )
@@ -59,6 +69,7 @@ def rho_for(epsilon: float, delta: float) -> float:
     until `epsilon_of_rho` of it is within epsilon, so a charge of exactly this rho never
     reads as a hair above the policy.
     """
+    dp = _opendp()
     scale = dp.binary_search_param(
         lambda s: dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(_reference_gaussian(s)), delta),
         d_in=1.0,
@@ -136,6 +147,7 @@ def epsilon_of_rho(rho: float, delta: float) -> float:
     """The epsilon (at delta) that OpenDP's conversion gives for a total zCDP rho."""
     if rho <= 0:
         return 0.0
+    dp = _opendp()
     # A unit-scale Gaussian at distance d costs rho = d^2 / 2.
     measurement = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(_reference_gaussian(1.0)), delta)
     epsilon, _ = measurement.map(math.sqrt(2.0 * rho))
@@ -160,9 +172,10 @@ def with_scales(blocks: list[Block], mechanism: str, budget: float) -> list[Bloc
 
 
 def _block_measurement(index: int, block: Block, size: int, mechanism: str) -> Any:
+    dp = _opendp()
     metric = dp.l2_distance(T=int) if mechanism == "gaussian" else dp.l1_distance(T=int)
     transformation = dp.t.make_user_transformation(
-        _AGGREGATES,
+        _aggregates_domain(),
         dp.symmetric_distance(),
         dp.vector_domain(dp.atom_domain(T=int), size=size),
         metric,
@@ -177,6 +190,7 @@ def _block_measurement(index: int, block: Block, size: int, mechanism: str) -> A
 
 def release_measurement(blocks: list[Block], sizes: list[int], mechanism: str) -> Any:
     """The whole release as one composed OpenDP measurement over Aggregates."""
+    dp = _opendp()
     parts = [
         _block_measurement(i, block, size, mechanism)
         for i, (block, size) in enumerate(zip(blocks, sizes, strict=True))
