@@ -23,6 +23,7 @@ ON_DEMAND = {
     "PIL": "card and handout PDFs (through fpdf2)",
     "pyarrow": "Parquet exports",
     "opendp": "releases, participation refreshes and budgets",
+    "numpy": "nothing: a development dependency only (the release counts bytes)",
 }
 
 
