@@ -54,6 +54,9 @@ _SHORT_MONTHS = {
 # choice made there (the account's, in service.auth.guards) must change the request's box
 # for the template rendered afterwards to see it.
 _current: ContextVar[list[str] | None] = ContextVar("staff_language", default=None)
+# True on the API's routes, whose words stay English whatever the account prefers.
+_fixed: ContextVar[bool] = ContextVar("staff_language_fixed", default=False)
+API_PREFIX = "/api/"
 
 
 def _load_catalogs() -> dict[str, dict[str, str]]:
@@ -87,6 +90,8 @@ def use(lang: str) -> None:
 def prefer(lang: str) -> None:
     """Make `lang` the language of the whole request being served, even when called from a
     dependency's task (the account's stored choice)."""
+    if _fixed.get():
+        return
     box = _current.get()
     if box is None:
         use(lang)
@@ -206,6 +211,13 @@ class StaffLanguageMiddleware:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            chosen = pick(_cookie(_header(scope, b"cookie"), LANGUAGE_COOKIE))
-            use(chosen or negotiate(_header(scope, b"accept-language")))
+            if str(scope.get("path", "")).startswith(API_PREFIX):
+                # The API speaks English whatever the request asks (docs/operations.md):
+                # scripts and logs match on its problem documents.
+                _current.set([DEFAULT])
+                _fixed.set(True)
+            else:
+                chosen = pick(_cookie(_header(scope, b"cookie"), LANGUAGE_COOKIE))
+                _fixed.set(False)
+                use(chosen or negotiate(_header(scope, b"accept-language")))
         await self.app(scope, receive, send)

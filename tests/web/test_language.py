@@ -256,3 +256,19 @@ def test_a_session_from_the_factories_still_signs_in(client: TestClient[Any], se
     client.cookies.set(SESSION_COOKIE, session)
     client.cookies.set(LANGUAGE_COOKIE, "fr")
     assert "Se déconnecter" in client.get("/", headers=EN).text
+
+
+def test_the_api_speaks_english_to_an_account_that_prefers_french(
+    client: TestClient[Any], seed: Seed
+) -> None:
+    """A problem raised with a translated detail (an unknown token) stays English on the API,
+    even for an account whose stored choice is French and a browser asking for French."""
+    signed = sign_in(client, seed, "admin")
+    seed(lambda c: _set_language(c, signed.staff, "fr"))
+    assert '<html lang="fr">' in client.get("/", headers=EN).text
+    response = client.delete(
+        "/api/v1/tokens/999999",
+        headers={"Accept-Language": "fr", "X-CSRF-Token": signed.csrf},
+    )
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"] == "You have no API token 999999."
