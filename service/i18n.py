@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
@@ -124,6 +124,12 @@ def _plural_form(singular: str, plural: str, n: int) -> str:
 def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     """The singular or plural form for `n` (`num` is filled with `n` too)."""
     return _plural_form(singular, plural, n) % {"num": n, **values}
+
+
+def local_text(text: Mapping[str, str]) -> str:
+    """An instrument's text (`{en, fr}`) in the request's language, else English, else the
+    first language it has."""
+    return text.get(language()) or text.get(DEFAULT) or next(iter(text.values()), "")
 
 
 def pick(value: str | None) -> str | None:

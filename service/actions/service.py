@@ -18,7 +18,7 @@ from service.audit.service import insert_audit
 from service.auth.principal import Principal, Role
 from service.db import Conn
 from service.errors import ActionNotFound, FieldError, InvalidInput, UnitNotFound
-from service.i18n import DEFAULT, gettext, language
+from service.i18n import gettext, local_text
 from service.instruments.service import fetch_instrument
 from service.programs.schemas import Program
 from service.programs.service import fetch_program
@@ -36,11 +36,6 @@ class ScaleChoice(msgspec.Struct, frozen=True, kw_only=True):
     key: str
     name: str
     instrument_title: str
-
-
-def local_text(text: dict[str, str]) -> str:
-    """An instrument's text in the page's language, else English, else the first it has."""
-    return text.get(language()) or text.get(DEFAULT) or next(iter(text.values()), "")
 
 
 async def program_scales(conn: Conn, program: Program) -> list[ScaleChoice]:
@@ -104,7 +99,9 @@ async def fetch_action(conn: Conn, viewer: Principal | None, action_id: int) -> 
             action = None
     if action is None:
         raise ActionNotFound(
-            f"No action has the id {action_id}. List a unit's actions to find its id."
+            gettext(
+                "No action has the id %(id)s. List a unit's actions to find its id.", id=action_id
+            )
         )
     return action
 
@@ -148,7 +145,7 @@ async def update_action(
     await fetch_action(conn, viewer, action_id)
     action = await queries.fetch_action(conn, action_id, for_update=True)
     if action is None:  # deleted meanwhile
-        raise ActionNotFound(f"No action has the id {action_id}.")
+        raise ActionNotFound(gettext("No action has the id %(id)s.", id=action_id))
     fields: dict[str, Any] = {
         f.name: getattr(data, f.name)
         for f in msgspec.structs.fields(data)

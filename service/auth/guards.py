@@ -20,6 +20,7 @@ from service.auth import queries
 from service.auth.principal import Principal, Role
 from service.auth.secrets import hash_api_token, hash_session_id, same
 from service.errors import CsrfFailed, Forbidden, NotAuthenticated, TokenInvalid
+from service.i18n import N_, gettext
 
 SESSION_COOKIE = "__Host-muster_session"
 CSRF_FIELD = "csrf_token"
@@ -30,9 +31,9 @@ Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Corouti
 
 # Where each role's own pages are: said in every refusal, so nobody is left at a dead end.
 YOUR_PAGES: dict[Role, str] = {
-    "admin": "Your pages start at /console.",
-    "leader": "Your results are at /dashboard.",
-    "researcher": "Your API tokens and exports are at /research; results are at /dashboard.",
+    "admin": N_("Your pages start at /console."),
+    "leader": N_("Your results are at /dashboard."),
+    "researcher": N_("Your API tokens and exports are at /research; results are at /dashboard."),
 }
 
 # The OpenAPI security requirement of every staff route: a bearer token or a session.
@@ -132,10 +133,8 @@ class RoleGuard:
         if principal is None:
             raise NotAuthenticated("Sign in at /login, or send an API token.")
         if principal.role not in self.roles:
-            raise Forbidden(
-                f"This needs the role {' or '.join(sorted(self.roles))}. "
-                + YOUR_PAGES[principal.role]
-            )
+            needed = gettext("This needs the role %(roles)s.", roles=", ".join(sorted(self.roles)))
+            raise Forbidden(f"{needed} {gettext(YOUR_PAGES[principal.role])}")
         scope = self.scope
         if principal.via == "token" and scope is not None and scope not in principal.scopes:
             raise Forbidden(f"This token lacks the scope `{scope}`. Create one that has it.")

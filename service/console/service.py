@@ -22,7 +22,7 @@ from service.console.forms import Errors
 from service.console.schemas import CardsForm, OpenLinksForm
 from service.db import Conn
 from service.errors import Forbidden, InvalidInput, ProgramNotFound, StaffNotFound
-from service.i18n import gettext
+from service.i18n import gettext, local_text
 from service.instruments.schemas import Instrument, InstrumentRow
 from service.instruments.service import fetch_instrument, list_instruments
 from service.invitations import links
@@ -180,10 +180,7 @@ async def import_preview(conn: Conn, actor: Principal, text: str) -> dict[str, A
 
 async def instrument_choices(conn: Conn) -> list[tuple[str, str, int]]:
     """(slug, title, item count) of every loaded instrument's latest version."""
-    return [
-        (s.slug, s.title.get("en") or next(iter(s.title.values())), s.item_count)
-        for s in await list_instruments(conn)
-    ]
+    return [(s.slug, local_text(s.title), s.item_count) for s in await list_instruments(conn)]
 
 
 async def instrument_previews(conn: Conn, slugs: list[str]) -> list[InstrumentRow]:

@@ -18,7 +18,7 @@ from collections.abc import Container, Iterable
 import msgspec
 
 from service.actions.schemas import Action
-from service.actions.service import ACTION_ROLES, list_unit_actions, local_text
+from service.actions.service import ACTION_ROLES, list_unit_actions
 from service.auth.principal import Principal
 from service.dashboard import queries
 from service.dashboard.items import clear_top, item_reason
@@ -47,7 +47,7 @@ from service.errors import (
     UnitNotFound,
     WaveNotFound,
 )
-from service.i18n import gettext
+from service.i18n import gettext, local_text
 from service.instruments.schemas import Instrument
 from service.instruments.service import fetch_instrument, option_range
 from service.privacy.mechanisms import wave_epsilon

@@ -46,6 +46,8 @@ class PinnedRow(msgspec.Struct, frozen=True, kw_only=True):
     slug: str
     version: str
     title: str
+    # The instrument file's title in each of its languages (a JSON object).
+    titles: dict[str, str] | str
 
 
 class UnitRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -209,7 +211,8 @@ async def update_program(
 async def list_pinned_instruments(conn: Conn, program_ids: list[int]) -> list[PinnedRow]:
     rows = await conn.fetch(
         """
-        SELECT pi.program_id, pi.position, pi.instrument_id, i.slug, i.version, i.title
+        SELECT pi.program_id, pi.position, pi.instrument_id, i.slug, i.version, i.title,
+               i.body -> 'title' AS titles
         FROM program_instrument pi JOIN instrument i ON i.instrument_id = pi.instrument_id
         WHERE pi.program_id = ANY($1::bigint[])
         ORDER BY pi.program_id, pi.position

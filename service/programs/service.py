@@ -25,7 +25,7 @@ from service.errors import (
     UnitNotFound,
     field_error,
 )
-from service.i18n import gettext, ngettext
+from service.i18n import gettext, local_text, ngettext
 from service.policy import PrivacyPolicy
 from service.privacy.planner import planned_policy
 from service.programs import queries
@@ -297,6 +297,14 @@ def _resources(resources: Sequence[Resource]) -> list[dict[str, Any]]:
 # --- reading ----------------------------------------------------------------------------
 
 
+def _title(item: queries.PinnedRow) -> str:
+    """The pinned instrument's title in the request's language (the API's is English)."""
+    titles = item.titles
+    if isinstance(titles, str):  # a connection without the json codec
+        titles = msgspec.json.decode(titles)
+    return local_text(titles) if isinstance(titles, dict) and titles else item.title
+
+
 async def _assemble(conn: Conn, rows: list[queries.ProgramRow]) -> list[Program]:
     ids = [row.program_id for row in rows]
     pinned: dict[int, list[PinnedInstrument]] = {}
@@ -306,7 +314,7 @@ async def _assemble(conn: Conn, rows: list[queries.ProgramRow]) -> list[Program]
                 slug=item.slug,
                 version=item.version,
                 instrument_id=item.instrument_id,
-                title=item.title,
+                title=_title(item),
             )
         )
     upcoming = {

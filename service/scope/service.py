@@ -10,19 +10,26 @@ from __future__ import annotations
 
 from service.db import MAX_ID, Conn
 from service.errors import ProgramNotFound, UnitNotFound
+from service.i18n import N_, gettext
 from service.scope import queries
 from service.scope.queries import UnitRef
 from service.scope.rules import Viewer, is_slug, visible_root
 
 # A path is stored in a btree index, whose entries must stay well under 2,700 bytes.
 MAX_PATH_LENGTH = 1000
-LIST_HINT = "Run `muster units list` or GET /api/v1/units to see the paths."
+LIST_HINT = N_("Run `muster units list` or GET /api/v1/units to see the paths.")
 
 
 def program_not_found(program_id: int) -> ProgramNotFound:
     """The answer for a program that does not exist or lies outside the viewer's scope: the
     same for both (check with rules.sees_program)."""
-    return ProgramNotFound(f"There is no program {program_id}. List programs to find its id.")
+    return ProgramNotFound(
+        gettext("There is no program %(id)s. List programs to find its id.", id=program_id)
+    )
+
+
+def unit_id_not_found(unit_id: int) -> str:
+    return f"{gettext('No unit has the id %(id)s.', id=unit_id)} {gettext(LIST_HINT)}"
 
 
 def short(ref: str) -> str:
@@ -36,7 +43,7 @@ async def resolve_unit_id(conn: Conn, viewer: Viewer | None, unit_id: int) -> Un
         await queries.fetch_unit_ref_by_id(conn, unit_id, scope) if 0 < unit_id <= MAX_ID else None
     )
     if unit is None:
-        raise UnitNotFound(f"No unit has the id {unit_id}. {LIST_HINT}")
+        raise UnitNotFound(unit_id_not_found(unit_id))
     return unit
 
 

@@ -161,4 +161,24 @@ FR: dict[str, str] = {
     "Too many requests": "Trop de demandes",
     "Bad request": "Demande incorrecte",
     "Something went wrong on our side": "Un problème est survenu de notre côté",
+    # Refusals and not-found answers shown on any staff page (the API's stay English).
+    "This needs the role %(roles)s.": "Il faut le rôle %(roles)s.",
+    "Your pages start at /console.": "Vos pages commencent à /console.",
+    "Your results are at /dashboard.": "Vos résultats sont à /dashboard.",
+    "Your API tokens and exports are at /research; results are at /dashboard.": (
+        "Vos jetons d'API et vos exports sont à /research ; les résultats sont à /dashboard."
+    ),
+    "There is no program %(id)s. List programs to find its id.": (
+        "Il n'y a pas de programme %(id)s. Consultez la liste des programmes pour trouver son "
+        "numéro."
+    ),
+    "No unit has the id %(id)s.": "Aucune unité n'a le numéro %(id)s.",
+    "Run `muster units list` or GET /api/v1/units to see the paths.": (
+        "Lancez `muster units list` ou GET /api/v1/units pour voir les chemins."
+    ),
+    "No action has the id %(id)s.": "Aucune action n'a le numéro %(id)s.",
+    "No action has the id %(id)s. List a unit's actions to find its id.": (
+        "Aucune action n'a le numéro %(id)s. Consultez la liste des actions de l'unité pour "
+        "trouver son numéro."
+    ),
 }

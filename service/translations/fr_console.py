@@ -110,7 +110,7 @@ FR: dict[str, str] = {
         "%(unchanged)s sans changement."
     ),
     "The program was created and its first wave is scheduled.": (
-        "Le programme a été créé et sa première vague est planifiée."
+        "Le programme a été créé et sa première vague est programmée."
     ),
     "The program was saved.": "Le programme a été enregistré.",
     "The wave is open.": "La vague est ouverte.",

@@ -255,7 +255,7 @@ FR: dict[str, str] = {
     "There is no staff account %(id)s.": "Il n'y a pas de compte du personnel %(id)s.",
     "You have no API token %(id)s.": "Vous n'avez pas de jeton d'API %(id)s.",
     "%(program)s: wave %(seq)s (open)": "%(program)s : vague %(seq)s (ouverte)",
-    "%(program)s: wave %(seq)s (scheduled)": "%(program)s : vague %(seq)s (planifiée)",
+    "%(program)s: wave %(seq)s (scheduled)": "%(program)s : vague %(seq)s (programmée)",
     "schedule": "calendrier",
     "command line": "ligne de commande",
     "account %(id)s": "compte %(id)s",

@@ -29,14 +29,14 @@ FR: dict[str, str] = {
         'No scheduled or open wave uses paper cards. <a href="/console/programs">See the '
         "programs</a>."
     ): (
-        "Aucune vague planifiée ou ouverte n'utilise de cartes papier. <a "
+        "Aucune vague programmée ou ouverte n'utilise de cartes papier. <a "
         'href="/console/programs">Voir les programmes</a>.'
     ),
     (
         "No scheduled or open wave uses open links. "
         '<a href="/console/programs">See the programs</a>.'
     ): (
-        "Aucune vague planifiée ou ouverte n'utilise de liens ouverts. <a "
+        "Aucune vague programmée ou ouverte n'utilise de liens ouverts. <a "
         'href="/console/programs">Voir les programmes</a>.'
     ),
     "Every unit without units below it, under this one": (
@@ -103,7 +103,7 @@ FR: dict[str, str] = {
         'No scheduled or open wave uses emailed links. <a href="/console/programs">See the '
         "programs</a>."
     ): (
-        "Aucune vague planifiée ou ouverte n'utilise de liens envoyés par courriel. <a "
+        "Aucune vague programmée ou ouverte n'utilise de liens envoyés par courriel. <a "
         'href="/console/programs">Voir les programmes</a>.'
     ),
     "One file for a whole battalion or department, grouped by unit.": (

@@ -48,7 +48,7 @@ FR: dict[str, str] = {
         'fermée</span>, puis <span class="status status-released">publiée</span>, selon le '
         "calendrier ou de votre main, sans jamais revenir en arrière."
     ),
-    "every %(cadence)s, open for %(window)s": "tous les %(cadence)s, ouverte pendant %(window)s",
+    "every %(cadence)s, open for %(window)s": "fréquence : %(cadence)s, ouverte pendant %(window)s",
     'No programs yet. <a href="/console/programs/new">Create one</a> to schedule waves.': (
         'Aucun programme pour l’instant. <a href="/console/programs/new">Créez-en un</a> pour '
         "programmer des vagues."
@@ -209,11 +209,18 @@ FR: dict[str, str] = {
         "donc pas affiché : la publication le diffuse avec du bruit."
     ),
     (
-        "The wave has <strong>%(answers)s answers</strong> in all (the total at the top of the "
+        "The wave has <strong>%(num)s answer</strong> in all (the total at the top of the "
         "tree; no count of any unit below it is shown before the release)."
     ): (
-        "La vague compte <strong>%(answers)s réponses</strong> en tout (le total au sommet de "
-        "l’arbre; aucun nombre d’une unité en dessous n’est affiché avant la publication)."
+        "La vague compte <strong>%(num)s réponse</strong> en tout (le total au sommet de "
+        "l’arbre ; aucun nombre d’une unité en dessous n’est affiché avant la publication)."
+    ),
+    (
+        "The wave has <strong>%(num)s answers</strong> in all (the total at the top of the "
+        "tree; no count of any unit below it is shown before the release)."
+    ): (
+        "La vague compte <strong>%(num)s réponses</strong> en tout (le total au sommet de "
+        "l’arbre ; aucun nombre d’une unité en dessous n’est affiché avant la publication)."
     ),
     (
         "<strong>Far below the forecast:</strong> it assumed about %(answers)s answers "

@@ -30,11 +30,11 @@ from service.i18n import gettext, ngettext
 from service.scope.queries import UnitRef
 from service.scope.rules import in_subtree, is_slug, visible_root
 from service.scope.service import (
-    LIST_HINT,
     MAX_PATH_LENGTH,
     resolve_unit,
     resolve_unit_id,
     short,
+    unit_id_not_found,
 )
 from service.units import queries
 from service.units.schemas import (
@@ -59,7 +59,7 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,7}")
 async def _full(conn: Conn, ref: UnitRef) -> Unit:
     unit = await queries.fetch_unit(conn, ref.unit_id)
     if unit is None:  # deleted since it was resolved: only under another transaction's lock
-        raise UnitNotFound(f"No unit has the id {ref.unit_id}. {LIST_HINT}")
+        raise UnitNotFound(unit_id_not_found(ref.unit_id))
     return unit
 
 

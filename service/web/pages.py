@@ -41,6 +41,7 @@ from service.i18n import gettext, ngettext
 from service.programs import service as programs
 from service.programs.schemas import Program
 from service.scope.rules import sees_unit
+from service.waves import calendar
 from service.waves import service as waves
 from service.waves.schemas import Wave
 
@@ -234,7 +235,7 @@ async def landing_page(
         (program, by_program.get(program.program_id, []), _units_shown(viewer, program))
         for program in visible
     ]
-    return _page("home.html", viewer, listing=listing)
+    return _page("home.html", viewer, listing=listing, in_words=calendar.in_words)
 
 
 def _units_shown(viewer: Principal, program: Program) -> str:

@@ -36,7 +36,7 @@ def test_the_programs_list_and_the_waves_are_in_french(admin: Signed, world: Wor
 
     waves = _get(admin, "/console/waves")
     assert "Fermer la vague 1<span" in waves and "ouverte" in waves
-    assert "tous les 3 mois, ouverte pendant 14 jours" in waves
+    assert "fréquence : 3 mois, ouverte pendant 14 jours" in waves
     assert "Close wave 1" not in waves and "on schedule or by your hand" not in waves
 
 
@@ -127,3 +127,17 @@ def test_a_release_over_the_cap_is_refused_in_french(
     assert "Publier la vague" in text and "au-dessus de son plafond de 4" in text
     assert "Reste sous le plafond" in text and "Cette publication demande" in text
     assert "would bring this program's privacy loss" not in text
+
+
+def test_the_start_page_and_the_settings_name_things_in_french(admin: Signed, world: World) -> None:
+    """The start page's schedule in words (not P3M/P14D), the instruments by their French
+    titles, and the noise mechanism in words on the program, ledger and planner pages."""
+    start = _get(admin, "/")
+    assert "3 mois, ouverte pendant 14 jours" in start and "P3M" not in start
+    assert "Ouverture au travail" in start and "Openness at work" not in start
+    assert "Openness at work" in _get(admin, "/", ENGLISH)
+    program = world["program"]
+    for path in (f"/console/programs/{program}", f"/console/ledger?program={program}",
+                 f"/console/planner?program={program}"):  # fmt: skip
+        page = _get(admin, path)
+        assert "Gaussien" in page and "gaussian" not in page, path

@@ -111,7 +111,16 @@ def test_the_error_page_shows_the_problem_title_in_the_page_language(
     assert page.status_code == 403
     assert "Votre rôle ne le permet pas" in page.text
     assert "Your role does not allow this" not in page.text
-    assert "Your role does not allow this" in client.get("/console", headers=EN).text
+    # The detail too: which role is needed, and where this person's own pages are.
+    assert "Il faut le rôle admin." in page.text and "/research" in page.text
+    assert "This needs the role" not in page.text
+    english = client.get("/console", headers=EN).text
+    assert "Your role does not allow this" in english and "This needs the role admin." in english
+    # A not-found page's detail, written where the problem is raised.
+    sign_in(client, seed, "admin")
+    missing = client.get("/console/programs/999999", headers=FR)
+    assert missing.status_code == 404
+    assert "Il n&#39;y a pas de programme 999999" in missing.text
 
 
 def test_problem_documents_stay_english_whatever_the_language(
