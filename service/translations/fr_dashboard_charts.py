@@ -78,7 +78,7 @@ FR: dict[str, str] = {
         "Réponses de %(unit)s à chaque vague publiée, par rapport à son effectif de %(headcount)s."
     ),
     "Participation over time: %(unit)s": "Participation au fil du temps : %(unit)s",
-    "Closed": "Clôturée",
+    "Closed": "Fermée",
     "%(scale)s over time": "%(scale)s au fil du temps",
     "%(scale)s in %(unit)s over %(num)s released wave(s). Latest shown, %(wave)s: %(mean)s.": (
         "%(scale)s pour %(unit)s sur %(num)s vague(s) publiée(s). Dernière affichée, "
@@ -117,7 +117,7 @@ FR: dict[str, str] = {
     ),
     "%(scale)s: bands": "%(scale)s : niveaux",
     "Share of respondents of %(unit)s in each band of %(scale)s, per wave.": (
-        "Part des répondants de %(unit)s dans chaque niveau de %(scale)s, par vague."
+        "Part des répondants de %(unit)s dans chaque niveau de l'échelle « %(scale)s », par vague."
     ),
     "This wave": "Cette vague",
     "The selected wave: not shown; the table says why.": (
