@@ -446,9 +446,8 @@ def _predict_unit(
     headline_slack: list[float] = []
     pooled_slack: list[float] = []
     for sums, counts, is_headline in scales:
-        # The decision count's variance: the response count and the other scales' counts.
-        own = 1.0 / counts[index] if 0 < counts[index] < math.inf else 0.0
-        pooled_precision = base + sum(precision) - own
+        # The decision count's variance: the response count and all the scales' counts.
+        pooled_precision = base + sum(precision)
         # Nothing measured to decide with: no count is low enough to show anything.
         spread = (
             1.0 / pooled_precision + headcount * p * (1 - p) if pooled_precision > 0 else math.inf
