@@ -164,13 +164,16 @@ def publish_count(headcount: int, std_error: float | None, policy: Policy) -> bo
 
 
 def decision_count(parts: Sequence[Estimate]) -> Estimate:
-    """The respondents a ratio's publish decision assumes: the precision-weighted average of
+    """The respondents a unit's publish decisions assume: the precision-weighted average of
     independent noisy counts of (about) the same people, the unit's response count and the
-    counts of its OTHER scales (never the ratio's own sum or count, so the decision does not
-    select on the ratio's noise). A scale's count is at most the response count (people who
-    skip too many of its items do not count in it), so the average errs low: the decision
-    errs on the side of not showing. Only the decision reads it; the interval shown is the
-    ratio's own."""
+    counts of all its scales. ONE count per unit decides every mean of the unit, so means
+    planned alike pass or fail together (six decisions, each at its own count, failed
+    together far more often than one). It never reads a sum, and a mean's own count weighs
+    in it as one of seven or so: the decision barely selects on a mean's noise (published
+    values cover at the stated rate, tests/privacy/test_coverage.py). A scale's count is at
+    most the response count (people who skip too many of its items do not count in it), so
+    the average errs low: the decision errs on the side of not showing. Only the decision
+    reads it; the interval shown is the ratio's own."""
     known = [p for p in parts if p.value is not None and p.std_error]
     if not known:
         return Estimate(None, None)
@@ -244,9 +247,9 @@ def derive_rows(
         )  # fmt: skip
         # Every scale's count is measured on its own (the mean's denominator).
         scale_counts = {s.key: total("count", s.key, index) for s in plan.scales}
+        # One count decides all the unit's means (decision_count).
+        decided = decision_count([count, *scale_counts.values()])
         for s in plan.scales:
-            others = [n for key, n in scale_counts.items() if key != s.key]
-            decided = decision_count([count, *others])
             bands = [total("bands", s.key, index, j) for j in range(len(s.bands))]
             known = all(b.value is not None and b.std_error is not None for b in bands)
             band_var = [b.std_error**2 for b in bands if b.std_error is not None]

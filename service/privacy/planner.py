@@ -446,7 +446,11 @@ def _predict_unit(
     headline_slack: list[float] = []
     pooled_slack: list[float] = []
     for sums, counts, is_headline in scales:
-        # The decision count's variance: the response count and the other scales' counts.
+        # The decision count's variance, over-stated on purpose: the release averages the
+        # response count and ALL the scales' counts; the plan leaves this scale's own out
+        # (one count in seven or so). The margin keeps the stations' pooled means shown
+        # (bench/utility.py: 99.6-99.7% at shares [0, .55, .45, 0]; planned with the exact
+        # variance, [0, .5625, .4375, 0]: 99.4-99.5%).
         own = 1.0 / counts[index] if 0 < counts[index] < math.inf else 0.0
         pooled_precision = base + sum(precision) - own
         # Nothing measured to decide with: no count is low enough to show anything.

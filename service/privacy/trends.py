@@ -135,12 +135,10 @@ def trend_rows(
             continue
         mean, se = pooled
         # The plan's precision at each wave's decision count (estimates.decision_count: the
-        # response count and the other scales' counts, whose noise is independent of this
-        # mean's).
+        # unit's response count and all its scales' counts, one count for all its means).
         ns = [
             decision_count(
-                [waves[order] for statistic, waves in unit_counts.items()
-                 if statistic != own and order in waves]
+                [waves[order] for waves in unit_counts.values() if order in waves]
             ).value
             for order in orders
         ]  # fmt: skip

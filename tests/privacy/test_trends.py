@@ -1,5 +1,6 @@
 """The pooled (rolling4) mean: its own publish limit, its own interval, one ratio of the
-waves' summed sums and counts, and a decision that never reads the mean's own noise."""
+waves' summed sums and counts, and a decision that never reads the mean's values and is
+the same for every scale of the unit (one decision count per unit and wave)."""
 
 from __future__ import annotations
 
@@ -75,9 +76,9 @@ def test_a_pooled_mean_is_one_ratio_with_its_own_interval() -> None:
     assert row.std_error < 0.3 / 2 + 1e-9
 
 
-def test_the_pooled_decision_never_reads_the_means_own_noise() -> None:
-    """Whatever the mean's own values and its own count came out as, the decision is the
-    same: it reads the plan and the OTHER counts only."""
+def test_the_pooled_decision_never_reads_the_means_values() -> None:
+    """Whatever the mean's values (and, within reason, its own count: one of the unit's
+    counts it is decided with) came out as, the decision is the same."""
     decisions = set()
     for now, past in [
         ((3.4, 42.0), PAST),
@@ -86,3 +87,37 @@ def test_the_pooled_decision_never_reads_the_means_own_noise() -> None:
     ]:
         decisions.add(_pooled(Policy(10, 0.25, 0.5), now, past).published)
     assert decisions == {True}
+
+
+def test_the_scales_of_a_unit_are_pooled_and_decided_together() -> None:
+    """Two scales planned alike, whose own counts straddle the limit, are both shown or
+    both not: each wave's decision count is the unit's, not one per scale."""
+    other = "scale:i/b:mean"
+
+    def decisions(count: float, own: float, spread: float) -> set[bool]:
+        rows = [
+            Row(UNIT, "responses", count, 5.0, None, None, True, None, None, None),
+            Row(UNIT, MEAN, 3.4, 0.3, 2.8, 4.0, False, None, None, "1", PLANNED, (1.0, 5.0)),
+            Row(UNIT, other, 3.1, 0.3, 2.5, 3.7, False, None, None, "1", PLANNED, (1.0, 5.0)),
+            Row(UNIT, "scale:i/a:count", own - spread, 9.0, None, None, False, None, None, "1"),
+            Row(UNIT, "scale:i/b:count", own + spread, 9.0, None, None, False, None, None, "1"),
+        ]  # fmt: skip
+        means: dict[tuple[int, str], list[trends.Stored]] = {}
+        counts: dict[tuple[int, str], list[trends.Stored]] = {}
+        for order in range(3):
+            for statistic in (MEAN, other):
+                means.setdefault((UNIT, statistic), []).append(trends.Stored(order, 3.2, 0.3))
+            for statistic, value in (
+                ("responses", count), ("scale:i/a:count", own - spread),
+                ("scale:i/b:count", own + spread),
+            ):  # fmt: skip
+                counts.setdefault((UNIT, statistic), []).append(trends.Stored(order, value, 9.0))
+        out = trends.trend_rows(rows, means, counts, set(), Policy(10, 0.25, 0.25))
+        return {r.published for r in out if r.statistic.endswith(":rolling4")}
+
+    # Pooled limit 0.25: a predicted 1.96 * 24 / (4 n) within it from n = 47.04 a wave.
+    # Each scale decided at the response count and the OTHER count: 46.1 and 48.0 (one
+    # shown, one not). The unit's count, 47.06: both shown; below it, 46.86: neither (the
+    # other counts 45.9 and 47.8: again one shown, one not).
+    assert decisions(47.0, 47.15, 4.0) == {True}
+    assert decisions(46.8, 46.95, 4.0) == {False}
