@@ -81,6 +81,7 @@ def consistent_columns(
     for block, values in zip(plan.blocks, noisy, strict=True):
         grouped.setdefault((block.kind, block.key), []).append((block, values))
     out: dict[tuple[str, str], tuple[gls.Pattern, list[list[float]]]] = {}
+    patterns: dict[tuple[float, ...], gls.Pattern] = {}
     n = len(plan.nodes)
     for key, measured in grouped.items():
         columns = len(measured[0][0].columns)
@@ -94,7 +95,11 @@ def consistent_columns(
                 for column in range(columns):
                     ys[column][at] = float(values[position * columns + column])
         if consistent:
-            pattern = gls.pattern(tree, variance)
+            # Blocks measured at the same scales on the same levels share their pattern.
+            signature = tuple(variance)
+            if signature not in patterns:
+                patterns[signature] = gls.pattern(tree, variance)
+            pattern = patterns[signature]
             out[key] = (pattern, [gls.estimate(pattern, y) for y in ys])
         else:
             raw = gls.Pattern(tree, tree.children, [1.0] * n, [None] * n, variance)
@@ -224,15 +229,14 @@ def derive_rows(
         return (block.scale, block.share) if block is not None else (None, None)
 
     def variance(kind: str, key: str, node: int) -> float:
-        if (kind, key) not in columns:
-            return math.inf
-        return columns[(kind, key)][0].variance[node]
+        found = columns.get((kind, key))
+        return math.inf if found is None else found[0].variance[node]
 
     def total(kind: str, key: str, node: int, column: int = 0) -> Estimate:
-        if not math.isfinite(variance(kind, key, node)):
+        found = columns.get((kind, key))
+        if found is None or not math.isfinite(found[0].variance[node]):
             return Estimate(None, None)
-        pattern, values = columns[(kind, key)]
-        return Estimate(values[column][node], math.sqrt(pattern.variance[node]))
+        return Estimate(found[1][column][node], math.sqrt(found[0].variance[node]))
 
     for index, node in enumerate(plan.nodes):
         if node.direct:

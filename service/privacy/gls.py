@@ -102,20 +102,20 @@ def pattern(tree: Tree, variance: Sequence[float]) -> Pattern:
 
 def estimate(p: Pattern, y: Sequence[float]) -> list[float]:
     """The consistent estimates for one column of noisy values (ignored where unmeasured)."""
-    n = len(p.tree.parent)
+    parents, children, own_weight, share = p.tree.parent, p.children, p.own_weight, p.share
+    n = len(parents)
     z = [0.0] * n
     child_sum = [0.0] * n
     for v in reversed(range(n)):
         s = 0.0
-        for c in p.children[v]:
+        for c in children[v]:
             s += z[c]
         child_sum[v] = s
-        own = p.own_weight[v]
+        own = own_weight[v]
         z[v] = own * y[v] + (1.0 - own) * s
     x = z[:]
-    for v in range(n):
-        parent = p.tree.parent[v]
-        k = p.share[v]
+    for v, parent in enumerate(parents):
+        k = share[v]
         if parent >= 0 and k is not None:
             x[v] = z[v] + k * (x[parent] - child_sum[parent])
     return x
