@@ -250,6 +250,21 @@ async def waves_page(conn: Conn, actor: Principal) -> dict[str, Any]:
     return {"listing": listing}
 
 
+# The status a wave must have for each transition.
+_TRANSITION_FROM = {"open": "scheduled", "close": "open", "release": "closed"}
+
+
+def _not_now(action: str, seq: int, status: str) -> str:
+    if action == "open":
+        return gettext("Wave %(seq)s is %(status)s: only a scheduled wave can be opened.",
+                       seq=seq, status=status)  # fmt: skip
+    if action == "close":
+        return gettext("Wave %(seq)s is %(status)s: only an open wave can be closed.",
+                       seq=seq, status=status)  # fmt: skip
+    return gettext("Wave %(seq)s is %(status)s: only a closed wave can be released.",
+                   seq=seq, status=status)  # fmt: skip
+
+
 async def wave_confirm_page(
     conn: Conn, actor: Principal, wave_id: int, now: datetime, action: str = "close"
 ) -> dict[str, Any]:
@@ -264,6 +279,10 @@ async def wave_confirm_page(
         "ledger": await privacy.ledger_report(conn, actor, program.program_id, now),
         "policy": policy,
     }
+    if wave.status != _TRANSITION_FROM[action]:
+        # The page offers no form for a step the wave is past (or not yet at); the service
+        # would refuse its POST anyway.
+        page["refused"] = _not_now(action, wave.seq, gettext(wave.status))
     if action in ("open", "release"):
         page["forecast"] = await forecast.program_forecast(conn, actor, program, policy)
     if action == "release":

@@ -51,8 +51,11 @@ async def _wave_confirm(
         "waves",
         status,
         action=action,
-        **await console.wave_confirm_page(conn, principal, wave_id, utc_now(), action),
-        **context,
+        # What the POST was refused for, when it was, says more than the page's own check.
+        **{
+            **await console.wave_confirm_page(conn, principal, wave_id, utc_now(), action),
+            **context,
+        },
     )
 
 

@@ -430,4 +430,13 @@ FR: dict[str, str] = {
         "Ne dépensez rien pour le %(level)s : à ce budget, les mesurer coûte plus que cela ne "
         "rapporte; leurs réponses ne sont comptées que dans leurs parents."
     ),
+    "Wave %(seq)s is %(status)s: only a scheduled wave can be opened.": (
+        "La vague %(seq)s est %(status)s : seule une vague programmée peut être ouverte."
+    ),
+    "Wave %(seq)s is %(status)s: only an open wave can be closed.": (
+        "La vague %(seq)s est %(status)s : seule une vague ouverte peut être fermée."
+    ),
+    "Wave %(seq)s is %(status)s: only a closed wave can be released.": (
+        "La vague %(seq)s est %(status)s : seule une vague fermée peut être publiée."
+    ),
 }

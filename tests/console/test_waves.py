@@ -76,6 +76,22 @@ def test_a_wave_is_closed_released_and_the_next_one_opened_through_the_forms(
     assert again.status_code == 409
     assert "released already" in again.text
 
+    # A step the wave is past is not offered: its confirmation page says why, with no form.
+    for action, word in (("open", "opened"), ("close", "closed"), ("release", "released")):
+        page = admin.get(f"/console/waves/{world['wave']}/{action}")
+        assert page.status_code == 200
+        assert "Wave 1 is released: only " in page.text and f"can be {word}." in page.text
+        assert f'action="/console/waves/{world["wave"]}/{action}"' not in page.text
+    # The wave now open offers its close, not its open.
+    assert (
+        f'action="/console/waves/{world["wave_2"]}/close"'
+        in admin.get(f"/console/waves/{world['wave_2']}/close").text
+    )
+    assert (
+        "only a scheduled wave can be opened"
+        in admin.get(f"/console/waves/{world['wave_2']}/open").text
+    )
+
 
 def spend_the_year(seed: Seed, world: World) -> None:
     """The program's year is already spent: a charge recorded against wave 2."""
