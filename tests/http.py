@@ -7,6 +7,7 @@ Builders of rows live in tests/factories.py; fixtures in the conftest files.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -170,3 +171,18 @@ def sign_in_browser(page: Any, base: str, staff: dict[str, Any]) -> None:
     page.get_by_label("Password").fill(staff["password"])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(base + "/")
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a PDF file, laid out as on the page (poppler's pdftotext)."""
+    return subprocess.run(  # noqa: S603 - a fixed program on our own file
+        ["/usr/bin/pdftotext", "-layout", str(path), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def pdf_content_text(tmp_path: Path, content: bytes) -> str:
+    """The text of a PDF a response carried, written to `tmp_path` first."""
+    path = tmp_path / "document.pdf"
+    path.write_bytes(content)
+    return pdf_text(path)

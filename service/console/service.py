@@ -22,7 +22,7 @@ from service.console.forms import Errors
 from service.console.schemas import CardsForm, OpenLinksForm
 from service.db import Conn
 from service.errors import Forbidden, InvalidInput, ProgramNotFound, StaffNotFound
-from service.i18n import gettext, local_text
+from service.i18n import N_, gettext, local_text
 from service.instruments.schemas import Instrument, InstrumentRow
 from service.instruments.service import fetch_instrument, list_instruments
 from service.invitations import links
@@ -250,19 +250,12 @@ async def waves_page(conn: Conn, actor: Principal) -> dict[str, Any]:
     return {"listing": listing}
 
 
-# The status a wave must have for each transition.
-_TRANSITION_FROM = {"open": "scheduled", "close": "open", "release": "closed"}
-
-
-def _not_now(action: str, seq: int, status: str) -> str:
-    if action == "open":
-        return gettext("Wave %(seq)s is %(status)s: only a scheduled wave can be opened.",
-                       seq=seq, status=status)  # fmt: skip
-    if action == "close":
-        return gettext("Wave %(seq)s is %(status)s: only an open wave can be closed.",
-                       seq=seq, status=status)  # fmt: skip
-    return gettext("Wave %(seq)s is %(status)s: only a closed wave can be released.",
-                   seq=seq, status=status)  # fmt: skip
+# Each transition: the status a wave must have for it, and what its page says otherwise.
+_TRANSITIONS = {
+    "open": ("scheduled", N_("Wave %(seq)s is %(status)s: only a scheduled wave can be opened.")),
+    "close": ("open", N_("Wave %(seq)s is %(status)s: only an open wave can be closed.")),
+    "release": ("closed", N_("Wave %(seq)s is %(status)s: only a closed wave can be released.")),
+}
 
 
 async def wave_confirm_page(
@@ -279,10 +272,11 @@ async def wave_confirm_page(
         "ledger": await privacy.ledger_report(conn, actor, program.program_id, now),
         "policy": policy,
     }
-    if wave.status != _TRANSITION_FROM[action]:
+    needed, otherwise = _TRANSITIONS[action]
+    if wave.status != needed:
         # The page offers no form for a step the wave is past (or not yet at); the service
         # would refuse its POST anyway.
-        page["refused"] = _not_now(action, wave.seq, gettext(wave.status))
+        page["refused"] = gettext(otherwise, seq=wave.seq, status=gettext(wave.status))
     if action in ("open", "release"):
         page["forecast"] = await forecast.program_forecast(conn, actor, program, policy)
     if action == "release":

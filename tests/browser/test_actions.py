@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.factories import SmallWorld, make_staff, small_world
-from tests.http import PHONE, assert_accessible, screenshot, sign_in_browser
+from tests.http import PHONE, assert_accessible, pdf_text, screenshot, sign_in_browser
 
 
 def _fits(page: Any, device: str) -> None:
@@ -25,10 +25,7 @@ def _fits(page: Any, device: str) -> None:
 
 def _check_pdf(path: Path, *words: str) -> None:
     """The PDF's text holds `words`, and its first page, as an image, is not blank."""
-    text = subprocess.run(  # noqa: S603 - fixed programs on our own files
-        ["/usr/bin/pdftotext", "-layout", str(path), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+    text = pdf_text(path)
     for word in words:
         assert word in text, (word, text[:2000])
     pages = text.count("\f")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from litestar.testing import TestClient
 
 from service.i18n import LANGUAGE_COOKIE
 from tests.factories import SmallWorld, small_world
-from tests.http import HTML, sign_in_at
+from tests.http import HTML, pdf_content_text, sign_in_at
 
 FR = {**HTML, "Accept-Language": "fr-CA,fr;q=0.9"}
 EN = {**HTML, "Accept-Language": "en"}
@@ -22,15 +21,6 @@ EN = {**HTML, "Accept-Language": "en"}
 def world(seed: Any) -> SmallWorld:
     made: SmallWorld = seed(small_world)
     return made
-
-
-def _pdf_text(tmp_path: Path, content: bytes) -> str:
-    path = tmp_path / "handout.pdf"
-    path.write_bytes(content)
-    return subprocess.run(  # noqa: S603 - a fixed program on our own file
-        ["/usr/bin/pdftotext", "-layout", str(path), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
 
 
 def test_the_crews_page_and_pdf_are_french_for_a_french_reader(
@@ -55,7 +45,7 @@ def test_the_crews_page_and_pdf_are_french_for_a_french_reader(
     assert "About these numbers" in english.text and "À propos" not in english.text
     pdf = client.get(f"/crews/{found.group(1)}/handout.pdf", headers=FR)
     assert pdf.status_code == 200 and "set-cookie" not in pdf.headers
-    text = _pdf_text(tmp_path, pdf.content)
+    text = pdf_content_text(tmp_path, pdf.content)
     assert "Ce que ces chiffres veulent dire" in text and "What these numbers mean" not in text
     assert "North Battalion" in text
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from litestar.testing import TestClient
 
 from service.metrics import controller as metrics
 from tests.factories import HIDDEN_STRINGS, SmallWorld, audit_rows, small_world
-from tests.http import HTML, Signed, sign_in_at
+from tests.http import HTML, Signed, pdf_content_text, sign_in_at
 
 
 @pytest.fixture
@@ -35,15 +34,6 @@ def _link(who: Signed, world: SmallWorld, unit: str) -> str:
     found = re.search(r"/crews/([A-Za-z0-9_-]{20,})</p>", page.text)
     assert found is not None, page.text
     return found.group(1)
-
-
-def _pdf_text(tmp_path: Path, content: bytes) -> str:
-    path = tmp_path / "handout.pdf"
-    path.write_bytes(content)
-    return subprocess.run(  # noqa: S603 - a fixed program on our own file
-        ["/usr/bin/pdftotext", "-layout", str(path), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
 
 
 def test_a_leader_shares_the_crews_page_and_withdraws_the_link(
@@ -125,7 +115,7 @@ def test_the_handout_pdf_holds_the_unit_its_scores_and_the_panel(
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
-        text = _pdf_text(tmp_path, response.content)
+        text = pdf_content_text(tmp_path, response.content)
         assert "North Battalion" in text
         assert "3.61 (3.41-3.81)" in text and "What these numbers mean" in text
         pages = text.count("\f")
@@ -134,7 +124,7 @@ def test_the_handout_pdf_holds_the_unit_its_scores_and_the_panel(
     client.cookies.clear()
     public = client.get(f"/crews/{token}/handout.pdf")
     assert public.status_code == 200 and "set-cookie" not in public.headers
-    assert "North Battalion" in _pdf_text(tmp_path, public.content)
+    assert "North Battalion" in pdf_content_text(tmp_path, public.content)
 
 
 def test_crews_pages_and_links_follow_the_leaders_scope_and_refuse_researchers(
