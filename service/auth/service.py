@@ -64,7 +64,7 @@ from service.errors import (
     TooManyAttempts,
     UnitNotFound,
 )
-from service.i18n import LANGUAGES, N_, gettext
+from service.i18n import LANGUAGES, N_, gettext, ngettext
 from service.scope.queries import UnitRef
 from service.scope.service import resolve_unit
 
@@ -423,10 +423,17 @@ async def _decide(
 
 def _wait(until: datetime, now: datetime) -> TooManyAttempts:
     seconds = max(1, math.ceil((until - now).total_seconds()))
+    # In the request's language: the sign-in page shows it as it is; the API's is English.
     return TooManyAttempts(
-        f"Too many failed sign-ins for this account. Try again in {seconds} second"
-        f"{'s' if seconds != 1 else ''}; if you forgot the password, ask an administrator "
-        "to set a new one (muster staff password EMAIL).",
+        ngettext(
+            "Too many failed sign-ins for this account. Try again in %(num)s second; if you "
+            "forgot the password, ask an administrator to set a new one (muster staff "
+            "password EMAIL).",
+            "Too many failed sign-ins for this account. Try again in %(num)s seconds; if you "
+            "forgot the password, ask an administrator to set a new one (muster staff "
+            "password EMAIL).",
+            seconds,
+        ),
         retry_after=seconds,
         headers={"Retry-After": str(seconds)},
     )

@@ -37,7 +37,7 @@ from service.errors import (
     Problem,
     TooManyAttempts,
 )
-from service.i18n import gettext, ngettext
+from service.i18n import gettext
 from service.programs import service as programs
 from service.programs.schemas import Program
 from service.scope.rules import sees_unit
@@ -140,19 +140,9 @@ async def login_submit(
 
 
 def _sign_in_error(exc: DomainError) -> str:
-    """Why a sign-in failed, in the page's language (the API says it in English)."""
-    seconds = exc.extra.get("retry_after")
-    if isinstance(exc, TooManyAttempts) and exc.detail != auth.BUSY and seconds is not None:
-        return ngettext(
-            "Too many failed sign-ins for this account. Try again in %(num)s second; if you "
-            "forgot the password, ask an administrator to set a new one (muster staff "
-            "password EMAIL).",
-            "Too many failed sign-ins for this account. Try again in %(num)s seconds; if you "
-            "forgot the password, ask an administrator to set a new one (muster staff "
-            "password EMAIL).",
-            int(seconds),
-        )
-    # The other reasons are N_-marked constants: auth.WRONG_CREDENTIALS, auth.BUSY, OTHER_SITE.
+    """Why a sign-in failed, in the page's language: the lockout's wait is written in it
+    where it is raised (service.auth.service._wait); the other reasons are N_-marked
+    constants (auth.WRONG_CREDENTIALS, auth.BUSY, OTHER_SITE)."""
     return gettext(exc.detail)
 
 
