@@ -35,8 +35,10 @@ are reported only through their parents) and what each level measures
 (`level_statistics`: never less at a level than below it, every scale's mean at least at
 the top), for the plan that shows the most means: every scale mean a unit shows each wave
 counts one, and so does every headline mean it shows pooled; ties go to more shown units
-with bands and item histograms measured, then to more publishable counts, then to
-decisions further from flipping, then to the narrower mean interval at the top unit. The
+with bands (above the deepest measured level: the smallest units show means only) and item
+histograms (on the top `histogram_levels` levels only, where they are released) measured,
+then to more publishable counts, then to decisions further from flipping, then to the
+narrower mean interval at the top unit. The
 search (`_search`): a 0.1 grid of shares for the given statistics and for each lean shape
 (`lean_tiers`), then statistics and shares in turn, then a refinement of the shares in
 finer steps (REFINE_STEPS). The policy's own plan is a candidate, so the best plan is
@@ -502,7 +504,8 @@ def _score(
     """More means shown: every scale mean a unit shows each wave counts one, and so does
     every headline mean it shows pooled over the waves (so a battalion showing all six of
     its scales outweighs one showing its three headlines); then more shown units with bands
-    (1) and item histograms (2) measured at their level; then more publishable counts; then
+    (1) and item histograms (2) measured at their level, where leaders read them (bands
+    not at the deepest measured level); then more publishable counts; then
     decisions further from flipping (the smallest slack over the means shown: a plan just
     inside its limits shows them in fewer waves than one well inside); then a narrower top
     interval."""
@@ -511,13 +514,20 @@ def _score(
     # Units are in the plan's breadth-first order: the first is the top one the viewer sees.
     width = outcomes[0].mean_half_width if outcomes else math.inf
     means = richer = 0
+    # What leaders read: bands above the deepest measured level, histograms only where
+    # they are released (the search proposes them nowhere else); the deepest, means only.
+    deepest = max((lv for lv, t in enumerate(tiers) if t is not None), default=0)
+    read = [
+        min(plan.TIERS.index(t), 1 if lv == deepest else len(plan.TIERS) - 1)
+        if t is not None else 0
+        for lv, t in enumerate(tiers)
+    ]  # fmt: skip
     for (index, _), o in zip(setup.visible, outcomes, strict=True):
-        tier = tiers[setup.nodes[index].level]
         means += (every if o.publish_mean else headlines if o.publish_headline else 0) + (
             headlines if o.publish_pooled else 0
         )
-        if o.publish_mean and tier is not None:
-            richer += max(plan.TIERS.index(tier) - 1, 0)
+        if o.publish_mean:
+            richer += max(read[setup.nodes[index].level] - 1, 0)
     slack = min((o.slack for o in outcomes), default=math.inf)
     # Rounded so that slacks equal but for float noise tie, and the top interval decides.
     return (means, richer, sum(1 for o in outcomes if o.publish_count), round(slack, 9), -width)
@@ -585,5 +595,6 @@ def _search(
         setup.levels, shares, tiers,
         lambda sh, ti: score_plan(setup, sh, ti),
         lambda sh, ti: tuple(_tiers(setup, sh, ti)),
+        histogram_levels=setup.histogram_levels,
         statistics=statistics,
     )  # fmt: skip

@@ -45,15 +45,20 @@ def share_grid(levels: int) -> list[list[float]]:
     return grid
 
 
-def tier_grid(levels: int) -> list[list[plan.Tier]]:
+def tier_grid(levels: int, histogram_levels: int) -> list[list[plan.Tier]]:
     """Every choice of statistics per level that measures no less at a level than below it
     (item histograms at the top, headline means at the bottom), root level first. The top
-    level measures every scale's mean at least: its leaders read all of them."""
+    level measures every scale's mean at least: its leaders read all of them. Item
+    histograms are measured only on the top `histogram_levels` levels, where they are
+    released (PrivacyPolicy.histogram_levels): nobody reads them further down."""
+    histograms = plan.TIERS.index("histograms")
     ranks = range(len(plan.TIERS) - 1, -1, -1)
     grid = []
     for combo in itertools.combinations_with_replacement(ranks, levels):
         # combinations_with_replacement of a decreasing range: non-increasing sequences.
-        if combo[0] > 0:
+        if combo[0] > 0 and all(
+            rank < histograms for rank in combo[histogram_levels:]
+        ):
             grid.append([plan.TIERS[r] for r in combo])
     return grid
 
@@ -74,9 +79,11 @@ def best_plan(
     score_of: Callable[[list[float], list[plan.Tier] | None], Score],
     measured: Callable[[list[float], list[plan.Tier] | None], Hashable],
     *,
+    histogram_levels: int,
     statistics: bool = True,
 ) -> tuple[list[float], list[plan.Tier] | None]:
-    """The level shares and (with `statistics`) statistics per level with the best score.
+    """The level shares and (with `statistics`) statistics per level with the best score
+    (item histograms only on the top `histogram_levels` levels, tier_grid).
 
     First the share grid for the given statistics and (with `statistics`) for every lean
     shape (lean_tiers); from the best of those, shares and statistics in turn (shares with
@@ -108,7 +115,7 @@ def best_plan(
         shares_step(start)
     for _ in range(SEARCH_ROUNDS):
         before = best
-        for candidate_tiers in tier_grid(levels) if statistics else []:
+        for candidate_tiers in tier_grid(levels, histogram_levels) if statistics else []:
             got = score(best[0], candidate_tiers)
             if got > best_score:
                 best, best_score = (best[0], candidate_tiers), got

@@ -122,3 +122,56 @@ def test_the_search_keeps_shares_that_add_up_to_one_and_beats_every_grid_point()
         planner.score_plan(setup, candidate, tiers) <= best
         for candidate in search.share_grid(setup.levels)
     )
+
+
+def large_tree() -> list[UnitRow]:
+    """1 root, 2 divisions, 4 battalions, 12 stations of 3,000 people: every unit can
+    show every mean, so only the statistics per level tell plans apart."""
+    rows = [UnitRow(1, None, "county", 0)]
+    for d in range(2):
+        division = len(rows) + 1
+        rows.append(UnitRow(division, 1, f"county/d{d}", 0))
+        for b in range(2):
+            battalion = len(rows) + 1
+            rows.append(UnitRow(battalion, division, f"county/d{d}/b{b}", 0))
+            rows += [
+                UnitRow(len(rows) + 1 + s, battalion, f"county/d{d}/b{b}/s{s}", 3000)
+                for s in range(3)
+            ]
+    return rows
+
+
+def test_the_search_measures_histograms_only_where_released_and_means_only_at_the_smallest() -> (
+    None
+):
+    """Leaders read item histograms on the top histogram_levels levels and means at the
+    smallest units: the planner measures nothing else there, even where the budget would
+    stretch to it (issue 11: spend only on what leaders read)."""
+    units = large_tree()
+    scales, items = demo_instruments()
+    for histogram_levels in (1, 2):
+        policy = PrivacyPolicy(histogram_levels=histogram_levels)
+        setup = planner.make_setup(units, 1, scales, items, policy, DEMO_PARTICIPATION)
+        shares, tiers = planner.best_plan(setup)
+        assert tiers is not None
+        measured = [lv for lv, share in enumerate(shares) if share > 0]
+        assert tiers[measured[-1]] in ("headline", "means"), (shares, tiers)
+        assert all(t != "histograms" for t in tiers[histogram_levels:]), (shares, tiers)
+        # Every unit shows every scale's mean each wave and its headlines pooled: the plan
+        # is not leaner than the budget allows.
+        means = planner.score_plan(setup, shares, tiers)[0]
+        headlines = sum(1 for s in scales if s.headline)
+        assert means == len(units) * (len(scales) + headlines), (shares, tiers)
+
+
+def test_the_statistics_grid_puts_histograms_only_on_the_levels_they_are_released_at() -> None:
+    for levels, histogram_levels in ((3, 0), (4, 2), (4, 4)):
+        grid = search.tier_grid(levels, histogram_levels)
+        assert grid
+        for tiers in grid:
+            assert "histograms" not in tiers[histogram_levels:]
+            ranks = [plan.TIERS.index(t) for t in tiers]
+            assert ranks == sorted(ranks, reverse=True) and ranks[0] > 0
+        # Histograms on every level they may be on is one of the choices.
+        top = ["histograms"] * histogram_levels
+        assert any(tiers[:histogram_levels] == top for tiers in grid)
