@@ -293,9 +293,11 @@ def derive_rows(
                     publish_count(node.headcount, n_scale.std_error, policy),
                     *block_meta("count", s.key, node.level), s.version)
             )  # fmt: skip
+            if not known:
+                continue  # bands measured neither here nor below: no rows (as for items)
             for j, (band_id, _, _) in enumerate(s.bands):
                 band = bands[j]
-                if known and bands_n.value is not None and band.value is not None:
+                if bands_n.value is not None and band.value is not None:
                     # A band's share is of the bands' total, which it is part of:
                     # Cov(band, total) = Var(band).
                     var_band = (band.std_error or 0.0) ** 2

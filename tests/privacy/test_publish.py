@@ -50,3 +50,26 @@ def test_the_decision_reads_no_sum() -> None:
         noisy = [[90], *([spread * c] for c in counts), *([c] for c in counts)]
         rows = derive_rows(PLAN, noisy, lambda scale: scale * scale, POLICY)
         assert all(r.published for r in rows if r.statistic.endswith(":mean"))
+
+
+def test_bands_measured_only_higher_up_leave_no_rows_at_the_smaller_unit() -> None:
+    """A station whose level measures means only gets no band rows (as an item measured
+    only higher up gets no histogram rows): 9,000 empty rows on bench/release.py's tree. Its
+    battalion, which measures them, gets every band; both get their means."""
+    bands = [("low", 1.0, 2.5), ("high", 2.5, 5.0)]
+    scale = ScaleSpec("i/s", "i", "1", [1], [False], 1, 5, 1, bands)
+    # Two stations: neither's bands follow from its battalion's (one alone would).
+    nodes = [Node(1, -1, 0, headcount=400), *(Node(u, 0, 1, headcount=200) for u in (2, 3))]
+    blocks = [
+        *(Block("responses", "responses", lv, ["n"], 1, scale=10.0) for lv in (0, 1)),
+        *(Block("sum", scale.key, lv, ["sum"], 200, scale=1000.0) for lv in (0, 1)),
+        *(Block("count", scale.key, lv, ["n"], 1, scale=10.0) for lv in (0, 1)),
+        Block("bands", scale.key, 0, ["low", "high"], 1, scale=10.0),
+    ]
+    plan = Plan("t", "gaussian", 1.0, 1e-7, 0.1, nodes, 2, [scale], [], blocks)
+    noisy = [[300], [150, 150], [15_000], [7_500, 7_500], [300], [150, 150], [100, 200]]
+    rows = derive_rows(plan, noisy, lambda s: s * s, POLICY)
+    stats = {(r.unit_id, r.statistic) for r in rows}
+    assert {(1, "scale:i/s:band:low"), (1, "scale:i/s:band:high")} <= stats
+    assert not any(unit != 1 and ":band:" in statistic for unit, statistic in stats)
+    assert {(u, "scale:i/s:mean") for u in (1, 2, 3)} <= stats
