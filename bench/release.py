@@ -12,10 +12,11 @@ close_wave (which shuffles the responses), and the response table is VACUUM ANAL
 Then, in one run, it prints:
 
 - a bare count(*) over the wave's rows, a pass reading every row's answers, the bare
-  fetch of the wave's answers as one byte string per unit (string_agg, what the
-  aggregation reads; only their length is used), the release's aggregation
-  (aggregate.fetch_aggregates: those strings counted per unit with bytes and int
-  operations, rolled up the tree) and the full release_wave (inside a transaction rolled
+  fetch of the wave's answers as one byte string per unit (string_agg in one query, what
+  the aggregation reads; only their length is used), the release's aggregation
+  (aggregate.fetch_aggregates: the wave's blocks in aggregate.READ_RANGES ranges, each
+  counted per unit with bytes and int operations while PostgreSQL reads the next, rolled
+  up the tree) and the full release_wave (inside a transaction rolled
   back afterwards), in rotating order over several rounds; medians and
   the ratios the issue sets (aggregation <= 8x the bare count(*), release <= 2x the
   aggregation); with --packed, the former packed-counter SQL pass once (and a check that

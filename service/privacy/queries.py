@@ -42,9 +42,29 @@ class UnitAnswersRow(msgspec.Struct, frozen=True):
     answers: bytes  # their answers, `width` bytes each, laid end to end
 
 
-async def list_unit_answers(conn: Conn, wave_id: int, width: int) -> list[UnitAnswersRow]:
-    """Per unit with responses: their number and their answers' first `width` bytes, as one
-    byte string (rows in no particular order). Rows shorter than `width` are left out.
+# The first block of a relation, and past the last block any relation can have.
+FIRST_BLOCK, END_OF_RELATION = 0, 2**32 - 1
+
+
+async def count_wave_blocks(conn: Conn, wave_id: int) -> int:
+    """The blocks of the wave's response relation (0 when it has none): `response_w<id>`,
+    the wave's partition (migrations/0005)."""
+    blocks: int = await conn.fetchval(
+        """
+        SELECT coalesce(pg_relation_size(to_regclass(quote_ident('response_w' || $1::bigint)))
+                        / current_setting('block_size')::bigint, 0)
+        """,
+        wave_id,
+    )
+    return blocks
+
+
+async def list_unit_answers(
+    conn: Conn, wave_id: int, width: int, first: int = FIRST_BLOCK, end: int = END_OF_RELATION
+) -> list[UnitAnswersRow]:
+    """Per unit with responses in blocks first..end - 1 of the wave's relation (all of it by
+    default): their number and their answers' first `width` bytes, as one byte string (rows
+    in no particular order). Rows shorter than `width` are left out.
 
     Nothing is computed per answer here: PostgreSQL only concatenates each row's bytes
     (service/privacy/aggregate.py counts them).
@@ -55,10 +75,13 @@ async def list_unit_answers(conn: Conn, wave_id: int, width: int) -> list[UnitAn
                string_agg(substring(answers FROM 1 FOR $2), ''::bytea) AS answers
         FROM response
         WHERE wave_id = $1 AND length(answers) >= $2
+          AND ctid >= $3::tid AND ctid < $4::tid
         GROUP BY unit_id
         """,
         wave_id,
         width,
+        (first, 0),  # (block, line pointer)
+        (end, 0),
     )
     return [UnitAnswersRow(r["unit_id"], r["n"], r["answers"]) for r in rows]
 

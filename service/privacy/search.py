@@ -56,9 +56,7 @@ def tier_grid(levels: int, histogram_levels: int) -> list[list[plan.Tier]]:
     grid = []
     for combo in itertools.combinations_with_replacement(ranks, levels):
         # combinations_with_replacement of a decreasing range: non-increasing sequences.
-        if combo[0] > 0 and all(
-            rank < histograms for rank in combo[histogram_levels:]
-        ):
+        if combo[0] > 0 and all(rank < histograms for rank in combo[histogram_levels:]):
             grid.append([plan.TIERS[r] for r in combo])
     return grid
 

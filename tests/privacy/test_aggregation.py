@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from service.privacy import aggregate
+from service.privacy import aggregate, queries
 from service.privacy import service as release
 from service.privacy.plan import ItemSpec, Plan, ScaleSpec
 from tests.factories import add_responses, close, open_wave_on, random_answers, wave_items
@@ -148,6 +148,53 @@ async def test_rows_shorter_than_the_waves_items_are_left_out(conn: Any) -> None
     await add_responses(conn, wave_id, units[1]["unit_id"], [[3] * (len(items) - 1)])
     await close(conn, wave_id)
     assert (await _aggregate(conn, wave_id))[2] == []
+
+
+async def _many_responses(conn: Any, seed: int) -> tuple[int, list[dict[str, Any]], list[Any]]:
+    """A closed wave whose responses fill several blocks of its relation, every unit's
+    rows spread over them."""
+    rng = random.Random(seed)
+    _, wave_id, units = await open_wave_on(conn, shape=(2, 2))
+    items = await wave_items(conn, wave_id)
+    stored: list[tuple[int, list[int]]] = []
+    for _ in range(700):
+        unit = rng.choice(units)["unit_id"]
+        answers = random_answers(rng, items, 0.1)
+        stored.append((unit, answers))
+    rng.shuffle(stored)
+    for unit, answers in stored:
+        await add_responses(conn, wave_id, unit, [answers])
+    await close(conn, wave_id)
+    assert await queries.count_wave_blocks(conn, wave_id) >= 4
+    return wave_id, units, stored
+
+
+@pytest.mark.parametrize("ranges", [1, 2, 3, 5, 64])
+async def test_the_ranges_of_blocks_read_every_row_exactly_once(
+    conn: Any, monkeypatch: pytest.MonkeyPatch, ranges: int
+) -> None:
+    """However many ranges the relation is read in (more than it has blocks too), a unit's
+    rows in several of them add up to the plain count."""
+    wave_id, units, stored = await _many_responses(conn, ranges)
+    monkeypatch.setattr(aggregate, "READ_RANGES", ranges)
+    plan, depth, records = await _aggregate(conn, wave_id)
+    assert _keyed(records, depth) == _reference(plan, units, stored, depth)
+
+
+async def test_a_failed_count_leaves_the_connection_free(
+    conn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting a range fails while the next range's query is in flight: the error reaches
+    the caller, and the connection takes the next statement (the release's rollback)."""
+    wave_id, _, _ = await _many_responses(conn, 9)
+
+    def broken(self: aggregate.Tally, unit_id: int, n: int, blob: bytes) -> dict[str, int]:
+        raise RuntimeError("counting failed")
+
+    monkeypatch.setattr(aggregate.Tally, "count", broken)
+    with pytest.raises(RuntimeError, match="counting failed"):
+        await _aggregate(conn, wave_id)
+    assert await conn.fetchval("SELECT 1") == 1
 
 
 # --- against a plain GROUP BY in SQL, on rows the submission would refuse ------------------
