@@ -321,12 +321,10 @@ def derive_rows(
                         *block_meta("bands", s.key, node.level), s.version)
                 )  # fmt: skip
         for item in plan.items:
-            if ("item", item.key) not in columns:
-                continue
+            if not math.isfinite(variance("item", item.key, index)):
+                continue  # measured neither here nor below: no rows
             for j, option in enumerate(item.values):
                 answers = total("item", item.key, index, j)
-                if answers.value is None:
-                    continue
                 value, lower, upper = interval(answers)
                 rows.append(
                     Row(node.unit_id, f"item:{item.key}:{option}", value, answers.std_error,
