@@ -24,7 +24,8 @@ Then, in one run, it prints:
 - where a release spends its time (the same release_wave, with timers around the steps
   it calls);
 - the peak RSS of this process (target < 300 MB: only aggregates come into Python);
-- a utility table at the program's default policy (epsilon = 1 per wave): the true
+- a utility table at the program's policy (the default yearly budget, epsilon = 4 per
+  person over 4 waves, with the planner's shares and statistics for this tree): the true
   aggregates are noised --repeats times with the release measurement, and the released
   counts and scale means are compared with the true ones per tree level, with GLS
   (consistent=True) and with every level on its own (consistent=False).
