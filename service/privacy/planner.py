@@ -432,7 +432,7 @@ def _predict_unit(
     as they would be in nearly every wave: at the expected count less 1.96 standard
     deviations of the count the release decides with (estimates.decision_count: its noise)
     and of the number who answer (binomial at the assumed participation). Half-widths are
-    reported at the expected count."""
+    reported at the expected count. Scales of equal variances are decided once (max, min)."""
     if math.isinf(count_variance) and all(math.isinf(sums[index]) for sums, _, _ in scales):
         # Nothing measured here nor derivable (below the measured levels): nothing to show.
         return _NOTHING
@@ -447,13 +447,13 @@ def _predict_unit(
     each_slack: list[float] = []
     headline_slack: list[float] = []
     pooled_slack: list[float] = []
-    for sums, counts, is_headline in scales:
+    for sum_var, count_var, is_headline in {(s[index], c[index], h) for s, c, h in scales}:
         # The decision count's variance, over-stated on purpose: the release averages the
         # response count and ALL the scales' counts; the plan leaves this scale's own out
         # (one count in seven or so). The margin keeps the stations' pooled means shown
         # (bench/utility.py: 99.6-99.7% at shares [0, .55, .45, 0]; planned with the exact
         # variance, [0, .5625, .4375, 0]: 99.4-99.5%).
-        own = 1.0 / counts[index] if 0 < counts[index] < math.inf else 0.0
+        own = 1.0 / count_var if 0 < count_var < math.inf else 0.0
         pooled_precision = base + sum(precision) - own
         # Nothing measured to decide with: no count is low enough to show anything.
         spread = (
@@ -461,10 +461,10 @@ def _predict_unit(
         )
         low = max(n - Z95 * math.sqrt(spread), 0.0)
         low_pooled = max(n - Z95 * math.sqrt(spread / ROLLING_WAVES), 0.0)
-        se = predicted_mean_std_error(n, sums[index], counts[index])
+        se = predicted_mean_std_error(n, sum_var, count_var)
         at_low = Estimate(low, math.sqrt(1.0 / pooled_precision) if pooled_precision else None)
-        safe = predicted_mean_std_error(low, sums[index], counts[index])
-        safe_pooled = predicted_mean_std_error(low_pooled, sums[index], counts[index])
+        safe = predicted_mean_std_error(low, sum_var, count_var)
+        safe_pooled = predicted_mean_std_error(low_pooled, sum_var, count_var)
         worst = max(worst, se)
         each_slack.append(setup.policy.max_half_width / (Z95 * safe))
         shown_worst = shown_worst and publish_ratio(at_low, safe, setup.policy)
