@@ -37,7 +37,7 @@ from service.privacy.queries import UnitRow
 
 BYTE_VALUES = 256
 # The wave's blocks are read in this many ranges, each counted while the next is read
-# (_read_in_ranges). bench/release.py, 1,000,000 responses on two cores: one range (no
+# (_count_in_ranges). bench/release.py, 1,000,000 responses on two cores: one range (no
 # overlap) 0.58 s, three 0.50 s, four 0.52 s (each range costs a query and a Tally call
 # per unit).
 READ_RANGES = 3

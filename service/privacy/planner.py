@@ -38,11 +38,10 @@ counts one, and so does every headline mean it shows pooled; ties go to more sho
 with bands (above the deepest measured level: the smallest units show means only) and item
 histograms (on the top `histogram_levels` levels only, where they are released) measured,
 then to more publishable counts, then to decisions further from flipping, then to the
-narrower mean interval at the top unit. The
-search (`_search`): a 0.1 grid of shares for the given statistics and for each lean shape
-(`lean_tiers`), then statistics and shares in turn, then a refinement of the shares in
-finer steps (REFINE_STEPS). The policy's own plan is a candidate, so the best plan is
-never worse than the current one.
+narrower mean interval at the top unit. The search (`_search`): a 0.1 grid of shares for
+the given statistics and for each lean shape (`lean_tiers`), then statistics and shares in
+turn, then a refinement of the shares in finer steps (REFINE_STEPS). The policy's own plan
+is a candidate, so the best plan is never worse than the current one.
 
 Leaders see their own subtree only: the units they are shown, and the units the search
 counts, are those inside their scope.
@@ -505,10 +504,9 @@ def _score(
     every headline mean it shows pooled over the waves (so a battalion showing all six of
     its scales outweighs one showing its three headlines); then more shown units with bands
     (1) and item histograms (2) measured at their level, where leaders read them (bands
-    not at the deepest measured level); then more publishable counts; then
-    decisions further from flipping (the smallest slack over the means shown: a plan just
-    inside its limits shows them in fewer waves than one well inside); then a narrower top
-    interval."""
+    not at the deepest measured level); then more publishable counts; then decisions
+    further from flipping (the smallest slack over the means shown: a plan just inside its
+    limits shows them in fewer waves than one well inside); then a narrower top interval."""
     every = len(setup.scales)
     headlines = sum(1 for s in setup.scales if s.headline)
     # Units are in the plan's breadth-first order: the first is the top one the viewer sees.
