@@ -32,6 +32,7 @@ from litestar.testing import TestClient
 from service import db, migrate
 from service.app import create_app
 from service.config import Settings
+from tests.factories import SmallWorld, small_world
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,6 +152,13 @@ def seed(database_url: str) -> Callable[[Callable[[Any], Awaitable[T]]], T]:
         return run_sync(go())
 
     return run
+
+
+@pytest.fixture
+def world(seed: Callable[[Callable[[Any], Awaitable[SmallWorld]]], SmallWorld]) -> SmallWorld:
+    """factories.small_world in the test's database: the dashboard, actions and crews tests'
+    organisation (console and scope tests define worlds of their own)."""
+    return seed(small_world)
 
 
 @pytest.fixture

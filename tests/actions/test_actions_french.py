@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
-from tests.factories import SAFETY, STRESS, SmallWorld, small_world
+from tests.factories import SAFETY, STRESS, SmallWorld
 from tests.http import HTML, Signed, sign_in_at
 
 FR = {**HTML, "Accept-Language": "fr"}
@@ -20,12 +19,6 @@ FORM = {
     "scales": [SAFETY, STRESS],
     "owner": "Responsable du soutien",
 }
-
-
-@pytest.fixture
-def world(seed: Any) -> SmallWorld:
-    made: SmallWorld = seed(small_world)
-    return made
 
 
 def _post(who: Signed, path: str, form: dict[str, Any], headers: dict[str, str]) -> Any:

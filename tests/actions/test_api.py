@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.factories import SAFETY, STRESS, SmallWorld, audit_rows, small_world
+from tests.factories import SAFETY, STRESS, SmallWorld, audit_rows
 from tests.http import assert_problem, sign_in_token
 
 ACTION = {
@@ -19,12 +19,6 @@ ACTION = {
     "scales": [SAFETY],
     "owner": "Peer-support lead",
 }
-
-
-@pytest.fixture
-def world(seed: Any) -> SmallWorld:
-    made: SmallWorld = seed(small_world)
-    return made
 
 
 def _body(world: SmallWorld, unit: str, **overrides: Any) -> dict[str, Any]:

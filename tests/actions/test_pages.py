@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.factories import SAFETY, STRESS, SmallWorld, audit_rows, small_world
+from tests.factories import SAFETY, STRESS, SmallWorld, audit_rows
 from tests.http import HTML, Signed, sign_in_at
 
 FORM = {
@@ -20,12 +20,6 @@ FORM = {
     "scales": [SAFETY, STRESS],
     "owner": "Peer-support lead",
 }
-
-
-@pytest.fixture
-def world(seed: Any) -> SmallWorld:
-    made: SmallWorld = seed(small_world)
-    return made
 
 
 def _record(who: Signed, world: SmallWorld, unit: str, **changes: Any) -> Any:

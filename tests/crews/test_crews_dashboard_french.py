@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
-from tests.factories import SmallWorld, small_world
+from tests.factories import SmallWorld
 from tests.http import HTML, sign_in_at
 
 FR = {**HTML, "Accept-Language": "fr"}
-
-
-@pytest.fixture
-def world(seed: Any) -> SmallWorld:
-    made: SmallWorld = seed(small_world)
-    return made
 
 
 def test_the_crews_page_for_a_leader_reads_in_french(

@@ -6,21 +6,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from service.i18n import LANGUAGE_COOKIE
-from tests.factories import SmallWorld, small_world
+from tests.factories import SmallWorld
 from tests.http import HTML, pdf_content_text, sign_in_at
 
 FR = {**HTML, "Accept-Language": "fr-CA,fr;q=0.9"}
 EN = {**HTML, "Accept-Language": "en"}
-
-
-@pytest.fixture
-def world(seed: Any) -> SmallWorld:
-    made: SmallWorld = seed(small_world)
-    return made
 
 
 def test_the_crews_page_and_pdf_are_french_for_a_french_reader(

@@ -14,14 +14,8 @@ import pytest
 from litestar.testing import TestClient
 
 from service.metrics import controller as metrics
-from tests.factories import HIDDEN_STRINGS, SmallWorld, audit_rows, small_world
+from tests.factories import HIDDEN_STRINGS, SmallWorld, audit_rows
 from tests.http import HTML, Signed, pdf_content_text, sign_in_at
-
-
-@pytest.fixture
-def world(seed: Any) -> SmallWorld:
-    made: SmallWorld = seed(small_world)
-    return made
 
 
 def _link(who: Signed, world: SmallWorld, unit: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.factories import SmallWorld, leader_session, small_world
+from tests.factories import SmallWorld, leader_session
 
 FR = {"Accept": "text/html", "Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}
 EN = {"Accept": "text/html", "Accept-Language": "en"}
@@ -22,11 +22,11 @@ FRENCH_MONTH = re.compile(
 
 
 @pytest.fixture
-def world(seed: Any, client: TestClient[Any]) -> SmallWorld:
-    made: SmallWorld = seed(small_world)
+def world(world: SmallWorld, seed: Any, client: TestClient[Any]) -> SmallWorld:
+    """The shared small world (conftest), read by a signed-in admin."""
     _staff, session_id = seed(lambda c: leader_session(c, None, role="admin"))
     client.cookies.set("__Host-muster_session", session_id)
-    return made
+    return world
 
 
 def _row(page: str, scale: str) -> str:

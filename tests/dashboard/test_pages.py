@@ -20,7 +20,6 @@ from tests.factories import (
     make_unit,
     open_wave_on,
     put_rows,
-    small_world,
 )
 
 HTML = {"Accept": "text/html"}
@@ -30,12 +29,6 @@ TOO_FEW = "too few responses to show — see parent"
 def sign_in(client: TestClient[Any], seed: Any, unit: dict[str, Any] | None, role: str) -> None:
     _staff, session_id = seed(lambda c: leader_session(c, unit, role=role))
     client.cookies.set("__Host-muster_session", session_id)
-
-
-@pytest.fixture
-def world(seed: Any) -> SmallWorld:
-    made: SmallWorld = seed(small_world)
-    return made
 
 
 def pages(world: SmallWorld) -> list[str]:

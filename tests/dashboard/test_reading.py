@@ -20,15 +20,9 @@ from service.dashboard.wording import (
 )
 from tests.dashboard.test_charts import shown as count
 from tests.dashboard.test_pages import HTML, sign_in
-from tests.factories import ITEM, SAFETY, SmallWorld, put_rows, small_world
+from tests.factories import ITEM, SAFETY, SmallWorld, put_rows
 
 RESPONSES = count(108.0, 7.0)
-
-
-@pytest.fixture
-def world(seed: Any) -> SmallWorld:
-    made: SmallWorld = seed(small_world)
-    return made
 
 
 # --- the questions page's publish rule ------------------------------------------------------
