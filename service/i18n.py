@@ -101,9 +101,13 @@ def prefer(lang: str) -> None:
 
 def gettext(message: str, **values: Any) -> str:
     """`message` in the request's language, with `%(name)s` placeholders filled."""
-    lang = language()
-    text = message if lang == DEFAULT else CATALOGS[lang].get(message, message)
+    text = _translated(language(), message)
     return text % values if values else text
+
+
+def _translated(lang: str, message: str) -> str:
+    """`message` from `lang`'s catalogue (English is the message itself), else as it is."""
+    return message if lang == DEFAULT else CATALOGS[lang].get(message, message)
 
 
 def N_(message: str) -> str:  # the usual name of gettext's no-op marker
@@ -117,8 +121,7 @@ def _plural_form(singular: str, plural: str, n: int) -> str:
     lang = language()
     # French uses the singular for 0 and 1; English for 1 only.
     one = n in (0, 1) if lang == "fr" else n == 1
-    message = singular if one else plural
-    return message if lang == DEFAULT else CATALOGS[lang].get(message, message)
+    return _translated(lang, singular if one else plural)
 
 
 def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
